@@ -1,0 +1,303 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/strata-render/strata/pkg/failure"
+)
+
+// Decode parses and validates a request body. It returns a *failure.Error
+// of kind Invalid (400) listing every problem with its JSON path, or of kind
+// TooLarge (413) when a decoded file or font is over its limit.
+func Decode(body []byte, limits Limits) (*Request, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	var root any
+	if err := dec.Decode(&root); err != nil {
+		return nil, syntaxError(body, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, failure.New(failure.Invalid, "The body must hold exactly one JSON object; there is more after it.")
+	}
+	d := &decoder{limits: limits}
+	req := d.request(root)
+	if err := d.err(); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
+
+func syntaxError(body []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(body[:min(int(se.Offset), len(body))], []byte("\n"))
+		return failure.New(failure.Invalid, "The body is not valid JSON: %s (line %d, byte %d).", se.Error(), line, se.Offset)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return failure.New(failure.Invalid, "The body is not valid JSON: it ends too early.")
+	}
+	return failure.New(failure.Invalid, "The body is not valid JSON: %s.", err.Error())
+}
+
+// err turns the collected problems into one error.
+func (d *decoder) err() error {
+	problems, kind := d.problems, failure.Invalid
+	if len(problems) == 0 {
+		problems, kind = d.tooLarge, failure.TooLarge
+	}
+	if len(problems) == 0 {
+		return nil
+	}
+	first := problems[0]
+	msg := fmt.Sprintf("%s %s.", first.Path, first.Message)
+	if first.Path == "" {
+		msg = first.Message + "."
+	}
+	if len(problems) > 1 {
+		msg = fmt.Sprintf("%s (and %d more problems, listed in details)", msg, len(problems)-1)
+	}
+	return &failure.Error{Kind: kind, Message: msg, Details: problems}
+}
+
+func (d *decoder) request(root any) *Request {
+	o := d.object("", root)
+	if o == nil {
+		d.problems[0].Message = "the body must be a JSON object"
+		return nil
+	}
+	req := &Request{OutputFormat: PNG}
+	if v, ok := o.get("dimensions"); ok {
+		req.Width, req.Height = d.canvasSize(o.at("dimensions"), v)
+	} else {
+		o.missing("dimensions")
+	}
+	req.OutputFormat = Format(o.enum("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif"))
+	if fonts, ok := o.array("fonts", false); ok {
+		if len(fonts) > d.limits.MaxFonts {
+			d.fail(o.at("fonts"), "has %d fonts; at most %d are allowed", len(fonts), d.limits.MaxFonts)
+		}
+		for i, f := range fonts {
+			if font := d.font(fmt.Sprintf("fonts[%d]", i), f); font != nil {
+				req.Fonts = append(req.Fonts, font)
+			}
+		}
+	}
+	if s, ok := o.str("webhook_url", false); ok {
+		d.webhookURL(o.at("webhook_url"), s)
+		req.WebhookURL = s
+	}
+	if layers, ok := o.array("layers", true); ok {
+		if len(layers) == 0 {
+			d.fail("layers", "must hold at least one layer")
+		}
+		req.Layers = d.layers("layers", layers, scope{})
+	}
+	o.finish()
+	if d.layerCount > d.limits.MaxLayers {
+		d.fail("layers", "hold %d layers in all (layout children included); at most %d are allowed", d.layerCount, d.limits.MaxLayers)
+	}
+	return req
+}
+
+func (d *decoder) canvasSize(path string, v any) (w, h int) {
+	o := d.object(path, v)
+	if o == nil {
+		return 0, 0
+	}
+	w, _ = o.integer(o.spelling("width", "width_in_px"), true, 1, d.limits.MaxSide)
+	h, _ = o.integer(o.spelling("height", "height_in_px"), true, 1, d.limits.MaxSide)
+	o.finish()
+	if w > 0 && h > 0 && float64(w)*float64(h) > d.limits.MaxMegapixels*1e6 {
+		d.fail(path, "is %dx%d = %.1f megapixels; at most %g are allowed", w, h, float64(w)*float64(h)/1e6, d.limits.MaxMegapixels)
+	}
+	return w, h
+}
+
+func (d *decoder) webhookURL(path, s string) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "":
+		d.fail(path, "must be an absolute https URL")
+	case u.Scheme != "https":
+		d.fail(path, "must use https (got %q)", u.Scheme)
+	case u.User != nil:
+		d.fail(path, "must not carry credentials")
+	case len(s) > 2048:
+		d.fail(path, "must be at most 2048 characters")
+	}
+}
+
+func (d *decoder) font(path string, v any) *Font {
+	o := d.object(path, v)
+	if o == nil {
+		return nil
+	}
+	f := &Font{Path: path}
+	f.Name, _ = o.str("name", true)
+	if f.Name != "" && strings.TrimSpace(f.Name) == "" {
+		d.fail(o.at("name"), "must not be blank")
+	}
+	f.Weight = d.weight(o, "weight", true)
+	f.Italic = o.enum("style", "normal", "normal", "italic") == "italic"
+	if !o.has("style") {
+		o.missing("style")
+	}
+	switch {
+	case o.has("buffer") && o.has("file"):
+		d.fail(path, "send the font data as either \"buffer\" or \"file\", not both")
+		o.used["buffer"], o.used["file"] = true, true
+	case o.has("buffer"):
+		s, _ := o.str("buffer", true)
+		f.File = File{Type: SourceBase64, Name: f.Name, Data: d.base64(o.at("buffer"), s, d.limits.MaxFontBytes)}
+	case o.has("file"):
+		v, _ := o.get("file")
+		if file := d.file(o.at("file"), v, d.limits.MaxFontBytes); file != nil {
+			f.File = *file
+		}
+	default:
+		d.fail(o.at("buffer"), "is required (the font file as base64), or send \"file\"")
+	}
+	o.finish()
+	return f
+}
+
+func (d *decoder) weight(o *object, key string, required bool) Weight {
+	s, ok := o.str(key, required)
+	if !ok {
+		return Regular
+	}
+	w, known := Weights[strings.ToLower(s)]
+	if !known {
+		d.fail(o.at(key), "must be one of thin, extralight, light, regular, medium, semibold, bold, extrabold, black (got %q)", truncate(s, 30))
+		return Regular
+	}
+	return w
+}
+
+// file reads an image or font source object.
+func (d *decoder) file(path string, v any, maxBytes int64) *File {
+	o := d.object(path, v)
+	if o == nil {
+		return nil
+	}
+	f := &File{}
+	f.Type = SourceType(o.enum("type", "", "base64", "url"))
+	if !o.has("type") {
+		o.missing("type")
+	}
+	f.Name, _ = o.str("name", false)
+	switch f.Type {
+	case SourceBase64:
+		if s, ok := o.str("base64", true); ok {
+			f.Data = d.base64(o.at("base64"), s, maxBytes)
+		}
+	case SourceURL:
+		if s, ok := o.str("url", true); ok {
+			d.sourceURL(o.at("url"), s)
+			f.URL = s
+		}
+	}
+	if fo, ok := o.get("fetch_options"); ok {
+		f.Fetch = d.fetchOptions(o.at("fetch_options"), fo)
+	}
+	// The other source's field is ignored when empty (SDKs send both).
+	for _, k := range []string{"base64", "url"} {
+		if s, isStr := o.m[k].(string); isStr && s == "" {
+			o.used[k] = true
+		}
+	}
+	o.finish()
+	return f
+}
+
+func (d *decoder) sourceURL(path, s string) {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil || u.Host == "":
+		d.fail(path, "must be an absolute http or https URL")
+	case u.Scheme != "https" && u.Scheme != "http":
+		d.fail(path, "must use http or https (got %q)", u.Scheme)
+	case len(s) > 8192:
+		d.fail(path, "must be at most 8192 characters")
+	}
+}
+
+// forbiddenHeaders may not be set through fetch_options.headers.
+var forbiddenHeaders = map[string]bool{
+	"host": true, "cookie": true, "connection": true, "keep-alive": true, "proxy-authenticate": true,
+	"proxy-authorization": true, "proxy-connection": true, "te": true, "trailer": true,
+	"transfer-encoding": true, "upgrade": true, "content-length": true,
+}
+
+func (d *decoder) fetchOptions(path string, v any) FetchOptions {
+	var fo FetchOptions
+	o := d.object(path, v)
+	if o == nil {
+		return fo
+	}
+	if h, ok := o.get("headers"); ok {
+		if ho := d.object(o.at("headers"), h); ho != nil {
+			fo.Headers = map[string]string{}
+			for k := range ho.m {
+				val, ok := ho.str(k, false)
+				switch {
+				case forbiddenHeaders[strings.ToLower(k)]:
+					d.fail(ho.at(k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
+				case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
+					d.fail(ho.at(k), "is not a valid HTTP header")
+				case ok:
+					fo.Headers[k] = val
+				}
+			}
+		}
+	}
+	if ms, ok := o.integer("timeout_ms", false, 1000, 60000); ok {
+		fo.Timeout = time.Duration(ms) * time.Millisecond
+	}
+	if a, ok := o.get("auth"); ok {
+		fo.Auth = d.fetchAuth(o.at("auth"), a)
+	}
+	o.finish()
+	return fo
+}
+
+func validHeaderName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		c := k[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte("()<>@,;:\\\"/[]?={}", c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+func (d *decoder) fetchAuth(path string, v any) *FetchAuth {
+	o := d.object(path, v)
+	if o == nil {
+		return nil
+	}
+	a := &FetchAuth{Type: o.enum("type", "", "bearer", "basic")}
+	switch a.Type {
+	case "bearer":
+		a.Token, _ = o.str("token", true)
+	case "basic":
+		a.Username, _ = o.str("username", true)
+		a.Password, _ = o.str("password", false)
+	default:
+		if !o.has("type") {
+			o.missing("type")
+		}
+	}
+	o.finish()
+	return a
+}
