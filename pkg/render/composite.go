@@ -1,0 +1,313 @@
+package render
+
+import (
+	"image"
+	"math"
+
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// This file is the compositor every layer type goes through: the rounded
+// corner mask, opacity, rotation about the box centre and the source-over
+// blend. All images are premultiplied RGBA, so blending and resampling are
+// plain weighted sums.
+
+// clampRadii scales the four radii down together when adjacent radii
+// overflow a side, as CSS Backgrounds 3 §5.5 does: f = min(side / sum of
+// the two radii on that side) over the four sides, applied when f < 1.
+func clampRadii(c schema.Corners, w, h float64) schema.Corners {
+	f := 1.0
+	for _, s := range [...]struct{ side, a, b float64 }{
+		{w, c.TopLeft, c.TopRight},
+		{w, c.BottomLeft, c.BottomRight},
+		{h, c.TopLeft, c.BottomLeft},
+		{h, c.TopRight, c.BottomRight},
+	} {
+		if sum := s.a + s.b; sum > 0 && s.side/sum < f {
+			f = s.side / sum
+		}
+	}
+	if f < 1 {
+		c.TopLeft *= f
+		c.TopRight *= f
+		c.BottomRight *= f
+		c.BottomLeft *= f
+	}
+	return c
+}
+
+// applyCorners multiplies img by the anti-aliased coverage of its rounded
+// corners. Only the r×r squares at the corners are touched.
+func applyCorners(img *image.RGBA, radii schema.Corners) {
+	if radii.IsZero() {
+		return
+	}
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	c := clampRadii(radii, float64(w), float64(h))
+	// flipX/flipY mirror the top-left corner's table onto the others.
+	for _, k := range [...]struct {
+		r            float64
+		flipX, flipY bool
+	}{
+		{c.TopLeft, false, false},
+		{c.TopRight, true, false},
+		{c.BottomRight, true, true},
+		{c.BottomLeft, false, true},
+	} {
+		if k.r <= 0 {
+			continue
+		}
+		cov := cornerCoverage(k.r)
+		n := int(math.Ceil(k.r))
+		for j := 0; j < n && j < h; j++ {
+			y := j
+			if k.flipY {
+				y = h - 1 - j
+			}
+			row := img.Pix[y*img.Stride:]
+			for i := 0; i < n && i < w; i++ {
+				a := cov[j*n+i]
+				if a == 255 {
+					continue
+				}
+				x := i
+				if k.flipX {
+					x = w - 1 - i
+				}
+				p := row[x*4 : x*4+4 : x*4+4]
+				p[0] = mul255(p[0], a)
+				p[1] = mul255(p[1], a)
+				p[2] = mul255(p[2], a)
+				p[3] = mul255(p[3], a)
+			}
+		}
+	}
+}
+
+// cornerCoverage returns, for the n×n pixels (n = ceil(r)) at a top-left
+// corner of radius r, the fraction of each pixel inside the rounded corner
+// as 0..255. Each pixel is integrated over 16 columns, exactly in y.
+func cornerCoverage(r float64) []uint8 {
+	n := int(math.Ceil(r))
+	cov := make([]uint8, n*n)
+	const cols = 16
+	for j := 0; j < n; j++ {
+		y0 := float64(j)
+		for i := 0; i < n; i++ {
+			sum := 0.0
+			for s := 0; s < cols; s++ {
+				// The circle's centre is at (r, r); the column at sx is inside
+				// for y ≥ top.
+				sx := float64(i) + (float64(s)+0.5)/cols
+				dx := r - sx
+				var top float64
+				if dx <= 0 {
+					top = math.Inf(-1)
+				} else if dx >= r {
+					continue
+				} else {
+					top = r - math.Sqrt(r*r-dx*dx)
+				}
+				sum += math.Min(math.Max(y0+1-top, 0), 1)
+			}
+			cov[j*n+i] = uint8(math.Round(sum / cols * 255))
+		}
+	}
+	return cov
+}
+
+// mul255 returns a·b/255 rounded.
+func mul255(a, b uint8) uint8 {
+	x := uint32(a)*uint32(b) + 128
+	return uint8((x + x>>8) >> 8)
+}
+
+// composite blends src source-over onto dst with its top-left corner at
+// (x, y) in dst's coordinates, multiplied by opacity (0..1) and rotated by
+// rotation degrees clockwise about its centre. The result is clipped by
+// dst's bounds only.
+func composite(dst, src *image.RGBA, x, y, rotation, opacity float64) {
+	op := uint32(math.Round(opacity * 256))
+	rot := math.Mod(rotation, 360)
+	if rot == 0 {
+		compositeAligned(dst, src, int(math.Round(x)), int(math.Round(y)), op)
+		return
+	}
+	compositeRotated(dst, src, x, y, rot, op)
+}
+
+// compositeAligned blends an unrotated src at the integer offset (x, y);
+// op is the opacity in 0..256.
+func compositeAligned(dst, src *image.RGBA, x, y int, op uint32) {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	r := image.Rect(x, y, x+sw, y+sh).Intersect(dst.Rect)
+	if r.Empty() {
+		return
+	}
+	for py := r.Min.Y; py < r.Max.Y; py++ {
+		so := (py-y)*src.Stride + (r.Min.X-x)*4
+		do := (py-dst.Rect.Min.Y)*dst.Stride + (r.Min.X-dst.Rect.Min.X)*4
+		n := r.Dx() * 4
+		blendRow(dst.Pix[do:do+n:do+n], src.Pix[so:so+n:so+n], op)
+	}
+}
+
+// blendRow blends a row of premultiplied pixels source-over, the source
+// scaled by op/256.
+func blendRow(d, s []uint8, op uint32) {
+	if op >= 256 {
+		for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+			sa := uint32(s[i+3])
+			switch sa {
+			case 0:
+				continue
+			case 255:
+				d[i], d[i+1], d[i+2], d[i+3] = s[i], s[i+1], s[i+2], 255
+				continue
+			}
+			k := 255 - sa
+			d[i] = uint8(uint32(s[i]) + div255(uint32(d[i])*k))
+			d[i+1] = uint8(uint32(s[i+1]) + div255(uint32(d[i+1])*k))
+			d[i+2] = uint8(uint32(s[i+2]) + div255(uint32(d[i+2])*k))
+			d[i+3] = uint8(sa + div255(uint32(d[i+3])*k))
+		}
+		return
+	}
+	for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+		if s[i+3] == 0 {
+			continue
+		}
+		blendPixel(d[i:i+4:i+4], uint32(s[i])*op, uint32(s[i+1])*op, uint32(s[i+2])*op, uint32(s[i+3])*op)
+	}
+}
+
+// blendPixel blends one source pixel given in 8.8 fixed point (0..255·256,
+// premultiplied) over the premultiplied pixel d.
+func blendPixel(d []uint8, r, g, b, a uint32) {
+	// k is the destination's weight, 1 - a, in 0..65280 (·256·255).
+	k := 255*256 - a
+	d[0] = uint8((r*255 + uint32(d[0])*k + 32640) / 65280)
+	d[1] = uint8((g*255 + uint32(d[1])*k + 32640) / 65280)
+	d[2] = uint8((b*255 + uint32(d[2])*k + 32640) / 65280)
+	d[3] = uint8((a*255 + uint32(d[3])*k + 32640) / 65280)
+}
+
+// div255 returns x/255 rounded for x ≤ 255·255.
+func div255(x uint32) uint32 {
+	x += 128
+	return (x + x>>8) >> 8
+}
+
+// compositeRotated blends src rotated by deg degrees clockwise about its
+// centre, the unrotated box's top-left at (x, y). Every destination pixel
+// centre inside the rotated box (grown by one pixel) is mapped back into
+// src and sampled bilinearly, with transparent pixels outside src, so the
+// rotated edges come out anti-aliased.
+func compositeRotated(dst, src *image.RGBA, x, y, deg float64, op uint32) {
+	sw, sh := src.Rect.Dx(), src.Rect.Dy()
+	rad := deg * math.Pi / 180
+	sin, cos := math.Sincos(rad)
+	// Snap values that are exact in degrees (90, 180, …) so quarter turns
+	// sample pixel centres exactly.
+	sin, cos = snapUnit(sin), snapUnit(cos)
+	cx, cy := x+float64(sw)/2, y+float64(sh)/2
+	hw := (math.Abs(cos)*float64(sw) + math.Abs(sin)*float64(sh)) / 2
+	hh := (math.Abs(sin)*float64(sw) + math.Abs(cos)*float64(sh)) / 2
+	r := image.Rect(
+		int(math.Floor(cx-hw))-1, int(math.Floor(cy-hh))-1,
+		int(math.Ceil(cx+hw))+1, int(math.Ceil(cy+hh))+1,
+	).Intersect(dst.Rect)
+	if r.Empty() {
+		return
+	}
+	// Inverse rotation: a destination offset (dx, dy) from the centre comes
+	// from (dx·cos + dy·sin, −dx·sin + dy·cos) in src, relative to src's
+	// centre. Sample coordinates are in src pixel-centre space.
+	scx, scy := float64(sw)/2-0.5, float64(sh)/2-0.5
+	fw, fh := float64(sw), float64(sh)
+	for py := r.Min.Y; py < r.Max.Y; py++ {
+		dy := float64(py) + 0.5 - cy
+		dx := float64(r.Min.X) + 0.5 - cx
+		u := dx*cos + dy*sin + scx
+		v := -dx*sin + dy*cos + scy
+		// Clip the row to where (u, v) stays within (-1, sw)×(-1, sh).
+		lo, hi := 0.0, float64(r.Dx())
+		lo, hi = clipSpan(u, cos, -1, fw, lo, hi)
+		lo, hi = clipSpan(v, -sin, -1, fh, lo, hi)
+		if lo >= hi {
+			continue
+		}
+		i0 := int(math.Ceil(lo))
+		i1 := int(math.Ceil(hi))
+		drow := dst.Pix[(py-dst.Rect.Min.Y)*dst.Stride:]
+		for i := i0; i < i1; i++ {
+			fu := u + float64(i)*cos
+			fv := v - float64(i)*sin
+			sr, sg, sb, sa := sampleBilinear(src, fu, fv)
+			if sa == 0 {
+				continue
+			}
+			// sample returns 8.8 fixed point; scale by op (0..256).
+			sr, sg, sb, sa = sr*op>>8, sg*op>>8, sb*op>>8, sa*op>>8
+			px := r.Min.X + i - dst.Rect.Min.X
+			blendPixel(drow[px*4:px*4+4:px*4+4], sr, sg, sb, sa)
+		}
+	}
+}
+
+// clipSpan narrows [lo, hi) to the steps t where start + t·step lies
+// strictly inside (min, max).
+func clipSpan(start, step, min, max, lo, hi float64) (float64, float64) {
+	if math.Abs(step) < 1e-12 {
+		if start <= min || start >= max {
+			return 0, 0
+		}
+		return lo, hi
+	}
+	t0 := (min - start) / step
+	t1 := (max - start) / step
+	if t0 > t1 {
+		t0, t1 = t1, t0
+	}
+	// Open interval: nudge so the boundary itself is excluded.
+	return math.Max(lo, t0+1e-9), math.Min(hi, t1)
+}
+
+// snapUnit rounds values within 1e-12 of -1, 0 or 1.
+func snapUnit(v float64) float64 {
+	for _, k := range [...]float64{-1, 0, 1} {
+		if math.Abs(v-k) < 1e-12 {
+			return k
+		}
+	}
+	return v
+}
+
+// sampleBilinear samples src at (u, v) in pixel-centre coordinates with
+// transparent pixels outside, returning premultiplied channels in 8.8 fixed
+// point (0..255·256).
+func sampleBilinear(src *image.RGBA, u, v float64) (r, g, b, a uint32) {
+	x0f, y0f := math.Floor(u), math.Floor(v)
+	x0, y0 := int(x0f), int(y0f)
+	fx := uint32((u - x0f) * 256)
+	fy := uint32((v - y0f) * 256)
+	w := src.Rect.Dx()
+	h := src.Rect.Dy()
+	var acc [4]uint32
+	add := func(x, y int, wt uint32) {
+		if wt == 0 || x < 0 || y < 0 || x >= w || y >= h {
+			return
+		}
+		p := src.Pix[y*src.Stride+x*4 : y*src.Stride+x*4+4 : y*src.Stride+x*4+4]
+		acc[0] += uint32(p[0]) * wt
+		acc[1] += uint32(p[1]) * wt
+		acc[2] += uint32(p[2]) * wt
+		acc[3] += uint32(p[3]) * wt
+	}
+	add(x0, y0, (256-fx)*(256-fy))
+	add(x0+1, y0, fx*(256-fy))
+	add(x0, y0+1, (256-fx)*fy)
+	add(x0+1, y0+1, fx*fy)
+	// Weights sum to 65536; shift to 8.8.
+	return (acc[0] + 128) >> 8, (acc[1] + 128) >> 8, (acc[2] + 128) >> 8, (acc[3] + 128) >> 8
+}

@@ -1,0 +1,282 @@
+package render
+
+/*
+#cgo pkg-config: vips
+#include <stdlib.h>
+#include <vips/vips.h>
+
+// strata_save wraps raw 8-bit pixels (no copy) in a VipsImage and saves it
+// with one of the buffer savers. cgo cannot call the variadic savers
+// directly, hence this helper. p holds the per-format parameters.
+static int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
+		const int *p, void **out, size_t *outlen) {
+	VipsImage *img = vips_image_new_from_memory(pix, len, w, h, bands, VIPS_FORMAT_UCHAR);
+	if (!img) return -1;
+	int r = -1;
+	switch (fmt) {
+	case 0:
+		r = vips_pngsave_buffer(img, out, outlen, "compression", p[0], "filter", p[1],
+			"strip", TRUE, NULL);
+		break;
+	case 1:
+		r = vips_jpegsave_buffer(img, out, outlen, "Q", p[0], "optimize_coding", p[1],
+			"strip", TRUE, NULL);
+		break;
+	case 2:
+		r = vips_webpsave_buffer(img, out, outlen, "Q", p[0], "effort", p[1],
+			"lossless", p[2], "strip", TRUE, NULL);
+		break;
+	case 3:
+		r = vips_tiffsave_buffer(img, out, outlen, "compression", p[0], "predictor", p[1],
+			"strip", TRUE, NULL);
+		break;
+	case 4:
+		r = vips_gifsave_buffer(img, out, outlen, "effort", p[0], "dither", p[1] / 100.0,
+			"strip", TRUE, NULL);
+		break;
+	case 5:
+		r = vips_heifsave_buffer(img, out, outlen, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
+			"Q", p[0], "effort", p[1], "encoder", p[2], "strip", TRUE, NULL);
+		break;
+	}
+	g_object_unref(img);
+	return r;
+}
+*/
+import "C"
+
+import (
+	"image"
+	"os"
+	"sync"
+	"unsafe"
+
+	"github.com/h2non/bimg"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// EncodeOptions are the per-format encoder settings.
+type EncodeOptions struct {
+	// PNGCompression is the zlib level, 0..9.
+	PNGCompression int
+	// PNGFilter is a libvips VipsForeignPngFilter bit set (0x08 none,
+	// 0xF8 adaptive).
+	PNGFilter int
+	// JPEGQuality is 1..100.
+	JPEGQuality int
+	// WebPQuality is 1..100 (lossy).
+	WebPQuality int
+	// WebPEffort is libwebp's method, 0..6.
+	WebPEffort int
+	// TIFFCompression is a VipsForeignTiffCompression (0 none, 1 jpeg,
+	// 2 deflate, 5 lzw, …).
+	TIFFCompression int
+	// GIFEffort is cgif's quantisation effort, 1..10.
+	GIFEffort int
+	// GIFDither is the dithering amount in percent, 0..100.
+	GIFDither int
+	// AVIFQuality is 1..100.
+	AVIFQuality int
+	// AVIFEffort is libheif's CPU effort, 0..9 (higher is slower).
+	AVIFEffort int
+}
+
+// DefaultEncodeOptions returns the encoder settings chosen by measurement
+// (docs/PERFORMANCE.md, "Render core").
+func DefaultEncodeOptions() EncodeOptions {
+	return EncodeOptions{
+		PNGCompression:  6,
+		PNGFilter:       0xF8,
+		JPEGQuality:     85,
+		WebPQuality:     85,
+		WebPEffort:      4,
+		TIFFCompression: 2,
+		GIFEffort:       7,
+		GIFDither:       100,
+		AVIFQuality:     60,
+		AVIFEffort:      4,
+	}
+}
+
+var (
+	vipsOnce sync.Once
+	vipsErr  error
+)
+
+// startVips finishes libvips' process-wide set-up. bimg's package init has
+// already called vips_init, so VIPS_BLOCK_UNTRUSTED in the environment
+// would come too late; the block is switched on through the API instead
+// (and the variable set for any later vips_init in this process).
+func startVips() error {
+	vipsOnce.Do(func() {
+		_ = os.Setenv("VIPS_BLOCK_UNTRUSTED", "1")
+		bimg.Initialize()
+		// Untrusted loaders (ImageMagick, PDF, SVG via librsvg's unsafe paths,
+		// matlab, …) are blocked: image layers decode attacker-supplied bytes.
+		C.vips_block_untrusted_set(C.TRUE)
+		// Operation cache off: renders never repeat an operation on the same
+		// input, and a cache only holds memory (imgproxy does the same).
+		bimg.VipsCacheSetMax(0)
+		bimg.VipsCacheSetMaxMem(0)
+	})
+	return vipsErr
+}
+
+// Shutdown releases libvips. Call it once when the process exits, after
+// every Renderer is closed and no render is running; libvips cannot be
+// started again afterwards.
+func Shutdown() { bimg.Shutdown() }
+
+// mimeTypes maps each output format to its media type.
+var mimeTypes = map[schema.Format]string{
+	schema.PNG:  "image/png",
+	schema.JPEG: "image/jpeg",
+	schema.WebP: "image/webp",
+	schema.TIFF: "image/tiff",
+	schema.GIF:  "image/gif",
+	schema.AVIF: "image/avif",
+}
+
+// saverIDs are strata_save's format numbers.
+var saverIDs = map[schema.Format]C.int{
+	schema.PNG: 0, schema.JPEG: 1, schema.WebP: 2, schema.TIFF: 3, schema.GIF: 4, schema.AVIF: 5,
+}
+
+// encode hands the premultiplied canvas to libvips as raw 8-bit pixels and
+// saves it in format. JPEG is flattened onto white; the other formats keep
+// alpha, which is dropped only when every pixel is opaque (nothing is lost
+// and the file is smaller and faster to write).
+func (r *Renderer) encode(canvas *image.RGBA, format schema.Format) ([]byte, string, error) {
+	id, ok := saverIDs[format]
+	if !ok {
+		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
+	}
+	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
+	bands := 4
+	if format == schema.JPEG || opaque(canvas) {
+		bands = 3
+	}
+	n := w * h * bands
+	mem := C.malloc(C.size_t(n))
+	if mem == nil {
+		return nil, "", failure.New(failure.Internal, "out of memory")
+	}
+	defer C.free(mem)
+	raw := unsafe.Slice((*byte)(mem), n)
+	switch {
+	case format == schema.JPEG:
+		flattenWhite(raw, canvas)
+	case bands == 3:
+		dropAlpha(raw, canvas)
+	default:
+		unpremultiply(raw, canvas)
+	}
+	o := r.enc
+	var p [3]C.int
+	switch format {
+	case schema.PNG:
+		p = [3]C.int{C.int(o.PNGCompression), C.int(o.PNGFilter)}
+	case schema.JPEG:
+		p = [3]C.int{C.int(o.JPEGQuality), 1}
+	case schema.WebP:
+		p = [3]C.int{C.int(o.WebPQuality), C.int(o.WebPEffort), 0}
+	case schema.TIFF:
+		p = [3]C.int{C.int(o.TIFFCompression), C.VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL}
+	case schema.GIF:
+		p = [3]C.int{C.int(o.GIFEffort), C.int(o.GIFDither)}
+	case schema.AVIF:
+		p = [3]C.int{C.int(o.AVIFQuality), C.int(o.AVIFEffort), C.VIPS_FOREIGN_HEIF_ENCODER_AOM}
+	}
+	var out unsafe.Pointer
+	var outLen C.size_t
+	if C.strata_save(id, mem, C.size_t(n), C.int(w), C.int(h), C.int(bands), &p[0], &out, &outLen) != 0 {
+		msg := C.GoString(C.vips_error_buffer())
+		C.vips_error_clear()
+		return nil, "", failure.Wrap(failure.Internal, vipsError(msg), "encoding %s failed", format)
+	}
+	defer C.g_free(C.gpointer(out))
+	return C.GoBytes(out, C.int(outLen)), mimeTypes[format], nil
+}
+
+// vipsError is libvips' error text.
+type vipsError string
+
+func (e vipsError) Error() string { return "libvips: " + string(e) }
+
+// opaque reports whether every pixel of img has alpha 255.
+func opaque(img *image.RGBA) bool {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+		for i := 3; i < len(row); i += 4 {
+			if row[i] != 255 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// flattenWhite writes img composited over opaque white as packed RGB. In
+// premultiplied alpha that is c + (255 − a) per channel.
+func flattenWhite(dst []byte, img *image.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	o := 0
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+		for i := 0; i+3 < len(row); i += 4 {
+			k := 255 - row[i+3]
+			dst[o], dst[o+1], dst[o+2] = row[i]+k, row[i+1]+k, row[i+2]+k
+			o += 3
+		}
+	}
+}
+
+// dropAlpha writes an opaque img as packed RGB.
+func dropAlpha(dst []byte, img *image.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	o := 0
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+		for i := 0; i+3 < len(row); i += 4 {
+			dst[o], dst[o+1], dst[o+2] = row[i], row[i+1], row[i+2]
+			o += 3
+		}
+	}
+}
+
+// unpremul[a] is 255·2¹⁶/a rounded, so c·255/a ≈ (c·unpremul[a] + 2¹⁵) >> 16.
+var unpremul = func() (t [256]uint32) {
+	for a := 1; a < 256; a++ {
+		t[a] = uint32((255<<16 + a/2) / a)
+	}
+	return t
+}()
+
+// unpremultiply writes img as packed straight-alpha RGBA.
+func unpremultiply(dst []byte, img *image.RGBA) {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	o := 0
+	for y := 0; y < h; y++ {
+		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+		d := dst[o : o+w*4 : o+w*4]
+		o += w * 4
+		for i := 0; i+3 < len(row); i += 4 {
+			a := row[i+3]
+			switch a {
+			case 0:
+				d[i], d[i+1], d[i+2], d[i+3] = 0, 0, 0, 0
+			case 255:
+				d[i], d[i+1], d[i+2], d[i+3] = row[i], row[i+1], row[i+2], 255
+			default:
+				k := unpremul[a]
+				d[i] = uint8(min((uint32(row[i])*k+1<<15)>>16, 255))
+				d[i+1] = uint8(min((uint32(row[i+1])*k+1<<15)>>16, 255))
+				d[i+2] = uint8(min((uint32(row[i+2])*k+1<<15)>>16, 255))
+				d[i+3] = a
+			}
+		}
+	}
+}

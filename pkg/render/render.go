@@ -1,0 +1,167 @@
+// Package render turns a validated request into an encoded image: a
+// transparent canvas, one draw function per layer type registered in one
+// table, a compositor that applies corner radii, opacity and rotation and
+// blends source-over in premultiplied alpha, and an encoder that hands the
+// raw canvas to libvips for the six output formats.
+//
+// Coordinates follow spec/API.md: pixels from the canvas's top-left, y
+// down, angles in degrees turning clockwise on screen. The canvas and every
+// intermediate layer image are premultiplied *image.RGBA values; colour
+// helpers live in the file that uses them.
+package render
+
+import (
+	"context"
+	"image"
+	"sort"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Options configure a Renderer. The zero value renders solid colours and
+// gradients; later layer types add the engines they need here.
+type Options struct {
+	// Encode overrides the per-format encoder settings; nil keeps the
+	// measured defaults (DefaultEncodeOptions, docs/PERFORMANCE.md).
+	Encode *EncodeOptions
+}
+
+// Renderer renders requests. It is safe for concurrent use.
+type Renderer struct {
+	opts Options
+	enc  EncodeOptions
+}
+
+// New returns a Renderer. It starts libvips once per process (with
+// untrusted loaders blocked and the operation cache off); libvips stays up
+// until Shutdown.
+func New(opts Options) (*Renderer, error) {
+	if err := startVips(); err != nil {
+		return nil, err
+	}
+	enc := DefaultEncodeOptions()
+	if opts.Encode != nil {
+		enc = *opts.Encode
+	}
+	return &Renderer{opts: opts, enc: enc}, nil
+}
+
+// Close releases what the Renderer holds. libvips itself is process-wide
+// and is released by Shutdown, because it cannot be started again once
+// shut down.
+func (r *Renderer) Close() {}
+
+// Result is an encoded image.
+type Result struct {
+	// Data is the encoded image.
+	Data []byte
+	// MimeType is the media type of Data, e.g. "image/png".
+	MimeType string
+	// Width and Height are the image size in pixels.
+	Width, Height int
+}
+
+// drawFunc renders a layer's content into a fresh w×h premultiplied image
+// (the layer box, before corner radii, opacity and rotation, which the
+// compositor applies to every layer type alike). It may return nil for a
+// layer that draws nothing.
+type drawFunc func(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error)
+
+// drawers maps each layer type to its draw function. A type missing here
+// is answered with a 422 naming the layer.
+var drawers = map[schema.LayerType]drawFunc{
+	schema.TypeSolidColor: drawSolid,
+	schema.TypeGradient:   drawGradient,
+}
+
+// Render draws req's layers onto a transparent canvas in ascending index
+// (ties in array order) and encodes the canvas in req's output format. The
+// context is checked between layers; an expired context yields a 422.
+func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, error) {
+	format := req.OutputFormat
+	if format == "" {
+		format = schema.PNG
+	}
+	if _, ok := mimeTypes[format]; !ok {
+		return Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
+	}
+	canvas, err := r.renderCanvas(ctx, req)
+	if err != nil {
+		return Result{}, err
+	}
+	if err := checkContext(ctx); err != nil {
+		return Result{}, err
+	}
+	data, mime, err := r.encode(canvas, format)
+	if err != nil {
+		return Result{}, err
+	}
+	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height}, nil
+}
+
+// renderCanvas composites req's layers onto a fresh transparent canvas.
+func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*image.RGBA, error) {
+	canvas := image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
+	layers := make([]*schema.Layer, len(req.Layers))
+	copy(layers, req.Layers)
+	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	for _, l := range layers {
+		if err := checkContext(ctx); err != nil {
+			return nil, err
+		}
+		if err := r.drawLayer(ctx, canvas, l, image.Point{}, req.Width, req.Height); err != nil {
+			return nil, err
+		}
+	}
+	return canvas, nil
+}
+
+// checkContext turns an expired or cancelled context into the API's
+// "render over its time limit" error.
+func checkContext(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return failure.Wrap(failure.Unprocessable, err, "The render exceeded its time limit.")
+	}
+	return nil
+}
+
+// drawLayer draws one layer onto dst. Layer positions are measured from
+// origin (a point in dst's coordinates); a layer without position starts at
+// origin and a layer without dimensions takes the boxW×boxH area there. A
+// layout uses it to draw its children into its own box.
+func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+	draw, ok := drawers[l.Type]
+	if !ok {
+		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
+	}
+	opacity := l.Opacity / 100
+	if opacity <= 0 {
+		return nil
+	}
+	if opacity > 1 {
+		opacity = 1
+	}
+	w, h := boxW, boxH
+	if l.Size != nil {
+		w, h = l.Size.Width, l.Size.Height
+	}
+	if w <= 0 || h <= 0 {
+		return nil
+	}
+	x, y := float64(origin.X), float64(origin.Y)
+	if l.Position != nil {
+		x += l.Position.X
+		y += l.Position.Y
+	}
+	img, err := draw(ctx, r, l, w, h)
+	if err != nil {
+		return err
+	}
+	if img == nil {
+		return nil
+	}
+	applyCorners(img, l.Radii)
+	composite(dst, img, x, y, l.Rotation, opacity)
+	return nil
+}
