@@ -1,0 +1,127 @@
+// Command strata-api serves the image generation API.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/engine"
+)
+
+func main() {
+	cfg, err := config.LoadConfigFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "strata-api: bad configuration:\n%v\n", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(cfg)
+	if err := m.Run(ctx); err != nil {
+		m.Log.Error("start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	m.Log.Info("listening", "addr", m.Addr())
+	<-ctx.Done()
+	if err := m.Close(); err != nil {
+		m.Log.Error("shutdown", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// Main is the API process: configuration in, a listening server out.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+
+	engine *engine.Engine
+	redis  *redis.Client
+	ln     net.Listener
+	http   *http.Server
+	done   chan error
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg config.Config) *Main {
+	return &Main{Config: cfg, Log: cfg.Logger(os.Stderr)}
+}
+
+// Run builds the engine and starts serving; it returns once listening.
+func (m *Main) Run(ctx context.Context) error {
+	if len(m.Config.APIKeys) == 0 {
+		return errors.New("STRATA_API_KEYS is empty: no client could authenticate")
+	}
+	eng, err := engine.New(m.Config, m.Log)
+	if err != nil {
+		return err
+	}
+	m.engine = eng
+	opts, err := redis.ParseURL(m.Config.RedisURL)
+	if err != nil {
+		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
+	}
+	m.redis = redis.NewClient(opts)
+	srv := api.New(api.Options{
+		Keys:              m.Config.APIKeys,
+		Limits:            m.Config.Limits,
+		Renderer:          eng.Renderer,
+		RenderConcurrency: m.Config.RenderConcurrency,
+		Ready: map[string]api.Check{
+			"fonts": eng.Ready,
+			"redis": func(ctx context.Context) error { return m.redis.Ping(ctx).Err() },
+		},
+		Required: []string{"fonts"},
+		Logger:   m.Log,
+	})
+	m.ln, err = net.Listen("tcp", m.Config.ListenAddr)
+	if err != nil {
+		return err
+	}
+	m.http = &http.Server{
+		Handler:           srv.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      m.Config.Limits.RenderTimeout + 30*time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	m.done = make(chan error, 1)
+	go func() { m.done <- m.http.Serve(m.ln) }()
+	return nil
+}
+
+// Addr is the address the server listens on.
+func (m *Main) Addr() string { return m.ln.Addr().String() }
+
+// Close stops accepting requests, waits for in-flight ones up to the
+// shutdown timeout, then releases the engine.
+func (m *Main) Close() error {
+	var errs []error
+	if m.http != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), m.Config.ShutdownTimeout)
+		defer cancel()
+		errs = append(errs, m.http.Shutdown(ctx))
+		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	if m.redis != nil {
+		errs = append(errs, m.redis.Close())
+	}
+	if m.engine != nil {
+		m.engine.Close()
+	}
+	return errors.Join(errs...)
+}

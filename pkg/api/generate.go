@@ -1,0 +1,153 @@
+package api
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Async accepts requests for background rendering and reports on them.
+type Async interface {
+	// Submit queues a validated request and returns its job id. A repeat
+	// with the same key id and idempotency key returns the first job's id.
+	Submit(ctx context.Context, s Submission) (jobID string, err error)
+	// Job returns the status of a job owned by keyID, or a NotFound error.
+	Job(ctx context.Context, keyID, jobID string) (*JobView, error)
+}
+
+// Submission is one validated async request.
+type Submission struct {
+	KeyID          string
+	IdempotencyKey string
+	Request        *schema.Request
+	// Body is the raw request JSON, kept so the worker decodes exactly
+	// what the client sent.
+	Body []byte
+}
+
+// JobView is the job status of spec/API.md §6.
+type JobView struct {
+	JobID     string    `json:"job_id"`
+	Status    string    `json:"status"`
+	Attempts  int       `json:"attempts"`
+	LastError string    `json:"last_error"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+type imageData struct {
+	Buffer   string `json:"buffer"`
+	MimeType string `json:"mime_type"`
+}
+
+type successBody struct {
+	Success bool      `json:"success"`
+	Data    imageData `json:"data"`
+}
+
+type acceptedBody struct {
+	Success bool   `json:"success"`
+	Async   bool   `json:"async"`
+	Message string `json:"message"`
+	JobID   string `json:"job_id"`
+}
+
+// generate handles POST /generate and /render: sync renders answer 200
+// with the image; requests with a webhook_url are queued (201).
+func (s *Server) generate(c echo.Context) error {
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.limits.MaxBodyBytes)
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return err
+		}
+		return failure.Wrap(failure.Invalid, err, "The request body could not be read.")
+	}
+	req, err := schema.Decode(body, s.limits)
+	if err != nil {
+		return err
+	}
+	if req.WebhookURL != "" {
+		return s.submit(c, req, body)
+	}
+	if err := s.acquire(r.Context()); err != nil {
+		return err
+	}
+	defer s.release()
+	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RenderTimeout)
+	defer cancel()
+	res, err := s.renderer.Render(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			return context.DeadlineExceeded
+		}
+		return err
+	}
+	return c.JSON(http.StatusOK, successBody{
+		Success: true,
+		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
+	})
+}
+
+// acquire takes a render slot, waiting up to s.wait; at capacity the
+// client gets 503 with Retry-After so memory stays bounded under any load.
+func (s *Server) acquire(ctx context.Context) error {
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	default:
+	}
+	t := time.NewTimer(s.wait)
+	defer t.Stop()
+	select {
+	case s.slots <- struct{}{}:
+		return nil
+	case <-t.C:
+		return errBusy
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Server) release() { <-s.slots }
+
+var errBusy = failure.New(failure.Unavailable, "The server is at capacity; retry in a few seconds.")
+
+func (s *Server) submit(c echo.Context, req *schema.Request, body []byte) error {
+	if s.async == nil {
+		return failure.New(failure.Unavailable, "Async rendering is not available on this server: the queue is not configured.")
+	}
+	idem := c.Request().Header.Get("Idempotency-Key")
+	if len(idem) > 255 {
+		return &failure.Error{Kind: failure.Invalid, Message: "The Idempotency-Key header must be at most 255 characters.",
+			Details: []failure.Detail{{Path: "headers.Idempotency-Key", Message: "must be at most 255 characters"}}}
+	}
+	id, err := s.async.Submit(c.Request().Context(), Submission{
+		KeyID: c.Get(ctxKeyID).(string), IdempotencyKey: idem, Request: req, Body: body,
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, acceptedBody{
+		Success: true, Async: true, JobID: id,
+		Message: "Request accepted. Results will be delivered to the provided webhook URL.",
+	})
+}
+
+func (s *Server) jobStatus(c echo.Context) error {
+	job, err := s.async.Job(c.Request().Context(), c.Get(ctxKeyID).(string), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"success": true, "data": job})
+}

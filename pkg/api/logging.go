@@ -1,0 +1,56 @@
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/strata-render/strata/pkg/failure"
+)
+
+func newRequestID() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+func requestID(c echo.Context) string {
+	return c.Response().Header().Get(echo.HeaderXRequestID)
+}
+
+// logRequests writes one structured line per request. It logs the key's
+// id, never the key, and never a body.
+func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		kind, _ := c.Get(ctxErrorKind).(failure.Kind)
+		level := slog.LevelInfo
+		if err != nil {
+			level = logLevelFor(kind)
+		}
+		attrs := []slog.Attr{
+			slog.String("request_id", requestID(c)),
+			slog.String("method", c.Request().Method),
+			slog.String("route", c.Path()),
+			slog.Int("status", c.Response().Status),
+			slog.Int64("bytes_in", c.Request().ContentLength),
+			slog.Int64("bytes_out", c.Response().Size),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+		}
+		if id, ok := c.Get(ctxKeyID).(string); ok {
+			attrs = append(attrs, slog.String("key_id", id))
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error_kind", kind.String()))
+		}
+		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+		return nil
+	}
+}

@@ -1,0 +1,172 @@
+// Package api is Strata's HTTP surface: Echo handlers for the image
+// generation endpoints, authentication, limits, logging and the mapping of
+// errors to statuses and the reference API's response envelope.
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Renderer renders a validated request into an encoded image.
+type Renderer interface {
+	Render(ctx context.Context, req *schema.Request) (render.Result, error)
+}
+
+// Check reports whether one dependency is ready; nil means ready.
+type Check func(ctx context.Context) error
+
+// Options configure a Server.
+type Options struct {
+	// Keys maps accepted API keys to their webhook secrets.
+	Keys map[string]string
+	// Limits bound every request.
+	Limits schema.Limits
+	// Renderer renders sync requests.
+	Renderer Renderer
+	// Async queues requests with a webhook_url; nil answers them with 503.
+	Async Async
+	// RenderConcurrency caps sync renders at once; more wait up to
+	// QueueWait, then get 503.
+	RenderConcurrency int
+	QueueWait         time.Duration
+	// Ready lists the readiness checks by name; Required names the ones
+	// whose failure makes /readyz answer 503 (the others are reported).
+	Ready    map[string]Check
+	Required []string
+	// Logger receives structured logs; never keys or payloads.
+	Logger *slog.Logger
+}
+
+// Server is the HTTP API.
+type Server struct {
+	echo     *echo.Echo
+	log      *slog.Logger
+	keys     []apiKey
+	limits   schema.Limits
+	renderer Renderer
+	async    Async
+	slots    chan struct{}
+	wait     time.Duration
+	ready    map[string]Check
+	required []string
+}
+
+type apiKey struct {
+	hash [sha256.Size]byte
+	id   string
+}
+
+const (
+	ctxKeyID     = "strata.key_id"
+	ctxErrorKind = "strata.error_kind"
+)
+
+// New builds the server and its routes.
+func New(o Options) *Server {
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	if o.RenderConcurrency < 1 {
+		o.RenderConcurrency = 1
+	}
+	if o.QueueWait == 0 {
+		o.QueueWait = 5 * time.Second
+	}
+	s := &Server{
+		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
+		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
+	}
+	for k := range o.Keys {
+		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
+	}
+	e := s.echo
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.handleError
+	e.Use(middleware.RequestIDWithConfig(middleware.RequestIDConfig{
+		Generator: newRequestID,
+	}))
+	e.Use(s.logRequests)
+	e.Use(middleware.Recover())
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	v1 := e.Group("/image-generation/v1", s.authenticate)
+	v1.POST("/generate", s.generate)
+	v1.POST("/render", s.generate)
+	if s.async != nil {
+		v1.GET("/jobs/:id", s.jobStatus)
+	}
+	return s
+}
+
+// Handler returns the server as an http.Handler.
+func (s *Server) Handler() http.Handler { return s.echo }
+
+// KeyID is a stable, non-secret identifier of an API key for logs and job
+// ownership: a short hash prefix.
+func KeyID(key string) string {
+	sum := sha256.Sum256([]byte("strata-key:" + key))
+	return "key_" + hex.EncodeToString(sum[:6])
+}
+
+// authenticate checks the Bearer key in constant time against every key.
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
+		if !ok || token == "" {
+			return failure.New(failure.Unauthorized, "Missing API key: send Authorization: Bearer <key>.")
+		}
+		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+		id := ""
+		for _, k := range s.keys {
+			if subtle.ConstantTimeCompare(got[:], k.hash[:]) == 1 {
+				id = k.id
+			}
+		}
+		if id == "" {
+			return failure.New(failure.Unauthorized, "Invalid API key.")
+		}
+		c.Set(ctxKeyID, id)
+		return next(c)
+	}
+}
+
+func (s *Server) healthz(c echo.Context) error {
+	return c.JSON(http.StatusOK, map[string]any{"status": "ok"})
+}
+
+// readyz reports every check; only the required ones decide the status, so
+// a Redis outage leaves sync rendering ready.
+func (s *Server) readyz(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	checks := map[string]string{}
+	status := http.StatusOK
+	for name, check := range s.ready {
+		if err := check(ctx); err != nil {
+			checks[name] = err.Error()
+			for _, r := range s.required {
+				if r == name {
+					status = http.StatusServiceUnavailable
+				}
+			}
+			continue
+		}
+		checks[name] = "ok"
+	}
+	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}

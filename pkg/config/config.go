@@ -1,0 +1,196 @@
+// Package config reads Strata's configuration from STRATA_* environment
+// variables into one typed struct. All defaults live in NewDefaultConfig;
+// LoadConfigFromEnv reports every bad variable at once so the process can
+// refuse to start with one complete message.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Config is the configuration of the API and worker processes.
+type Config struct {
+	// ListenAddr is the API's listen address (STRATA_LISTEN_ADDR).
+	ListenAddr string
+	// AdminAddr serves pprof when set (STRATA_ADMIN_ADDR); off by default.
+	AdminAddr string
+	// APIKeys maps each accepted API key to its webhook secret ("" means
+	// the default secret) (STRATA_API_KEYS: "key" or "key:whsec_…", comma-separated).
+	APIKeys map[string]string
+	// RedisURL is the queue's Redis (STRATA_REDIS_URL).
+	RedisURL string
+	// WebhookSecret signs webhooks for keys without their own secret
+	// (STRATA_WEBHOOK_SECRET, "whsec_…").
+	WebhookSecret string
+	// AllowPrivateNetworks lets image URLs and webhooks reach loopback and
+	// private addresses (STRATA_ALLOW_PRIVATE_NETWORKS); for development and tests.
+	AllowPrivateNetworks bool
+	// AssetsDir holds fonts and models (STRATA_ASSETS_DIR).
+	AssetsDir string
+	// LogLevel is debug, info, warn or error (STRATA_LOG_LEVEL).
+	LogLevel string
+	// RenderConcurrency caps renders running at once in one process
+	// (STRATA_RENDER_CONCURRENCY; default: the number of CPUs).
+	RenderConcurrency int
+	// WorkerConcurrency is the asynq worker concurrency (STRATA_WORKER_CONCURRENCY).
+	WorkerConcurrency int
+	// ShutdownTimeout bounds graceful shutdown (STRATA_SHUTDOWN_TIMEOUT).
+	ShutdownTimeout time.Duration
+	// Limits bound every request (STRATA_MAX_* variables).
+	Limits schema.Limits
+}
+
+// NewDefaultConfig returns the configuration used when no variable is set.
+func NewDefaultConfig() Config {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return Config{
+		ListenAddr:        ":8080",
+		APIKeys:           map[string]string{},
+		RedisURL:          "redis://127.0.0.1:6379/0",
+		AssetsDir:         filepath.Join(home, ".cache", "strata"),
+		LogLevel:          "info",
+		RenderConcurrency: runtime.NumCPU(),
+		WorkerConcurrency: runtime.NumCPU(),
+		ShutdownTimeout:   25 * time.Second,
+		Limits:            schema.DefaultLimits(),
+	}
+}
+
+// LoadConfigFromEnv applies STRATA_* variables over the defaults. The error
+// joins one line per bad variable.
+func LoadConfigFromEnv() (Config, error) {
+	return Load(os.LookupEnv)
+}
+
+// Load is LoadConfigFromEnv with an injectable lookup, for tests.
+func Load(lookup func(string) (string, bool)) (Config, error) {
+	c := NewDefaultConfig()
+	var errs []error
+	str := func(name string, dst *string) {
+		if v, ok := lookup(name); ok && v != "" {
+			*dst = v
+		}
+	}
+	integer := func(name string, dst *int, lo int) {
+		if v, ok := lookup(name); ok && v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < lo {
+				errs = append(errs, fmt.Errorf("%s=%q: must be a whole number ≥ %d", name, v, lo))
+				return
+			}
+			*dst = n
+		}
+	}
+	integer64 := func(name string, dst *int64) {
+		n := int(*dst)
+		integer(name, &n, 1)
+		*dst = int64(n)
+	}
+	duration := func(name string, dst *time.Duration) {
+		if v, ok := lookup(name); ok && v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				errs = append(errs, fmt.Errorf("%s=%q: must be a positive duration such as 30s", name, v))
+				return
+			}
+			*dst = d
+		}
+	}
+
+	str("STRATA_LISTEN_ADDR", &c.ListenAddr)
+	str("STRATA_ADMIN_ADDR", &c.AdminAddr)
+	str("STRATA_REDIS_URL", &c.RedisURL)
+	str("STRATA_ASSETS_DIR", &c.AssetsDir)
+	str("STRATA_LOG_LEVEL", &c.LogLevel)
+	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
+		if !strings.HasPrefix(v, "whsec_") {
+			errs = append(errs, errors.New("STRATA_WEBHOOK_SECRET: must start with whsec_ followed by base64"))
+		}
+		c.WebhookSecret = v
+	}
+	if v, ok := lookup("STRATA_ALLOW_PRIVATE_NETWORKS"); ok && v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("STRATA_ALLOW_PRIVATE_NETWORKS=%q: must be true or false", v))
+		}
+		c.AllowPrivateNetworks = b
+	}
+	if v, ok := lookup("STRATA_API_KEYS"); ok && v != "" {
+		keys, err := parseAPIKeys(v)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.APIKeys = keys
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Errorf("STRATA_LOG_LEVEL=%q: must be debug, info, warn or error", c.LogLevel))
+	}
+	integer("STRATA_RENDER_CONCURRENCY", &c.RenderConcurrency, 1)
+	integer("STRATA_WORKER_CONCURRENCY", &c.WorkerConcurrency, 1)
+	duration("STRATA_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+
+	l := &c.Limits
+	integer("STRATA_MAX_CANVAS_SIDE", &l.MaxSide, 1)
+	if v, ok := lookup("STRATA_MAX_CANVAS_MEGAPIXELS"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 {
+			errs = append(errs, fmt.Errorf("STRATA_MAX_CANVAS_MEGAPIXELS=%q: must be a positive number", v))
+		} else {
+			l.MaxMegapixels = f
+		}
+	}
+	integer("STRATA_MAX_LAYERS", &l.MaxLayers, 1)
+	integer("STRATA_MAX_DEPTH", &l.MaxDepth, 1)
+	integer64("STRATA_MAX_BODY_BYTES", &l.MaxBodyBytes)
+	integer64("STRATA_MAX_FILE_BYTES", &l.MaxFileBytes)
+	integer("STRATA_MAX_IMAGE_PIXELS", &l.MaxImagePixels, 1)
+	integer("STRATA_MAX_FONTS", &l.MaxFonts, 0)
+	integer64("STRATA_MAX_FONT_BYTES", &l.MaxFontBytes)
+	duration("STRATA_RENDER_TIMEOUT", &l.RenderTimeout)
+
+	return c, errors.Join(errs...)
+}
+
+func parseAPIKeys(v string) (map[string]string, error) {
+	keys := map[string]string{}
+	var errs []error
+	for i, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		key, secret, hasSecret := strings.Cut(item, ":")
+		switch {
+		case len(key) < 16:
+			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: key #%d is shorter than 16 characters", i+1))
+		case hasSecret && !strings.HasPrefix(secret, "whsec_"):
+			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must start with whsec_", i+1))
+		default:
+			keys[key] = secret
+		}
+	}
+	return keys, errors.Join(errs...)
+}
+
+// Logger returns a JSON slog logger at the configured level.
+func (c Config) Logger(w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(c.LogLevel))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
