@@ -1,0 +1,318 @@
+// Package imaging turns an image layer's source into the pixels the
+// compositor draws: it gets the bytes (base64 or a URL through an SSRF-safe
+// fetcher), recognises the format from its leading bytes, refuses
+// decompression bombs from the declared header size before decoding, decodes
+// with libvips (untrusted loaders blocked), cover-fits into the layer box
+// (shrink-on-load, SVG rendered at the target size), optionally crops around
+// the subject and removes the background. docs/IMAGES.md has the details and
+// the measurements behind the choices.
+package imaging
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/draw"
+	"math"
+
+	"golang.org/x/image/bmp"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/segment"
+)
+
+// FetchFunc fetches a URL source and returns its body. The service passes
+// pkg/fetch's client (address guard, time, size and redirect limits):
+//
+//	Fetch: func(ctx context.Context, url string, o schema.FetchOptions) ([]byte, error) {
+//		r, err := client.Get(ctx, url, o)
+//		if err != nil {
+//			return nil, err
+//		}
+//		return r.Body, nil
+//	}
+type FetchFunc func(ctx context.Context, url string, o schema.FetchOptions) ([]byte, error)
+
+// Options configure a Loader. Zero limits take schema.DefaultLimits.
+type Options struct {
+	// MaxPixels caps the pixels an input may declare (width × height).
+	MaxPixels int
+	// MaxBytes caps one image file, base64 or fetched.
+	MaxBytes int64
+	// Fetch gets URL sources; nil refuses them.
+	Fetch FetchFunc
+	// Segmenter removes backgrounds and finds salient objects for smart
+	// cropping; nil answers should_remove_background with a 422 and makes
+	// smart cropping use faces and libvips' attention strategy only.
+	Segmenter *segment.Segmenter
+}
+
+// Loader loads image layers. It is safe for concurrent use.
+type Loader struct {
+	o     Options
+	faces *faceFinder
+}
+
+// NewLoader returns a Loader. It blocks libvips' untrusted loaders (see
+// Lockdown) and unpacks the embedded face cascade.
+func NewLoader(o Options) *Loader {
+	def := schema.DefaultLimits()
+	if o.MaxPixels <= 0 {
+		o.MaxPixels = def.MaxImagePixels
+	}
+	if o.MaxBytes <= 0 {
+		o.MaxBytes = def.MaxFileBytes
+	}
+	Lockdown()
+	return &Loader{o: o, faces: newFaceFinder()}
+}
+
+// Load returns img cover-fitted into a fresh w×h premultiplied RGBA image:
+// scaled to fill the box and cropped centred, or around the subject with
+// SmartCrop, with the background made transparent with RemoveBackground.
+// path is the layer's JSON path (schema.Layer.Path); every error is a
+// *failure.Error whose message starts "image at <path>: ".
+func (l *Loader) Load(ctx context.Context, path string, img *schema.Image, w, h int) (*image.RGBA, error) {
+	out, _, err := l.load(ctx, path, img, w, h, strategyDefault)
+	return out, err
+}
+
+// placement says where the output came from: the window of the source
+// scaled by scale (the smart-crop tests check subjects against it).
+type placement struct {
+	scale  float64
+	window image.Rectangle
+}
+
+func (l *Loader) load(ctx context.Context, path string, img *schema.Image, w, h int, s strategy) (*image.RGBA, placement, error) {
+	var none placement
+	if w <= 0 || h <= 0 {
+		return nil, none, failure.New(failure.Internal, "image at %s: empty box %dx%d", path, w, h)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, none, err
+	}
+	if img.RemoveBackground && l.o.Segmenter == nil {
+		return nil, none, failure.New(failure.Unprocessable,
+			"image at %s: background removal is not installed on this server.", path)
+	}
+	data, err := l.source(ctx, path, &img.File)
+	if err != nil {
+		return nil, none, err
+	}
+	src, err := l.open(path, data)
+	if err != nil {
+		return nil, none, err
+	}
+	defer src.close()
+
+	// Scale to cover the box; the window is what the output shows.
+	scale := math.Max(float64(w)/float64(src.w), float64(h)/float64(src.h))
+	cw := max(w, int(math.Ceil(float64(src.w)*scale-1e-6)))
+	ch := max(h, int(math.Ceil(float64(src.h)*scale-1e-6)))
+	window := centreWindow(cw, ch, w, h)
+
+	if !img.SmartCrop && !img.RemoveBackground {
+		// One libvips pipeline: shrink-on-load, resize, centre crop.
+		out, err := src.thumbnail(w, h, cropCentre, sizeBoth)
+		if err != nil {
+			return nil, none, l.decodeError(path, err)
+		}
+		if out.Rect.Dx() == w && out.Rect.Dy() == h {
+			return out, placement{scale, window}, nil
+		}
+		// libvips rounded one side short: take the exact path below.
+	}
+
+	if int64(cw)*int64(ch) > int64(l.o.MaxPixels) {
+		return nil, none, failure.New(failure.Unprocessable,
+			"image at %s: the image's aspect ratio is too far from the %dx%d box to fill it.", path, w, h)
+	}
+	full, err := src.thumbnail(cw, ch, cropNone, sizeForce)
+	if err != nil {
+		return nil, none, l.decodeError(path, err)
+	}
+	var mask *image.Alpha
+	if img.RemoveBackground {
+		if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, none, ctxErr
+			}
+			return nil, none, failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+		}
+		applyMask(full, mask)
+	}
+	if img.SmartCrop && (cw > w || ch > h) {
+		if window, err = l.windowBy(ctx, s, full, mask, w, h); err != nil {
+			return nil, none, err
+		}
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, out.Rect, full, window.Min, draw.Src)
+	return out, placement{scale, window}, nil
+}
+
+// source returns the file's bytes, fetching URL sources.
+func (l *Loader) source(ctx context.Context, path string, f *schema.File) ([]byte, error) {
+	data := f.Data
+	if f.Type == schema.SourceURL {
+		if l.o.Fetch == nil {
+			return nil, failure.New(failure.Unprocessable, "image at %s: URL sources are not enabled on this server.", path)
+		}
+		body, err := l.o.Fetch(ctx, f.URL, f.Fetch)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: could not fetch the image: %s", path, fetchReason(err))
+		}
+		data = body
+	}
+	if int64(len(data)) > l.o.MaxBytes {
+		return nil, failure.New(failure.TooLarge, "image at %s: the file is %s, over the %s limit.",
+			path, megabytes(int64(len(data))), megabytes(l.o.MaxBytes))
+	}
+	if len(data) == 0 {
+		return nil, failure.New(failure.Unprocessable, "image at %s: the file is empty.", path)
+	}
+	return data, nil
+}
+
+// fetchReason is the public part of a fetch error.
+func fetchReason(err error) string {
+	var fe *failure.Error
+	if errors.As(err, &fe) && fe.Kind != failure.Internal {
+		return fe.PublicMessage()
+	}
+	return "the request failed."
+}
+
+func megabytes(n int64) string {
+	if n%(1<<20) == 0 {
+		return fmt.Sprintf("%d MB", n>>20)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+}
+
+// source is an opened input: its bytes in C memory (or decoded pixels for
+// BMP) and its size after EXIF orientation.
+type source struct {
+	buf    *cbuf
+	pixels *vimage
+	w, h   int
+}
+
+func (s *source) close() {
+	if s.buf != nil {
+		s.buf.free()
+	}
+	s.pixels.close()
+}
+
+// open recognises the format and checks the declared size against the
+// pixel limit before any pixel is decoded.
+func (l *Loader) open(path string, data []byte) (*source, error) {
+	format := Sniff(data)
+	if format == FormatUnknown {
+		return nil, failure.New(failure.Unprocessable,
+			"image at %s: not a supported image format (PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF, BMP or SVG).", path)
+	}
+	tooBig := func(w, h int) error {
+		return failure.New(failure.Unprocessable,
+			"image at %s: the image declares %dx%d pixels, over the limit of %d megapixels.",
+			path, w, h, l.o.MaxPixels/1_000_000)
+	}
+	if format == FormatBMP {
+		// libvips reads BMP only through ImageMagick, which stays blocked;
+		// Go's decoder handles the common uncompressed variants.
+		cfg, err := bmp.DecodeConfig(bytes.NewReader(data))
+		if err != nil {
+			return nil, l.decodeError(path, err)
+		}
+		if int64(cfg.Width)*int64(cfg.Height) > int64(l.o.MaxPixels) {
+			return nil, tooBig(cfg.Width, cfg.Height)
+		}
+		img, err := bmp.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, l.decodeError(path, err)
+		}
+		nrgba := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
+		draw.Draw(nrgba, nrgba.Rect, img, img.Bounds().Min, draw.Src)
+		return &source{pixels: fromNRGBA(nrgba), w: cfg.Width, h: cfg.Height}, nil
+	}
+	if format == FormatGIF {
+		if w, h, ok := gifScreen(data); ok && int64(w)*int64(h) > int64(l.o.MaxPixels) {
+			return nil, tooBig(w, h)
+		}
+	}
+	buf := newCBuf(data)
+	w, h, orient, err := header(buf)
+	if err != nil {
+		buf.free()
+		return nil, l.decodeError(path, err)
+	}
+	if format != FormatSVG && int64(w)*int64(h) > int64(l.o.MaxPixels) {
+		buf.free()
+		return nil, tooBig(w, h)
+	}
+	if w <= 0 || h <= 0 {
+		buf.free()
+		return nil, l.decodeError(path, errors.New("zero size"))
+	}
+	if orient >= 5 && orient <= 8 { // EXIF orientations that swap the axes
+		w, h = h, w
+	}
+	return &source{buf: buf, w: w, h: h}, nil
+}
+
+// thumbnail decodes and resizes the source in one libvips pipeline.
+func (s *source) thumbnail(w, h int, crop cropMode, size sizeMode) (*image.RGBA, error) {
+	var v *vimage
+	var err error
+	if s.pixels != nil {
+		v, err = thumbnailImage(s.pixels, w, h, crop, size)
+	} else {
+		v, err = thumbnailBuffer(s.buf, w, h, crop, size)
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer v.close()
+	return v.rgba()
+}
+
+func (l *Loader) decodeError(path string, err error) error {
+	return failure.Wrap(failure.Unprocessable, err, "image at %s: the image could not be decoded (corrupt or unsupported).", path)
+}
+
+// applyMask multiplies premultiplied pixels by the mask, making the
+// background transparent.
+func applyMask(img *image.RGBA, mask *image.Alpha) {
+	for i, a := range mask.Pix {
+		if a == 255 {
+			continue
+		}
+		p := img.Pix[4*i : 4*i+4 : 4*i+4]
+		m := uint32(a)
+		p[0] = uint8((uint32(p[0])*m + 127) / 255)
+		p[1] = uint8((uint32(p[1])*m + 127) / 255)
+		p[2] = uint8((uint32(p[2])*m + 127) / 255)
+		p[3] = uint8((uint32(p[3])*m + 127) / 255)
+	}
+}
+
+// centreWindow is the w×h window centred in a cw×ch image.
+func centreWindow(cw, ch, w, h int) image.Rectangle {
+	x, y := (cw-w)/2, (ch-h)/2
+	return image.Rect(x, y, x+w, y+h)
+}
+
+// windowAround is the w×h window centred on c, kept inside the image.
+func windowAround(c image.Point, cw, ch, w, h int) image.Rectangle {
+	x := min(max(c.X-w/2, 0), cw-w)
+	y := min(max(c.Y-h/2, 0), ch-h)
+	return image.Rect(x, y, x+w, y+h)
+}

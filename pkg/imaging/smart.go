@@ -1,0 +1,153 @@
+package imaging
+
+import (
+	"context"
+	_ "embed" // the face cascade
+	"image"
+
+	pigo "github.com/esimov/pigo/core"
+
+	"github.com/strata-render/strata/pkg/failure"
+)
+
+// facefinderCascade is pigo's frontal-face cascade (MIT, see
+// facefinder.LICENSE), embedded so the binary needs no module cache.
+//
+//go:embed facefinder.cascade
+var facefinderCascade []byte
+
+// faceScore is the least pigo detection score taken as a face. Scores of
+// real faces in the sample photos are far above it; at 5–10 the cascade
+// "finds" faces in motorcycle wheels and cat fur (docs/IMAGES.md).
+const faceScore = 20
+
+// faceSide is the longer side faces are searched at: pigo's cost grows with
+// the pixel count, and faces that matter for a crop are not tiny.
+const faceSide = 640
+
+// faceFinder detects frontal faces. pigo's classifier is read-only after
+// unpacking, so one is shared by all goroutines.
+type faceFinder struct{ p *pigo.Pigo }
+
+func newFaceFinder() *faceFinder {
+	p, err := pigo.NewPigo().Unpack(facefinderCascade)
+	if err != nil {
+		panic("imaging: embedded face cascade is corrupt: " + err.Error())
+	}
+	return &faceFinder{p: p}
+}
+
+// find returns the boxes of faces in img scoring at least faceScore.
+func (f *faceFinder) find(img *image.RGBA) []image.Rectangle {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	step := max(float64(max(w, h))/faceSide, 1)
+	gw, gh := int(float64(w)/step), int(float64(h)/step)
+	if gw < 24 || gh < 24 {
+		return nil
+	}
+	gray := make([]uint8, gw*gh)
+	for y := range gh {
+		sy := int(float64(y) * step)
+		for x := range gw {
+			sx := int(float64(x) * step)
+			p := img.Pix[sy*img.Stride+4*sx:]
+			gray[y*gw+x] = uint8((299*uint32(p[0]) + 587*uint32(p[1]) + 114*uint32(p[2])) / 1000)
+		}
+	}
+	dets := f.p.RunCascade(pigo.CascadeParams{
+		MinSize:     24,
+		MaxSize:     min(gw, gh),
+		ShiftFactor: 0.1,
+		ScaleFactor: 1.1,
+		ImageParams: pigo.ImageParams{Pixels: gray, Rows: gh, Cols: gw, Dim: gw},
+	}, 0)
+	dets = f.p.ClusterDetections(dets, 0.2)
+	var faces []image.Rectangle
+	for _, d := range dets {
+		if d.Q < faceScore {
+			continue
+		}
+		r := float64(d.Scale) / 2
+		faces = append(faces, image.Rect(
+			int((float64(d.Col)-r)*step), int((float64(d.Row)-r)*step),
+			int((float64(d.Col)+r)*step), int((float64(d.Row)+r)*step)))
+	}
+	return faces
+}
+
+// strategy is a way to pick the subject a smart crop keeps.
+type strategy int
+
+// The strategies measured in docs/IMAGES.md; Loader uses strategyDefault.
+const (
+	// strategyAttention is libvips' attention: edges, skin, saturation.
+	strategyAttention strategy = iota
+	// strategyMask centres on the segmentation mask's bounding box.
+	strategyMask
+	// strategyFaces centres on the faces, else uses attention.
+	strategyFaces
+	// strategyFacesMask centres on the faces, else on the segmentation
+	// mask, else uses attention.
+	strategyFacesMask
+
+	strategyDefault = strategyFacesMask
+)
+
+// windowBy chooses, by strategy s, the w×h window of the cover-scaled
+// image full that keeps the subject. mask is the segmentation mask when the
+// background was removed (nil otherwise; computed here if s needs it).
+func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mask *image.Alpha, w, h int) (image.Rectangle, error) {
+	cw, ch := full.Rect.Dx(), full.Rect.Dy()
+	if s == strategyFaces || s == strategyFacesMask {
+		if faces := l.faces.find(full); len(faces) > 0 {
+			u := faces[0]
+			for _, f := range faces[1:] {
+				u = u.Union(f)
+			}
+			return windowAround(centre(u), cw, ch, w, h), nil
+		}
+	}
+	if (s == strategyMask || s == strategyFacesMask) && l.o.Segmenter != nil {
+		if mask == nil {
+			var err error
+			if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
+				if ctxErr := ctx.Err(); ctxErr != nil {
+					return image.Rectangle{}, ctxErr
+				}
+				return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop segmentation")
+			}
+		}
+		if box, ok := maskBox(mask); ok {
+			return windowAround(centre(box), cw, ch, w, h), nil
+		}
+	}
+	c, err := attention(full, w, h)
+	if err != nil {
+		return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop attention")
+	}
+	return windowAround(c, cw, ch, w, h), nil
+}
+
+func centre(r image.Rectangle) image.Point {
+	return image.Pt((r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2)
+}
+
+// maskBox is the bounding box of the mask's confident foreground (alpha at
+// least one half); false when the model found nothing.
+func maskBox(m *image.Alpha) (image.Rectangle, bool) {
+	w, h := m.Rect.Dx(), m.Rect.Dy()
+	x0, y0, x1, y1 := w, h, -1, -1
+	for y := range h {
+		row := m.Pix[y*m.Stride : y*m.Stride+w]
+		for x, a := range row {
+			if a >= 128 {
+				x0, x1 = min(x0, x), max(x1, x)
+				y0, y1 = min(y0, y), max(y1, y)
+			}
+		}
+	}
+	if x1 < 0 {
+		return image.Rectangle{}, false
+	}
+	return image.Rect(x0, y0, x1+1, y1+1), true
+}

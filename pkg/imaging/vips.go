@@ -1,0 +1,268 @@
+package imaging
+
+/*
+#cgo pkg-config: vips
+#include <stdlib.h>
+#include <string.h>
+#include <vips/vips.h>
+
+// cgo cannot call C variadic functions; these wrappers fix the arguments.
+
+static int strata_header(const void *buf, size_t len, int *w, int *h, int *orient) {
+	VipsImage *im = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
+	if (!im) return -1;
+	*w = vips_image_get_width(im);
+	*h = vips_image_get_height(im);
+	*orient = 1;
+	if (vips_image_get_typeof(im, VIPS_META_ORIENTATION)) {
+		int o;
+		if (!vips_image_get_int(im, VIPS_META_ORIENTATION, &o)) *orient = o;
+	}
+	g_object_unref(im);
+	return 0;
+}
+
+static int strata_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int w, int h, int crop, int size) {
+	return vips_thumbnail_buffer(buf, len, out, w, "height", h, "crop", crop, "size", size, NULL);
+}
+
+static int strata_thumbnail_image(VipsImage *in, VipsImage **out, int w, int h, int crop, int size) {
+	return vips_thumbnail_image(in, out, w, "height", h, "crop", crop, "size", size, NULL);
+}
+
+// strata_to_rgba8 converts any image to 8-bit sRGB with an alpha band.
+static int strata_to_rgba8(VipsImage *in, VipsImage **out) {
+	VipsImage *t[4] = {NULL, NULL, NULL, NULL};
+	int rc = -1;
+	if (vips_colourspace(in, &t[0], VIPS_INTERPRETATION_sRGB, NULL)) goto done;
+	if (vips_cast_uchar(t[0], &t[1], NULL)) goto done;
+	VipsImage *x = t[1];
+	if (x->Bands == 3) {
+		if (vips_bandjoin_const1(x, &t[2], 255, NULL)) goto done;
+		x = t[2];
+	} else if (x->Bands > 4) {
+		if (vips_extract_band(x, &t[2], 0, "n", 4, NULL)) goto done;
+		x = t[2];
+	} else if (x->Bands != 4) {
+		vips_error("strata", "unexpected band count %d", x->Bands);
+		goto done;
+	}
+	g_object_ref(x);
+	*out = x;
+	rc = 0;
+done:
+	for (int i = 0; i < 4; i++) if (t[i]) g_object_unref(t[i]);
+	return rc;
+}
+
+static int strata_attention(VipsImage *in, int w, int h, int *x, int *y) {
+	VipsImage *out = NULL;
+	int rc = vips_smartcrop(in, &out, w, h, "interesting", VIPS_INTERESTING_ATTENTION,
+		"attention_x", x, "attention_y", y, NULL);
+	if (out) g_object_unref(out);
+	return rc;
+}
+
+static VipsImage *strata_from_rgba(const void *pix, size_t n, int w, int h) {
+	VipsImage *im = vips_image_new_from_memory_copy(pix, n, w, h, 4, VIPS_FORMAT_UCHAR);
+	if (im) im->Type = VIPS_INTERPRETATION_sRGB;
+	return im;
+}
+
+static void strata_lockdown(void) {
+	// Loaders Debian's libvips marks untrusted (ImageMagick, PDF, FITS,
+	// matrix, raw, ...) are never reachable from request bytes.
+	vips_block_untrusted_set(TRUE);
+	// SVG is part of the contract; librsvg (Rust) is the one untrusted
+	// loader let back in.
+	vips_operation_block_set("VipsForeignLoadSvg", FALSE);
+	// The operation cache keys buffer loads by pointer; with request bytes
+	// freed and reallocated between calls a stale hit would be wrong, and
+	// it only costs memory here (imgproxy disables it too).
+	vips_cache_set_max(0);
+}
+*/
+import "C"
+
+import (
+	"errors"
+	"image"
+	"strings"
+	"unsafe"
+
+	// bimg's init starts libvips (vips_init) for the whole process; this
+	// package calls libvips directly for the operations bimg does not expose
+	// (thumbnail with shrink-on-load, raw pixel export).
+	_ "github.com/h2non/bimg"
+)
+
+// Lockdown blocks libvips' untrusted loaders except the SVG loader and turns
+// off the operation cache. NewLoader calls it; call it again after anything
+// else re-blocks untrusted loaders (vips_block_untrusted_set re-blocks SVG).
+func Lockdown() { C.strata_lockdown() }
+
+// vipsError returns libvips' error buffer as an error and clears it.
+func vipsError(op string) error {
+	msg := strings.TrimSpace(C.GoString(C.vips_error_buffer()))
+	C.vips_error_clear()
+	if msg == "" {
+		msg = "unknown libvips error"
+	}
+	return errors.New(op + ": " + msg)
+}
+
+// cbuf is a copy of request bytes in C memory: libvips reads buffers lazily,
+// after the call that received them returns, which Go memory may not be.
+type cbuf struct {
+	p unsafe.Pointer
+	n C.size_t
+}
+
+func newCBuf(b []byte) *cbuf { return &cbuf{p: C.CBytes(b), n: C.size_t(len(b))} }
+
+func (b *cbuf) free() { C.free(b.p) }
+
+// header reads the declared size and EXIF orientation without decoding
+// pixels.
+func header(b *cbuf) (w, h, orient int, err error) {
+	var cw, ch, co C.int
+	if C.strata_header(b.p, b.n, &cw, &ch, &co) != 0 {
+		return 0, 0, 0, vipsError("read header")
+	}
+	return int(cw), int(ch), int(co), nil
+}
+
+// vimage owns one libvips image reference.
+type vimage struct{ p *C.VipsImage }
+
+func (v *vimage) close() {
+	if v != nil && v.p != nil {
+		C.g_object_unref(C.gpointer(v.p))
+		v.p = nil
+	}
+}
+
+func (v *vimage) size() (int, int) {
+	return int(C.vips_image_get_width(v.p)), int(C.vips_image_get_height(v.p))
+}
+
+// cropMode is a crop strategy of vips_thumbnail.
+type cropMode int
+
+// The crop strategies used here.
+const (
+	cropNone      cropMode = C.VIPS_INTERESTING_NONE
+	cropCentre    cropMode = C.VIPS_INTERESTING_CENTRE
+	cropAttention cropMode = C.VIPS_INTERESTING_ATTENTION
+)
+
+// sizeMode is a size mode of vips_thumbnail.
+type sizeMode int
+
+// The size modes used here.
+const (
+	sizeBoth  sizeMode = C.VIPS_SIZE_BOTH
+	sizeForce sizeMode = C.VIPS_SIZE_FORCE
+)
+
+// thumbnailBuffer loads and resizes in one step, with shrink-on-load for
+// JPEG (and WebP, HEIF), SVG rendered at the target scale, and EXIF
+// orientation applied.
+func thumbnailBuffer(b *cbuf, w, h int, crop cropMode, size sizeMode) (*vimage, error) {
+	var out *C.VipsImage
+	if C.strata_thumbnail_buffer(b.p, b.n, &out, C.int(w), C.int(h), C.int(crop), C.int(size)) != 0 {
+		return nil, vipsError("thumbnail")
+	}
+	return &vimage{out}, nil
+}
+
+// thumbnailImage resizes an image already in memory.
+func thumbnailImage(in *vimage, w, h int, crop cropMode, size sizeMode) (*vimage, error) {
+	var out *C.VipsImage
+	if C.strata_thumbnail_image(in.p, &out, C.int(w), C.int(h), C.int(crop), C.int(size)) != 0 {
+		return nil, vipsError("thumbnail")
+	}
+	return &vimage{out}, nil
+}
+
+// fromNRGBA wraps straight-alpha pixels as a libvips image (copied).
+func fromNRGBA(img *image.NRGBA) *vimage {
+	w, h := img.Rect.Dx(), img.Rect.Dy()
+	pix := img.Pix
+	if img.Stride != 4*w {
+		pix = make([]byte, 0, 4*w*h)
+		for y := range h {
+			pix = append(pix, img.Pix[y*img.Stride:y*img.Stride+4*w]...)
+		}
+	}
+	p := C.strata_from_rgba(unsafe.Pointer(&pix[0]), C.size_t(len(pix)), C.int(w), C.int(h))
+	return &vimage{p}
+}
+
+// rgba renders the image to premultiplied 8-bit RGBA.
+func (v *vimage) rgba() (*image.RGBA, error) {
+	var conv *C.VipsImage
+	if C.strata_to_rgba8(v.p, &conv) != 0 {
+		return nil, vipsError("convert to RGBA")
+	}
+	defer C.g_object_unref(C.gpointer(conv))
+	var n C.size_t
+	mem := C.vips_image_write_to_memory(conv, &n)
+	if mem == nil {
+		return nil, vipsError("decode")
+	}
+	defer C.g_free(C.gpointer(mem))
+	w, h := int(C.vips_image_get_width(conv)), int(C.vips_image_get_height(conv))
+	if int(n) != 4*w*h {
+		return nil, errors.New("decode: unexpected buffer size")
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	copy(out.Pix, unsafe.Slice((*byte)(mem), int(n)))
+	premultiply(out.Pix)
+	return out, nil
+}
+
+// attention returns the centre of libvips' attention strategy (edges,
+// skin tones and saturated colour) for a w×h crop of img.
+func attention(img *image.RGBA, w, h int) (image.Point, error) {
+	v := fromNRGBA(unpremultiplied(img))
+	defer v.close()
+	var x, y C.int
+	if C.strata_attention(v.p, C.int(w), C.int(h), &x, &y) != 0 {
+		return image.Point{}, vipsError("smartcrop")
+	}
+	return image.Pt(int(x), int(y)), nil
+}
+
+// premultiply converts straight-alpha RGBA bytes to premultiplied in place.
+func premultiply(pix []byte) {
+	for i := 0; i < len(pix); i += 4 {
+		a := uint32(pix[i+3])
+		if a == 255 {
+			continue
+		}
+		pix[i] = uint8((uint32(pix[i])*a + 127) / 255)
+		pix[i+1] = uint8((uint32(pix[i+1])*a + 127) / 255)
+		pix[i+2] = uint8((uint32(pix[i+2])*a + 127) / 255)
+	}
+}
+
+// unpremultiplied returns a straight-alpha copy of img.
+func unpremultiplied(img *image.RGBA) *image.NRGBA {
+	out := image.NewNRGBA(image.Rect(0, 0, img.Rect.Dx(), img.Rect.Dy()))
+	for y := range out.Rect.Dy() {
+		src := img.Pix[y*img.Stride : y*img.Stride+4*out.Rect.Dx()]
+		dst := out.Pix[y*out.Stride:]
+		for i := 0; i < len(src); i += 4 {
+			a := uint32(src[i+3])
+			dst[i+3] = uint8(a)
+			if a == 0 {
+				continue
+			}
+			dst[i] = uint8(min(uint32(src[i])*255/a, 255))
+			dst[i+1] = uint8(min(uint32(src[i+1])*255/a, 255))
+			dst[i+2] = uint8(min(uint32(src[i+2])*255/a, 255))
+		}
+	}
+	return out
+}
