@@ -1,0 +1,150 @@
+package typeset
+
+import (
+	"github.com/go-text/typesetting/harfbuzz"
+	"github.com/go-text/typesetting/language"
+)
+
+// scriptFamilies is the fallback order per script: the bundled families
+// that cover it, best first. Han prefers Simplified Chinese unless the
+// paragraph has kana (Japanese) or Hangul (Korean); see hanOrder.
+var scriptFamilies = map[language.Script][]string{
+	language.Arabic:     {"NotoSansArabic", "Cairo"},
+	language.Hebrew:     {"Heebo", "Assistant", "Rubik"},
+	language.Thai:       {"Kanit", "Prompt"},
+	language.Devanagari: {"Hind", "Mukta", "Poppins"},
+	language.Bengali:    {"HindSiliguri"},
+	language.Telugu:     {"NotoSansTelugu", "AnekTelugu", "Ramabhadra"},
+	language.Hangul:     {"NotoSansKR", "NanumGothic"},
+	language.Hiragana:   {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
+	language.Katakana:   {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
+}
+
+// generalFamilies are tried for any script after the script's own list:
+// broad-coverage Latin/Greek/Cyrillic faces first, then the CJK faces
+// (which also carry many symbols).
+var generalFamilies = []string{"Inter", "NotoSans", "Roboto", "NotoSansSC", "NotoSansJP", "NotoSansKR", "NotoSansTC"}
+
+// hanOrder is the Han fallback order for a paragraph hint.
+func hanOrder(hint language.Script) []string {
+	switch hint {
+	case language.Hiragana, language.Katakana:
+		return []string{"NotoSansJP", "NotoSansSC", "NotoSansTC", "NotoSansKR"}
+	case language.Hangul:
+		return []string{"NotoSansKR", "NotoSansSC", "NotoSansJP", "NotoSansTC"}
+	}
+	return []string{"NotoSansSC", "NotoSansJP", "NotoSansTC", "NotoSansKR"}
+}
+
+// hanHint looks for kana or Hangul in a line: they decide which CJK
+// face draws its Han characters.
+func hanHint(runes []rune) language.Script {
+	for _, r := range runes {
+		switch s := language.LookupScript(r); s {
+		case language.Hiragana, language.Katakana, language.Hangul:
+			return s
+		}
+	}
+	return language.Han
+}
+
+// covers reports whether the face has a glyph for every rune of the
+// cluster that needs one (default-ignorables and joiners don't).
+func covers(ref faceRef, cluster []rune) bool {
+	f, err := ref.src.load()
+	if err != nil {
+		return false
+	}
+	for _, r := range cluster {
+		if harfbuzz.IsDefaultIgnorable(r) || r == 0x200D {
+			continue
+		}
+		if _, ok := f.NominalGlyph(r); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// fallbacks resolves the face of each grapheme cluster: the colour emoji
+// font for emoji clusters, else the requested face if it covers the
+// cluster, else the first bundled face covering it from the script's
+// list and then the general list (same weight and style as requested),
+// else the emoji font, else the requested face (tofu is the last resort).
+type fallbacks struct {
+	r      *Registry
+	set    *FontSet
+	weight int
+	italic bool
+	hint   language.Script
+	memo   map[fallbackKey]faceRef
+}
+
+type fallbackKey struct {
+	primary *source
+	r       rune
+	n       int
+}
+
+func (fb *fallbacks) resolve(primary faceRef, cluster []rune) faceRef {
+	if isEmojiCluster(cluster) && fb.r.emoji != nil {
+		em := faceRef{src: fb.r.emoji}
+		if covers(em, cluster[:1]) {
+			return em
+		}
+	}
+	if covers(primary, cluster) {
+		return primary
+	}
+	key := fallbackKey{primary: primary.src, r: cluster[0], n: len(cluster)}
+	if ref, ok := fb.memo[key]; ok {
+		return ref
+	}
+	ref := fb.search(primary, cluster)
+	if fb.memo == nil {
+		fb.memo = map[fallbackKey]faceRef{}
+	}
+	fb.memo[key] = ref
+	return ref
+}
+
+func (fb *fallbacks) search(primary faceRef, cluster []rune) faceRef {
+	script := language.LookupScript(cluster[0])
+	var order []string
+	if script == language.Han {
+		order = hanOrder(fb.hint)
+	} else {
+		order = scriptFamilies[script]
+	}
+	w, it := fb.weight, fb.italic
+	if primary.src != nil {
+		// Follow the run's weight: markdown bold asks for a heavier face.
+		w = primary.src.weight
+		if primary.wght != 0 {
+			w = int(primary.wght)
+		}
+		if primary.bold {
+			w = max(w, 700)
+		}
+		it = primary.src.italic || primary.oblique
+	}
+	for _, list := range [][]string{order, generalFamilies} {
+		for _, name := range list {
+			faces, variable, ok := fb.r.candidates(nil, name)
+			if !ok {
+				continue
+			}
+			ref := matchFaces(faces, variable, w, it)
+			if ref.src != nil && covers(ref, cluster) {
+				return ref
+			}
+		}
+	}
+	if fb.r.emoji != nil {
+		em := faceRef{src: fb.r.emoji}
+		if covers(em, cluster) {
+			return em
+		}
+	}
+	return primary
+}

@@ -1,0 +1,143 @@
+package typeset
+
+import (
+	"strings"
+	"unicode"
+)
+
+// Style bits of a rune: markdown emphasis.
+const (
+	styleBold   uint8 = 1 << 0
+	styleItalic uint8 = 1 << 1
+)
+
+// paragraph is one paragraph of a text layer: hard lines of runes, each
+// rune with its markdown style.
+type paragraph struct {
+	lines []styledLine
+}
+
+type styledLine struct {
+	runes  []rune
+	styles []uint8
+}
+
+// splitParagraphs normalises line ends, splits the text into paragraphs
+// at blank lines ("\n\n") and hard lines at "\n", and resolves markdown
+// emphasis per paragraph (emphasis never spans paragraphs).
+func splitParagraphs(text string) []paragraph {
+	text = strings.ReplaceAll(text, "\r\n", "\n")
+	text = strings.ReplaceAll(text, "\r", "\n")
+	var out []paragraph
+	for _, p := range strings.Split(text, "\n\n") {
+		runes, styles := parseMarkdown(p)
+		var para paragraph
+		start := 0
+		for i := 0; i <= len(runes); i++ {
+			if i == len(runes) || runes[i] == '\n' {
+				para.lines = append(para.lines, styledLine{runes: runes[start:i], styles: styles[start:i]})
+				start = i + 1
+			}
+		}
+		out = append(out, para)
+	}
+	return out
+}
+
+// mdItem is a literal rune or a run of unescaped asterisks.
+type mdItem struct {
+	r       rune
+	n       int  // >0: a delimiter run of n asterisks
+	matched bool // the delimiter run is one end of a matched pair
+	opener  bool
+}
+
+// parseMarkdown resolves **bold**, *italic* and ***bold italic***: a
+// run of 1–3 asterisks followed by a non-space opens, one preceded by a
+// non-space closes the nearest open run of the same length. A backslash
+// escapes an asterisk or a backslash; unmatched markers are literal.
+func parseMarkdown(s string) ([]rune, []uint8) {
+	src := []rune(s)
+	items := make([]mdItem, 0, len(src))
+	for i := 0; i < len(src); i++ {
+		c := src[i]
+		switch {
+		case c == '\\' && i+1 < len(src) && (src[i+1] == '*' || src[i+1] == '\\'):
+			items = append(items, mdItem{r: src[i+1]})
+			i++
+		case c == '*':
+			j := i
+			for j < len(src) && src[j] == '*' {
+				j++
+			}
+			items = append(items, mdItem{r: '*', n: j - i})
+			i = j - 1
+		default:
+			items = append(items, mdItem{r: c})
+		}
+	}
+	// Pair delimiter runs with a stack of openers.
+	var stack []int
+	for i := range items {
+		it := &items[i]
+		if it.n == 0 || it.n > 3 {
+			continue
+		}
+		canClose := i > 0 && !isSpace(items[i-1])
+		canOpen := i+1 < len(items) && !isSpace(items[i+1])
+		if canClose {
+			found := -1
+			for k := len(stack) - 1; k >= 0; k-- {
+				if items[stack[k]].n == it.n {
+					found = k
+					break
+				}
+			}
+			if found >= 0 {
+				items[stack[found]].matched = true
+				items[stack[found]].opener = true
+				it.matched = true
+				stack = stack[:found]
+				continue
+			}
+		}
+		if canOpen {
+			stack = append(stack, i)
+		}
+	}
+	runes := make([]rune, 0, len(items))
+	styles := make([]uint8, 0, len(items))
+	bold, italic := 0, 0
+	for _, it := range items {
+		if it.n > 0 && it.matched {
+			d := 1
+			if !it.opener {
+				d = -1
+			}
+			if it.n >= 2 {
+				bold += d
+			}
+			if it.n != 2 {
+				italic += d
+			}
+			continue
+		}
+		var st uint8
+		if bold > 0 {
+			st |= styleBold
+		}
+		if italic > 0 {
+			st |= styleItalic
+		}
+		n := max(it.n, 1)
+		for range n {
+			runes = append(runes, it.r)
+			styles = append(styles, st)
+		}
+	}
+	return runes, styles
+}
+
+func isSpace(it mdItem) bool {
+	return it.n == 0 && unicode.IsSpace(it.r)
+}

@@ -1,0 +1,220 @@
+package typeset
+
+import (
+	"image"
+	"image/color"
+	"math"
+
+	"github.com/go-text/typesetting/font"
+	ot "github.com/go-text/typesetting/font/opentype"
+	"golang.org/x/image/draw"
+)
+
+// subpixels is the number of horizontal subpixel positions a glyph mask
+// is rendered at (quarter pixels).
+const subpixels = 4
+
+// maskKey identifies a rasterised glyph.
+type maskKey struct {
+	src     uint64
+	gid     uint32
+	size    int32 // font size in 1/64 px (emoji: w<<16|h)
+	sub     uint8
+	wght    float32
+	bold    bool
+	oblique bool
+	emoji   bool
+}
+
+// mask is a rasterised glyph: an 8-bit coverage mask (outline glyphs) or
+// premultiplied RGBA pixels (emoji), placed at (x0, y0) from the pen on
+// the baseline.
+type mask struct {
+	x0, y0 int
+	w, h   int
+	a      []byte
+	rgba   []byte
+}
+
+func maskCost(m *mask) int { return len(m.a) + len(m.rgba) + 64 }
+
+// glyphMask returns the coverage mask of an outline glyph at size, for a
+// pen at subpixel offset sub/subpixels (cached).
+func (r *Registry) glyphMask(ss *session, ref faceRef, gid uint32, size float64, sub int) *mask {
+	key := maskKey{src: ref.src.id, gid: gid, size: int32(math.Round(size * 64)), sub: uint8(sub), wght: ref.wght, bold: ref.bold, oblique: ref.oblique}
+	if m, ok := r.masks.get(key); ok {
+		return m
+	}
+	m := ss.rasterise(ref, gid, size, float64(sub)/subpixels)
+	r.masks.put(key, m)
+	return m
+}
+
+// rasterise draws a glyph outline into a coverage mask.
+func (ss *session) rasterise(ref faceRef, gid uint32, size, dx float64) *mask {
+	face := ss.face(ref)
+	outline, ok := face.GlyphData(font.GID(gid)).(font.GlyphOutline)
+	if !ok || len(outline.Segments) == 0 {
+		return &mask{}
+	}
+	scale := size / float64(face.Upem())
+	slant := 0.0
+	if ref.oblique {
+		slant = obliqueSlant
+	}
+	var shifts = []float64{0}
+	if ref.bold {
+		s := boldStrength * size
+		shifts = []float64{0, s / 2, s}
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	tx := func(p ot.SegmentPoint) (float64, float64) {
+		x := (float64(p.X)+slant*float64(p.Y))*scale + dx
+		y := -float64(p.Y) * scale
+		return x, y
+	}
+	for _, seg := range outline.Segments {
+		for _, p := range seg.ArgsSlice() {
+			x, y := tx(p)
+			minX, maxX = math.Min(minX, x), math.Max(maxX, x)
+			minY, maxY = math.Min(minY, y), math.Max(maxY, y)
+		}
+	}
+	maxX += shifts[len(shifts)-1]
+	x0, y0 := int(math.Floor(minX)), int(math.Floor(minY))
+	w, h := int(math.Ceil(maxX))-x0, int(math.Ceil(maxY))-y0
+	if w <= 0 || h <= 0 || w > 8192 || h > 8192 {
+		return &mask{}
+	}
+	z := &ss.raster
+	z.Reset(w, h)
+	z.DrawOp = draw.Src
+	for _, shift := range shifts {
+		ox, oy := float64(x0)-shift, float64(y0)
+		pt := func(p ot.SegmentPoint) (float32, float32) {
+			x, y := tx(p)
+			return float32(x - ox), float32(y - oy)
+		}
+		open := false
+		for _, seg := range outline.Segments {
+			switch seg.Op {
+			case ot.SegmentOpMoveTo:
+				if open {
+					z.ClosePath()
+				}
+				x, y := pt(seg.Args[0])
+				z.MoveTo(x, y)
+				open = true
+			case ot.SegmentOpLineTo:
+				x, y := pt(seg.Args[0])
+				z.LineTo(x, y)
+			case ot.SegmentOpQuadTo:
+				x1, y1 := pt(seg.Args[0])
+				x2, y2 := pt(seg.Args[1])
+				z.QuadTo(x1, y1, x2, y2)
+			case ot.SegmentOpCubeTo:
+				x1, y1 := pt(seg.Args[0])
+				x2, y2 := pt(seg.Args[1])
+				x3, y3 := pt(seg.Args[2])
+				z.CubeTo(x1, y1, x2, y2, x3, y3)
+			}
+		}
+		if open {
+			z.ClosePath()
+		}
+	}
+	dst := image.NewAlpha(image.Rect(0, 0, w, h))
+	z.Draw(dst, dst.Bounds(), image.Opaque, image.Point{})
+	return &mask{x0: x0, y0: y0, w: w, h: h, a: dst.Pix}
+}
+
+// paint draws a placed block into dst, offset by (ox, oy).
+func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, c color.NRGBA, ox, oy int) {
+	// Premultiplied colour, 0..255.
+	ca := uint32(c.A)
+	cr, cg, cb := uint32(c.R)*ca/255, uint32(c.G)*ca/255, uint32(c.B)*ca/255
+	for i := range b.lines {
+		ln := &b.lines[i]
+		lx, ly := p.x[i]+float64(ox), p.y[i]+float64(oy)
+		for _, g := range ln.glyphs {
+			x := lx + g.x
+			by := int(math.Round(ly + g.y))
+			if g.emoji {
+				ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)
+				m := r.emojiImage(ss, g.ref, font.GID(g.gid), ew, eh)
+				if m.rgba != nil {
+					drawRGBA(dst, m, int(math.Round(x))+ex, by+ey, ca)
+				}
+				continue
+			}
+			ix := math.Floor(x)
+			sub := int((x - ix) * subpixels)
+			m := r.glyphMask(ss, g.ref, g.gid, b.size, sub)
+			if m.w == 0 {
+				continue
+			}
+			drawMask(dst, m, int(ix)+m.x0, by+m.y0, cr, cg, cb, ca)
+		}
+	}
+}
+
+// drawMask composites a coverage mask in a premultiplied colour over dst
+// (source-over), clipped to dst.
+func drawMask(dst *image.RGBA, m *mask, px, py int, cr, cg, cb, ca uint32) {
+	b := dst.Rect
+	x0, y0 := max(px, b.Min.X), max(py, b.Min.Y)
+	x1, y1 := min(px+m.w, b.Max.X), min(py+m.h, b.Max.Y)
+	if x0 >= x1 || y0 >= y1 {
+		return
+	}
+	for y := y0; y < y1; y++ {
+		mrow := m.a[(y-py)*m.w+(x0-px) : (y-py)*m.w+(x1-px)]
+		d := dst.Pix[dst.PixOffset(x0, y):]
+		for i, a := range mrow {
+			if a == 0 {
+				continue
+			}
+			p := d[i*4 : i*4+4 : i*4+4]
+			av := uint32(a)
+			if av == 255 && ca == 255 {
+				p[0], p[1], p[2], p[3] = uint8(cr), uint8(cg), uint8(cb), 255
+				continue
+			}
+			sa := div255(ca * av)
+			inv := 255 - sa
+			p[0] = uint8(div255(cr*av) + div255(uint32(p[0])*inv))
+			p[1] = uint8(div255(cg*av) + div255(uint32(p[1])*inv))
+			p[2] = uint8(div255(cb*av) + div255(uint32(p[2])*inv))
+			p[3] = uint8(sa + div255(uint32(p[3])*inv))
+		}
+	}
+}
+
+// drawRGBA composites premultiplied pixels over dst with an extra alpha.
+func drawRGBA(dst *image.RGBA, m *mask, px, py int, alpha uint32) {
+	b := dst.Rect
+	x0, y0 := max(px, b.Min.X), max(py, b.Min.Y)
+	x1, y1 := min(px+m.w, b.Max.X), min(py+m.h, b.Max.Y)
+	for y := y0; y < y1; y++ {
+		s := m.rgba[((y-py)*m.w+(x0-px))*4:]
+		d := dst.Pix[dst.PixOffset(x0, y):]
+		for i := 0; i < x1-x0; i++ {
+			sp := s[i*4 : i*4+4 : i*4+4]
+			sa := div255(uint32(sp[3]) * alpha)
+			if sa == 0 {
+				continue
+			}
+			dp := d[i*4 : i*4+4 : i*4+4]
+			inv := 255 - sa
+			for c := 0; c < 3; c++ {
+				dp[c] = uint8(min(255, div255(uint32(sp[c])*alpha)+div255(uint32(dp[c])*inv)))
+			}
+			dp[3] = uint8(sa + div255(uint32(dp[3])*inv))
+		}
+	}
+}
+
+// div255 is x/255 rounded, for x ≤ 255*255.
+func div255(x uint32) uint32 { return (x + 128 + (x+128)>>8) >> 8 }
+
+

@@ -1,0 +1,209 @@
+// Package typeset turns a text layer into pixels: the registry of bundled
+// and custom fonts, face matching, markdown runs, OpenType shaping with
+// bidi and per-character script fallback, Unicode line breaking,
+// auto-scaling, colour emoji and anti-aliased glyph rasterising. See
+// docs/TEXT.md for the decisions behind it.
+package typeset
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/vector"
+)
+
+// Registry holds the bundled font families (parsed lazily on first use
+// and cached), the emoji font, custom fonts seen recently and the shaping
+// and glyph caches. It is safe for concurrent use.
+type Registry struct {
+	dir      string
+	families map[string]*family
+	names    []string
+	emoji    *source
+
+	custom  *lru[[32]byte, *source]
+	shaped  *lru[shapeKey, *shapedLine]
+	masks   *lru[maskKey, *mask]
+	emojis  *lru[maskKey, *mask]
+	sessions sync.Pool
+}
+
+// family is one bundled family: its static faces and, for families that
+// ship one, a variable font.
+type family struct {
+	name     string
+	faces    []*source
+	variable *source
+}
+
+// source is one font file. It is parsed once, on first use; the parsed
+// *font.Font is safe for concurrent use, the *font.Face values built on it
+// are not and live in sessions.
+type source struct {
+	id       uint64
+	name     string // family name, for messages
+	path     string // bundled file, or "" for custom fonts
+	data     []byte // custom font bytes (SFNT), nil for bundled fonts
+	weight   int
+	italic   bool
+	variable bool
+
+	once sync.Once
+	font *font.Font
+	err  error
+}
+
+var sourceIDs atomic.Uint64
+
+// fileName matches expo-google-fonts file names: Inter_700Bold.ttf,
+// Lora_400Regular_Italic.ttf.
+var fileName = regexp.MustCompile(`^.+_(\d{3})[A-Za-z]+(_Italic)?\.ttf$`)
+
+// NewRegistry lists the fonts under assetsDir/fonts/<Family>/ and the
+// emoji font at assetsDir/emoji/NotoColorEmoji.ttf. It parses nothing:
+// faces are parsed on first use. Weight and style come from the file
+// names, not the fonts' metadata (some Thin files claim weight 250).
+func NewRegistry(assetsDir string) (*Registry, error) {
+	r := &Registry{
+		dir:      assetsDir,
+		families: map[string]*family{},
+		custom:   newLRU[[32]byte, *source](64, nil),
+		shaped:   newLRU[shapeKey, *shapedLine](4096, nil),
+		masks:    newLRU[maskKey, *mask](64<<20, maskCost),
+		emojis:   newLRU[maskKey, *mask](32<<20, maskCost),
+	}
+	r.sessions.New = func() any { return &session{faces: map[*font.Font]*sessionFace{}} }
+	fontsDir := filepath.Join(assetsDir, "fonts")
+	dirs, err := os.ReadDir(fontsDir)
+	if err != nil {
+		return nil, fmt.Errorf("typeset: listing fonts (run scripts/setup.sh): %w", err)
+	}
+	for _, d := range dirs {
+		if !d.IsDir() {
+			continue
+		}
+		files, err := os.ReadDir(filepath.Join(fontsDir, d.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("typeset: listing %s: %w", d.Name(), err)
+		}
+		fam := &family{name: d.Name()}
+		for _, f := range files {
+			path := filepath.Join(fontsDir, d.Name(), f.Name())
+			if f.Name() == d.Name()+"-Variable.ttf" {
+				fam.variable = newSource(d.Name(), path, 400, false)
+				fam.variable.variable = true
+				continue
+			}
+			m := fileName.FindStringSubmatch(f.Name())
+			if m == nil {
+				continue
+			}
+			w, _ := strconv.Atoi(m[1])
+			fam.faces = append(fam.faces, newSource(d.Name(), path, w, m[2] != ""))
+		}
+		if len(fam.faces) == 0 && fam.variable == nil {
+			continue
+		}
+		r.families[normalizeName(d.Name())] = fam
+		r.names = append(r.names, d.Name())
+	}
+	sort.Strings(r.names)
+	if _, ok := r.families[normalizeName(defaultFamily)]; !ok {
+		return nil, fmt.Errorf("typeset: the default family %s is missing under %s (run scripts/setup.sh)", defaultFamily, fontsDir)
+	}
+	emoji := filepath.Join(assetsDir, "emoji", "NotoColorEmoji.ttf")
+	if _, err := os.Stat(emoji); err == nil {
+		r.emoji = newSource("NotoColorEmoji", emoji, 400, false)
+	}
+	return r, nil
+}
+
+func newSource(name, path string, weight int, italic bool) *source {
+	return &source{id: sourceIDs.Add(1), name: name, path: path, weight: weight, italic: italic}
+}
+
+// Families returns the bundled family names, sorted.
+func (r *Registry) Families() []string {
+	return append([]string(nil), r.names...)
+}
+
+// load parses the source once. Parsers can panic on hostile input; the
+// panic becomes an error.
+func (s *source) load() (*font.Font, error) {
+	s.once.Do(func() {
+		data := s.data
+		if data == nil {
+			b, err := os.ReadFile(s.path)
+			if err != nil {
+				s.err = err
+				return
+			}
+			data = b
+		}
+		s.font, s.err = parseFont(data)
+	})
+	return s.font, s.err
+}
+
+// parseFont parses one SFNT font, turning parser panics into errors.
+func parseFont(data []byte) (f *font.Font, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			f, err = nil, fmt.Errorf("font parser panicked: %v", p)
+		}
+	}()
+	face, err := font.ParseTTF(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return face.Font, nil
+}
+
+// session is the per-goroutine state of shaping and drawing: a shaper
+// and the faces it uses. *font.Face is not safe for concurrent use and the
+// shaper caches one face per font, so each session owns its faces; the
+// registry pools sessions.
+type session struct {
+	shaper shaping.HarfbuzzShaper
+	wrap   shaping.LineWrapper
+	raster vector.Rasterizer
+	faces  map[*font.Font]*sessionFace
+}
+
+type sessionFace struct {
+	face *font.Face
+	wght float32
+}
+
+// face returns the session's face for a loaded font source, with the
+// variable-font weight set.
+func (s *session) face(ref faceRef) *font.Face {
+	f := ref.src.font
+	sf := s.faces[f]
+	if sf == nil {
+		sf = &sessionFace{face: font.NewFace(f)}
+		s.faces[f] = sf
+	}
+	if sf.wght != ref.wght {
+		if ref.wght == 0 {
+			sf.face.SetCoords(nil)
+		} else {
+			sf.face.SetVariations([]font.Variation{{Tag: font.Tag(0x77676874), Value: ref.wght}}) // 'wght'
+		}
+		sf.wght = ref.wght
+	}
+	return sf.face
+}
+
+func (r *Registry) session() *session { return r.sessions.Get().(*session) }
+
+func (r *Registry) release(s *session) { r.sessions.Put(s) }

@@ -1,0 +1,176 @@
+package typeset
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/segmenter"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+	"golang.org/x/text/unicode/bidi"
+)
+
+// refSize is the size text is shaped at; layouts at other sizes scale
+// the shaped output (go-text does no hinting, so shaping is linear in
+// size) and auto-scale never reshapes.
+const refSize = 256
+
+// shapeKey identifies a shaped hard line: the font request and the text
+// with its markdown styles.
+type shapeKey struct {
+	font   string
+	text   string
+	styles string
+}
+
+// shapedLine is one hard line shaped at refSize: runs in logical order,
+// the face of each run, the paragraph direction and the requested face's
+// line bounds (for empty lines and as the minimum line height).
+type shapedLine struct {
+	runes  []rune
+	runs   []shaping.Output
+	refs   []faceRef
+	dir    di.Direction
+	bounds shaping.Bounds
+}
+
+// style is the resolved font request of a text layer.
+type style struct {
+	set    *FontSet
+	family string
+	weight int
+	italic bool
+}
+
+func (s style) key() string {
+	k := normalizeName(s.family) + "/" + strconv.Itoa(s.weight) + "/" + strconv.FormatBool(s.italic)
+	if s.set != nil {
+		k += "/" + s.set.key
+	}
+	return k
+}
+
+// faceFor returns the requested face for a markdown style: bold asks for
+// 700 (900 when the layer is already bold), italic for the italic face.
+func (r *Registry) faceFor(st style, md uint8) faceRef {
+	w, it := st.weight, st.italic
+	if md&styleBold != 0 {
+		if w < 600 {
+			w = 700
+		} else {
+			w = 900
+		}
+	}
+	if md&styleItalic != 0 {
+		it = true
+	}
+	return r.match(st.set, st.family, w, it)
+}
+
+// paragraphDirection is the direction of the first strong character
+// (UAX #9 rules P2–P3); left-to-right when there is none.
+func paragraphDirection(runes []rune) di.Direction {
+	for _, c := range runes {
+		p, _ := bidi.LookupRune(c)
+		switch p.Class() {
+		case bidi.L:
+			return di.DirectionLTR
+		case bidi.R, bidi.AL:
+			return di.DirectionRTL
+		}
+	}
+	return di.DirectionLTR
+}
+
+// constFontmap resolves every rune to one face: the segmenter is used for
+// bidi and script runs only; faces are chosen per grapheme cluster.
+type constFontmap struct{ face *font.Face }
+
+func (c constFontmap) ResolveFace(rune) *font.Face { return c.face }
+
+// shape shapes one hard line (cached).
+func (r *Registry) shape(ss *session, st style, line styledLine) *shapedLine {
+	key := shapeKey{font: st.key(), text: string(line.runes), styles: string(line.styles)}
+	if sl, ok := r.shaped.get(key); ok {
+		return sl
+	}
+	sl := r.shapeUncached(ss, st, line)
+	r.shaped.put(key, sl)
+	return sl
+}
+
+func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shapedLine {
+	runes := line.runes
+	primary := r.faceFor(st, 0)
+	if _, err := primary.src.load(); err != nil {
+		// A bundled file that fails to parse: use the default family.
+		primary = r.match(nil, defaultFamily, st.weight, st.italic)
+	}
+	sl := &shapedLine{runes: runes, dir: paragraphDirection(runes)}
+	pface := ss.face(primary)
+	if ext, ok := pface.FontHExtents(); ok {
+		scale := float32(refSize) / float32(pface.Upem())
+		sl.bounds = shaping.Bounds{
+			Ascent:  fixed.Int26_6(ext.Ascender * scale * 64),
+			Descent: fixed.Int26_6(ext.Descender * scale * 64),
+			Gap:     fixed.Int26_6(ext.LineGap * scale * 64),
+		}
+	}
+	if len(runes) == 0 {
+		return sl
+	}
+
+	// Face per rune, chosen per grapheme cluster.
+	fb := fallbacks{r: r, set: st.set, weight: st.weight, italic: st.italic, hint: hanHint(runes)}
+	refs := make([]faceRef, len(runes))
+	var seg segmenter.Segmenter
+	seg.Init(runes)
+	it := seg.GraphemeIterator()
+	for it.Next() {
+		g := it.Grapheme()
+		want := r.faceFor(st, line.styles[g.Offset])
+		ref := fb.resolve(want, g.Text)
+		for i := range g.Text {
+			refs[g.Offset+i] = ref
+		}
+	}
+
+	// Bidi and script runs, then split where the face changes.
+	var bidiSeg shaping.Segmenter
+	inputs := bidiSeg.Split(shaping.Input{
+		Text: runes, RunEnd: len(runes), Direction: sl.dir, Face: pface, Size: fixed.I(refSize),
+		Language: language.DefaultLanguage(),
+	}, constFontmap{pface})
+	for _, in := range inputs {
+		start := in.RunStart
+		for i := in.RunStart + 1; i <= in.RunEnd; i++ {
+			if i < in.RunEnd && refs[i] == refs[start] {
+				continue
+			}
+			ref := refs[start]
+			if _, err := ref.src.load(); err != nil {
+				ref = primary
+			}
+			sub := in
+			sub.RunStart, sub.RunEnd = start, i
+			sub.Face = ss.face(ref)
+			out := ss.shaper.Shape(sub)
+			sl.runs = append(sl.runs, out)
+			sl.refs = append(sl.refs, ref)
+			start = i
+		}
+	}
+	return sl
+}
+
+// String describes a shaped line for debugging.
+func (sl *shapedLine) String() string {
+	var b strings.Builder
+	for i, o := range sl.runs {
+		b.WriteString(sl.refs[i].src.name + ":" + string(sl.runes[o.Runes.Offset:o.Runes.Offset+o.Runes.Count]) + " ")
+	}
+	return b.String()
+}

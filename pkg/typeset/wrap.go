@@ -1,0 +1,272 @@
+package typeset
+
+import (
+	"math"
+	"sort"
+
+	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+)
+
+// obliqueSlant is the horizontal shear of a synthetic oblique (12°, the
+// angle browsers use).
+var obliqueSlant = math.Tan(12 * math.Pi / 180)
+
+// boldStrength is the extra stroke width of a synthetic bold, per pixel of
+// font size.
+const boldStrength = 1.0 / 28
+
+// glyph is one positioned glyph of a laid-out line, relative to the
+// line's left edge and baseline, in pixels.
+type glyph struct {
+	x, y   float64 // pen position (offsets applied), y down
+	gid    uint32
+	ref    faceRef
+	emoji  bool
+	xb, yb float64 // bearings (y up), for emoji boxes
+	gw, gh float64 // extents (gh negative)
+	adv    float64
+}
+
+// line is one laid-out line.
+type line struct {
+	glyphs        []glyph
+	width         float64 // advance width, trailing spaces trimmed
+	ascent        float64 // above the baseline, half the gap included
+	descent       float64 // below the baseline, half the gap included
+	inkL, inkR    float64 // horizontal ink extent (relative to the line's left)
+	inkT, inkB    float64 // vertical ink extent (relative to the baseline, y down)
+	hasInk        bool
+	paragraphGap  float64 // space added above this line (paragraph spacing)
+	dir           di.Direction
+	height        float64
+	baselineShift float64
+}
+
+// block is a laid-out text at one size.
+type block struct {
+	size   float64
+	lines  []line
+	width  float64 // widest line (advance or ink)
+	height float64 // sum of line heights and paragraph gaps
+}
+
+// scaleRun copies a run shaped at refSize to size.
+func scaleRun(o shaping.Output, k float64) shaping.Output {
+	s := func(v fixed.Int26_6) fixed.Int26_6 { return fixed.Int26_6(math.Round(float64(v) * k)) }
+	out := o
+	out.Glyphs = make([]shaping.Glyph, len(o.Glyphs))
+	for i, g := range o.Glyphs {
+		g.Width, g.Height = s(g.Width), s(g.Height)
+		g.XBearing, g.YBearing = s(g.XBearing), s(g.YBearing)
+		g.Advance, g.XAdvance, g.YAdvance = s(g.Advance), s(g.XAdvance), s(g.YAdvance)
+		g.XOffset, g.YOffset = s(g.XOffset), s(g.YOffset)
+		out.Glyphs[i] = g
+	}
+	out.Advance = s(o.Advance)
+	out.Size = fixed.Int26_6(math.Round(float64(o.Size) * k))
+	out.LineBounds = shaping.Bounds{Ascent: s(o.LineBounds.Ascent), Descent: s(o.LineBounds.Descent), Gap: s(o.LineBounds.Gap)}
+	out.GlyphBounds = shaping.Bounds{Ascent: s(o.GlyphBounds.Ascent), Descent: s(o.GlyphBounds.Descent)}
+	return out
+}
+
+func f64(v fixed.Int26_6) float64 { return float64(v) / 64 }
+
+// layout lays the paragraphs out at size: each hard line wrapped to
+// maxWidth when wrap is set (0 = unbounded).
+func (r *Registry) layout(ss *session, paras [][]*shapedLine, size, maxWidth, paraSpacing float64, wrap bool) *block {
+	k := size / refSize
+	b := &block{size: size}
+	for pi, para := range paras {
+		for li, sl := range para {
+			gap := 0.0
+			if pi > 0 && li == 0 {
+				gap = paraSpacing
+			}
+			first := len(b.lines)
+			r.wrapLine(ss, b, sl, k, maxWidth, wrap)
+			if len(b.lines) > first {
+				b.lines[first].paragraphGap = gap
+			}
+		}
+	}
+	for i := range b.lines {
+		ln := &b.lines[i]
+		b.width = math.Max(b.width, ln.width)
+		if ln.hasInk {
+			b.width = math.Max(b.width, ln.inkR-math.Min(ln.inkL, 0))
+		}
+		b.height += ln.paragraphGap + ln.height
+	}
+	return b
+}
+
+// wrapLine appends the lines of one hard line to the block.
+func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth float64, wrap bool) {
+	base := line{
+		ascent:  f64(sl.bounds.Ascent)*k + f64(sl.bounds.Gap)*k/2,
+		descent: -f64(sl.bounds.Descent)*k + f64(sl.bounds.Gap)*k/2,
+		dir:     sl.dir,
+	}
+	if len(sl.runs) == 0 {
+		base.height = base.ascent + base.descent
+		b.lines = append(b.lines, base)
+		return
+	}
+	runs := make([]shaping.Output, len(sl.runs))
+	for i, o := range sl.runs {
+		runs[i] = scaleRun(o, k)
+	}
+	limit := fixed.Int26_6(math.MaxInt32 >> 1)
+	if wrap && maxWidth > 0 {
+		limit = fixed.Int26_6(maxWidth * 64)
+	}
+	lines, _ := ss.wrap.WrapParagraphF(shaping.WrapConfig{Direction: sl.dir, BreakPolicy: shaping.WhenNecessary}, limit, sl.runes, shaping.NewSliceIterator(runs))
+	for _, wl := range lines {
+		ln := base
+		ordered := make([]shaping.Output, len(wl))
+		copy(ordered, wl)
+		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
+		pen := 0.0
+		for _, run := range ordered {
+			ref := sl.refFor(run.Runes.Offset)
+			lb := run.LineBounds
+			ln.ascent = math.Max(ln.ascent, f64(lb.Ascent)+f64(lb.Gap)/2)
+			ln.descent = math.Max(ln.descent, -f64(lb.Descent)+f64(lb.Gap)/2)
+			emoji := ref.src == r.emoji && r.emoji != nil
+			for _, g := range run.Glyphs {
+				gl := glyph{
+					x: pen + f64(g.XOffset), y: -f64(g.YOffset),
+					gid: uint32(g.GlyphID), ref: ref, emoji: emoji,
+					xb: f64(g.XBearing), yb: f64(g.YBearing), gw: f64(g.Width), gh: f64(g.Height),
+					adv: f64(g.Advance),
+				}
+				ln.glyphs = append(ln.glyphs, gl)
+				if g.Width != 0 || g.Height != 0 {
+					x0 := gl.x + gl.xb
+					x1 := x0 + gl.gw
+					top := gl.y - gl.yb
+					bot := top - gl.gh
+					if ref.oblique {
+						x1 += obliqueSlant * gl.yb
+						x0 += obliqueSlant * math.Min(0, gl.yb+gl.gh)
+					}
+					if ref.bold {
+						x1 += boldStrength * b.size
+					}
+					x0, x1, top, bot = math.Floor(x0), math.Ceil(x1), math.Floor(top), math.Ceil(bot)
+					if !ln.hasInk {
+						ln.inkL, ln.inkR, ln.inkT, ln.inkB, ln.hasInk = x0, x1, top, bot, true
+					} else {
+						ln.inkL, ln.inkR = math.Min(ln.inkL, x0), math.Max(ln.inkR, x1)
+						ln.inkT, ln.inkB = math.Min(ln.inkT, top), math.Max(ln.inkB, bot)
+					}
+				}
+				pen += f64(g.Advance)
+			}
+		}
+		ln.width = pen
+		ln.height = ln.ascent + ln.descent
+		b.lines = append(b.lines, ln)
+	}
+}
+
+// refFor returns the face of the run containing rune offset off.
+func (sl *shapedLine) refFor(off int) faceRef {
+	i := sort.Search(len(sl.runs), func(i int) bool { return sl.runs[i].Runes.Offset > off }) - 1
+	if i < 0 {
+		i = 0
+	}
+	return sl.refs[i]
+}
+
+// placement is where each line of a block goes in a w×h box: the x of
+// its left edge and the y of its baseline.
+type placement struct {
+	x, y []float64
+}
+
+// place aligns a block in a w×h box, then nudges it so that ink stays in
+// the box where the box is big enough for it (a glyph overhanging its
+// advance, like an italic f, must not be clipped).
+func place(b *block, w, h float64, align, valign string) placement {
+	p := placement{x: make([]float64, len(b.lines)), y: make([]float64, len(b.lines))}
+	top := 0.0
+	switch valign {
+	case "center":
+		top = (h - b.height) / 2
+	case "bottom":
+		top = h - b.height
+	}
+	y := top
+	inkT, inkB, any := math.Inf(1), math.Inf(-1), false
+	for i := range b.lines {
+		ln := &b.lines[i]
+		y += ln.paragraphGap
+		p.y[i] = y + ln.ascent
+		y += ln.height
+		x := 0.0
+		switch align {
+		case "center":
+			x = (w - ln.width) / 2
+		case "right":
+			x = w - ln.width
+		}
+		if ln.hasInk {
+			x = nudge(x, ln.inkL, ln.inkR, w)
+			inkT, inkB, any = math.Min(inkT, p.y[i]+ln.inkT), math.Max(inkB, p.y[i]+ln.inkB), true
+		}
+		p.x[i] = x
+	}
+	if any {
+		dy := nudge(0, inkT, inkB, h)
+		for i := range p.y {
+			p.y[i] += dy
+		}
+	}
+	return p
+}
+
+// nudge moves an offset so that [off+lo, off+hi] lies in [0, size] if it
+// can; when the extent is larger than size it is centred on the overflow
+// instead of pushed to one side.
+func nudge(off, lo, hi, size float64) float64 {
+	if hi-lo > size {
+		return off
+	}
+	if off+lo < 0 {
+		off = -lo
+	}
+	if off+hi > size {
+		off = size - hi
+	}
+	return off
+}
+
+// fits reports whether the block fits a w×h box: every line's advance and
+// ink no wider than w, the lines and the ink no taller than h (place
+// nudges ink that overhangs the advance box back inside).
+func (b *block) fits(w, h float64) bool {
+	const eps = 1e-6
+	if b.height > h+eps {
+		return false
+	}
+	inkT, inkB, any := math.Inf(1), math.Inf(-1), false
+	y := 0.0
+	for _, ln := range b.lines {
+		y += ln.paragraphGap
+		base := y + ln.ascent
+		y += ln.height
+		if ln.width > w+eps {
+			return false
+		}
+		if ln.hasInk {
+			if ln.inkR-ln.inkL > w+eps {
+				return false
+			}
+			inkT, inkB, any = math.Min(inkT, base+ln.inkT), math.Max(inkB, base+ln.inkB), true
+		}
+	}
+	return !any || inkB-inkT <= h+eps
+}
