@@ -216,5 +216,3 @@ func drawRGBA(dst *image.RGBA, m *mask, px, py int, alpha uint32) {
 
 // div255 is x/255 rounded, for x ≤ 255*255.
 func div255(x uint32) uint32 { return (x + 128 + (x+128)>>8) >> 8 }
-
-

@@ -30,10 +30,10 @@ type Registry struct {
 	names    []string
 	emoji    *source
 
-	custom  *lru[[32]byte, *source]
-	shaped  *lru[shapeKey, *shapedLine]
-	masks   *lru[maskKey, *mask]
-	emojis  *lru[maskKey, *mask]
+	custom   *lru[[32]byte, *source]
+	shaped   *lru[shapeKey, *shapedLine]
+	masks    *lru[maskKey, *mask]
+	emojis   *lru[maskKey, *mask]
 	sessions sync.Pool
 }
 
