@@ -17,6 +17,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/typeset"
 )
 
 // Options configure a Renderer. The zero value renders solid colours and
@@ -25,6 +26,8 @@ type Options struct {
 	// Encode overrides the per-format encoder settings; nil keeps the
 	// measured defaults (DefaultEncodeOptions, docs/PERFORMANCE.md).
 	Encode *EncodeOptions
+	// Fonts is the font registry text layers draw with; nil refuses them.
+	Fonts *typeset.Registry
 }
 
 // Renderer renders requests. It is safe for concurrent use.
@@ -73,6 +76,7 @@ type drawFunc func(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) 
 var drawers = map[schema.LayerType]drawFunc{
 	schema.TypeSolidColor: drawSolid,
 	schema.TypeGradient:   drawGradient,
+	schema.TypeText:       drawText,
 }
 
 // Render draws req's layers onto a transparent canvas in ascending index
@@ -85,6 +89,10 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	}
 	if _, ok := mimeTypes[format]; !ok {
 		return Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
+	}
+	ctx, err := r.withFonts(ctx, req)
+	if err != nil {
+		return Result{}, err
 	}
 	canvas, err := r.renderCanvas(ctx, req)
 	if err != nil {
