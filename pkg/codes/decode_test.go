@@ -1,27 +1,23 @@
 package codes
 
 import (
-	"bytes"
 	"image"
 	"image/color"
 	"image/draw"
-	"image/png"
+	_ "image/jpeg" // sample photos
+	_ "image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/oned"
-	zxqr "github.com/makiuchi-d/gozxing/qrcode"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/codes/codestest"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
 // formatQR stands for the QR code next to the barcode formats in tables.
-const formatQR schema.BarcodeFormat = "qr"
+const formatQR = codestest.QR
 
 // Colour pairs used across the tests.
 var (
@@ -46,18 +42,6 @@ var colourPairs = []colourPair{
 	{name: "navy-on-cream", fg: navy, bg: cream},
 	{name: "yellow-on-darkgrey", fg: yellow, bg: darkGrey, inverted: true},
 	{name: "white-on-black", fg: white, bg: black, inverted: true},
-}
-
-// expectedText is what a decoder returns for value: EAN values given
-// without their check digit come back with it.
-func expectedText(format schema.BarcodeFormat, value string) string {
-	switch {
-	case format == schema.EAN13 && len(value) == 12:
-		return value + string(eanCheckDigit(value))
-	case format == schema.EAN8 && len(value) == 7:
-		return value + string(eanCheckDigit(value))
-	}
-	return value
 }
 
 // flatten composites img over an opaque backdrop, as a viewer shows it.
@@ -96,93 +80,6 @@ func rotate(img *image.RGBA, deg int) *image.RGBA {
 	return out
 }
 
-// decodeGozxing reads one code of format from img in-process. Light-on-dark
-// codes are read from the inverted luminance, as ZXing's ALSO_INVERTED does.
-func decodeGozxing(img image.Image, format schema.BarcodeFormat) (string, error) {
-	src := gozxing.NewLuminanceSourceFromImage(img)
-	text, err := decodeSource(src, format)
-	if err == nil {
-		return text, nil
-	}
-	if text2, err2 := decodeSource(src.Invert(), format); err2 == nil {
-		return text2, nil
-	}
-	return "", err
-}
-
-func decodeSource(src gozxing.LuminanceSource, format schema.BarcodeFormat) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
-	if err != nil {
-		return "", err
-	}
-	hints := map[gozxing.DecodeHintType]any{gozxing.DecodeHintType_TRY_HARDER: true}
-	var reader gozxing.Reader
-	switch format {
-	case formatQR:
-		reader = zxqr.NewQRCodeReader()
-	case schema.Code128:
-		reader = oned.NewCode128Reader()
-	case schema.EAN13:
-		reader = oned.NewEAN13Reader()
-	case schema.EAN8:
-		reader = oned.NewEAN8Reader()
-	case schema.Code39:
-		reader = oned.NewCode39Reader()
-	case schema.ITF:
-		reader = oned.NewITFReader()
-		// ZXing reads ITF of 6, 8, 10, 12, 14 or more digits unless told.
-		hints[gozxing.DecodeHintType_ALLOWED_LENGTHS] = []int{2, 4, 6, 8, 10, 12, 14}
-	case schema.Codabar:
-		reader = oned.NewCodaBarReader()
-		hints[gozxing.DecodeHintType_RETURN_CODABAR_START_END] = true
-	}
-	res, err := reader.Decode(bmp, hints)
-	if err != nil {
-		return "", err
-	}
-	return res.GetText(), nil
-}
-
-// zbarArgs are the zbarimg options for a format's value.
-func zbarArgs(format schema.BarcodeFormat, value string, inverted bool) []string {
-	args := []string{"--nodbus", "-q", "--raw"}
-	if format == schema.ITF && len(value) < 6 {
-		// zbar ignores interleaved 2 of 5 shorter than 6 digits by default.
-		args = append(args, "-Si25.min-length=2")
-	}
-	if inverted {
-		// zbar reads light-on-dark only when asked to try the inverse.
-		args = append(args, "-Stest-inverted")
-	}
-	return args
-}
-
-// decodeZbar writes img as PNG and reads it with Debian's zbarimg. It fails
-// the test when zbarimg is not installed.
-func decodeZbar(t *testing.T, img image.Image, format schema.BarcodeFormat, value string, inverted bool) (string, error) {
-	t.Helper()
-	bin, err := exec.LookPath("zbarimg")
-	require.NoError(t, err, "zbarimg not found: run scripts/setup.sh (it installs Debian's zbar-tools)")
-	var buf bytes.Buffer
-	require.NoError(t, png.Encode(&buf, img))
-	path := filepath.Join(t.TempDir(), "code.png")
-	require.NoError(t, os.WriteFile(path, buf.Bytes(), 0o600))
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, append(zbarArgs(format, value, inverted), path)...)
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", &zbarError{err: err, stderr: stderr.String()}
-	}
-	return strings.TrimSuffix(stdout.String(), "\n"), nil
-}
-
-type zbarError struct {
-	err    error
-	stderr string
-}
-
-func (e *zbarError) Error() string { return "zbarimg: " + e.err.Error() + ": " + e.stderr }
-
 // assetsDir is $STRATA_ASSETS_DIR or ~/.cache/strata.
 func assetsDir(t *testing.T) string {
 	t.Helper()
@@ -220,4 +117,23 @@ func overPhoto(photo image.Image, code *image.RGBA, at image.Point) *image.RGBA 
 	}
 	draw.Draw(canvas, cb.Add(at), code, cb.Min, draw.Over)
 	return canvas
+}
+
+// expectedText is what a decoder returns for value.
+func expectedText(format schema.BarcodeFormat, value string) string {
+	return codestest.Expected(format, value)
+}
+
+// decodeGozxing reads img in-process.
+func decodeGozxing(img image.Image, format schema.BarcodeFormat) (string, error) {
+	return codestest.Gozxing(img, format)
+}
+
+// decodeZbar reads img with zbarimg, failing the test when zbarimg is not
+// installed.
+func decodeZbar(t *testing.T, img image.Image, format schema.BarcodeFormat, value string, inverted bool) (string, error) {
+	t.Helper()
+	text, err := codestest.Zbar(t.TempDir(), img, format, value, inverted)
+	require.NotErrorIs(t, err, codestest.ErrNoZbar)
+	return text, err
 }
