@@ -129,10 +129,24 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 	var seg segmenter.Segmenter
 	seg.Init(runes)
 	it := seg.GraphemeIterator()
+	var prev faceRef // the previous cluster's face when it was a fallback
 	for it.Next() {
 		g := it.Grapheme()
 		want := r.faceFor(st, line.styles[g.Offset])
-		ref := fb.resolve(want, g.Text)
+		var ref faceRef
+		if sc := language.LookupScript(g.Text[0]); (sc == language.Common || sc == language.Inherited) &&
+			prev.src != nil && !isEmojiCluster(g.Text) && covers(prev, g.Text) {
+			// Punctuation and spaces stay in the face of the text around
+			// them (an Arabic comma in the Arabic face, not in a Latin
+			// face that maps it to a placeholder).
+			ref = prev
+		} else {
+			ref = fb.resolve(want, g.Text)
+		}
+		prev = faceRef{}
+		if ref != want && ref.src != r.emoji {
+			prev = ref
+		}
 		for i := range g.Text {
 			refs[g.Offset+i] = ref
 		}

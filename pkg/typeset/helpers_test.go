@@ -1,0 +1,109 @@
+package typeset
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// assetsDir follows the service's rule: STRATA_ASSETS_DIR, else
+// ~/.cache/strata.
+func assetsDir(t testing.TB) string {
+	t.Helper()
+	dir := os.Getenv("STRATA_ASSETS_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		require.NoError(t, err)
+		dir = filepath.Join(home, ".cache", "strata")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "fonts", "Inter", "Inter_400Regular.ttf")); err != nil {
+		t.Fatalf("font assets missing under %s: run scripts/setup.sh (%v)", dir, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "emoji", "NotoColorEmoji.ttf")); err != nil {
+		t.Fatalf("emoji font missing under %s: run scripts/setup.sh (%v)", dir, err)
+	}
+	return dir
+}
+
+var (
+	sharedOnce sync.Once
+	shared     *Registry
+	sharedErr  error
+)
+
+// testRegistry returns one registry shared by the package's tests (its
+// caches are what production shares too).
+func testRegistry(t testing.TB) *Registry {
+	t.Helper()
+	dir := assetsDir(t)
+	sharedOnce.Do(func() { shared, sharedErr = NewRegistry(dir) })
+	require.NoError(t, sharedErr)
+	return shared
+}
+
+var black = color.NRGBA{A: 255}
+
+// text returns a text layer payload with the API's defaults.
+func text(s, family string, size float64) *schema.Text {
+	return &schema.Text{Text: s, FontName: family, FontSize: size, Color: black, Weight: schema.Regular, SplitLines: true}
+}
+
+// onWhite flattens a premultiplied layer image onto white for viewing and
+// comparing.
+func onWhite(img *image.RGBA) *image.RGBA {
+	bg := image.NewRGBA(img.Rect)
+	draw.Draw(bg, bg.Rect, image.White, image.Point{}, draw.Src)
+	draw.Draw(bg, bg.Rect, img, image.Point{}, draw.Over)
+	return bg
+}
+
+func drawText(t testing.TB, r *Registry, tx *schema.Text, fonts []*schema.Font, w, h int) *image.RGBA {
+	t.Helper()
+	img, err := r.Draw(context.Background(), tx, fonts, w, h)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, w, h), img.Rect)
+	return img
+}
+
+// inkBounds is the bounding box of pixels with any alpha.
+func inkBounds(img *image.RGBA) image.Rectangle {
+	var r image.Rectangle
+	b := img.Rect
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if img.Pix[img.PixOffset(x, y)+3] != 0 {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return r
+}
+
+func writePNG(t testing.TB, path string, img image.Image) {
+	t.Helper()
+	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	f, err := os.Create(path)
+	require.NoError(t, err)
+	defer f.Close()
+	require.NoError(t, png.Encode(f, img))
+}
+
+func readPNG(t testing.TB, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	return img
+}
