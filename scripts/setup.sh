@@ -6,7 +6,7 @@
 #   scripts/setup.sh --check    verify what is there (stamps, files, fonts); fetch nothing
 #
 # Assets go to $STRATA_ASSETS_DIR (default ~/.cache/strata); layout in docs/ASSETS.md.
-# Idempotent: each manifest row leaves a stamp (<assets>/.stamps/<name>, holding the row);
+# Idempotent: each manifest row leaves a stamp (<assets>/.stamps/<name>, holding its pin);
 # a row whose stamp matches and whose target exists is skipped, so a second run downloads
 # nothing. A changed pin changes the row, so that row is fetched again.
 set -euo pipefail
@@ -78,18 +78,21 @@ apt_step() {
 # rows: the manifest without comments and header, one row a line.
 rows() { grep -v -e '^#' -e '^name	' -e '^[[:space:]]*$' "$MANIFEST"; }
 
-# row_done ROW: the row's stamp matches it and its target is in place.
+# pin ROW: the fields of a row that decide what is fetched (all but the size column).
+pin() { printf '%s\n' "${1%$'\t'*}"; }
+
+# row_done ROW: the row's stamp holds its pin and its target is in place.
 row_done() {
 	local row=$1 name kind dest
 	IFS=$'\t' read -r name _ _ kind _ dest _ _ <<<"$row"
-	[[ -f $STAMPS/$name && $(<"$STAMPS/$name") == "$row" ]] || return 1
+	[[ -f $STAMPS/$name && $(<"$STAMPS/$name") == "${row%$'\t'*}" ]] || return 1
 	case $kind in
 	font-ttf | font-woff2) compgen -G "$ASSETS/$dest/*.ttf" >/dev/null ;;
 	*) [[ -s $ASSETS/$dest ]] ;;
 	esac
 }
 
-stamp() { mkdir -p "$STAMPS" && printf '%s\n' "$1" >"$STAMPS/$2.tmp" && mv -f "$STAMPS/$2.tmp" "$STAMPS/$2"; }
+stamp() { mkdir -p "$STAMPS" && pin "$1" >"$STAMPS/$2.tmp" && mv -f "$STAMPS/$2.tmp" "$STAMPS/$2"; }
 
 sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
 
