@@ -77,6 +77,8 @@ var drawers = map[schema.LayerType]drawFunc{
 	schema.TypeSolidColor: drawSolid,
 	schema.TypeGradient:   drawGradient,
 	schema.TypeText:       drawText,
+	schema.TypeQRCode:     drawQRCode,
+	schema.TypeBarcode:    drawBarcode,
 }
 
 // Render draws req's layers onto a transparent canvas in ascending index
