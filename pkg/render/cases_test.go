@@ -27,11 +27,15 @@ func hex(s string) color.NRGBA {
 type layerOpt func(*schema.Layer)
 
 func radius(r float64) layerOpt {
-	return func(l *schema.Layer) { l.Radii = schema.Corners{TopLeft: r, TopRight: r, BottomRight: r, BottomLeft: r} }
+	return func(l *schema.Layer) {
+		l.Radii = schema.Corners{TopLeft: r, TopRight: r, BottomRight: r, BottomLeft: r}
+	}
 }
 
 func corners(tl, tr, br, bl float64) layerOpt {
-	return func(l *schema.Layer) { l.Radii = schema.Corners{TopLeft: tl, TopRight: tr, BottomRight: br, BottomLeft: bl} }
+	return func(l *schema.Layer) {
+		l.Radii = schema.Corners{TopLeft: tl, TopRight: tr, BottomRight: br, BottomLeft: bl}
+	}
 }
 
 func opacity(o float64) layerOpt  { return func(l *schema.Layer) { l.Opacity = o } }

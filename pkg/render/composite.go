@@ -91,24 +91,38 @@ func cornerCoverage(r float64) []uint8 {
 	n := int(math.Ceil(r))
 	cov := make([]uint8, n*n)
 	const cols = 16
+	r2 := r * r
 	for j := 0; j < n; j++ {
 		y0 := float64(j)
 		for i := 0; i < n; i++ {
+			x0 := float64(i)
+			// Whole pixel inside (its corner nearest the circle's edge, the
+			// top-left one, is inside) or wholly outside (its bottom-right
+			// corner is outside, or the pixel lies beyond the corner square).
+			if dx, dy := r-x0, r-y0; dx*dx+dy*dy <= r2 {
+				cov[j*n+i] = 255
+				continue
+			}
+			if dx, dy := r-x0-1, r-y0-1; dx > 0 && dy > 0 && dx*dx+dy*dy >= r2 {
+				continue
+			}
 			sum := 0.0
 			for s := 0; s < cols; s++ {
 				// The circle's centre is at (r, r); the column at sx is inside
 				// for y ≥ top.
-				sx := float64(i) + (float64(s)+0.5)/cols
-				dx := r - sx
-				var top float64
-				if dx <= 0 {
-					top = math.Inf(-1)
-				} else if dx >= r {
+				dx := r - (x0 + (float64(s)+0.5)/cols)
+				if dx >= r {
 					continue
-				} else {
-					top = r - math.Sqrt(r*r-dx*dx)
 				}
-				sum += math.Min(math.Max(y0+1-top, 0), 1)
+				top := math.Inf(-1)
+				if dx > 0 {
+					top = r - math.Sqrt(r2-dx*dx)
+				}
+				if v := y0 + 1 - top; v >= 1 {
+					sum++
+				} else if v > 0 {
+					sum += v
+				}
 			}
 			cov[j*n+i] = uint8(math.Round(sum / cols * 255))
 		}
@@ -155,25 +169,34 @@ func compositeAligned(dst, src *image.RGBA, x, y int, op uint32) {
 // blendRow blends a row of premultiplied pixels source-over, the source
 // scaled by op/256.
 func blendRow(d, s []uint8, op uint32) {
+	n := min(len(d), len(s)) &^ 3
+	d, s = d[:n:n], s[:n:n]
 	if op >= 256 {
-		for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+		for i := 0; i < n; {
 			sa := uint32(s[i+3])
-			switch sa {
-			case 0:
-				continue
-			case 255:
-				d[i], d[i+1], d[i+2], d[i+3] = s[i], s[i+1], s[i+2], 255
+			if sa == 255 {
+				// Copy the whole run of opaque pixels at once.
+				j := i + 4
+				for j < n && s[j+3] == 255 {
+					j += 4
+				}
+				copy(d[i:j], s[i:j])
+				i = j
 				continue
 			}
-			k := 255 - sa
-			d[i] = uint8(uint32(s[i]) + div255(uint32(d[i])*k))
-			d[i+1] = uint8(uint32(s[i+1]) + div255(uint32(d[i+1])*k))
-			d[i+2] = uint8(uint32(s[i+2]) + div255(uint32(d[i+2])*k))
-			d[i+3] = uint8(sa + div255(uint32(d[i+3])*k))
+			if sa != 0 {
+				k := 255 - sa
+				p := d[i : i+4 : i+4]
+				p[0] = uint8(uint32(s[i]) + div255(uint32(p[0])*k))
+				p[1] = uint8(uint32(s[i+1]) + div255(uint32(p[1])*k))
+				p[2] = uint8(uint32(s[i+2]) + div255(uint32(p[2])*k))
+				p[3] = uint8(sa + div255(uint32(p[3])*k))
+			}
+			i += 4
 		}
 		return
 	}
-	for i := 0; i+3 < len(s) && i+3 < len(d); i += 4 {
+	for i := 0; i < n; i += 4 {
 		if s[i+3] == 0 {
 			continue
 		}
@@ -184,12 +207,15 @@ func blendRow(d, s []uint8, op uint32) {
 // blendPixel blends one source pixel given in 8.8 fixed point (0..255·256,
 // premultiplied) over the premultiplied pixel d.
 func blendPixel(d []uint8, r, g, b, a uint32) {
-	// k is the destination's weight, 1 - a, in 0..65280 (·256·255).
-	k := 255*256 - a
-	d[0] = uint8((r*255 + uint32(d[0])*k + 32640) / 65280)
-	d[1] = uint8((g*255 + uint32(d[1])*k + 32640) / 65280)
-	d[2] = uint8((b*255 + uint32(d[2])*k + 32640) / 65280)
-	d[3] = uint8((a*255 + uint32(d[3])*k + 32640) / 65280)
+	a = (a + 128) >> 8
+	if a == 0 {
+		return
+	}
+	k := 255 - a
+	d[0] = uint8((r+128)>>8 + div255(uint32(d[0])*k))
+	d[1] = uint8((g+128)>>8 + div255(uint32(d[1])*k))
+	d[2] = uint8((b+128)>>8 + div255(uint32(d[2])*k))
+	d[3] = uint8(a + div255(uint32(d[3])*k))
 }
 
 // div255 returns x/255 rounded for x ≤ 255·255.

@@ -1,0 +1,188 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/draw"
+	"image/png"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/h2non/bimg"
+
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// shapesRequest is the benchmark design of docs/PERFORMANCE.md: 1200×630,
+// a full-canvas linear gradient, two rounded rectangles at 80% opacity and
+// one rotated solid.
+func shapesRequest(format schema.Format) *schema.Request {
+	req := request(1200, 630,
+		linear(0, 35, stops("#0F2027", 0, "#203A43", 50, "#2C5364", 100), box(0, 0, 1200, 630)),
+		solid(1, "#F4A261", box(80, 90, 520, 300), radius(32), opacity(80)),
+		solid(2, "#E76F51", box(560, 240, 520, 300), corners(48, 0, 48, 0), opacity(80)),
+		solid(3, "#2A9D8F", box(860, 60, 240, 140), rotate(-12), radius(12)),
+	)
+	req.OutputFormat = format
+	return req
+}
+
+// BenchmarkRenderShapes is the render-core budget: compositing plus PNG
+// encoding (target ≤ 8 ms on one core).
+func BenchmarkRenderShapes(b *testing.B) {
+	r := newTestRenderer(b)
+	req := shapesRequest(schema.PNG)
+	ctx := context.Background()
+	b.ReportAllocs()
+	var size int
+	for b.Loop() {
+		res, err := r.Render(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		size = len(res.Data)
+	}
+	b.ReportMetric(float64(size), "bytes")
+}
+
+// BenchmarkCompositeShapes is the drawing and compositing part alone.
+func BenchmarkCompositeShapes(b *testing.B) {
+	r := newTestRenderer(b)
+	req := shapesRequest(schema.PNG)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.renderCanvas(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkEncode measures each format's encoder (including the raw
+// hand-over to libvips) on the shapes image, reporting the output size.
+func BenchmarkEncode(b *testing.B) {
+	r := newTestRenderer(b)
+	canvas, err := r.renderCanvas(context.Background(), shapesRequest(schema.PNG))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, f := range []schema.Format{schema.PNG, schema.JPEG, schema.WebP, schema.TIFF, schema.GIF, schema.AVIF} {
+		b.Run(string(f), func(b *testing.B) {
+			var size int
+			for b.Loop() {
+				data, _, err := r.encode(canvas, f)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = len(data)
+			}
+			b.ReportMetric(float64(size), "bytes")
+		})
+	}
+}
+
+// setting is one encoder configuration of the sweep.
+type setting struct {
+	name   string
+	format schema.Format
+	adjust func(*EncodeOptions)
+}
+
+// encodeSettings lists the configurations BenchmarkEncodeSettings tries.
+func encodeSettings() []setting {
+	var settings []setting
+	for _, c := range []int{1, 2, 3, 4, 6} {
+		for _, f := range []struct {
+			name string
+			bits int
+		}{{"none", 0x08}, {"sub", 0x10}, {"up", 0x20}, {"adaptive", 0xF8}} {
+			settings = append(settings, setting{fmt.Sprintf("png/c%d-%s", c, f.name), schema.PNG,
+				func(o *EncodeOptions) { o.PNGCompression, o.PNGFilter = c, f.bits }})
+		}
+	}
+	for _, q := range []int{80, 85, 90} {
+		settings = append(settings, setting{fmt.Sprintf("jpeg/q%d", q), schema.JPEG, func(o *EncodeOptions) { o.JPEGQuality = q }})
+	}
+	for _, e := range []int{0, 1, 2, 4} {
+		settings = append(settings, setting{fmt.Sprintf("webp/q85-e%d", e), schema.WebP, func(o *EncodeOptions) { o.WebPEffort = e }})
+	}
+	for _, c := range []struct {
+		name string
+		v    int
+	}{{"none", 0}, {"deflate", 2}, {"lzw", 5}} {
+		settings = append(settings, setting{"tiff/" + c.name, schema.TIFF, func(o *EncodeOptions) { o.TIFFCompression = c.v }})
+	}
+	for _, e := range []int{1, 3, 7} {
+		for _, d := range []int{0, 100} {
+			settings = append(settings, setting{fmt.Sprintf("gif/e%d-dither%d", e, d), schema.GIF,
+				func(o *EncodeOptions) { o.GIFEffort, o.GIFDither = e, d }})
+		}
+	}
+	for _, e := range []int{0, 1, 2, 4} {
+		for _, q := range []int{50, 60} {
+			settings = append(settings, setting{fmt.Sprintf("avif/q%d-e%d", q, e), schema.AVIF,
+				func(o *EncodeOptions) { o.AVIFQuality, o.AVIFEffort = q, e }})
+		}
+	}
+	return settings
+}
+
+// BenchmarkEncodeSettings sweeps the encoder settings that the defaults
+// were chosen from (docs/PERFORMANCE.md) on the shapes image and a photo.
+// Run with -bench EncodeSettings.
+func BenchmarkEncodeSettings(b *testing.B) {
+	shapes, err := newTestRenderer(b).renderCanvas(context.Background(), shapesRequest(schema.PNG))
+	if err != nil {
+		b.Fatal(err)
+	}
+	photo := photoCanvas(b)
+	for _, s := range encodeSettings() {
+		for _, c := range []struct {
+			name   string
+			canvas *image.RGBA
+		}{{"shapes", shapes}, {"photo", photo}} {
+			b.Run(s.name+"/"+c.name, func(b *testing.B) {
+				opts := DefaultEncodeOptions()
+				s.adjust(&opts)
+				r := &Renderer{enc: opts}
+				var size int
+				for b.Loop() {
+					data, _, err := r.encode(c.canvas, s.format)
+					if err != nil {
+						b.Fatal(err)
+					}
+					size = len(data)
+				}
+				b.ReportMetric(float64(size), "bytes")
+			})
+		}
+	}
+}
+
+// photoCanvas is a real photo (the assets' samples/rocket.jpg) cropped to
+// 1200×630, the other input of the encoder sweep.
+func photoCanvas(b *testing.B) *image.RGBA {
+	dir := os.Getenv("STRATA_ASSETS_DIR")
+	if dir == "" {
+		home, _ := os.UserHomeDir()
+		dir = filepath.Join(home, ".cache", "strata")
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "samples", "rocket.jpg"))
+	if err != nil {
+		b.Fatalf("sample photo missing (run scripts/setup.sh): %v", err)
+	}
+	out, err := bimg.NewImage(data).Process(bimg.Options{Width: 1200, Height: 630, Crop: true, Type: bimg.PNG})
+	if err != nil {
+		b.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(out))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rgba := image.NewRGBA(img.Bounds())
+	draw.Draw(rgba, rgba.Rect, img, image.Point{}, draw.Src)
+	return rgba
+}

@@ -1,0 +1,131 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"testing"
+
+	"github.com/h2non/bimg"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/image/tiff"
+	"golang.org/x/image/webp"
+
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// halfTransparent is a design whose left half is transparent.
+func halfTransparent(format schema.Format) *schema.Request {
+	req := request(120, 80, solid(0, "#E63946", box(60, 0, 60, 80)))
+	req.OutputFormat = format
+	return req
+}
+
+func TestEncodeFormats(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		name   string
+		format schema.Format
+		mime   string
+		alpha  bool
+		decode func([]byte) (image.Image, error)
+	}{
+		{"png", schema.PNG, "image/png", true, func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }},
+		{"default is png", "", "image/png", true, func(b []byte) (image.Image, error) { return png.Decode(bytes.NewReader(b)) }},
+		{"jpeg", schema.JPEG, "image/jpeg", false, func(b []byte) (image.Image, error) { return jpeg.Decode(bytes.NewReader(b)) }},
+		{"webp", schema.WebP, "image/webp", true, func(b []byte) (image.Image, error) { return webp.Decode(bytes.NewReader(b)) }},
+		{"tiff", schema.TIFF, "image/tiff", true, func(b []byte) (image.Image, error) { return tiff.Decode(bytes.NewReader(b)) }},
+		{"gif", schema.GIF, "image/gif", true, func(b []byte) (image.Image, error) { return gif.Decode(bytes.NewReader(b)) }},
+		{"avif", schema.AVIF, "image/avif", true, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res, err := r.Render(context.Background(), halfTransparent(tc.format))
+			require.NoError(t, err)
+			require.Equal(t, tc.mime, res.MimeType)
+			require.Equal(t, 120, res.Width)
+			require.Equal(t, 80, res.Height)
+
+			// libvips reads every format back with the right size and alpha.
+			meta, err := bimg.Metadata(res.Data)
+			require.NoError(t, err)
+			require.Equal(t, 120, meta.Size.Width)
+			require.Equal(t, 80, meta.Size.Height)
+			if tc.format != schema.GIF { // libvips reports GIF transparency as 4 bands too, checked below
+				require.Equal(t, tc.alpha, meta.Alpha, "alpha channel")
+			}
+
+			// Pixels, read back through libvips (Go's lossy WebP decoder
+			// converts YCbCr differently from libwebp, by up to 14 levels).
+			img := decodeViaVips(t, res.Data)
+			_, _, _, aLeft := img.At(10, 40).RGBA()
+			rr, g, b, aRight := img.At(100, 40).RGBA()
+			require.Equal(t, uint32(0xffff), aRight, "the painted half is opaque")
+			require.InDelta(t, 0xE6, rr>>8, 4)
+			require.InDelta(t, 0x39, g>>8, 6)
+			require.InDelta(t, 0x46, b>>8, 6)
+			if tc.alpha {
+				require.Equal(t, uint32(0), aLeft, "the unpainted half stays transparent")
+			} else {
+				lr, lg, lb, _ := img.At(10, 40).RGBA()
+				require.Equal(t, []uint32{0xff, 0xff, 0xff}, []uint32{lr >> 8, lg >> 8, lb >> 8}, "JPEG is flattened onto white")
+			}
+
+			// Go's own decoder reads it too, where Go has one.
+			if tc.decode != nil {
+				gi, err := tc.decode(res.Data)
+				require.NoError(t, err)
+				require.Equal(t, image.Rect(0, 0, 120, 80), gi.Bounds())
+				_, _, _, a := gi.At(10, 40).RGBA()
+				require.Equal(t, tc.alpha, a == 0, "Go decoder sees the same transparency")
+			}
+		})
+	}
+}
+
+// decodeViaVips converts an encoded image to PNG with libvips and decodes it.
+func decodeViaVips(t *testing.T, data []byte) image.Image {
+	t.Helper()
+	out, err := bimg.NewImage(data).Convert(bimg.PNG)
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(out))
+	require.NoError(t, err)
+	return img
+}
+
+func TestEncodeOpaqueDropsAlpha(t *testing.T) {
+	r := newTestRenderer(t)
+	res, err := r.Render(context.Background(), request(40, 30, solid(0, "#102030")))
+	require.NoError(t, err)
+	meta, err := bimg.Metadata(res.Data)
+	require.NoError(t, err)
+	require.False(t, meta.Alpha, "a fully opaque canvas is written without an alpha channel")
+	img, err := png.Decode(bytes.NewReader(res.Data))
+	require.NoError(t, err)
+	rr, g, b, a := img.At(5, 5).RGBA()
+	require.Equal(t, []uint32{0x10, 0x20, 0x30, 0xff}, []uint32{rr >> 8, g >> 8, b >> 8, a >> 8})
+}
+
+func TestEncodeUnpremultiplies(t *testing.T) {
+	r := newTestRenderer(t)
+	// 50% opacity keeps the colour exact in straight alpha.
+	res, err := r.Render(context.Background(), request(10, 10, solid(0, "#C86432", opacity(50))))
+	require.NoError(t, err)
+	img, err := png.Decode(bytes.NewReader(res.Data))
+	require.NoError(t, err)
+	c := toNRGBA(img).NRGBAAt(3, 3)
+	require.InDelta(t, 0xC8, int(c.R), 1)
+	require.InDelta(t, 0x64, int(c.G), 1)
+	require.InDelta(t, 0x32, int(c.B), 1)
+	require.InDelta(t, 128, int(c.A), 1)
+}
+
+func TestEncodeUnknownFormat(t *testing.T) {
+	r := newTestRenderer(t)
+	req := request(10, 10, solid(0, "#000000"))
+	req.OutputFormat = "bmp"
+	_, err := r.Render(context.Background(), req)
+	require.Error(t, err)
+}

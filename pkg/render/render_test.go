@@ -1,0 +1,262 @@
+package render
+
+import (
+	"context"
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// renderRGBA renders req to its premultiplied canvas.
+func renderRGBA(t *testing.T, r *Renderer, req *schema.Request) *image.RGBA {
+	t.Helper()
+	img, err := r.renderCanvas(context.Background(), req)
+	require.NoError(t, err)
+	return img
+}
+
+func TestRenderUnsupportedLayerType(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, typ := range []schema.LayerType{schema.TypeText, schema.TypeImage, schema.TypeQRCode, schema.TypeBarcode, schema.TypeLayout} {
+		if _, ok := drawers[typ]; ok {
+			continue // drawn by this build
+		}
+		t.Run(string(typ), func(t *testing.T) {
+			req := request(10, 10, solid(0, "#000000"), &schema.Layer{Index: 1, Type: typ, Opacity: 100, Path: "layers[1]"})
+			_, err := r.Render(context.Background(), req)
+			require.Error(t, err)
+			require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+			require.Contains(t, err.Error(), "layers[1]")
+		})
+	}
+}
+
+func TestRenderChecksContext(t *testing.T) {
+	r := newTestRenderer(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := r.Render(ctx, request(10, 10, solid(0, "#000000")))
+	require.Error(t, err)
+	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+}
+
+func TestRenderLayerOrderAndOpacity(t *testing.T) {
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		name string
+		req  *schema.Request
+		want color.RGBA
+	}{
+		{"higher index on top", request(4, 4, solid(1, "#0000FF"), solid(0, "#FF0000")), color.RGBA{0, 0, 255, 255}},
+		{"tie keeps array order", request(4, 4, solid(0, "#FF0000"), solid(0, "#00FF00")), color.RGBA{0, 255, 0, 255}},
+		{"opacity multiplies alpha", request(4, 4, solid(0, "#FF0000", opacity(50))), color.RGBA{128, 0, 0, 128}},
+		{"zero opacity draws nothing", request(4, 4, solid(0, "#FF0000", opacity(0))), color.RGBA{}},
+		{"source-over on a colour", request(4, 4, solid(0, "#FFFFFF"), solid(1, "#000000", opacity(25))), color.RGBA{191, 191, 191, 255}},
+		{"translucent colour and opacity", request(4, 4, solid(0, "#FF000080", opacity(50))), color.RGBA{64, 0, 0, 64}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := renderRGBA(t, r, tc.req)
+			got := img.RGBAAt(2, 2)
+			require.InDelta(t, tc.want.R, got.R, 1)
+			require.InDelta(t, tc.want.G, got.G, 1)
+			require.InDelta(t, tc.want.B, got.B, 1)
+			require.InDelta(t, tc.want.A, got.A, 1)
+		})
+	}
+}
+
+func TestDrawLayerIntoBox(t *testing.T) {
+	// A layout draws children into its own box: positions are relative to
+	// the origin and a solid without dimensions fills the box.
+	r := newTestRenderer(t)
+	dst := image.NewRGBA(image.Rect(0, 0, 20, 20))
+	require.NoError(t, r.drawLayer(context.Background(), dst, solid(0, "#FF0000"), image.Pt(5, 6), 4, 3))
+	require.NoError(t, r.drawLayer(context.Background(), dst, solid(0, "#00FF00", box(1, 1, 2, 2)), image.Pt(10, 10), 0, 0))
+	for _, tc := range []struct {
+		name string
+		x, y int
+		want uint8 // alpha
+		red  bool
+	}{
+		{"box top-left", 5, 6, 255, true},
+		{"box bottom-right", 8, 8, 255, true},
+		{"right of box", 9, 6, 0, false},
+		{"below box", 5, 9, 0, false},
+		{"child at origin+position", 11, 11, 255, false},
+		{"child size", 13, 11, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := dst.RGBAAt(tc.x, tc.y)
+			require.Equal(t, tc.want, c.A)
+			if tc.want != 0 {
+				require.Equal(t, tc.red, c.R == 255)
+			}
+		})
+	}
+}
+
+func TestClampRadii(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		in   schema.Corners
+		w, h float64
+		want schema.Corners
+	}{
+		{"fits", schema.Corners{TopLeft: 10, TopRight: 20, BottomRight: 30, BottomLeft: 40}, 200, 100, schema.Corners{TopLeft: 10, TopRight: 20, BottomRight: 30, BottomLeft: 40}},
+		{"uniform too big becomes a pill", schema.Corners{TopLeft: 500, TopRight: 500, BottomRight: 500, BottomLeft: 500}, 200, 80, schema.Corners{TopLeft: 40, TopRight: 40, BottomRight: 40, BottomLeft: 40}},
+		{"scaled by the tightest side", schema.Corners{TopLeft: 150, TopRight: 100, BottomRight: 20, BottomLeft: 90}, 200, 120, schema.Corners{TopLeft: 75, TopRight: 50, BottomRight: 10, BottomLeft: 45}},
+		{"one corner alone", schema.Corners{TopLeft: 300}, 200, 100, schema.Corners{TopLeft: 100}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := clampRadii(tc.in, tc.w, tc.h)
+			require.InDelta(t, tc.want.TopLeft, got.TopLeft, 1e-9)
+			require.InDelta(t, tc.want.TopRight, got.TopRight, 1e-9)
+			require.InDelta(t, tc.want.BottomRight, got.BottomRight, 1e-9)
+			require.InDelta(t, tc.want.BottomLeft, got.BottomLeft, 1e-9)
+		})
+	}
+}
+
+func TestCornerMask(t *testing.T) {
+	r := newTestRenderer(t)
+	img := renderRGBA(t, r, request(100, 100, solid(0, "#000000", radius(20))))
+	for _, tc := range []struct {
+		name string
+		x, y int
+		want uint8
+		tol  float64
+	}{
+		{"corner pixel outside", 0, 0, 0, 0},
+		{"inside the arc", 10, 10, 255, 0},
+		{"edge midpoint", 50, 0, 255, 0},
+		{"mirrored bottom-right outside", 99, 99, 0, 0},
+		{"mirrored top-right outside", 99, 0, 0, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := img.RGBAAt(tc.x, tc.y).A
+			require.InDelta(t, tc.want, a, tc.tol)
+		})
+	}
+	// Exact area coverage: the 20×20 corner square misses r²(1−π/4) pixels.
+	missing := 0.0
+	for y := 0; y < 20; y++ {
+		for x := 0; x < 20; x++ {
+			missing += float64(255-img.RGBAAt(x, y).A) / 255
+		}
+	}
+	require.InDelta(t, 400*(1-math.Pi/4), missing, 0.5)
+	a := img.RGBAAt(5, 5).A
+	require.True(t, a > 0 && a < 255, "a pixel on the arc is partly covered, got %d", a)
+}
+
+func TestAngledPolygon(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edges []schema.AngledEdge
+		// Points that must be inside and outside the cut box (200×100).
+		in, out []vec
+	}{
+		{"right positive cuts bottom-right", []schema.AngledEdge{{Edge: schema.EdgeRight, Angle: 30}}, []vec{{199, 1}, {199, 49}}, []vec{{199, 99}}},
+		{"right negative cuts top-right", []schema.AngledEdge{{Edge: schema.EdgeRight, Angle: -30}}, []vec{{199, 99}}, []vec{{199, 1}}},
+		{"top positive cuts top-right", []schema.AngledEdge{{Edge: schema.EdgeTop, Angle: 20}}, []vec{{1, 1}}, []vec{{199, 1}}},
+		{"bottom positive cuts bottom-left", []schema.AngledEdge{{Edge: schema.EdgeBottom, Angle: 20}}, []vec{{199, 99}}, []vec{{1, 99}}},
+		{"left positive cuts top-left", []schema.AngledEdge{{Edge: schema.EdgeLeft, Angle: 20}}, []vec{{1, 99}}, []vec{{1, 1}}},
+		{"combined", []schema.AngledEdge{{Edge: schema.EdgeLeft, Angle: 20}, {Edge: schema.EdgeRight, Angle: 20}},
+			[]vec{{1, 99}, {199, 1}, {100, 50}}, []vec{{1, 1}, {199, 99}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			poly := angledPolygon(200, 100, tc.edges)
+			for _, p := range tc.in {
+				require.True(t, insideConvex(poly, p), "%v should be kept", p)
+			}
+			for _, p := range tc.out {
+				require.False(t, insideConvex(poly, p), "%v should be cut", p)
+			}
+		})
+	}
+}
+
+// insideConvex reports whether p is inside the convex polygon.
+func insideConvex(poly []vec, p vec) bool {
+	sign := 0.0
+	for i, a := range poly {
+		b := poly[(i+1)%len(poly)]
+		c := cross(sub(b, a), sub(p, a))
+		if c == 0 {
+			continue
+		}
+		if sign == 0 {
+			sign = c
+		} else if (c > 0) != (sign > 0) {
+			return false
+		}
+	}
+	return true
+}
+
+func TestGradientPremultipliedInterpolation(t *testing.T) {
+	// Opaque red to fully transparent blue: half-way is red at half alpha,
+	// with no blue (straight-alpha interpolation would give purple).
+	lut := gradientLUT(stops("#FF0000FF", 0, "#0000FF00", 100), 257)
+	mid := lut[128]
+	r, g, b, a := uint8(mid), uint8(mid>>8), uint8(mid>>16), uint8(mid>>24)
+	require.InDelta(t, 128, int(r), 1)
+	require.Equal(t, uint8(0), g)
+	require.Equal(t, uint8(0), b)
+	require.InDelta(t, 128, int(a), 1)
+}
+
+func TestGradientEnds(t *testing.T) {
+	// CSS extent: the box's corners get the end colours at any angle.
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		name                  string
+		angle                 float64
+		redAt, blueAt         image.Point
+		redCorner, blueCorner string
+	}{
+		{"0 runs left to right", 0, image.Pt(0, 50), image.Pt(199, 50), "", ""},
+		{"90 runs top to bottom", 90, image.Pt(100, 0), image.Pt(100, 99), "", ""},
+		{"180 runs right to left", 180, image.Pt(199, 50), image.Pt(0, 50), "", ""},
+		{"270 runs bottom to top", 270, image.Pt(100, 99), image.Pt(100, 0), "", ""},
+		{"45 corner to corner", 45, image.Pt(0, 0), image.Pt(199, 99), "", ""},
+		{"135 corner to corner", 135, image.Pt(199, 0), image.Pt(0, 99), "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := renderRGBA(t, r, request(200, 100, linear(0, tc.angle, stops("#FF0000", 0, "#0000FF", 100), box(0, 0, 200, 100))))
+			red, blue := img.RGBAAt(tc.redAt.X, tc.redAt.Y), img.RGBAAt(tc.blueAt.X, tc.blueAt.Y)
+			require.Greater(t, red.R, uint8(245), "start colour at %v: %v", tc.redAt, red)
+			require.Greater(t, blue.B, uint8(245), "end colour at %v: %v", tc.blueAt, blue)
+		})
+	}
+}
+
+func TestRotationStaysCentred(t *testing.T) {
+	// A 90° turn of a 40×20 box at (30,40) about its centre (50,50) covers
+	// x 40..60, y 30..70.
+	r := newTestRenderer(t)
+	img := renderRGBA(t, r, request(100, 100, solid(0, "#000000", box(30, 40, 40, 20), rotate(90))))
+	for _, tc := range []struct {
+		name string
+		x, y int
+		want uint8
+	}{
+		{"top of rotated box", 50, 30, 255},
+		{"bottom of rotated box", 50, 69, 255},
+		{"above", 50, 29, 0},
+		{"old left end now empty", 32, 50, 0},
+		{"left side", 40, 50, 255},
+		{"right side", 59, 50, 255},
+		{"right of it", 60, 50, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, img.RGBAAt(tc.x, tc.y).A)
+		})
+	}
+}
