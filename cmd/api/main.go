@@ -18,6 +18,7 @@ import (
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/ratelimit"
 )
 
 func main() {
@@ -73,7 +74,16 @@ func (m *Main) Run(ctx context.Context) error {
 		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
 	}
 	m.redis = redis.NewClient(opts)
+	rate := api.RateLimits{PerKey: map[string]ratelimit.Limit{},
+		Default: ratelimit.Limit{PerMinute: m.Config.RateLimit, Burst: m.Config.RateBurst}}
+	if m.Config.RateLimit > 0 {
+		rate.Limiter = ratelimit.New(m.redis)
+	}
+	for key, l := range m.Config.KeyRateLimits {
+		rate.PerKey[api.KeyID(key)] = ratelimit.Limit{PerMinute: l[0], Burst: l[1]}
+	}
 	srv := api.New(api.Options{
+		Rate:              rate,
 		Keys:              m.Config.APIKeys,
 		Limits:            m.Config.Limits,
 		Renderer:          eng.Renderer,

@@ -84,6 +84,8 @@ func (s *Server) generate(c echo.Context) error {
 		return err
 	}
 	defer s.release()
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RenderTimeout)
 	defer cancel()
 	res, err := s.renderer.Render(ctx, req)

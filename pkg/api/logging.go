@@ -51,6 +51,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, slog.String("error_kind", kind.String()))
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
+		s.metrics.observe(c, start, kind, err != nil)
 		return nil
 	}
 }

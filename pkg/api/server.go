@@ -15,6 +15,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
@@ -49,6 +50,11 @@ type Options struct {
 	Required []string
 	// Logger receives structured logs; never keys or payloads.
 	Logger *slog.Logger
+	// Rate configures per-key rate limiting.
+	Rate RateLimits
+	// Collectors are extra Prometheus collectors served on /metrics
+	// (render latency by layer type, queue metrics).
+	Collectors []prometheus.Collector
 }
 
 // Server is the HTTP API.
@@ -63,6 +69,8 @@ type Server struct {
 	wait     time.Duration
 	ready    map[string]Check
 	required []string
+	rate     RateLimits
+	metrics  *metrics
 }
 
 type apiKey struct {
@@ -89,6 +97,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
+		rate: o.Rate, metrics: newMetrics(o.Collectors...),
 	}
 	for k := range o.Keys {
 		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
@@ -104,7 +113,8 @@ func New(o Options) *Server {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	v1 := e.Group("/image-generation/v1", s.authenticate)
+	e.GET("/metrics", s.metrics.handler())
+	v1 := e.Group("/image-generation/v1", s.authenticate, s.limitRate)
 	v1.POST("/generate", s.generate)
 	v1.POST("/render", s.generate)
 	if s.async != nil {

@@ -45,10 +45,34 @@ type Config struct {
 	RenderConcurrency int
 	// WorkerConcurrency is the asynq worker concurrency (STRATA_WORKER_CONCURRENCY).
 	WorkerConcurrency int
+	// DeliveryConcurrency is how many webhook deliveries one worker process
+	// runs at once (STRATA_DELIVERY_CONCURRENCY). Deliveries wait on the
+	// network, not the CPU, so they get their own pool: a slow receiver
+	// never takes a render slot.
+	DeliveryConcurrency int
+	// WorkerMetricsAddr is where the worker serves /metrics
+	// (STRATA_WORKER_METRICS_ADDR; empty turns it off).
+	WorkerMetricsAddr string
+	// ResultTTL is how long a rendered result waits in Redis for its
+	// delivery (STRATA_RESULT_TTL); longer than the whole retry schedule.
+	ResultTTL time.Duration
+	// JobTTL is how long a job's status stays visible (STRATA_JOB_TTL).
+	JobTTL time.Duration
+	// WebhookTimeout bounds one delivery attempt (STRATA_WEBHOOK_TIMEOUT).
+	WebhookTimeout time.Duration
+	// WebhookRetryScale multiplies every delay of the webhook retry
+	// schedule (STRATA_WEBHOOK_RETRY_SCALE); tests shrink it, 1 is about a day.
+	WebhookRetryScale float64
 	// ShutdownTimeout bounds graceful shutdown (STRATA_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// Limits bound every request (STRATA_MAX_* variables).
 	Limits schema.Limits
+	// RateLimit is the default per-key budget in requests per minute
+	// (STRATA_RATE_LIMIT; 0 disables) with burst RateBurst (STRATA_RATE_BURST).
+	RateLimit, RateBurst int
+	// KeyRateLimits overrides the budget per API key
+	// (STRATA_KEY_RATE_LIMITS: "key=perMinute[/burst],…").
+	KeyRateLimits map[string][2]int
 }
 
 // NewDefaultConfig returns the configuration used when no variable is set.
@@ -65,8 +89,21 @@ func NewDefaultConfig() Config {
 		LogLevel:          "info",
 		RenderConcurrency: runtime.NumCPU(),
 		WorkerConcurrency: runtime.NumCPU(),
+		// Deliveries mostly wait on receivers; 20 keeps a few slow ones
+		// from holding up the rest at little memory cost.
+		DeliveryConcurrency: 20,
+		WorkerMetricsAddr:   ":9090",
+		// The retry schedule spans about a day; two days leave room for
+		// a queue backlog before it.
+		ResultTTL:         48 * time.Hour,
+		JobTTL:            7 * 24 * time.Hour,
+		WebhookTimeout:    10 * time.Second,
+		WebhookRetryScale: 1,
 		ShutdownTimeout:   25 * time.Second,
 		Limits:            schema.DefaultLimits(),
+		RateLimit:         600,
+		RateBurst:         60,
+		KeyRateLimits:     map[string][2]int{},
 	}
 }
 
@@ -144,6 +181,30 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	integer("STRATA_RENDER_CONCURRENCY", &c.RenderConcurrency, 1)
 	integer("STRATA_WORKER_CONCURRENCY", &c.WorkerConcurrency, 1)
 	duration("STRATA_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	integer("STRATA_RATE_LIMIT", &c.RateLimit, 0)
+	integer("STRATA_RATE_BURST", &c.RateBurst, 1)
+	if v, ok := lookup("STRATA_KEY_RATE_LIMITS"); ok && v != "" {
+		limits, err := parseKeyRateLimits(v, c.RateBurst)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		c.KeyRateLimits = limits
+	}
+	integer("STRATA_DELIVERY_CONCURRENCY", &c.DeliveryConcurrency, 1)
+	if v, ok := lookup("STRATA_WORKER_METRICS_ADDR"); ok {
+		c.WorkerMetricsAddr = v // empty turns the metrics listener off
+	}
+	duration("STRATA_RESULT_TTL", &c.ResultTTL)
+	duration("STRATA_JOB_TTL", &c.JobTTL)
+	duration("STRATA_WEBHOOK_TIMEOUT", &c.WebhookTimeout)
+	if v, ok := lookup("STRATA_WEBHOOK_RETRY_SCALE"); ok && v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || f > 100 {
+			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_RETRY_SCALE=%q: must be a number in (0, 100]", v))
+		} else {
+			c.WebhookRetryScale = f
+		}
+	}
 
 	l := &c.Limits
 	integer("STRATA_MAX_CANVAS_SIDE", &l.MaxSide, 1)
@@ -165,6 +226,26 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	duration("STRATA_RENDER_TIMEOUT", &l.RenderTimeout)
 
 	return c, errors.Join(errs...)
+}
+
+func parseKeyRateLimits(v string, defaultBurst int) (map[string][2]int, error) {
+	out := map[string][2]int{}
+	var errs []error
+	for i, item := range strings.Split(v, ",") {
+		key, spec, ok := strings.Cut(strings.TrimSpace(item), "=")
+		perMinute, burst, hasBurst := strings.Cut(spec, "/")
+		n, err1 := strconv.Atoi(perMinute)
+		b, err2 := defaultBurst, error(nil)
+		if hasBurst {
+			b, err2 = strconv.Atoi(burst)
+		}
+		if !ok || key == "" || err1 != nil || err2 != nil || n < 1 || b < 1 {
+			errs = append(errs, fmt.Errorf("STRATA_KEY_RATE_LIMITS: entry #%d must look like key=600 or key=600/60", i+1))
+			continue
+		}
+		out[key] = [2]int{n, b}
+	}
+	return out, errors.Join(errs...)
 }
 
 func parseAPIKeys(v string) (map[string]string, error) {

@@ -30,8 +30,10 @@ func TestLoadOverrides(t *testing.T) {
 		"STRATA_ALLOW_PRIVATE_NETWORKS": "true",
 		"STRATA_MAX_CANVAS_SIDE":        "4096",
 		"STRATA_RENDER_TIMEOUT":         "5s",
+		"STRATA_KEY_RATE_LIMITS":        "key-aaaaaaaaaaaaaaaa=120/10,key-bbbbbbbbbbbbbbbb=30",
 	}))
 	require.NoError(t, err)
+	require.Equal(t, map[string][2]int{"key-aaaaaaaaaaaaaaaa": {120, 10}, "key-bbbbbbbbbbbbbbbb": {30, 60}}, c.KeyRateLimits)
 	require.Equal(t, "127.0.0.1:9000", c.ListenAddr)
 	require.Equal(t, map[string]string{"key-aaaaaaaaaaaaaaaa": "", "key-bbbbbbbbbbbbbbbb": "whsec_c2VjcmV0"}, c.APIKeys)
 	require.True(t, c.AllowPrivateNetworks)
@@ -48,9 +50,10 @@ func TestLoadReportsEveryBadVariable(t *testing.T) {
 		"STRATA_WEBHOOK_SECRET":         "plain",
 		"STRATA_API_KEYS":               "short",
 		"STRATA_LOG_LEVEL":              "loud",
+		"STRATA_KEY_RATE_LIMITS":        "nonsense",
 	}))
 	require.Error(t, err)
-	for _, name := range []string{"STRATA_ALLOW_PRIVATE_NETWORKS", "STRATA_MAX_CANVAS_SIDE", "STRATA_RENDER_TIMEOUT", "STRATA_WEBHOOK_SECRET", "STRATA_API_KEYS", "STRATA_LOG_LEVEL"} {
+	for _, name := range []string{"STRATA_ALLOW_PRIVATE_NETWORKS", "STRATA_MAX_CANVAS_SIDE", "STRATA_RENDER_TIMEOUT", "STRATA_WEBHOOK_SECRET", "STRATA_API_KEYS", "STRATA_LOG_LEVEL", "STRATA_KEY_RATE_LIMITS"} {
 		require.Contains(t, err.Error(), name)
 	}
 }

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"testing"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/ratelimit"
+)
+
+func testRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	url := os.Getenv("STRATA_TEST_REDIS_URL")
+	if url == "" {
+		url = "redis://127.0.0.1:6379/0"
+	}
+	opts, err := redis.ParseURL(url)
+	require.NoError(t, err)
+	opts.DB = 12
+	rdb := redis.NewClient(opts)
+	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", url)
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func TestRateLimit429WithHeaders(t *testing.T) {
+	rdb := testRedis(t)
+	srv := newTestServer(t, func(o *Options) {
+		o.Rate = RateLimits{Limiter: ratelimit.New(rdb), Default: ratelimit.Limit{PerMinute: 60, Burst: 2}}
+	})
+	var last *http.Response
+	var env envelope
+	statuses := []int{}
+	for i := 0; i < 3; i++ {
+		last, env = post(t, srv, "/image-generation/v1/generate", testKey, solidRequest)
+		statuses = append(statuses, last.StatusCode)
+		require.Equal(t, "2", last.Header.Get("RateLimit-Limit"))
+	}
+	require.Equal(t, []int{200, 200, 429}, statuses)
+	require.Contains(t, env.Error, "Rate limit exceeded")
+	retry, err := strconv.Atoi(last.Header.Get("Retry-After"))
+	require.NoError(t, err)
+	require.GreaterOrEqual(t, retry, 1)
+	require.Equal(t, "0", last.Header.Get("RateLimit-Remaining"))
+	require.NotEmpty(t, last.Header.Get("RateLimit-Reset"))
+}
+
+func TestPerKeyRateLimit(t *testing.T) {
+	rdb := testRedis(t)
+	srv := newTestServer(t, func(o *Options) {
+		o.Rate = RateLimits{Limiter: ratelimit.New(rdb), Default: ratelimit.Limit{PerMinute: 60, Burst: 1},
+			PerKey: map[string]ratelimit.Limit{KeyID(testKey): {PerMinute: 600, Burst: 5}}}
+	})
+	for i := 0; i < 5; i++ {
+		resp, _ := post(t, srv, "/image-generation/v1/generate", testKey, solidRequest)
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.Equal(t, "5", resp.Header.Get("RateLimit-Limit"))
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	srv := newTestServer(t, nil)
+	post(t, srv, "/image-generation/v1/generate", testKey, solidRequest)
+	post(t, srv, "/image-generation/v1/generate", testKey, `{`)
+	resp, err := http.Get(srv.URL + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	text := string(body)
+	require.Contains(t, text, `strata_http_requests_total{route="/image-generation/v1/generate",status="200"} 1`)
+	require.Contains(t, text, `strata_http_requests_total{route="/image-generation/v1/generate",status="400"} 1`)
+	require.Contains(t, text, `strata_rejected_requests_total{reason="invalid"} 1`)
+	require.Contains(t, text, "process_resident_memory_bytes")
+	require.Contains(t, text, "go_memstats_heap_alloc_bytes")
+	require.Contains(t, text, "strata_renders_in_flight 0")
+}
