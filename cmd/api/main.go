@@ -15,6 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/admin"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
@@ -52,6 +53,7 @@ type Main struct {
 	ln     net.Listener
 	http   *http.Server
 	done   chan error
+	admin  *admin.Server
 }
 
 // NewMain returns a Main for cfg.
@@ -107,6 +109,11 @@ func (m *Main) Run(ctx context.Context) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
+	if m.Config.AdminAddr != "" {
+		if m.admin, err = admin.Start(m.Config.AdminAddr); err != nil {
+			return fmt.Errorf("STRATA_ADMIN_ADDR: %w", err)
+		}
+	}
 	m.done = make(chan error, 1)
 	go func() { m.done <- m.http.Serve(m.ln) }()
 	return nil
@@ -126,6 +133,9 @@ func (m *Main) Close() error {
 		if err := <-m.done; !errors.Is(err, http.ErrServerClosed) {
 			errs = append(errs, err)
 		}
+	}
+	if m.admin != nil {
+		errs = append(errs, m.admin.Close())
 	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())
