@@ -99,7 +99,7 @@ func Barcode(format schema.BarcodeFormat, value string, w, h int, fg, bg color.N
 	span := qz.left + len(bits) + qz.right
 	if w < span*MinModule || h < MinBarHeight {
 		return nil, failure.New(failure.Unprocessable,
-			"barcode box %dx%d is too small: this %s value needs %d modules including quiet zones at %d pixels each, so the box must be at least %dx%d pixels",
+			"Barcode box %dx%d is too small: this %s value needs %d modules including quiet zones at %d pixels each, so the box must be at least %dx%d pixels",
 			w, h, format, span, MinModule, span*MinModule, MinBarHeight)
 	}
 	mod := w / span

@@ -184,11 +184,11 @@ func TestTooSmall(t *testing.T) {
 		wantErr string
 	}{
 		{name: "qr minimum", draw: qrDraw("https://example.com"), w: qrMin, h: qrMin},
-		{name: "qr narrow", draw: qrDraw("https://example.com"), w: qrMin - 1, h: 500, wantErr: "qr-code box 65x500 is too small: this value needs 33 modules including the quiet zone at 2 pixels each, so the box must be at least 66x66 pixels"},
+		{name: "qr narrow", draw: qrDraw("https://example.com"), w: qrMin - 1, h: 500, wantErr: "QR code box 65x500 is too small: this value needs 33 modules including the quiet zone at 2 pixels each, so the box must be at least 66x66 pixels"},
 		{name: "qr low", draw: qrDraw("https://example.com"), w: 500, h: qrMin - 1, wantErr: "at least 66x66 pixels"},
 		{name: "qr tiny", draw: qrDraw("https://example.com"), w: 1, h: 1, wantErr: "at least 66x66 pixels"},
 		{name: "ean13 minimum", draw: barDraw(schema.EAN13, "400638133393"), w: ean13W, h: ean13H},
-		{name: "ean13 narrow", draw: barDraw(schema.EAN13, "400638133393"), w: ean13W - 1, h: 100, wantErr: "barcode box 225x100 is too small: this ean13 value needs 113 modules including quiet zones at 2 pixels each, so the box must be at least 226x10 pixels"},
+		{name: "ean13 narrow", draw: barDraw(schema.EAN13, "400638133393"), w: ean13W - 1, h: 100, wantErr: "Barcode box 225x100 is too small: this ean13 value needs 113 modules including quiet zones at 2 pixels each, so the box must be at least 226x10 pixels"},
 		{name: "ean13 low", draw: barDraw(schema.EAN13, "400638133393"), w: 1000, h: MinBarHeight - 1, wantErr: "at least 226x10 pixels"},
 	}
 	for _, tt := range tests {

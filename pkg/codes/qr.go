@@ -70,7 +70,7 @@ func QR(value string, level string, w, h int, fg, bg color.NRGBA) (*image.RGBA, 
 	side := min(w, h)
 	if side < span*MinModule {
 		return nil, failure.New(failure.Unprocessable,
-			"qr-code box %dx%d is too small: this value needs %d modules including the quiet zone at %d pixels each, so the box must be at least %dx%d pixels",
+			"QR code box %dx%d is too small: this value needs %d modules including the quiet zone at %d pixels each, so the box must be at least %dx%d pixels",
 			w, h, span, MinModule, span*MinModule, span*MinModule)
 	}
 	mod := side / span

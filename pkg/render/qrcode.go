@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"strings"
 
 	"github.com/strata-render/strata/pkg/codes"
 	"github.com/strata-render/strata/pkg/failure"
@@ -30,13 +29,9 @@ func codeError(err error, path string) error {
 	if fe.Kind == failure.Internal {
 		return err
 	}
-	msg := fe.Message
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
 	return &failure.Error{
 		Kind:    fe.Kind,
-		Message: fmt.Sprintf("%s (%s).", msg, path),
+		Message: fmt.Sprintf("%s (%s).", fe.Message, path),
 		Details: []failure.Detail{{Path: path, Message: fe.Message}},
 		Cause:   fe.Cause,
 	}
