@@ -12,7 +12,7 @@
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-MANIFEST="$REPO/scripts/assets.tsv"
+MANIFEST="${STRATA_ASSETS_MANIFEST:-$REPO/scripts/assets.tsv}" # override: tests of this script
 ASSETS="${STRATA_ASSETS_DIR:-$HOME/.cache/strata}"
 STAMPS="$ASSETS/.stamps"
 JOBS="${SETUP_JOBS:-4}"
@@ -258,7 +258,7 @@ build_fontconv() {
 	command -v go >/dev/null || die "go is needed to build scripts/fontconv"
 	say "building scripts/fontconv"
 	mkdir -p "$ASSETS/bin"
-	(cd "$REPO" && CGO_ENABLED=0 go build -o "$FONTCONV" ./scripts/fontconv)
+	(cd "$REPO" && CGO_ENABLED=0 go build -buildvcs=false -o "$FONTCONV" ./scripts/fontconv)
 }
 
 # check_fonts: every font family dir has TTFs; prints a summary, fails on an empty family.
