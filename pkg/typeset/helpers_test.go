@@ -107,3 +107,5 @@ func readPNG(t testing.TB, path string) image.Image {
 	require.NoError(t, err)
 	return img
 }
+
+func weightOf(w int) schema.Weight { return schema.Weight(w) }

@@ -108,6 +108,9 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 	if _, err := primary.src.load(); err != nil {
 		// A bundled file that fails to parse: use the default family.
 		primary = r.match(nil, defaultFamily, st.weight, st.italic)
+		if _, err := primary.src.load(); err != nil {
+			panic(err) // the default family is broken: an internal error
+		}
 	}
 	sl := &shapedLine{runes: runes, dir: paragraphDirection(runes)}
 	pface := ss.face(primary)
