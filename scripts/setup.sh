@@ -336,11 +336,11 @@ main() {
 			die "some assets failed (see above); run again to retry only those"
 	fi
 	check_fonts
-	local missing=0
+	local incomplete=0
 	while IFS= read -r row; do
-		row_done "$row" || { say "still missing: ${row%%	*}"; missing=1; }
+		row_done "$row" || { say "still missing: ${row%%	*}"; incomplete=1; }
 	done < <(rows)
-	[[ $missing -eq 0 ]] || die "assets incomplete"
+	[[ $incomplete -eq 0 ]] || die "assets incomplete"
 	say "done in $((SECONDS - start))s"
 }
 
