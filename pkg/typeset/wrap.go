@@ -155,7 +155,10 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 					if ref.bold {
 						x1 += boldStrength * b.size
 					}
-					x0, x1, top, bot = math.Floor(x0), math.Ceil(x1), math.Floor(top), math.Ceil(bot)
+					// Whole pixels with half a pixel of margin: subpixel
+					// quantisation, baseline rounding and anti-aliasing
+					// never put ink outside this box.
+					x0, x1, top, bot = math.Floor(x0-0.5), math.Ceil(x1+0.5), math.Floor(top-0.5), math.Ceil(bot+0.5)
 					if !ln.hasInk {
 						ln.inkL, ln.inkR, ln.inkT, ln.inkB, ln.hasInk = x0, x1, top, bot, true
 					} else {
@@ -204,7 +207,7 @@ func place(b *block, w, h float64, align, valign string) placement {
 	for i := range b.lines {
 		ln := &b.lines[i]
 		y += ln.paragraphGap
-		p.y[i] = y + ln.ascent
+		p.y[i] = math.Round(y + ln.ascent) // whole-pixel baselines: crisp, and ink bounds exact
 		y += ln.height
 		x := 0.0
 		switch align {
