@@ -13,12 +13,14 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/admin"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 )
 
@@ -50,6 +52,7 @@ type Main struct {
 
 	engine *engine.Engine
 	redis  *redis.Client
+	queue  *queue.Client
 	ln     net.Listener
 	http   *http.Server
 	done   chan error
@@ -84,7 +87,14 @@ func (m *Main) Run(ctx context.Context) error {
 	for key, l := range m.Config.KeyRateLimits {
 		rate.PerKey[api.KeyID(key)] = ratelimit.Limit{PerMinute: l[0], Burst: l[1]}
 	}
+	qm := queue.NewMetrics()
+	m.queue = queue.NewClient(queue.ClientOptions{
+		Redis: m.redis, JobTTL: m.Config.JobTTL, RenderTimeout: m.Config.Limits.RenderTimeout,
+		Metrics: qm, Logger: m.Log,
+	})
 	srv := api.New(api.Options{
+		Async:             m.queue,
+		Collectors:        []prometheus.Collector{qm, queue.NewDepthCollector(m.redis)},
 		Rate:              rate,
 		Keys:              m.Config.APIKeys,
 		Limits:            m.Config.Limits,
@@ -136,6 +146,9 @@ func (m *Main) Close() error {
 	}
 	if m.admin != nil {
 		errs = append(errs, m.admin.Close())
+	}
+	if m.queue != nil {
+		errs = append(errs, m.queue.Close())
 	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())

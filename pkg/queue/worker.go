@@ -1,0 +1,151 @@
+package queue
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// WorkerOptions configure a Worker.
+type WorkerOptions struct {
+	// Redis is the queue's Redis; the caller owns it and closes it.
+	Redis redis.UniversalClient
+	// Renderer renders jobs.
+	Renderer api.Renderer
+	// Limits are applied when the worker decodes a stored request.
+	Limits schema.Limits
+	// RenderConcurrency and DeliveryConcurrency size the two pools.
+	RenderConcurrency   int
+	DeliveryConcurrency int
+	// Deliverer sends webhooks.
+	Deliverer Deliverer
+	// ResultTTL is how long a rendered result waits for its delivery.
+	ResultTTL time.Duration
+	// ShutdownTimeout is how long Shutdown lets in-flight tasks finish;
+	// the rest go back to their queue for another worker.
+	ShutdownTimeout time.Duration
+	// PollInterval is how often an idle worker looks for new tasks and
+	// moves due retries to their queue (default 1 s; asynq's are 1 s and 5 s).
+	PollInterval time.Duration
+	// Metrics records what the worker does; nil records nothing.
+	Metrics *Metrics
+	// Logger receives the worker's logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Worker runs render and delivery tasks: two asynq servers, one per
+// queue, sharing one Redis client.
+type Worker struct {
+	o       WorkerOptions
+	rdb     redis.UniversalClient
+	asynq   *asynq.Client
+	renders *asynq.Server
+	deliver *asynq.Server
+	log     *slog.Logger
+}
+
+// NewWorker returns a Worker; Start runs it.
+func NewWorker(o WorkerOptions) (*Worker, error) {
+	if o.Renderer == nil || o.Deliverer == nil || o.Redis == nil {
+		return nil, errors.New("queue: a worker needs Redis, a Renderer and a Deliverer")
+	}
+	if o.RenderConcurrency < 1 {
+		o.RenderConcurrency = 1
+	}
+	if o.DeliveryConcurrency < 1 {
+		o.DeliveryConcurrency = 1
+	}
+	if o.ResultTTL <= 0 {
+		o.ResultTTL = 48 * time.Hour
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 25 * time.Second
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = time.Second
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	w := &Worker{o: o, rdb: o.Redis, asynq: asynq.NewClientFromRedisClient(o.Redis), log: o.Logger}
+	base := asynq.Config{
+		ShutdownTimeout:          o.ShutdownTimeout,
+		TaskCheckInterval:        o.PollInterval,
+		DelayedTaskCheckInterval: o.PollInterval,
+		Logger:                   asynqLogger{o.Logger},
+		LogLevel:                 asynq.WarnLevel,
+		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
+			w.log.Warn("task failed", "type", t.Type(), "error", err.Error())
+		}),
+	}
+	rc := base
+	rc.Concurrency = o.RenderConcurrency
+	rc.Queues = map[string]int{QueueRenders: 1}
+	rc.RetryDelayFunc = renderRetryDelay
+	w.renders = asynq.NewServerFromRedisClient(o.Redis, rc)
+
+	dc := base
+	dc.Concurrency = o.DeliveryConcurrency
+	dc.Queues = map[string]int{QueueDeliveries: 1}
+	dc.RetryDelayFunc = o.Deliverer.RetryDelay
+	w.deliver = asynq.NewServerFromRedisClient(o.Redis, dc)
+	return w, nil
+}
+
+// Start starts both pools; it returns once they are taking tasks.
+func (w *Worker) Start() error {
+	rm := asynq.NewServeMux()
+	rm.HandleFunc(TypeRender, w.handleRender)
+	if err := w.renders.Start(rm); err != nil {
+		return fmt.Errorf("render pool: %w", err)
+	}
+	dm := asynq.NewServeMux()
+	dm.HandleFunc(TypeDeliver, w.handleDeliver)
+	if err := w.deliver.Start(dm); err != nil {
+		w.renders.Shutdown()
+		return fmt.Errorf("delivery pool: %w", err)
+	}
+	return nil
+}
+
+// Shutdown stops taking tasks and lets in-flight ones finish for up to
+// ShutdownTimeout; unfinished ones go back to their queue. The two pools
+// drain at the same time, so the whole call takes at most ShutdownTimeout
+// plus a moment.
+func (w *Worker) Shutdown() {
+	w.renders.Stop()
+	w.deliver.Stop()
+	done := make(chan struct{})
+	go func() { w.deliver.Shutdown(); close(done) }()
+	w.renders.Shutdown()
+	<-done
+	_ = w.asynq.Close()
+}
+
+// renderRetryDelay spaces render retries: 1 s, 4 s, 16 s with ±25 %
+// jitter. A task whose worker died (lease expired) is retried at once.
+func renderRetryDelay(n int, err error, _ *asynq.Task) time.Duration {
+	if errors.Is(err, asynq.ErrLeaseExpired) {
+		return 0
+	}
+	d := time.Second << (2 * min(n, 4))
+	return time.Duration(float64(d) * (0.75 + 0.5*rand.Float64()))
+}
+
+// asynqLogger routes asynq's own logs into slog.
+type asynqLogger struct{ l *slog.Logger }
+
+func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Error(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
+func (a asynqLogger) Fatal(args ...any) { a.l.Error(fmt.Sprint(args...), "component", "asynq") }
