@@ -21,6 +21,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -33,20 +34,21 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:]); err != nil {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "fontconv:", err)
 		os.Exit(1)
 	}
 }
 
-func run(args []string) error {
+func run(args []string, stdout io.Writer) error {
 	if len(args) > 0 && args[0] == "check" {
 		if len(args) < 2 {
 			return errors.New("usage: fontconv check FILE [U+XXXX ...]")
 		}
-		return check(args[1], args[2:])
+		return check(stdout, args[1], args[2:])
 	}
 	fs := flag.NewFlagSet("fontconv", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
 	out := fs.String("o", "", "output SFNT file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -103,7 +105,7 @@ func writeAtomic(path string, b []byte) error {
 	return os.Rename(tmp.Name(), path)
 }
 
-func check(path string, runes []string) error {
+func check(w io.Writer, path string, runes []string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -133,16 +135,17 @@ func check(path string, runes []string) error {
 			}
 		}
 	}
-	fmt.Printf("%s: loads in go-text; tables %d; upem %d; axes [%s]; colour tables [%s]\n",
+	fmt.Fprintf(w, "%s: loads in go-text; tables %d; upem %d; axes [%s]; colour tables [%s]\n",
 		path, len(ld.Tables()), face.Upem(), strings.Join(axes, ", "), strings.Join(colour, " "))
 	for _, r := range runes {
-		v, err := strconv.ParseUint(strings.TrimPrefix(strings.ToUpper(r), "U+"), 16, 32)
-		if err != nil {
+		hex, ok := strings.CutPrefix(strings.ToUpper(r), "U+")
+		v, err := strconv.ParseUint(hex, 16, 32)
+		if !ok || err != nil {
 			return fmt.Errorf("rune %q: want U+XXXX", r)
 		}
 		gid, ok := face.NominalGlyph(rune(v))
 		if !ok {
-			fmt.Printf("  U+%04X: no glyph\n", v)
+			fmt.Fprintf(w, "  U+%04X: no glyph\n", v)
 			continue
 		}
 		kind := "none"
@@ -156,7 +159,7 @@ func check(path string, runes []string) error {
 		case gotext.GlyphSVG:
 			kind = "svg"
 		}
-		fmt.Printf("  U+%04X: glyph %d, %s\n", v, gid, kind)
+		fmt.Fprintf(w, "  U+%04X: glyph %d, %s\n", v, gid, kind)
 	}
 	return nil
 }
