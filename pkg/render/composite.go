@@ -3,6 +3,7 @@ package render
 import (
 	"image"
 	"math"
+	"unsafe"
 
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -144,14 +145,14 @@ func composite(dst, src *image.RGBA, x, y, rotation, opacity float64) {
 	op := uint32(math.Round(opacity * 256))
 	rot := math.Mod(rotation, 360)
 	if rot == 0 {
-		compositeAligned(dst, src, int(math.Round(x)), int(math.Round(y)), op)
+		compositeAligned(dst, src, int(math.Round(x)), int(math.Round(y)), uint32(math.Round(opacity*255)))
 		return
 	}
 	compositeRotated(dst, src, x, y, rot, op)
 }
 
 // compositeAligned blends an unrotated src at the integer offset (x, y);
-// op is the opacity in 0..256.
+// op is the opacity in 0..255.
 func compositeAligned(dst, src *image.RGBA, x, y int, op uint32) {
 	sw, sh := src.Rect.Dx(), src.Rect.Dy()
 	r := image.Rect(x, y, x+sw, y+sh).Intersect(dst.Rect)
@@ -167,41 +168,53 @@ func compositeAligned(dst, src *image.RGBA, x, y int, op uint32) {
 }
 
 // blendRow blends a row of premultiplied pixels source-over, the source
-// scaled by op/256.
+// scaled by op/255. Pixels are handled as packed little-endian words, two
+// channels per multiply, with every division by 255 rounded exactly.
 func blendRow(d, s []uint8, op uint32) {
-	n := min(len(d), len(s)) &^ 3
-	d, s = d[:n:n], s[:n:n]
-	if op >= 256 {
+	n := min(len(d), len(s)) / 4
+	if n == 0 {
+		return
+	}
+	dw := unsafe.Slice((*uint32)(unsafe.Pointer(&d[0])), n)
+	sw := unsafe.Slice((*uint32)(unsafe.Pointer(&s[0])), n)
+	if op >= 255 {
 		for i := 0; i < n; {
-			sa := uint32(s[i+3])
+			p := sw[i]
+			sa := p >> 24
 			if sa == 255 {
 				// Copy the whole run of opaque pixels at once.
-				j := i + 4
-				for j < n && s[j+3] == 255 {
-					j += 4
+				j := i + 1
+				for j < n && sw[j]>>24 == 255 {
+					j++
 				}
-				copy(d[i:j], s[i:j])
+				copy(dw[i:j], sw[i:j])
 				i = j
 				continue
 			}
 			if sa != 0 {
-				k := 255 - sa
-				p := d[i : i+4 : i+4]
-				p[0] = uint8(uint32(s[i]) + div255(uint32(p[0])*k))
-				p[1] = uint8(uint32(s[i+1]) + div255(uint32(p[1])*k))
-				p[2] = uint8(uint32(s[i+2]) + div255(uint32(p[2])*k))
-				p[3] = uint8(sa + div255(uint32(p[3])*k))
+				dw[i] = p + mulPacked(dw[i], 255-sa)
 			}
-			i += 4
+			i++
 		}
 		return
 	}
-	for i := 0; i < n; i += 4 {
-		if s[i+3] == 0 {
+	for i, p := range sw {
+		if p == 0 {
 			continue
 		}
-		blendPixel(d[i:i+4:i+4], uint32(s[i])*op, uint32(s[i+1])*op, uint32(s[i+2])*op, uint32(s[i+3])*op)
+		p = mulPacked(p, op)
+		dw[i] = p + mulPacked(dw[i], 255-p>>24)
 	}
+}
+
+// mulPacked returns the four channels of a packed pixel times k/255,
+// rounded, k ≤ 255 (two 16-bit lanes per multiply).
+func mulPacked(p, k uint32) uint32 {
+	rb := (p&0x00FF00FF)*k + 0x00800080
+	rb = (rb + rb>>8&0x00FF00FF) >> 8 & 0x00FF00FF
+	ga := (p>>8&0x00FF00FF)*k + 0x00800080
+	ga = (ga + ga>>8&0x00FF00FF) & 0xFF00FF00
+	return rb | ga
 }
 
 // blendPixel blends one source pixel given in 8.8 fixed point (0..255·256,

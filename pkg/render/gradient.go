@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"image"
 	"math"
+	"unsafe"
 
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -78,34 +79,78 @@ func gradientLUT(stops []schema.ColorStop, n int) []uint32 {
 }
 
 // fillLinear writes t = 0.5 + (p − centre)·(dx, dy) through lut for every
-// pixel centre p, stepping t in 32.32 fixed point along each row.
+// pixel centre p, stepping the table index in 32.32 fixed point along each
+// row; the parts of a row before and after the gradient line are filled
+// with the end colours without per-pixel clamping.
 func fillLinear(img *image.RGBA, lut []uint32, dx, dy float64) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
+	if w == 0 || h == 0 {
+		return
+	}
 	scale := float64(len(lut) - 1)
 	last := int64(len(lut) - 1)
 	cx, cy := float64(w)/2, float64(h)/2
 	step := int64(math.Round(dx * scale * (1 << 32)))
 	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+		row := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
 		if dy == 0 && y > 0 {
 			// Horizontal gradients repeat the first row.
-			copy(row, img.Pix[:w*4])
+			copy(row, unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[0])), w))
 			continue
 		}
 		t0 := 0.5 + (0.5-cx)*dx + (float64(y)+0.5-cy)*dy
 		acc := int64(math.Round(t0*scale*(1<<32))) + 1<<31
-		for x := 0; x < w; x++ {
-			i := acc >> 32
-			if i < 0 {
-				i = 0
-			} else if i > last {
-				i = last
+		// The index is acc>>32 at x: find where it stays within [0, last].
+		x0, x1 := 0, w
+		if step == 0 {
+			if i := acc >> 32; i < 0 || i > last {
+				x1 = 0
 			}
-			binary.LittleEndian.PutUint32(row[x*4:], lut[i])
-			acc += step
+		} else {
+			lo := (0 - acc) // acc + x·step ≥ 0
+			hi := ((last+1)<<32 - 1) - acc
+			a, b := ceilDiv(lo, step), floorDiv(hi, step)
+			if step < 0 {
+				a, b = ceilDiv(hi, step), floorDiv(lo, step)
+			}
+			x0, x1 = int(max(a, 0)), int(min(b+1, int64(w)))
+			if x0 > w {
+				x0 = w
+			}
+			if x1 < x0 {
+				x1 = x0
+			}
+		}
+		// Before x0 and after x1 the index is clamped to one end.
+		for x := 0; x < x0; x++ {
+			row[x] = lut[clampIndex(acc+int64(x)*step, last)]
+		}
+		a := acc + int64(x0)*step
+		for x := x0; x < x1; x++ {
+			row[x] = lut[a>>32]
+			a += step
+		}
+		for x := x1; x < w; x++ {
+			row[x] = lut[clampIndex(acc+int64(x)*step, last)]
 		}
 	}
 }
+
+// clampIndex is the table index of a 32.32 position, clamped to [0, last].
+func clampIndex(a, last int64) int64 {
+	return min(max(a>>32, 0), last)
+}
+
+// floorDiv and ceilDiv divide rounding towards −∞ and +∞.
+func floorDiv(a, b int64) int64 {
+	q := a / b
+	if (a%b != 0) && ((a < 0) != (b < 0)) {
+		q--
+	}
+	return q
+}
+
+func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // fillRadial writes t = |p − centre| / radius through lut for every pixel
 // centre p.

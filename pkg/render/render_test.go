@@ -260,3 +260,38 @@ func TestRotationStaysCentred(t *testing.T) {
 		})
 	}
 }
+
+func TestFillLinearMatchesClampedReference(t *testing.T) {
+	// fillLinear splits each row into clamped ends and an unclamped middle;
+	// it must agree with clamping every pixel.
+	lut := gradientLUT(stops("#FF0000", 0, "#00FF00", 40, "#0000FF", 100), 301)
+	for _, tc := range []struct {
+		name  string
+		w, h  int
+		angle float64
+	}{
+		{"0", 37, 11, 0}, {"17", 50, 30, 17}, {"90", 20, 40, 90}, {"135", 64, 20, 135},
+		{"180", 33, 5, 180}, {"200", 41, 29, 200}, {"275", 15, 60, 275}, {"359", 80, 3, 359},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := image.NewRGBA(image.Rect(0, 0, tc.w, tc.h))
+			sin, cos := math.Sincos(tc.angle * math.Pi / 180)
+			sin, cos = snapUnit(sin), snapUnit(cos)
+			length := math.Abs(float64(tc.w)*cos) + math.Abs(float64(tc.h)*sin)
+			dx, dy := cos/length, sin/length
+			fillLinear(img, lut, dx, dy)
+			scale := float64(len(lut) - 1)
+			step := int64(math.Round(dx * scale * (1 << 32)))
+			for y := 0; y < tc.h; y++ {
+				t0 := 0.5 + (0.5-float64(tc.w)/2)*dx + (float64(y)+0.5-float64(tc.h)/2)*dy
+				acc := int64(math.Round(t0*scale*(1<<32))) + 1<<31
+				for x := 0; x < tc.w; x++ {
+					want := lut[clampIndex(acc+int64(x)*step, int64(len(lut)-1))]
+					got := uint32(img.Pix[y*img.Stride+x*4]) | uint32(img.Pix[y*img.Stride+x*4+1])<<8 |
+						uint32(img.Pix[y*img.Stride+x*4+2])<<16 | uint32(img.Pix[y*img.Stride+x*4+3])<<24
+					require.Equal(t, want, got, "pixel %d,%d", x, y)
+				}
+			}
+		})
+	}
+}
