@@ -182,19 +182,21 @@ func TestCodesOverPhoto(t *testing.T) {
 			for _, deg := range []float64{0, 90} {
 				t.Run(fmt.Sprintf("%s alpha %d rotated %v", c.name, bgAlpha, deg), func(t *testing.T) {
 					t.Parallel()
-					size := max(c.w, c.h) + 160
-					canvas := image.NewRGBA(image.Rect(0, 0, size, size))
-					pb := photo.Bounds()
-					for y := 0; y < size; y += pb.Dy() {
-						for x := 0; x < size; x += pb.Dx() {
-							draw.Draw(canvas, image.Rect(x, y, x+pb.Dx(), y+pb.Dy()), photo, pb.Min, draw.Src)
-						}
+					// A canvas around the (rotated) box with 60 px of photo on
+					// every side.
+					cw, ch := c.w+120, c.h+120
+					if deg == 90 {
+						cw, ch = c.h+120, c.w+120
+					}
+					canvas := image.NewRGBA(image.Rect(0, 0, cw, ch))
+					for y := 0; y < ch; y++ {
+						copy(canvas.Pix[y*canvas.Stride:y*canvas.Stride+cw*4], photo.Pix[y*photo.Stride:])
 					}
 					paper := codePaper
 					paper.A = bgAlpha
-					l := c.layer(0, float64((size-c.w)/2+7), float64((size-c.h)/2-11), codeInk, paper)
+					l := c.layer(0, float64((cw-c.w)/2+7), float64((ch-c.h)/2-11), codeInk, paper)
 					l.Rotation = deg
-					require.NoError(t, r.drawLayer(context.Background(), canvas, l, image.Point{}, size, size))
+					require.NoError(t, r.drawLayer(context.Background(), canvas, l, image.Point{}, cw, ch))
 					want := codestest.Expected(c.format, c.value)
 					text, err := codestest.Gozxing(canvas, c.format)
 					require.NoError(t, err, "gozxing")
@@ -252,8 +254,9 @@ func halfPixelQuarterTurn(c codeCase, deg float64) bool {
 }
 
 // codeSamplePhoto loads a sample photo from the assets dir
-// ($STRATA_ASSETS_DIR or ~/.cache/strata), failing when it is missing.
-func codeSamplePhoto(t *testing.T, name string) image.Image {
+// ($STRATA_ASSETS_DIR or ~/.cache/strata), failing when it is missing, and
+// tiles it over a 1024×1024 RGBA image.
+func codeSamplePhoto(t *testing.T, name string) *image.RGBA {
 	t.Helper()
 	dir := os.Getenv("STRATA_ASSETS_DIR")
 	if dir == "" {
@@ -267,5 +270,12 @@ func codeSamplePhoto(t *testing.T, name string) image.Image {
 	defer f.Close()
 	img, _, err := image.Decode(f)
 	require.NoError(t, err)
-	return img
+	out := image.NewRGBA(image.Rect(0, 0, 1024, 1024))
+	b := img.Bounds()
+	for y := 0; y < 1024; y += b.Dy() {
+		for x := 0; x < 1024; x += b.Dx() {
+			draw.Draw(out, image.Rect(x, y, x+b.Dx(), y+b.Dy()), img, b.Min, draw.Src)
+		}
+	}
+	return out
 }
