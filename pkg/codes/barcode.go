@@ -16,7 +16,8 @@ import (
 )
 
 // MinBarHeight is the shortest barcode box in pixels. Bars fill the box's
-// height; below this a reader has too few rows to be reliable.
+// height. ZXing and zbar read our codes from 1 to 4 rows (docs/CODES.md);
+// 10 keeps a margin over that.
 const MinBarHeight = 10
 
 // quietZone is a 1D symbology's quiet zone in modules, left and right.
