@@ -219,3 +219,36 @@ func photoCanvas(b *testing.B) *image.RGBA {
 	draw.Draw(rgba, rgba.Rect, img, image.Point{}, draw.Src)
 	return rgba
 }
+
+// BenchmarkHandover measures turning the premultiplied canvas into the raw
+// buffer libvips wraps without copying (vips_image_new_from_memory): the
+// whole cost of getting pixels into libvips.
+func BenchmarkHandover(b *testing.B) {
+	r := newTestRenderer(b)
+	opaqueCanvas, err := r.renderCanvas(context.Background(), shapesRequest(schema.PNG))
+	if err != nil {
+		b.Fatal(err)
+	}
+	translucent := image.NewRGBA(opaqueCanvas.Rect)
+	copy(translucent.Pix, opaqueCanvas.Pix)
+	for i := 3; i < len(translucent.Pix); i += 4 {
+		translucent.Pix[i] = 200
+	}
+	raw := make([]byte, len(opaqueCanvas.Pix))
+	for _, tc := range []struct {
+		name string
+		run  func()
+	}{
+		{"opaque-rgb", func() { _ = opaque(opaqueCanvas); dropAlpha(raw, opaqueCanvas) }},
+		{"translucent-unpremultiply", func() { _ = opaque(translucent); unpremultiply(raw, translucent) }},
+		{"jpeg-flatten", func() { flattenWhite(raw, opaqueCanvas) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			cpu := cpuClock(b)
+			for b.Loop() {
+				tc.run()
+			}
+			cpu.report()
+		})
+	}
+}

@@ -13,6 +13,7 @@ package render
 import (
 	"context"
 	"image"
+	"math"
 	"sort"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -163,6 +164,12 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if l.Position != nil {
 		x += l.Position.X
 		y += l.Position.Y
+	}
+	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 {
+		// Fast path for the commonest layer: blend the uniform colour
+		// straight into dst, with no layer image.
+		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
+		return nil
 	}
 	img, err := draw(ctx, r, l, w, h)
 	if err != nil {

@@ -295,3 +295,42 @@ func TestFillLinearMatchesClampedReference(t *testing.T) {
 		})
 	}
 }
+
+func TestSolidFastPathMatchesGeneralPath(t *testing.T) {
+	// drawLayer blends unrotated solids without a layer image; the pixels
+	// must match drawing the box and compositing it like any other layer.
+	for _, tc := range []struct {
+		name string
+		l    *schema.Layer
+	}{
+		{"full canvas", solid(0, "#336699")},
+		{"rounded translucent", solid(0, "#33669980", box(5, 7, 50, 30), radius(12), opacity(70))},
+		{"per-corner clipped by canvas", solid(0, "#E63946", box(-10, 20, 60, 50), corners(30, 5, 25, 0))},
+		{"thin with overlapping corners", solid(0, "#2A9D8F", box(3, 3, 40, 9), radius(4.7), opacity(90))},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			bg := image.NewRGBA(image.Rect(0, 0, 64, 48))
+			fillRGBA(bg, color.RGBA{200, 180, 40, 255})
+			fast := image.NewRGBA(bg.Rect)
+			copy(fast.Pix, bg.Pix)
+			slow := image.NewRGBA(bg.Rect)
+			copy(slow.Pix, bg.Pix)
+
+			r := newTestRenderer(t)
+			require.NoError(t, r.drawLayer(context.Background(), fast, tc.l, image.Point{}, 64, 48))
+			w, h := 64, 48
+			x, y := 0, 0
+			if tc.l.Size != nil {
+				w, h = tc.l.Size.Width, tc.l.Size.Height
+				x, y = int(tc.l.Position.X), int(tc.l.Position.Y)
+			}
+			img, err := drawSolid(context.Background(), r, tc.l, w, h)
+			require.NoError(t, err)
+			applyCorners(img, tc.l.Radii)
+			compositeAligned(slow, img, x, y, uint32(math.Round(tc.l.Opacity/100*255)))
+			for i := range fast.Pix {
+				require.InDelta(t, slow.Pix[i], fast.Pix[i], 1, "byte %d (pixel %d,%d)", i, i/4%64, i/4/64)
+			}
+		})
+	}
+}
