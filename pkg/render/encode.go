@@ -46,6 +46,7 @@ static int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
 import "C"
 
 import (
+	"encoding/binary"
 	"image"
 	"os"
 	"sync"
@@ -216,8 +217,15 @@ func opaque(img *image.RGBA) bool {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		for i := 3; i < len(row); i += 4 {
-			if row[i] != 255 {
+		// Two pixels per 64-bit word.
+		i := 0
+		for ; i+8 <= len(row); i += 8 {
+			if binary.LittleEndian.Uint64(row[i:])&0xFF000000FF000000 != 0xFF000000FF000000 {
+				return false
+			}
+		}
+		for ; i < len(row); i += 4 {
+			if row[i+3] != 255 {
 				return false
 			}
 		}
@@ -246,9 +254,16 @@ func dropAlpha(dst []byte, img *image.RGBA) {
 	o := 0
 	for y := 0; y < h; y++ {
 		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		for i := 0; i+3 < len(row); i += 4 {
-			dst[o], dst[o+1], dst[o+2] = row[i], row[i+1], row[i+2]
-			o += 3
+		d := dst[o : o+w*3 : o+w*3]
+		o += w * 3
+		// Four bytes written per pixel, the fourth overwritten by the next
+		// pixel; the last pixel is written byte by byte.
+		x := 0
+		for ; x+1 < w; x++ {
+			binary.LittleEndian.PutUint32(d[x*3:], binary.LittleEndian.Uint32(row[x*4:]))
+		}
+		for ; x < w; x++ {
+			d[x*3], d[x*3+1], d[x*3+2] = row[x*4], row[x*4+1], row[x*4+2]
 		}
 	}
 }
