@@ -44,7 +44,7 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 		if len(f.File.Data) == 0 {
 			return nil, unprocessableFont(path, f.Name, fmt.Errorf("no font data"))
 		}
-		sum := sha256.Sum256(f.File.Data)
+		sum := r.sum(f.File.Data)
 		src, ok := r.custom.get(sum)
 		if !ok {
 			var err error
@@ -107,4 +107,22 @@ func parseCustom(data []byte) (src *source, err error) {
 	s.font = f
 	s.once.Do(func() {})
 	return s, nil
+}
+
+// dataID identifies a byte slice by address and length: a request's font
+// bytes don't change once decoded, so each text layer of a request (and
+// Render's up-front load) hashes them once.
+type dataID struct {
+	p *byte
+	n int
+}
+
+func (r *Registry) sum(data []byte) [32]byte {
+	id := dataID{p: &data[0], n: len(data)}
+	if s, ok := r.sums.get(id); ok {
+		return s
+	}
+	s := sha256.Sum256(data)
+	r.sums.put(id, s)
+	return s
 }

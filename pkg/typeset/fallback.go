@@ -81,9 +81,8 @@ type fallbacks struct {
 }
 
 type fallbackKey struct {
-	primary *source
-	r       rune
-	n       int
+	primary faceRef
+	cluster string
 }
 
 func (fb *fallbacks) resolve(primary faceRef, cluster []rune) faceRef {
@@ -96,7 +95,7 @@ func (fb *fallbacks) resolve(primary faceRef, cluster []rune) faceRef {
 	if covers(primary, cluster) {
 		return primary
 	}
-	key := fallbackKey{primary: primary.src, r: cluster[0], n: len(cluster)}
+	key := fallbackKey{primary: primary, cluster: string(cluster)}
 	if ref, ok := fb.memo[key]; ok {
 		return ref
 	}

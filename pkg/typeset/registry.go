@@ -31,6 +31,7 @@ type Registry struct {
 	emoji    *source
 
 	custom   *lru[[32]byte, *source]
+	sums     *lru[dataID, [32]byte]
 	shaped   *lru[shapeKey, *shapedLine]
 	masks    *lru[maskKey, *mask]
 	emojis   *lru[maskKey, *mask]
@@ -77,7 +78,8 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 		dir:      assetsDir,
 		families: map[string]*family{},
 		custom:   newLRU[[32]byte, *source](64, nil),
-		shaped:   newLRU[shapeKey, *shapedLine](4096, nil),
+		shaped:   newLRU[shapeKey, *shapedLine](32<<20, shapedCost),
+		sums:     newLRU[dataID, [32]byte](256, nil),
 		masks:    newLRU[maskKey, *mask](64<<20, maskCost),
 		emojis:   newLRU[maskKey, *mask](32<<20, maskCost),
 	}

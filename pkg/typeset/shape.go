@@ -3,6 +3,7 @@ package typeset
 import (
 	"strconv"
 	"strings"
+	"unsafe"
 
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
@@ -35,6 +36,15 @@ type shapedLine struct {
 	refs   []faceRef
 	dir    di.Direction
 	bounds shaping.Bounds
+}
+
+// shapedCost approximates a shaped line's memory for the cache bound.
+func shapedCost(sl *shapedLine) int {
+	n := 256 + 8*len(sl.runes)
+	for _, o := range sl.runs {
+		n += 200 + int(unsafe.Sizeof(shaping.Glyph{}))*len(o.Glyphs)
+	}
+	return n
 }
 
 // style is the resolved font request of a text layer.
@@ -175,6 +185,9 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			sub.RunStart, sub.RunEnd = start, i
 			sub.Face = ss.face(ref)
 			out := ss.shaper.Shape(sub)
+			if ref.bold {
+				emboldenAdvances(&out)
+			}
 			sl.runs = append(sl.runs, out)
 			sl.refs = append(sl.refs, ref)
 			start = i
@@ -190,4 +203,18 @@ func (sl *shapedLine) String() string {
 		b.WriteString(sl.refs[i].src.name + ":" + string(sl.runes[o.Runes.Offset:o.Runes.Offset+o.Runes.Count]) + " ")
 	}
 	return b.String()
+}
+
+// emboldenAdvances widens each glyph's advance by the synthetic bold's
+// extra stroke so emboldened letters don't touch.
+func emboldenAdvances(o *shaping.Output) {
+	strength := boldStrength * refSize * 64
+	extra := fixed.Int26_6(strength)
+	for i := range o.Glyphs {
+		if o.Glyphs[i].Advance != 0 {
+			o.Glyphs[i].Advance += extra
+			o.Glyphs[i].XAdvance += extra
+		}
+	}
+	o.RecomputeAdvance()
 }
