@@ -27,6 +27,7 @@ func TestLoadCustom(t *testing.T) {
 	ttf := readFile(t, assetsDir(t)+"/fonts/Lobster/Lobster_400Regular.ttf")
 	woff := readFile(t, "testdata/fonts/lobster-latin-400-normal.woff")
 	woff2 := readFile(t, "testdata/fonts/lobster-latin-400-normal.woff2")
+	otf := readFile(t, "testdata/fonts/CFFTest.otf")
 	cases := []struct {
 		name string
 		data []byte
@@ -35,6 +36,7 @@ func TestLoadCustom(t *testing.T) {
 		{"ttf", ttf, true},
 		{"woff", woff, true},
 		{"woff2", woff2, true},
+		{"otf (CFF outlines)", otf, true},
 		{"empty", nil, false},
 		{"garbage", []byte("definitely not a font file at all"), false},
 		{"truncated ttf", ttf[:200], false},
@@ -112,4 +114,17 @@ func FuzzLoadCustom(f *testing.F) {
 			t.Fatalf("draw: %v", err)
 		}
 	})
+}
+
+// TestCustomOTFDraws: a CFF font's cubic outlines are rasterised.
+func TestCustomOTFDraws(t *testing.T) {
+	t.Parallel()
+	r := testRegistry(t)
+	font := customFont("CFF Test", readFile(t, "testdata/fonts/CFFTest.otf"))
+	img := drawText(t, r, text("01Q", "CFF Test", 40), []*schema.Font{font}, 200, 60)
+	ink := inkBounds(img)
+	require.Greater(t, ink.Dx(), 40)
+	require.Greater(t, ink.Dy(), 20)
+	inter := drawText(t, r, text("01Q", "Inter", 40), nil, 200, 60)
+	require.NotEqual(t, inter.Pix, img.Pix, "drawn with the custom font, not a fallback")
 }
