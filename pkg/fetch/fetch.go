@@ -382,6 +382,31 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 // describe turns a transport error into a public, actionable message.
 func (c *Client) describe(ctx context.Context, shown string, timeout time.Duration, err error) error {
 	var (
+		blocked *BlockedError
+		netErr  net.Error
+	)
+	var msg string
+	switch {
+	case errors.As(err, &blocked):
+		msg = blocked.Error()
+	case errors.Is(context.Cause(ctx), errTimeout):
+		msg = "timed out after " + timeout.String()
+	case ctx.Err() != nil:
+		msg = "cancelled"
+	case errors.As(err, &netErr) && netErr.Timeout():
+		msg = "connecting timed out after " + c.opts.ConnectTimeout.String()
+	default:
+		msg = Explain(err)
+	}
+	return failure.Wrap(failure.Unprocessable, err, "fetching %s: %s", shown, msg)
+}
+
+// Explain turns an error from a guarded client's transport into a short
+// phrase a client can act on ("connection refused", "host x not found",
+// "address 10.0.0.1 is not allowed (private network)"); it never includes
+// response content. Unknown errors read "the request failed".
+func Explain(err error) string {
+	var (
 		blocked  *BlockedError
 		redirect *redirectError
 		scheme   *schemeError
@@ -392,32 +417,28 @@ func (c *Client) describe(ctx context.Context, shown string, timeout time.Durati
 		invalid  x509.CertificateInvalidError
 		verify   *tls.CertificateVerificationError
 	)
-	var msg string
 	switch {
 	case errors.As(err, &blocked):
-		msg = blocked.Error()
-	case errors.Is(context.Cause(ctx), errTimeout):
-		msg = "timed out after " + timeout.String()
-	case ctx.Err() != nil:
-		msg = "cancelled"
+		return blocked.Error()
 	case errors.As(err, &redirect):
-		msg = redirect.Error()
+		return redirect.Error()
 	case errors.As(err, &scheme):
-		msg = scheme.Error()
+		return scheme.Error()
 	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
-		msg = fmt.Sprintf("host %s not found", dnsErr.Name)
+		return fmt.Sprintf("host %s not found", dnsErr.Name)
 	case errors.As(err, &dnsErr):
-		msg = fmt.Sprintf("could not resolve %s", dnsErr.Name)
+		return fmt.Sprintf("could not resolve %s", dnsErr.Name)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		msg = "connection refused"
+		return "connection refused"
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return "the connection was closed early"
 	case errors.As(err, &unknown), errors.As(err, &hostErr), errors.As(err, &invalid), errors.As(err, &verify):
-		msg = "the server's TLS certificate is not trusted"
+		return "the server's TLS certificate is not trusted"
 	case errors.As(err, &netErr) && netErr.Timeout():
-		msg = "connecting timed out after " + c.opts.ConnectTimeout.String()
+		return "timed out"
 	default:
-		msg = "the request failed"
+		return "the request failed"
 	}
-	return failure.Wrap(failure.Unprocessable, err, "fetching %s: %s", shown, msg)
 }
 
 // formatBytes renders a byte limit for people: "20 MB", "1.5 MB", "512 KB".

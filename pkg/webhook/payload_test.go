@@ -1,0 +1,43 @@
+package webhook
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+func TestPayloads(t *testing.T) {
+	t.Parallel()
+	png := []byte("\x89PNG\r\n\x1a\n")
+	tests := []struct {
+		name string
+		body func() ([]byte, error)
+		want string
+	}{
+		{
+			name: "success",
+			body: func() ([]byte, error) { return SuccessBody("job_1", png, "image/png") },
+			want: `{"success":true,"api":"image_generation","job_id":"job_1","data":{"buffer":"` + base64.StdEncoding.EncodeToString(png) + `","mime_type":"image/png"}}`,
+		},
+		{
+			name: "failure",
+			body: func() ([]byte, error) { return FailureBody("job_2", `layers[1].file: "quoted" <b>`) },
+			want: `{"success":false,"api":"image_generation","job_id":"job_2","error":{"message":"layers[1].file: \"quoted\" \u003cb\u003e"}}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := tt.body()
+			require.NoError(t, err)
+			require.JSONEq(t, tt.want, string(got))
+		})
+	}
+	got, err := SuccessBody("job_1", png, "image/png")
+	require.NoError(t, err)
+	var back SuccessPayload
+	require.NoError(t, json.Unmarshal(got, &back))
+	require.Equal(t, png, back.Data.Buffer)
+}
