@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,8 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // Deliverer sends webhooks and owns their retry schedule.
@@ -57,30 +58,6 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // derived from the job id, so every attempt and every worker agrees.
 func webhookID(jobID string) string { return "msg_" + strings.TrimPrefix(jobID, "job_") }
 
-// Payloads of spec/API.md §6.
-type successPayload struct {
-	Success bool      `json:"success"`
-	API     string    `json:"api"`
-	JobID   string    `json:"job_id"`
-	Data    imageData `json:"data"`
-}
-
-type imageData struct {
-	Buffer   string `json:"buffer"`
-	MimeType string `json:"mime_type"`
-}
-
-type failurePayload struct {
-	Success bool         `json:"success"`
-	API     string       `json:"api"`
-	JobID   string       `json:"job_id"`
-	Error   errorMessage `json:"error"`
-}
-
-type errorMessage struct {
-	Message string `json:"message"`
-}
-
 // handleDeliver makes one delivery attempt. A retryable failure returns a
 // *RetryError (asynq schedules the next attempt through RetryDelay); a
 // final one marks the job failed and ends with asynq.SkipRetry.
@@ -113,10 +90,12 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	renderErr, failed := res[fError]
 	var body []byte
 	if failed {
-		body, _ = json.Marshal(failurePayload{API: "image_generation", JobID: id, Error: errorMessage{renderErr}})
+		body, err = webhook.FailureBody(id, renderErr)
 	} else {
-		body, _ = json.Marshal(successPayload{Success: true, API: "image_generation", JobID: id,
-			Data: imageData{Buffer: base64.StdEncoding.EncodeToString([]byte(res[fData])), MimeType: res[fMime]}})
+		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime])
+	}
+	if err != nil {
+		return err
 	}
 	n, err := w.rdb.HIncrBy(ctx, jobKey(id), fAttempts, 1).Result()
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -51,6 +52,7 @@ type Worker struct {
 	renders *asynq.Server
 	deliver *asynq.Server
 	log     *slog.Logger
+	stop    sync.Once
 }
 
 // NewWorker returns a Worker; Start runs it.
@@ -122,13 +124,15 @@ func (w *Worker) Start() error {
 // drain at the same time, so the whole call takes at most ShutdownTimeout
 // plus a moment.
 func (w *Worker) Shutdown() {
-	w.renders.Stop()
-	w.deliver.Stop()
-	done := make(chan struct{})
-	go func() { w.deliver.Shutdown(); close(done) }()
-	w.renders.Shutdown()
-	<-done
-	_ = w.asynq.Close()
+	w.stop.Do(func() {
+		w.renders.Stop()
+		w.deliver.Stop()
+		done := make(chan struct{})
+		go func() { w.deliver.Shutdown(); close(done) }()
+		w.renders.Shutdown()
+		<-done
+		_ = w.asynq.Close()
+	})
 }
 
 // renderRetryDelay spaces render retries: 1 s, 4 s, 16 s with ±25 %

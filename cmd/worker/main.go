@@ -1,0 +1,166 @@
+// Command strata-worker renders queued async jobs and delivers their
+// webhooks. Run any number of them, on any number of hosts, against one
+// Redis (docs/ASYNC.md).
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/fetch"
+	"github.com/strata-render/strata/pkg/queue"
+)
+
+func main() {
+	cfg, err := config.LoadConfigFromEnv()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "strata-worker: bad configuration:\n%v\n", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	m := NewMain(cfg)
+	if err := m.Run(ctx); err != nil {
+		m.Log.Error("start failed", "error", err.Error())
+		_ = m.Close()
+		os.Exit(1)
+	}
+	m.Log.Info("worker started", "render_concurrency", cfg.WorkerConcurrency,
+		"delivery_concurrency", cfg.DeliveryConcurrency, "metrics", m.MetricsAddr())
+	<-ctx.Done()
+	m.Log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
+	if err := m.Close(); err != nil {
+		m.Log.Error("shutdown", "error", err.Error())
+		os.Exit(1)
+	}
+}
+
+// Main is the worker process: configuration in, running pools out.
+type Main struct {
+	Config config.Config
+	Log    *slog.Logger
+
+	engine  *engine.Engine
+	redis   *redis.Client
+	fetch   *fetch.Client
+	worker  *queue.Worker
+	metrics *http.Server
+	ln      net.Listener
+}
+
+// NewMain returns a Main for cfg.
+func NewMain(cfg config.Config) *Main {
+	return &Main{Config: cfg, Log: cfg.Logger(os.Stderr)}
+}
+
+// Run builds the engine, connects to Redis and starts taking tasks; it
+// returns once both pools run.
+func (m *Main) Run(ctx context.Context) error {
+	secrets, err := queue.KeySecrets(m.Config.APIKeys, m.Config.WebhookSecret)
+	if err != nil {
+		return err
+	}
+	opts, err := redis.ParseURL(m.Config.RedisURL)
+	if err != nil {
+		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
+	}
+	eng, err := engine.New(m.Config, m.Log)
+	if err != nil {
+		return err
+	}
+	m.engine = eng
+	m.redis = redis.NewClient(opts)
+	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
+	deliverer, err := queue.NewWebhooks(queue.WebhooksOptions{
+		Secrets:    secrets,
+		HTTP:       m.fetch.HTTPClient(m.Config.WebhookTimeout),
+		Timeout:    m.Config.WebhookTimeout,
+		RetryScale: m.Config.WebhookRetryScale,
+	})
+	if err != nil {
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	qm := queue.NewMetrics()
+	reg.MustRegister(qm, queue.NewDepthCollector(m.redis),
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.worker, err = queue.NewWorker(queue.WorkerOptions{
+		Redis:               m.redis,
+		Renderer:            eng.Renderer,
+		Limits:              m.Config.Limits,
+		RenderConcurrency:   m.Config.WorkerConcurrency,
+		DeliveryConcurrency: m.Config.DeliveryConcurrency,
+		Deliverer:           deliverer,
+		ResultTTL:           m.Config.ResultTTL,
+		ShutdownTimeout:     m.Config.ShutdownTimeout,
+		Metrics:             qm,
+		Logger:              m.Log,
+	})
+	if err != nil {
+		return err
+	}
+	if m.Config.WorkerMetricsAddr != "" {
+		if m.ln, err = net.Listen("tcp", m.Config.WorkerMetricsAddr); err != nil {
+			return fmt.Errorf("STRATA_WORKER_METRICS_ADDR: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+			if err := m.redis.Ping(r.Context()).Err(); err != nil {
+				http.Error(w, "redis: "+err.Error(), http.StatusServiceUnavailable)
+				return
+			}
+			_, _ = w.Write([]byte("ok\n"))
+		})
+		m.metrics = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = m.metrics.Serve(m.ln) }()
+	}
+	return m.worker.Start()
+}
+
+// MetricsAddr is where /metrics is served, or "" when it is off.
+func (m *Main) MetricsAddr() string {
+	if m.ln == nil {
+		return ""
+	}
+	return m.ln.Addr().String()
+}
+
+// Close stops taking tasks, lets in-flight ones finish up to the shutdown
+// timeout (the rest go back to the queue), then releases the engine.
+func (m *Main) Close() error {
+	var errs []error
+	if m.worker != nil {
+		m.worker.Shutdown()
+	}
+	if m.metrics != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		errs = append(errs, m.metrics.Shutdown(ctx))
+	}
+	if m.fetch != nil {
+		m.fetch.CloseIdleConnections()
+	}
+	if m.redis != nil {
+		errs = append(errs, m.redis.Close())
+	}
+	if m.engine != nil {
+		m.engine.Close()
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,348 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"image/png"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/require"
+)
+
+// webhookBody is the §6 payload as a receiver reads it.
+type webhookBody struct {
+	Success bool   `json:"success"`
+	API     string `json:"api"`
+	JobID   string `json:"job_id"`
+	Data    struct {
+		Buffer   string `json:"buffer"`
+		MimeType string `json:"mime_type"`
+	} `json:"data"`
+	Error struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+func parseBody(t *testing.T, d delivery) webhookBody {
+	t.Helper()
+	var b webhookBody
+	require.NoError(t, json.Unmarshal(d.Body, &b), string(d.Body))
+	return b
+}
+
+// The happy path: 201 with a job id, one signed delivery the official
+// Standard Webhooks verifier accepts, an image that decodes, a job that
+// ends delivered.
+func TestDeliversSignedImage(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	tests := []struct {
+		name   string
+		key    string
+		secret string
+	}{
+		{name: "key with the default secret", key: keyA, secret: defaultSecret},
+		{name: "key with its own secret", key: keyB, secret: secretB},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			id := s.submit(t, tc.key, card(s.recv.URL()))
+			got := s.recv.waitFor(t, i+1, 30*time.Second)[i]
+			wh, err := standardwebhooks.NewWebhook(tc.secret)
+			require.NoError(t, err)
+			require.NoError(t, wh.Verify(got.Body, got.Header), "the official verifier rejects the signature")
+			require.Equal(t, webhookID(id), got.Header.Get("webhook-id"))
+			require.Equal(t, "application/json", got.Header.Get("Content-Type"))
+
+			b := parseBody(t, got)
+			require.True(t, b.Success)
+			require.Equal(t, "image_generation", b.API)
+			require.Equal(t, id, b.JobID)
+			require.Equal(t, "image/png", b.Data.MimeType)
+			raw, err := base64.StdEncoding.DecodeString(b.Data.Buffer)
+			require.NoError(t, err)
+			img, err := png.Decode(bytes.NewReader(raw))
+			require.NoError(t, err)
+			require.Equal(t, 1200, img.Bounds().Dx())
+			require.Equal(t, 630, img.Bounds().Dy())
+
+			job := s.waitStatus(t, tc.key, id, StatusDelivered, 5*time.Second)
+			require.EqualValues(t, 1, job["attempts"])
+			require.Equal(t, 1, s.renders(t, id))
+			// The stored body and result are gone once delivered.
+			n, err := s.rdb.Exists(context.Background(), bodyKey(id), resultKey(id)).Result()
+			require.NoError(t, err)
+			require.Zero(t, n)
+		})
+	}
+}
+
+// A receiver failing with 500 twice gets the same webhook-id three times,
+// each attempt with its own timestamp and a valid signature; the job is
+// rendered once.
+func TestRetriesKeepWebhookID(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{script: []reply{{status: 500}, {status: 500}, {status: 200}}})
+	id := s.submit(t, keyA, card(s.recv.URL()))
+	got := s.recv.waitFor(t, 3, 30*time.Second)
+	wh, err := standardwebhooks.NewWebhook(defaultSecret)
+	require.NoError(t, err)
+	for _, d := range got {
+		require.Equal(t, webhookID(id), d.Header.Get("webhook-id"))
+		require.NoError(t, wh.Verify(d.Body, d.Header))
+	}
+	job := s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	require.EqualValues(t, 3, job["attempts"])
+	require.Equal(t, 1, s.renders(t, id))
+	time.Sleep(500 * time.Millisecond)
+	require.Len(t, s.recv.deliveries(), 3, "a delivered webhook is not sent again")
+}
+
+// What the receiver answers decides whether and when the next attempt
+// comes.
+func TestDeliveryOutcomes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		script   []reply
+		timeout  time.Duration
+		attempts int    // deliveries the receiver sees
+		status   string // final job status
+		minGap   time.Duration
+		errPart  string
+	}{
+		{name: "429 with Retry-After waits at least that long", script: []reply{{status: 429, retryAfter: "2"}},
+			attempts: 2, status: StatusDelivered, minGap: 2 * time.Second},
+		{name: "410 stops at once", script: []reply{{status: 410}}, attempts: 1, status: StatusFailed, errPart: "410"},
+		{name: "other 4xx is not retried", script: []reply{{status: 400}}, attempts: 1, status: StatusFailed, errPart: "400"},
+		{name: "3xx is not followed and not retried", script: []reply{{status: 302}}, attempts: 1, status: StatusFailed, errPart: "302"},
+		{name: "a receiver that never answers times out and is retried", script: []reply{{status: 200, hang: time.Minute}},
+			timeout: 500 * time.Millisecond, attempts: 2, status: StatusDelivered},
+		{name: "503 then 200", script: []reply{{status: 503}}, attempts: 2, status: StatusDelivered},
+		{name: "exhausted retries end failed and stay visible", script: []reply{{status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}},
+			attempts: 4, status: StatusFailed, errPart: "Gave up after 4 attempts"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newStack(t, stackOptions{script: tc.script, timeout: tc.timeout})
+			id := s.submit(t, keyA, card(s.recv.URL()))
+			job := s.waitStatus(t, keyA, id, tc.status, 30*time.Second)
+			time.Sleep(700 * time.Millisecond) // room for an attempt that should not come
+			got := s.recv.deliveries()
+			require.Len(t, got, tc.attempts)
+			require.EqualValues(t, tc.attempts, job["attempts"])
+			if tc.minGap > 0 {
+				require.GreaterOrEqual(t, got[1].At.Sub(got[0].At), tc.minGap)
+			}
+			if tc.errPart != "" {
+				require.Contains(t, job["last_error"], tc.errPart)
+			}
+			require.Equal(t, 1, s.renders(t, id))
+		})
+	}
+}
+
+// A request that renders into an error retrying can't fix (an image layer
+// whose data is not an image) is rendered once and its failure payload
+// delivered at once.
+func TestPermanentRenderFailureDeliveredOnce(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	junk := base64.StdEncoding.EncodeToString([]byte("this is not an image, not even close"))
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "undecodable image", body: `{"dimensions":{"width":200,"height":200},"layers":[
+		  {"index":0,"type":"image","file":{"type":"base64","base64":"` + junk + `"}}],"webhook_url":"` + s.recv.URL() + `"}`},
+		{name: "corrupt custom font", body: `{"dimensions":{"width":200,"height":200},
+		  "fonts":[{"name":"Broken","weight":"regular","style":"normal","buffer":"` + junk + `"}],
+		  "layers":[{"index":0,"type":"text","text":"hi","font_name":"Broken","font_size_in_px":20,"text_color":"#000000",
+		  "position":{"x":0,"y":0},"dimensions":{"width":200,"height":50}}],"webhook_url":"` + s.recv.URL() + `"}`},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.post(t, keyA, tc.body)
+			require.Equal(t, http.StatusCreated, status, "%v", out)
+			id := out["job_id"].(string)
+			got := s.recv.waitFor(t, i+1, 30*time.Second)
+			b := parseBody(t, got[len(got)-1])
+			require.False(t, b.Success)
+			require.Equal(t, id, b.JobID)
+			require.NotEmpty(t, b.Error.Message)
+			require.NotContains(t, string(got[len(got)-1].Body), `"data"`)
+			job := s.waitStatus(t, keyA, id, StatusFailed, 5*time.Second)
+			require.Equal(t, b.Error.Message, job["last_error"])
+			require.Equal(t, 1, s.renders(t, id), "a permanent failure is not rendered again")
+		})
+	}
+}
+
+// The job moves queued → rendering → delivering → delivered, and only its
+// own key sees it.
+func TestJobStatusLifecycle(t *testing.T) {
+	t.Parallel()
+	gate := make(chan struct{})
+	r := &gatedRenderer{gate: gate}
+	s := newStack(t, stackOptions{noWorker: true, renderer: r})
+	r.next = renderer(t)
+	recvGate := make(chan struct{})
+	s.recv.mu.Lock()
+	s.recv.gate = recvGate
+	s.recv.mu.Unlock()
+
+	id := s.submit(t, keyA, card(s.recv.URL()))
+	job := s.waitStatus(t, keyA, id, StatusQueued, time.Second)
+	require.Equal(t, id, job["job_id"])
+	require.EqualValues(t, 0, job["attempts"])
+	require.NotEmpty(t, job["created_at"])
+
+	s.startWorker(t)
+	s.waitStatus(t, keyA, id, StatusRendering, 5*time.Second)
+	close(gate)
+	s.waitStatus(t, keyA, id, StatusDelivering, 30*time.Second)
+	close(recvGate)
+	job = s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	require.EqualValues(t, 1, job["attempts"])
+
+	tests := []struct {
+		name string
+		key  string
+		id   string
+	}{
+		{name: "another key's job", key: keyB, id: id},
+		{name: "an unknown job", key: keyA, id: "job_00000000000000000000000000000000"},
+		{name: "a malformed id", key: keyA, id: "nope"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.job(t, tc.key, tc.id)
+			require.Equal(t, http.StatusNotFound, status)
+			require.Equal(t, false, out["success"])
+		})
+	}
+}
+
+// An Idempotency-Key returns the first job for a repeat of the same body
+// and refuses a different body with 422; nothing is queued twice.
+func TestIdempotencyKey(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true})
+	body := card(s.recv.URL())
+	status, first := s.post(t, keyA, body, "Idempotency-Key", "order-42")
+	require.Equal(t, http.StatusCreated, status)
+	tests := []struct {
+		name   string
+		key    string
+		body   string
+		status int
+		same   bool
+	}{
+		{name: "same key and body", key: keyA, body: body, status: http.StatusCreated, same: true},
+		{name: "same key, different body", key: keyA, body: strings.Replace(body, "Async", "Other", 1), status: http.StatusUnprocessableEntity},
+		{name: "another API key with the same idempotency key", key: keyB, body: body, status: http.StatusCreated},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.post(t, tc.key, tc.body, "Idempotency-Key", "order-42")
+			require.Equal(t, tc.status, status, "%v", out)
+			if tc.status == http.StatusCreated {
+				require.Equal(t, tc.same, out["job_id"] == first["job_id"])
+			}
+		})
+	}
+	info, err := s.client.asynqInspector().GetQueueInfo(QueueRenders)
+	require.NoError(t, err)
+	require.Equal(t, 2, info.Pending, "one job for key A, one for key B")
+}
+
+// Any invalid request is a 400 and leaves nothing in Redis.
+func TestInvalidAsyncRequestQueuesNothing(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true})
+	tests := []struct {
+		name string
+		body string
+	}{
+		{name: "http webhook", body: strings.Replace(card("https://example.com/hook"), "https://", "http://", 1)},
+		{name: "bad colour", body: strings.Replace(card(s.recv.URL()), "#FFFFFF", "#XYZ", 1)},
+		{name: "unknown field", body: strings.Replace(card(s.recv.URL()), `"output_format"`, `"output_fromat"`, 1)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, out := s.post(t, keyA, tc.body)
+			require.Equal(t, http.StatusBadRequest, status, "%v", out)
+			n, err := s.rdb.DBSize(context.Background()).Result()
+			require.NoError(t, err)
+			require.Zero(t, n)
+		})
+	}
+}
+
+// With Redis unreachable, async requests get 503 while sync renders work.
+func TestRedisDownIs503ForAsyncOnly(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true})
+	// A client on a port where nothing listens.
+	dead := redisClientAt(t, "127.0.0.1:1")
+	s.client.rdb = dead
+	s.client.asynq = newAsynqClient(dead)
+	start := time.Now()
+	status, out := s.post(t, keyA, card(s.recv.URL()))
+	require.Equal(t, http.StatusServiceUnavailable, status, "%v", out)
+	require.Less(t, time.Since(start), 3*time.Second)
+	sync := strings.Replace(card(s.recv.URL()), `,"webhook_url":"`+s.recv.URL()+`"`, "", 1)
+	status, out = s.post(t, keyA, sync)
+	require.Equal(t, http.StatusOK, status, "%v", out)
+}
+
+// Shutdown lets an in-flight render finish; with a timeout too short, the
+// task goes back to the queue and another worker completes it.
+func TestShutdownDrainsOrRequeues(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		shutdown time.Duration
+		release  time.Duration // when the render is let go, after Shutdown starts
+		finished bool          // whether the first worker completed it
+	}{
+		{name: "in-flight render finishes within the timeout", shutdown: 10 * time.Second, release: 300 * time.Millisecond, finished: true},
+		{name: "render past the timeout is requeued", shutdown: 300 * time.Millisecond, release: 2 * time.Second, finished: false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			gate := make(chan struct{})
+			r := &gatedRenderer{gate: gate, next: renderer(t)}
+			s := newStack(t, stackOptions{noWorker: true, renderer: r, shutdownFor: tc.shutdown})
+			w := s.startWorker(t)
+			id := s.submit(t, keyA, card(s.recv.URL()))
+			s.waitStatus(t, keyA, id, StatusRendering, 5*time.Second)
+			go func() { time.Sleep(tc.release); close(gate) }()
+			start := time.Now()
+			w.Shutdown()
+			require.Less(t, time.Since(start), tc.shutdown+2*time.Second)
+			ctx := context.Background()
+			n, err := s.rdb.Exists(ctx, resultKey(id)).Result()
+			require.NoError(t, err)
+			if tc.finished {
+				require.EqualValues(t, 1, n, "the in-flight render completed")
+			} else {
+				require.Zero(t, n)
+				info, err := s.client.asynqInspector().GetQueueInfo(QueueRenders)
+				require.NoError(t, err)
+				require.Equal(t, 1, info.Pending+info.Retry, "the unfinished render is back in the queue")
+			}
+			// A second worker finishes whatever is left.
+			s.startWorker(t)
+			s.waitStatus(t, keyA, id, StatusDelivered, 30*time.Second)
+		})
+	}
+}

@@ -1,0 +1,346 @@
+package queue
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/fetch"
+	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Test keys and secrets. keyB has its own secret; keyA uses the default.
+const (
+	keyA          = "test-key-aaaaaaaaaaaaaaaa"
+	keyB          = "test-key-bbbbbbbbbbbbbbbb"
+	defaultSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	secretB       = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
+)
+
+// redisDBs are the spare Redis databases this package's tests use, one
+// per running test (asynq's queues are per database, so two tests sharing
+// one would take each other's tasks).
+var redisDBs = func() chan int {
+	ch := make(chan int, 4)
+	for db := 9; db <= 12; db++ {
+		ch <- db
+	}
+	return ch
+}()
+
+// newRedis returns a client on a flushed spare database of the Redis at
+// STRATA_TEST_REDIS_URL (default 127.0.0.1:6379).
+func newRedis(t *testing.T) *redis.Client {
+	t.Helper()
+	db := <-redisDBs
+	addr := "127.0.0.1:6379"
+	if u := os.Getenv("STRATA_TEST_REDIS_ADDR"); u != "" {
+		addr = u
+	}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", addr)
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	t.Cleanup(func() {
+		rdb.FlushDB(context.Background())
+		rdb.Close()
+		redisDBs <- db
+	})
+	return rdb
+}
+
+var (
+	engineOnce sync.Once
+	testEngine *engine.Engine
+	engineErr  error
+)
+
+// renderer is the real engine with the bundled fonts, shared by the tests.
+func renderer(t *testing.T) *render.Renderer {
+	t.Helper()
+	engineOnce.Do(func() {
+		cfg := config.NewDefaultConfig()
+		if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
+			cfg.AssetsDir = dir
+		}
+		testEngine, engineErr = engine.New(cfg, slog.Default())
+	})
+	require.NoError(t, engineErr, "run scripts/setup.sh to fetch the fonts")
+	return testEngine.Renderer
+}
+
+// delivery is one request the receiver got.
+type delivery struct {
+	Header http.Header
+	Body   []byte
+	At     time.Time
+}
+
+// reply is what the receiver answers to one delivery.
+type reply struct {
+	status     int
+	retryAfter string
+	hang       time.Duration
+}
+
+// receiver is a real HTTPS webhook receiver answering from a script; after
+// the script it answers 200.
+type receiver struct {
+	srv    *httptest.Server
+	mu     sync.Mutex
+	script []reply
+	got    []delivery
+	notify chan struct{}
+	gate   chan struct{} // when set, every request waits for it first
+}
+
+func newReceiver(t *testing.T, script ...reply) *receiver {
+	t.Helper()
+	r := &receiver{script: script, notify: make(chan struct{}, 1000)}
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		r.mu.Lock()
+		n := len(r.got)
+		r.got = append(r.got, delivery{Header: req.Header.Clone(), Body: body, At: time.Now()})
+		rep := reply{status: http.StatusOK}
+		if n < len(r.script) {
+			rep = r.script[n]
+		}
+		gate := r.gate
+		r.mu.Unlock()
+		r.notify <- struct{}{}
+		if gate != nil {
+			<-gate
+		}
+		if rep.hang > 0 {
+			select {
+			case <-time.After(rep.hang):
+			case <-req.Context().Done():
+				return
+			}
+		}
+		if rep.retryAfter != "" {
+			w.Header().Set("Retry-After", rep.retryAfter)
+		}
+		w.WriteHeader(rep.status)
+	}))
+	t.Cleanup(r.srv.Close)
+	return r
+}
+
+// URL is the receiver's webhook URL.
+func (r *receiver) URL() string { return r.srv.URL + "/hook" }
+
+// deliveries returns a copy of what arrived so far.
+func (r *receiver) deliveries() []delivery {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]delivery(nil), r.got...)
+}
+
+// waitFor waits until n deliveries arrived.
+func (r *receiver) waitFor(t *testing.T, n int, timeout time.Duration) []delivery {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		if got := r.deliveries(); len(got) >= n {
+			return got
+		}
+		select {
+		case <-r.notify:
+		case <-deadline:
+			require.FailNowf(t, "timeout", "waited %s for %d deliveries, got %d", timeout, n, len(r.deliveries()))
+		}
+	}
+}
+
+// stack is one test's running system: Redis, an API server with the queue
+// client, a worker and a receiver.
+type stack struct {
+	rdb    *redis.Client
+	client *Client
+	api    *httptest.Server
+	worker *Worker
+	recv   *receiver
+	opts   WorkerOptions
+}
+
+type stackOptions struct {
+	script      []reply
+	timeout     time.Duration // per delivery attempt
+	schedule    []time.Duration
+	noWorker    bool
+	renderer    api.Renderer
+	shutdownFor time.Duration
+}
+
+func newStack(t *testing.T, so stackOptions) *stack {
+	t.Helper()
+	s := &stack{rdb: newRedis(t), recv: newReceiver(t, so.script...)}
+	s.client = NewClient(ClientOptions{Redis: s.rdb, RenderTimeout: 30 * time.Second})
+	t.Cleanup(func() { s.client.Close() })
+	keys := map[string]string{keyA: "", keyB: secretB}
+	r := so.renderer
+	if r == nil {
+		r = renderer(t)
+	}
+	srv := api.New(api.Options{Keys: keys, Limits: schema.DefaultLimits(), Renderer: r, Async: s.client,
+		RenderConcurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	s.api = httptest.NewServer(srv.Handler())
+	t.Cleanup(s.api.Close)
+
+	if so.timeout == 0 {
+		so.timeout = 2 * time.Second
+	}
+	if so.schedule == nil {
+		so.schedule = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
+	}
+	secrets, err := KeySecrets(keys, defaultSecret)
+	require.NoError(t, err)
+	pool := x509.NewCertPool()
+	pool.AddCert(s.recv.srv.Certificate())
+	fc := fetch.New(fetch.Options{AllowPrivate: true, RootCAs: pool})
+	d, err := NewWebhooks(WebhooksOptions{Secrets: secrets, HTTP: fc.HTTPClient(so.timeout), Timeout: so.timeout,
+		Delays: so.schedule})
+	require.NoError(t, err)
+	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
+		DeliveryConcurrency: 4, Deliverer: d, PollInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if !so.noWorker {
+		s.startWorker(t)
+	}
+	return s
+}
+
+func (s *stack) startWorker(t *testing.T) *Worker {
+	t.Helper()
+	w, err := NewWorker(s.opts)
+	require.NoError(t, err)
+	require.NoError(t, w.Start())
+	s.worker = w
+	t.Cleanup(w.Shutdown)
+	return w
+}
+
+// post sends body to the generate endpoint with key and optional headers.
+func (s *stack) post(t *testing.T, key, body string, header ...string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.api.URL+"/image-generation/v1/generate", bytes.NewReader([]byte(body)))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	req.Header.Set("Content-Type", "application/json")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	return resp.StatusCode, out
+}
+
+// submit posts an async request and returns its job id.
+func (s *stack) submit(t *testing.T, key, body string) string {
+	t.Helper()
+	status, out := s.post(t, key, body)
+	require.Equal(t, http.StatusCreated, status, "%v", out)
+	id, _ := out["job_id"].(string)
+	require.NotEmpty(t, id)
+	return id
+}
+
+// job fetches the job status with key.
+func (s *stack) job(t *testing.T, key, id string) (int, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, s.api.URL+"/image-generation/v1/jobs/"+id, nil)
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+key)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var out map[string]any
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&out))
+	data, _ := out["data"].(map[string]any)
+	if resp.StatusCode != http.StatusOK {
+		return resp.StatusCode, out
+	}
+	return resp.StatusCode, data
+}
+
+// waitStatus polls the job status until it is want.
+func (s *stack) waitStatus(t *testing.T, key, id, want string, timeout time.Duration) map[string]any {
+	t.Helper()
+	var last map[string]any
+	require.Eventuallyf(t, func() bool {
+		_, last = s.job(t, key, id)
+		return last["status"] == want
+	}, timeout, 20*time.Millisecond, "job %s never reached %s; last %v", id, want, &last)
+	return last
+}
+
+// renders is how many times the job's render started.
+func (s *stack) renders(t *testing.T, id string) int {
+	t.Helper()
+	n, err := s.rdb.HGet(context.Background(), jobKey(id), fRenders).Result()
+	require.NoError(t, err)
+	v, _ := strconv.Atoi(n)
+	return v
+}
+
+// card is a small social-card request delivering to url.
+func card(url string) string {
+	return `{"dimensions":{"width":1200,"height":630},"layers":[
+	  {"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":45,
+	   "position":{"x":0,"y":0},"dimensions":{"width":1200,"height":630},
+	   "colors":[{"hex_color":"#1E3A8A","position":0},{"hex_color":"#9333EA","position":100}]},
+	  {"index":1,"type":"text","text":"Async **Strata**","font_name":"Inter","font_size_in_px":72,"text_color":"#FFFFFF",
+	   "position":{"x":80,"y":240},"dimensions":{"width":1040,"height":150}}],
+	 "output_format":"png","webhook_url":` + strconv.Quote(url) + `}`
+}
+
+// gatedRenderer is the real renderer behind a gate: a render starts, then
+// waits until the gate is closed, so a test can look at the job meanwhile.
+type gatedRenderer struct {
+	gate chan struct{}
+	next api.Renderer
+}
+
+func (g *gatedRenderer) Render(ctx context.Context, req *schema.Request) (render.Result, error) {
+	select {
+	case <-g.gate:
+	case <-ctx.Done():
+		return render.Result{}, ctx.Err()
+	}
+	return g.next.Render(ctx, req)
+}
+
+func redisClientAt(t *testing.T, addr string) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 500 * time.Millisecond, MaxRetries: -1})
+	t.Cleanup(func() { rdb.Close() })
+	return rdb
+}
+
+func newAsynqClient(rdb redis.UniversalClient) *asynq.Client {
+	return asynq.NewClientFromRedisClient(rdb)
+}
+
+func (c *Client) asynqInspector() *asynq.Inspector { return asynq.NewInspectorFromRedisClient(c.rdb) }
