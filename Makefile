@@ -39,6 +39,9 @@ lint: vet ## Static checks (gofmt, go vet)
 bench: setup ## Run the Go benchmarks (numbers go to docs/PERFORMANCE.md)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./pkg/... | tee bench.txt
 
+bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas and sharp
+	@bash scripts/bench-peers.sh
+
 fuzz: ## Run every fuzz target for FUZZTIME each (default 1m)
 	@bash scripts/fuzz.sh $${FUZZTIME:-1m}
 

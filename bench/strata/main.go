@@ -1,0 +1,322 @@
+// Command strata-bench renders one benchmark design (a request JSON file
+// under bench/designs) in-process through the same engine the API uses, for
+// the side-by-side comparison that scripts/bench-peers.sh runs
+// (bench/compare.js drives it).
+//
+// Modes:
+//
+//	-mode serve    read JSON commands on stdin, one per line, answer one
+//	               JSON line each (the protocol bench/peers/runner.js
+//	               speaks too):
+//	                 {"cmd":"lat","n":30,"budget_ms":2500}  serial renders on one thread
+//	                 {"cmd":"tput","ms":2500,"conc":2}      renders in conc goroutines
+//	                 {"cmd":"save","path":"out.png"}        write one render
+//	                 {"cmd":"quit"}
+//	-mode once     render once, write -out if set, print the time since the
+//	               process started (cold start)
+//	-mode profile  render serially for -seconds with a CPU profile
+//	               (-cpuprofile) and an allocation profile (-memprofile)
+//
+// A design may hold the placeholder "@PRODUCT_JPEG@" as an image's base64;
+// it is replaced by the base64 of the -image file before decoding.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// placeholder is replaced by the base64 of the -image file.
+const placeholder = "@PRODUCT_JPEG@"
+
+// started is the process start as seen by the Go runtime (package
+// initialisation; exec and dynamic linking come before it and are measured
+// by the caller).
+var started = time.Now()
+
+func main() {
+	design := flag.String("design", "", "request JSON file (bench/designs/<name>.json)")
+	imagePath := flag.String("image", "", "file whose base64 replaces "+placeholder)
+	mode := flag.String("mode", "serve", "serve, once or profile")
+	out := flag.String("out", "", "once: write the rendered image here")
+	seconds := flag.Float64("seconds", 5, "profile: how long to render")
+	cpuProfile := flag.String("cpuprofile", "", "profile: CPU profile file")
+	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
+	flag.Parse()
+	if err := run(*design, *imagePath, *mode, *out, *seconds, *cpuProfile, *memProfile); err != nil {
+		fmt.Fprintln(os.Stderr, "strata-bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(design, imagePath, mode, out string, seconds float64, cpuProfile, memProfile string) error {
+	body, err := loadBody(design, imagePath)
+	if err != nil {
+		return err
+	}
+	cfg, err := config.LoadConfigFromEnv()
+	if err != nil {
+		return err
+	}
+	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		return err
+	}
+	defer eng.Close()
+	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
+	switch mode {
+	case "once":
+		res, err := b.render()
+		if err != nil {
+			return err
+		}
+		if out != "" {
+			if err := os.WriteFile(out, res.Data, 0o644); err != nil {
+				return err
+			}
+		}
+		return json.NewEncoder(os.Stdout).Encode(map[string]any{
+			"ms_since_init": ms(time.Since(started)), "bytes": len(res.Data)})
+	case "profile":
+		return b.profile(time.Duration(seconds*float64(time.Second)), cpuProfile, memProfile)
+	case "serve":
+		return b.serve(os.Stdin, os.Stdout)
+	}
+	return fmt.Errorf("unknown mode %q", mode)
+}
+
+// loadBody reads the design and substitutes the image placeholder.
+func loadBody(design, imagePath string) ([]byte, error) {
+	if design == "" {
+		return nil, fmt.Errorf("-design is required")
+	}
+	body, err := os.ReadFile(design)
+	if err != nil {
+		return nil, err
+	}
+	if bytes.Contains(body, []byte(placeholder)) {
+		if imagePath == "" {
+			return nil, fmt.Errorf("%s needs -image for %s", design, placeholder)
+		}
+		img, err := os.ReadFile(imagePath)
+		if err != nil {
+			return nil, err
+		}
+		body = bytes.ReplaceAll(body, []byte(placeholder), []byte(base64.StdEncoding.EncodeToString(img)))
+	}
+	return body, nil
+}
+
+// bench renders one design.
+type bench struct {
+	body   []byte
+	limits schema.Limits
+	r      *render.Renderer
+}
+
+// decode parses the request body as the API does.
+func (b *bench) decode() (*schema.Request, error) { return schema.Decode(b.body, b.limits) }
+
+// render decodes and renders once.
+func (b *bench) render() (render.Result, error) {
+	req, err := b.decode()
+	if err != nil {
+		return render.Result{}, err
+	}
+	return b.r.Render(context.Background(), req)
+}
+
+// command is one line of the serve protocol.
+type command struct {
+	Cmd      string  `json:"cmd"`
+	N        int     `json:"n"`
+	BudgetMS float64 `json:"budget_ms"`
+	MS       float64 `json:"ms"`
+	Conc     int     `json:"conc"`
+	Path     string  `json:"path"`
+}
+
+// serve answers commands until quit or EOF.
+func (b *bench) serve(in io.Reader, out io.Writer) error {
+	enc := json.NewEncoder(out)
+	sc := bufio.NewScanner(in)
+	if err := enc.Encode(map[string]any{"ready": true, "pid": os.Getpid()}); err != nil {
+		return err
+	}
+	for sc.Scan() {
+		var c command
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return fmt.Errorf("bad command %q: %w", sc.Text(), err)
+		}
+		var reply any
+		switch c.Cmd {
+		case "lat":
+			reply = b.latency(c.N, time.Duration(c.BudgetMS*float64(time.Millisecond)))
+		case "tput":
+			reply = b.throughput(time.Duration(c.MS*float64(time.Millisecond)), max(c.Conc, 1))
+		case "save":
+			res, err := b.render()
+			if err == nil {
+				err = os.WriteFile(c.Path, res.Data, 0o644)
+			}
+			reply = withError(map[string]any{"bytes": len(res.Data)}, err)
+		case "quit":
+			return nil
+		default:
+			reply = map[string]any{"error": "unknown command " + c.Cmd}
+		}
+		if err := enc.Encode(reply); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// latency renders serially on one thread (GOMAXPROCS 1) up to n times or
+// until the budget is spent (at least three renders), timing Render only;
+// the request is decoded before the clock starts, and the decode is timed
+// on its own.
+func (b *bench) latency(n int, budget time.Duration) map[string]any {
+	prev := runtime.GOMAXPROCS(1)
+	defer runtime.GOMAXPROCS(prev)
+	var times, decodes []float64
+	size := 0
+	start := time.Now()
+	for i := 0; i < n && (i < 3 || time.Since(start) < budget); i++ {
+		t0 := time.Now()
+		req, err := b.decode()
+		if err != nil {
+			return withError(nil, err)
+		}
+		t1 := time.Now()
+		res, err := b.r.Render(context.Background(), req)
+		if err != nil {
+			return withError(nil, err)
+		}
+		decodes = append(decodes, ms(t1.Sub(t0)))
+		times = append(times, ms(time.Since(t1)))
+		size = len(res.Data)
+	}
+	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size}
+}
+
+// throughput renders in conc goroutines (GOMAXPROCS = conc) for d and
+// reports how many renders finished.
+func (b *bench) throughput(d time.Duration, conc int) map[string]any {
+	prev := runtime.GOMAXPROCS(conc)
+	defer runtime.GOMAXPROCS(prev)
+	var count atomic.Int64
+	var firstErr atomic.Value
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range conc {
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if _, err := b.render(); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				count.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	if err, _ := firstErr.Load().(error); err != nil {
+		return withError(nil, err)
+	}
+	return map[string]any{"renders": count.Load(), "elapsed_ms": ms(elapsed)}
+}
+
+// profile renders serially for d under the CPU profiler, then writes the
+// allocation profile.
+func (b *bench) profile(d time.Duration, cpuPath, memPath string) error {
+	runtime.GOMAXPROCS(1)
+	runtime.MemProfileRate = 64 << 10
+	for range 3 { // warm caches before profiling
+		if _, err := b.render(); err != nil {
+			return err
+		}
+	}
+	if cpuPath != "" {
+		f, err := os.Create(cpuPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
+	n := 0
+	start := time.Now()
+	for time.Since(start) < d {
+		if _, err := b.render(); err != nil {
+			return err
+		}
+		n++
+	}
+	elapsed := time.Since(start)
+	if cpuPath != "" {
+		pprof.StopCPUProfile()
+	}
+	if memPath != "" {
+		f, err := os.Create(memPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return err
+		}
+	}
+	return json.NewEncoder(os.Stdout).Encode(map[string]any{
+		"renders": n, "elapsed_ms": ms(elapsed), "ms_per_render": ms(elapsed) / float64(n)})
+}
+
+// withError adds err's text to m (nil m starts a new map).
+func withError(m map[string]any, err error) map[string]any {
+	if m == nil {
+		m = map[string]any{}
+	}
+	if err != nil {
+		m["error"] = err.Error()
+	}
+	return m
+}
+
+// ms is d in milliseconds.
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// median is the middle of xs (0 for none).
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), xs...)
+	sort.Float64s(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
