@@ -136,9 +136,16 @@ func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, c 
 	for i := range b.lines {
 		ln := &b.lines[i]
 		lx, ly := p.x[i]+float64(ox), p.y[i]+float64(oy)
+		margin := 2 + b.size*0.3 // oblique, bold and rounding slack
 		for _, g := range ln.glyphs {
 			x := lx + g.x
 			by := int(math.Round(ly + g.y))
+			// Skip glyphs wholly outside the box before rasterising them
+			// (huge sizes, clipped overflow).
+			if x+g.xb+math.Max(g.gw, g.adv)+margin < float64(dst.Rect.Min.X) || x+g.xb-margin > float64(dst.Rect.Max.X) ||
+				float64(by)-g.yb-margin > float64(dst.Rect.Max.Y) || float64(by)-g.yb-g.gh+margin < float64(dst.Rect.Min.Y) {
+				continue
+			}
 			if g.emoji {
 				ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)
 				m := r.emojiImage(ss, g.ref, font.GID(g.gid), ew, eh)

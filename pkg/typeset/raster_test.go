@@ -133,3 +133,15 @@ func TestDrawHonoursContext(t *testing.T) {
 	_, _, err = r.Measure(ctx, text("cancelled", "Inter", 20), nil, 0)
 	require.ErrorIs(t, err, context.Canceled)
 }
+
+// TestOffBoxGlyphsAreNotRasterised: overflowing text that the box clips
+// costs no rasterising for the glyphs outside it.
+func TestOffBoxGlyphsAreNotRasterised(t *testing.T) {
+	t.Parallel()
+	r, err := NewRegistry(assetsDir(t))
+	require.NoError(t, err)
+	tx := text("ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz", "Inter", 200)
+	tx.SplitLines = false
+	drawText(t, r, tx, nil, 150, 250)
+	require.Less(t, r.masks.len(), 5, "only the glyphs inside the box are rasterised")
+}
