@@ -81,3 +81,35 @@ func TestBlockedErrorMessage(t *testing.T) {
 	err := &BlockedError{Addr: netip.MustParseAddr("10.0.0.1"), Reason: RestrictPrivate}
 	require.Equal(t, "address 10.0.0.1 is not allowed (private network)", err.Error())
 }
+
+// TestDialControlChecksSocketAddress covers the second line of defence:
+// even if a connection were attempted without the resolving dialer, the
+// net.Dialer Control hook refuses restricted socket addresses.
+func TestDialControlChecksSocketAddress(t *testing.T) {
+	t.Parallel()
+	c := New(DefaultOptions())
+	tests := []struct {
+		name    string
+		address string
+		reason  string
+	}{
+		{name: "loopback", address: "127.0.0.1:6379", reason: RestrictLoopback},
+		{name: "metadata", address: "169.254.169.254:80", reason: RestrictMetadata},
+		{name: "mapped private", address: "[::ffff:10.0.0.1]:80", reason: RestrictPrivate},
+		{name: "public", address: "8.8.8.8:443"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := c.dialer.Control("tcp", tt.address, nil)
+			if tt.reason == "" {
+				require.NoError(t, err)
+				return
+			}
+			var blocked *BlockedError
+			require.ErrorAs(t, err, &blocked)
+			require.Equal(t, tt.reason, blocked.Reason)
+		})
+	}
+	require.Error(t, c.dialer.Control("tcp", "not-an-address", nil))
+}

@@ -288,6 +288,9 @@ var droppedHeaders = map[string]bool{
 	"Proxy-Authorization": true, "Proxy-Connection": true, "Te": true,
 	"Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
 	"Cookie": true, "Host": true, "Content-Length": true,
+	// Compression is off (see New); a client asking for gzip would get
+	// bytes no image decoder reads.
+	"Accept-Encoding": true,
 }
 
 // Get fetches url with the per-request fetch options fo. Every error is a

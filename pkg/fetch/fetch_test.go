@@ -398,10 +398,10 @@ func TestGetHeadersAndAuth(t *testing.T) {
 			fo: schema.FetchOptions{Headers: map[string]string{
 				"Cookie": "session=1", "Host": "evil.example", "Connection": "close, X-Keep",
 				"Transfer-Encoding": "chunked", "Proxy-Authorization": "Basic eA==", "Upgrade": "h2c",
-				"X-Ok": "yes", "X-Bad\r\nInjected": "1", "X-Bad-Value": "a\r\nInjected: 1",
+				"X-Ok": "yes", "X-Bad\r\nInjected": "1", "Accept-Encoding": "gzip", "X-Bad-Value": "a\r\nInjected: 1",
 			}},
 			want:    map[string]string{"X-Ok": "yes"},
-			missing: []string{"Cookie", "Proxy-Authorization", "Upgrade", "Injected", "X-Bad-Value"},
+			missing: []string{"Cookie", "Proxy-Authorization", "Upgrade", "Injected", "X-Bad-Value", "Accept-Encoding"},
 		},
 		{
 			name: "bearer",
