@@ -1,6 +1,7 @@
 package typeset
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"strconv"
@@ -88,7 +89,7 @@ func parseCustom(data []byte) (src *source, err error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := parseFont(sfnt)
+	f, err := parseFont(bytes.NewReader(sfnt))
 	if err != nil {
 		return nil, err
 	}

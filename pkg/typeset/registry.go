@@ -142,28 +142,31 @@ func (r *Registry) Families() []string {
 // panic becomes an error.
 func (s *source) load() (*font.Font, error) {
 	s.once.Do(func() {
-		data := s.data
-		if data == nil {
-			b, err := os.ReadFile(s.path)
-			if err != nil {
-				s.err = err
-				return
-			}
-			data = b
+		if s.data != nil {
+			s.font, s.err = parseFont(bytes.NewReader(s.data))
+			return
 		}
-		s.font, s.err = parseFont(data)
+		// The parser reads (and copies) only the tables it needs, so the
+		// file is not read whole into memory first.
+		f, err := os.Open(s.path)
+		if err != nil {
+			s.err = err
+			return
+		}
+		defer f.Close()
+		s.font, s.err = parseFont(f)
 	})
 	return s.font, s.err
 }
 
 // parseFont parses one SFNT font, turning parser panics into errors.
-func parseFont(data []byte) (f *font.Font, err error) {
+func parseFont(res font.Resource) (f *font.Font, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			f, err = nil, fmt.Errorf("font parser panicked: %v", p)
 		}
 	}()
-	face, err := font.ParseTTF(bytes.NewReader(data))
+	face, err := font.ParseTTF(res)
 	if err != nil {
 		return nil, err
 	}
