@@ -239,8 +239,8 @@ func BenchmarkHandover(b *testing.B) {
 		name string
 		run  func()
 	}{
-		{"opaque-rgb", func() { _ = opaque(opaqueCanvas); dropAlpha(raw, opaqueCanvas) }},
-		{"translucent-unpremultiply", func() { _ = opaque(translucent); unpremultiply(raw, translucent) }},
+		{"opaque-rgb", func() { dropAlpha(raw, opaqueCanvas) }},
+		{"translucent-unpremultiply", func() { dropAlpha(raw, translucent); unpremultiply(raw, translucent) }},
 		{"jpeg-flatten", func() { flattenWhite(raw, opaqueCanvas) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

@@ -46,7 +46,6 @@ static int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
 import "C"
 
 import (
-	"encoding/binary"
 	"image"
 	"os"
 	"sync"
@@ -154,32 +153,31 @@ var saverIDs = map[schema.Format]C.int{
 // encode hands the premultiplied canvas to libvips as raw 8-bit pixels and
 // saves it in format. JPEG is flattened onto white; the other formats keep
 // alpha, which is dropped only when every pixel is opaque (nothing is lost
-// and the file is smaller and faster to write).
+// and the file is smaller and faster to write). The pixels are written
+// once into C memory that libvips wraps without copying.
 func (r *Renderer) encode(canvas *image.RGBA, format schema.Format) ([]byte, string, error) {
 	id, ok := saverIDs[format]
 	if !ok {
 		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
-	bands := 4
-	if format == schema.JPEG || opaque(canvas) {
-		bands = 3
-	}
-	n := w * h * bands
-	mem := C.malloc(C.size_t(n))
+	mem := C.malloc(C.size_t(w * h * 4))
 	if mem == nil {
 		return nil, "", failure.New(failure.Internal, "out of memory")
 	}
 	defer C.free(mem)
-	raw := unsafe.Slice((*byte)(mem), n)
+	raw := unsafe.Slice((*byte)(mem), w*h*4)
+	bands := 3
 	switch {
 	case format == schema.JPEG:
 		flattenWhite(raw, canvas)
-	case bands == 3:
-		dropAlpha(raw, canvas)
+	case dropAlpha(raw, canvas):
+		// Opaque: written as RGB in the same pass that checked it.
 	default:
+		bands = 4
 		unpremultiply(raw, canvas)
 	}
+	n := w * h * bands
 	o := r.enc
 	var p [3]C.int
 	switch format {
@@ -212,60 +210,57 @@ type vipsError string
 
 func (e vipsError) Error() string { return "libvips: " + string(e) }
 
-// opaque reports whether every pixel of img has alpha 255.
-func opaque(img *image.RGBA) bool {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		// Two pixels per 64-bit word.
-		i := 0
-		for ; i+8 <= len(row); i += 8 {
-			if binary.LittleEndian.Uint64(row[i:])&0xFF000000FF000000 != 0xFF000000FF000000 {
-				return false
-			}
-		}
-		for ; i < len(row); i += 4 {
-			if row[i+3] != 255 {
-				return false
-			}
-		}
-	}
-	return true
-}
-
 // flattenWhite writes img composited over opaque white as packed RGB. In
-// premultiplied alpha that is c + (255 − a) per channel.
+// premultiplied alpha that is c + (255 − a) per channel, which cannot carry
+// (c ≤ a), so one add per pixel does all three channels.
 func flattenWhite(dst []byte, img *image.RGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	o := 0
+	if w == 0 || h == 0 {
+		return
+	}
+	_ = dst[w*h*3-1]
 	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		for i := 0; i+3 < len(row); i += 4 {
-			k := 255 - row[i+3]
-			dst[o], dst[o+1], dst[o+2] = row[i]+k, row[i+1]+k, row[i+2]+k
-			o += 3
+		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
+		d := unsafe.Pointer(&dst[y*w*3])
+		for x, p := range src[:w-1] {
+			// Four bytes stored at a three-byte stride, as in dropAlpha.
+			*(*uint32)(unsafe.Add(d, x*3)) = p + (255-p>>24)*0x010101
 		}
+		p := src[w-1]
+		p += (255 - p>>24) * 0x010101
+		o := y*w*3 + (w-1)*3
+		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
 	}
 }
 
-// dropAlpha writes an opaque img as packed RGB.
-func dropAlpha(dst []byte, img *image.RGBA) {
+// dropAlpha writes img as packed RGB if every pixel is opaque and reports
+// whether it was; it stops at the first translucent pixel.
+func dropAlpha(dst []byte, img *image.RGBA) bool {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	o := 0
-	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		d := dst[o : o+w*3 : o+w*3]
-		o += w * 3
-		// Four bytes written per pixel, the fourth overwritten by the next
-		// pixel; the last pixel is written byte by byte.
-		x := 0
-		for ; x+1 < w; x++ {
-			binary.LittleEndian.PutUint32(d[x*3:], binary.LittleEndian.Uint32(row[x*4:]))
-		}
-		for ; x < w; x++ {
-			d[x*3], d[x*3+1], d[x*3+2] = row[x*4], row[x*4+1], row[x*4+2]
-		}
+	if w == 0 || h == 0 {
+		return true
 	}
+	_ = dst[w*h*3-1]
+	for y := 0; y < h; y++ {
+		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
+		d := unsafe.Pointer(&dst[y*w*3])
+		// Each pixel is stored as four bytes at a three-byte stride, the
+		// fourth overwritten by the next pixel; the row's last pixel is
+		// written byte by byte so nothing lands past the row.
+		for x, p := range src[:w-1] {
+			if p < 0xFF000000 {
+				return false
+			}
+			*(*uint32)(unsafe.Add(d, x*3)) = p // unaligned store: fine on amd64 and arm64
+		}
+		p := src[w-1]
+		if p < 0xFF000000 {
+			return false
+		}
+		o := y*w*3 + (w-1)*3
+		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
+	}
+	return true
 }
 
 // unpremul[a] is 255·2¹⁶/a rounded, so c·255/a ≈ (c·unpremul[a] + 2¹⁵) >> 16.

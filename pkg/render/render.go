@@ -113,19 +113,68 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
 func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*image.RGBA, error) {
-	canvas := image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
 	layers := make([]*schema.Layer, len(req.Layers))
 	copy(layers, req.Layers)
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	var canvas *image.RGBA
 	for _, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return nil, err
+		}
+		if canvas == nil {
+			// The first layer over the transparent canvas: when it covers the
+			// canvas exactly, its image is the canvas (source-over onto
+			// transparent is a copy), saving an allocation and a blend.
+			img, err := r.coverLayer(ctx, l, req.Width, req.Height)
+			if err != nil {
+				return nil, err
+			}
+			if img != nil {
+				canvas = img
+				continue
+			}
+			canvas = image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
 		}
 		if err := r.drawLayer(ctx, canvas, l, image.Point{}, req.Width, req.Height); err != nil {
 			return nil, err
 		}
 	}
+	if canvas == nil {
+		canvas = image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
+	}
 	return canvas, nil
+}
+
+// coverLayer draws l as a whole w×h canvas when it exactly covers it
+// (drawn through an image, unrotated, fully opaque layer setting, at the
+// origin, canvas-sized); otherwise it returns nil and draws nothing.
+func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (*image.RGBA, error) {
+	draw, ok := drawers[l.Type]
+	if !ok || l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 {
+		return nil, nil
+	}
+	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
+		return nil, nil // the solid fast path is cheaper still
+	}
+	if p := l.Position; p != nil && (math.Round(p.X) != 0 || math.Round(p.Y) != 0) {
+		return nil, nil
+	}
+	if s := l.Size; s != nil && (s.Width != w || s.Height != h) {
+		return nil, nil
+	}
+	img, err := draw(ctx, r, l, w, h)
+	if err != nil || img == nil {
+		return nil, err
+	}
+	if img.Rect != image.Rect(0, 0, w, h) || img.Stride != 4*w {
+		// Not a plain canvas-shaped image: blend it as usual.
+		canvas := image.NewRGBA(image.Rect(0, 0, w, h))
+		applyCorners(img, l.Radii)
+		composite(canvas, img, 0, 0, 0, 1)
+		return canvas, nil
+	}
+	applyCorners(img, l.Radii)
+	return img, nil
 }
 
 // checkContext turns an expired or cancelled context into the API's
