@@ -56,25 +56,26 @@ func flatten(img image.Image, backdrop color.Color) *image.RGBA {
 func rotate(img *image.RGBA, deg int) *image.RGBA {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
-	var out *image.RGBA
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	if deg == 90 || deg == 270 {
 		out = image.NewRGBA(image.Rect(0, 0, h, w))
-	} else {
-		out = image.NewRGBA(image.Rect(0, 0, w, h))
 	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			c := img.RGBAAt(b.Min.X+x, b.Min.Y+y)
+			var dx, dy int
 			switch deg {
 			case 0:
-				out.SetRGBA(x, y, c)
+				dx, dy = x, y
 			case 90:
-				out.SetRGBA(h-1-y, x, c)
+				dx, dy = h-1-y, x
 			case 180:
-				out.SetRGBA(w-1-x, h-1-y, c)
+				dx, dy = w-1-x, h-1-y
 			case 270:
-				out.SetRGBA(y, w-1-x, c)
+				dx, dy = y, w-1-x
 			}
+			si := img.PixOffset(b.Min.X+x, b.Min.Y+y)
+			di := out.PixOffset(dx, dy)
+			copy(out.Pix[di:di+4], img.Pix[si:si+4])
 		}
 	}
 	return out
