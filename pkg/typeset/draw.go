@@ -86,7 +86,7 @@ func (r *Registry) shapeText(ss *session, set *FontSet, t *schema.Text) [][]*sha
 	for i, p := range paras {
 		out[i] = make([]*shapedLine, len(p.lines))
 		for j, l := range p.lines {
-			out[i][j] = r.shape(ss, st, l)
+			out[i][j] = r.shape(ss, st, r.breakThai(l))
 		}
 	}
 	return out

@@ -57,6 +57,7 @@ func goldenCases(t *testing.T) []goldenCase {
 		goldenCase{name: "chinese_simplified", text: text("简体中文的文字渲染测试", "Inter", 36), w: 520, h: 80},
 		goldenCase{name: "korean", text: text("한국어 텍스트 렌더링 테스트", "Inter", 36), w: 520, h: 80},
 		goldenCase{name: "thai", text: text("ภาษาไทยสวัสดีครับ", "Inter", 36), w: 520, h: 80},
+		goldenCase{name: "thai_wrap", text: text("ภาษาไทยเป็นภาษาที่มีระดับเสียงของคำแน่นอนหรือวรรณยุกต์เช่นเดียวกับภาษาจีน", "Inter", 28), w: 390, h: 140},
 		goldenCase{name: "devanagari", text: text("हिन्दी क्षत्रिय श्री द्वार", "Inter", 36), w: 520, h: 80},
 		goldenCase{name: "bengali", text: text("বাংলা ভাষা ক্ষমা", "Inter", 36), w: 520, h: 80},
 		goldenCase{name: "telugu", text: text("తెలుగు భాష క్షేమం", "Inter", 36), w: 520, h: 80},
