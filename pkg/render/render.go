@@ -186,6 +186,10 @@ func checkContext(ctx context.Context) error {
 	return nil
 }
 
+// farAway is a layer offset beyond which nothing can reach a destination
+// (sides are capped far below it).
+const farAway = 1 << 24
+
 // drawLayer draws one layer onto dst. Layer positions are measured from
 // origin (a point in dst's coordinates); a layer without position starts at
 // origin and a layer without dimensions takes the boxW×boxH area there. A
@@ -213,6 +217,11 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if l.Position != nil {
 		x += l.Position.X
 		y += l.Position.Y
+	}
+	if !(math.Abs(x) < farAway && math.Abs(y) < farAway) || math.IsNaN(l.Rotation) || math.IsInf(l.Rotation, 0) {
+		// Nowhere near any destination (or not a number): nothing to draw,
+		// and integer pixel maths further down stays far from overflow.
+		return nil
 	}
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 {
 		// Fast path for the commonest layer: blend the uniform colour
