@@ -11,6 +11,19 @@ const (
 	styleItalic uint8 = 1 << 1
 )
 
+// controls normalises line ends (CRLF, CR, U+2028 line separator, U+2029
+// paragraph separator), turns tabs into spaces and drops the other C0
+// controls, which no font draws (they would come out as tofu boxes).
+var controls = func() *strings.Replacer {
+	pairs := []string{"\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n", "\t", " ", "\u007f", ""}
+	for c := rune(0); c < 0x20; c++ {
+		if c != '\n' && c != '\r' && c != '\t' {
+			pairs = append(pairs, string(c), "")
+		}
+	}
+	return strings.NewReplacer(pairs...)
+}()
+
 // paragraph is one paragraph of a text layer: hard lines of runes, each
 // rune with its markdown style.
 type paragraph struct {
@@ -26,8 +39,7 @@ type styledLine struct {
 // at blank lines ("\n\n") and hard lines at "\n", and resolves markdown
 // emphasis per paragraph (emphasis never spans paragraphs).
 func splitParagraphs(text string) []paragraph {
-	text = strings.ReplaceAll(text, "\r\n", "\n")
-	text = strings.ReplaceAll(text, "\r", "\n")
+	text = controls.Replace(text)
 	var out []paragraph
 	for _, p := range strings.Split(text, "\n\n") {
 		runes, styles := parseMarkdown(p)
