@@ -200,7 +200,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
 	opacity := l.Opacity / 100
-	if opacity <= 0 {
+	if !(opacity > 0) { // also NaN
 		return nil
 	}
 	if opacity > 1 {
