@@ -7,6 +7,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // QRQuietZone is the QR quiet zone in modules on each side (ISO/IEC 18004).
@@ -19,10 +20,6 @@ var qrLevels = map[string]qrcode.RecoveryLevel{
 	"Q": qrcode.High,
 	"H": qrcode.Highest,
 }
-
-// qrCapacity is the most bytes a version-40 QR code holds per level in
-// byte mode, for error messages.
-var qrCapacity = map[string]int{"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
 
 // CheckQRValue reports whether value fits a QR code at error correction
 // level ("" means M). The error is a failure.Invalid stating the rule.
@@ -48,7 +45,7 @@ func qrMatrix(value, level string) ([][]bool, error) {
 	if err != nil {
 		return nil, failure.Wrap(failure.Invalid, err,
 			"qr-code value is too long for error correction %s: at most %d bytes of text (more if it is only digits or upper-case letters)",
-			level, qrCapacity[level])
+			level, schema.QRCapacity[level])
 	}
 	q.DisableBorder = true
 	return q.Bitmap(), nil

@@ -98,7 +98,7 @@ func TestEANCheckDigit(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			require.Equal(t, string(tt.want), string(eanCheckDigit(tt.data)))
+			require.Equal(t, string(tt.want), string(schema.EANCheckDigit(tt.data)))
 		})
 	}
 }

@@ -18,9 +18,9 @@ type scope struct {
 // can never overflow.
 const maxCoordinate = 1e6
 
-// qrCapacity is the most bytes a version-40 QR code holds at each error
+// QRCapacity is the most bytes a version-40 QR code holds at each error
 // correction level (byte mode).
-var qrCapacity = map[string]int{"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
+var QRCapacity = map[string]int{"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
 
 func (d *decoder) layers(path string, items []any, sc scope) []*Layer {
 	out := make([]*Layer, 0, len(items))
@@ -313,7 +313,7 @@ func (d *decoder) qrCode(o *object) *QRCode {
 	if o.has("value") && q.Value == "" {
 		d.fail(o.at("value"), "must not be empty")
 	}
-	if max := qrCapacity[q.ErrorCorrection]; len(q.Value) > max {
+	if max := QRCapacity[q.ErrorCorrection]; len(q.Value) > max {
 		d.fail(o.at("value"), "is %d bytes; a QR code at error correction %s holds at most %d", len(q.Value), q.ErrorCorrection, max)
 	}
 	return q
@@ -331,9 +331,6 @@ func (d *decoder) barcode(o *object) *Barcode {
 	if b.Format != "" && o.has("value") {
 		if err := CheckBarcodeValue(b.Format, b.Value); err != nil {
 			d.fail(o.at("value"), "%v", err)
-		}
-		if len(b.Value) > 256 {
-			d.fail(o.at("value"), "is %d characters; a barcode holds at most 256", len(b.Value))
 		}
 	}
 	return b
