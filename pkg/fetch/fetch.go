@@ -269,6 +269,7 @@ var errTimeout = errors.New("fetch timed out")
 // redirectError is returned by CheckRedirect when the cap is exceeded.
 type redirectError struct{ max int }
 
+// Error reads "more than N redirects".
 func (e *redirectError) Error() string {
 	return fmt.Sprintf("more than %d redirects", e.max)
 }
@@ -276,6 +277,7 @@ func (e *redirectError) Error() string {
 // schemeError is returned by CheckRedirect for a non-http(s) target.
 type schemeError struct{ scheme string }
 
+// Error names the refused scheme.
 func (e *schemeError) Error() string {
 	return fmt.Sprintf("redirect to unsupported scheme %q", e.scheme)
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -158,6 +157,42 @@ func TestGetRedirectToRestrictedAddress(t *testing.T) {
 	require.Zero(t, private.hits.Load(), "a redirect reached the private server")
 }
 
+// TestGetDNSRebinding: the attacker's DNS answers "public" (127.0.0.2) to
+// the first query and "private" (127.0.0.1) to every later one. The
+// dialer must connect to the address it checked, never resolve again.
+func TestGetDNSRebinding(t *testing.T) {
+	t.Parallel()
+	publicL, err := net.Listen("tcp", "127.0.0.2:0")
+	require.NoError(t, err)
+	_, port, _ := net.SplitHostPort(publicL.Addr().String())
+	privateL, err := net.Listen("tcp", "127.0.0.1:"+port)
+	if err != nil {
+		publicL.Close()
+		t.Fatalf("port %s taken on 127.0.0.1, rerun: %v", port, err)
+	}
+	var publicHits, privateHits atomic.Int64
+	public := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { publicHits.Add(1); servePNG(w, r) })}
+	private := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { privateHits.Add(1); _, _ = w.Write([]byte("secret")) })}
+	go func() { _ = public.Serve(publicL) }()
+	go func() { _ = private.Serve(privateL) }()
+	t.Cleanup(func() { public.Close(); private.Close() })
+
+	resolver, queries := startRebindingDNS(t, "127.0.0.2", "127.0.0.1")
+	c := New(Options{Resolver: resolver, allowAddr: only("127.0.0.2")})
+	resp, err := c.Get(context.Background(), "http://rebind.test:"+port+"/a.png", schema.FetchOptions{})
+	require.NoError(t, err)
+	require.Equal(t, pngBytes, resp.Body)
+	require.EqualValues(t, 1, queries.Load(), "the name was resolved once")
+	require.EqualValues(t, 1, publicHits.Load())
+	require.Zero(t, privateHits.Load())
+
+	// A fresh connection resolves again and now gets the private answer.
+	c.CloseIdleConnections()
+	_, err = c.Get(context.Background(), "http://rebind.test:"+port+"/a.png", schema.FetchOptions{})
+	requireFailure(t, err, "address 127.0.0.1 is not allowed (loopback)")
+	require.Zero(t, privateHits.Load())
+}
+
 func TestGetSizeCap(t *testing.T) {
 	t.Parallel()
 	var streamed atomic.Int64
@@ -213,17 +248,22 @@ func TestGetSizeCap(t *testing.T) {
 
 func TestGetTimeouts(t *testing.T) {
 	t.Parallel()
+	// Handlers hold until the test ends, not until the client gives up:
+	// a handler that returned would let the server answer a client that
+	// had half-closed its connection.
+	release := make(chan struct{})
 	srv := startServer(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/hang":
-			<-r.Context().Done()
+			<-release
 		case "/slow-body":
 			w.Header().Set("Content-Length", "100")
 			_, _ = w.Write(pngBytes)
 			w.(http.Flusher).Flush()
-			<-r.Context().Done()
+			<-release
 		}
 	})
+	t.Cleanup(func() { close(release) })
 	// A TCP server that accepts and never speaks.
 	silent, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -266,7 +306,9 @@ func TestGetTimeouts(t *testing.T) {
 
 func TestGetCallerCancellation(t *testing.T) {
 	t.Parallel()
-	srv := startServer(t, "127.0.0.1", func(_ http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	release := make(chan struct{})
+	srv := startServer(t, "127.0.0.1", func(http.ResponseWriter, *http.Request) { <-release })
+	t.Cleanup(func() { close(release) })
 	c := New(Options{AllowPrivate: true, Timeout: 10 * time.Second})
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
@@ -505,20 +547,19 @@ func TestGetTLS(t *testing.T) {
 
 func TestHTTPClient(t *testing.T) {
 	t.Parallel()
+	release := make(chan struct{})
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/redirect":
 			http.Redirect(w, r, "/target", http.StatusFound)
 		case "/hang":
-			// The server notices a closed connection only once the body
-			// has been read.
-			_, _ = io.Copy(io.Discard, r.Body)
-			<-r.Context().Done()
+			<-release
 		default:
 			w.WriteHeader(http.StatusNoContent)
 		}
 	}))
 	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
 

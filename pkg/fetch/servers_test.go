@@ -75,6 +75,49 @@ func startDNS(t *testing.T, records map[string][]string) *net.Resolver {
 	}
 }
 
+// startRebindingDNS answers the first A query for any name with first and
+// every later one with then: a rebinding attacker's DNS server.
+func startRebindingDNS(t *testing.T, first, then string) (*net.Resolver, *atomic.Int64) {
+	t.Helper()
+	var queries atomic.Int64
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { pc.Close() })
+	go func() {
+		buf := make([]byte, 1500)
+		for {
+			n, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			var p dnsmessage.Parser
+			if _, err := p.Start(buf[:n]); err != nil {
+				continue
+			}
+			q, err := p.Question()
+			if err != nil {
+				continue
+			}
+			answer := then
+			if q.Type == dnsmessage.TypeA && queries.Add(1) == 1 {
+				answer = first
+			}
+			name := strings.TrimSuffix(q.Name.String(), ".")
+			if msg := answerDNS(buf[:n], map[string][]string{name: {answer}}); msg != nil {
+				_, _ = pc.WriteTo(msg, from)
+			}
+		}
+	}()
+	server := pc.LocalAddr().String()
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "udp", server)
+		},
+	}, &queries
+}
+
 func answerDNS(query []byte, records map[string][]string) []byte {
 	var p dnsmessage.Parser
 	h, err := p.Start(query)

@@ -26,6 +26,10 @@ type receiver struct {
 	*httptest.Server
 	pool    *x509.CertPool
 	secrets []Secret
+	// release unblocks /hang when the test ends. /hang must not return when
+	// the client gives up: a returning handler lets the server answer 200
+	// on a half-closed connection, racing the client's timeout.
+	release chan struct{}
 
 	mu       sync.Mutex
 	requests []received
@@ -41,12 +45,13 @@ type received struct {
 
 func startReceiver(t *testing.T, secrets ...Secret) *receiver {
 	t.Helper()
-	rc := &receiver{secrets: secrets}
+	rc := &receiver{secrets: secrets, release: make(chan struct{})}
 	rc.Server = httptest.NewUnstartedServer(http.HandlerFunc(rc.serve))
 	// The untrusted-certificate case makes the server log a handshake error.
 	rc.Config.ErrorLog = log.New(io.Discard, "", 0)
 	rc.StartTLS()
 	t.Cleanup(rc.Close)
+	t.Cleanup(func() { close(rc.release) })
 	rc.pool = x509.NewCertPool()
 	rc.pool.AddCert(rc.Certificate())
 	return rc
@@ -102,7 +107,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	case "/hang":
-		<-r.Context().Done()
+		<-rc.release
 	}
 }
 
