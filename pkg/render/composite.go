@@ -135,24 +135,38 @@ func compositeSolid(dst *image.RGBA, c color.RGBA, x, y, w, h int, radii schema.
 		return a
 	}
 	pa := p >> 24
+	// Corner columns: box columns [0, left) and [w-right, w) need coverage
+	// on corner rows.
+	left, right := max(tl.n, bl.n), max(tr.n, br.n)
 	for py := clip.Min.Y; py < clip.Max.Y; py++ {
 		j := py - y
 		off := (py-dst.Rect.Min.Y)*dst.Stride + (clip.Min.X-dst.Rect.Min.X)*4
 		row := unsafe.Slice((*uint32)(unsafe.Pointer(&dst.Pix[off])), clip.Dx())
-		cornerRow := j < max(tl.n, tr.n) || h-1-j < max(bl.n, br.n)
-		for k := range row {
-			if cornerRow {
-				if a := cov(clip.Min.X-x+k, j); a != 255 {
-					q := mulPacked(p, a)
-					row[k] = q + mulPacked(row[k], 255-q>>24)
-					continue
+		// mid is the part of the row with full coverage, in row indices.
+		mid0, mid1 := 0, len(row)
+		if j < max(tl.n, tr.n) || h-1-j < max(bl.n, br.n) {
+			mid0 = min(max(left-(clip.Min.X-x), 0), len(row))
+			mid1 = max(min(w-right-(clip.Min.X-x), len(row)), mid0)
+			for _, k := range [2][2]int{{0, mid0}, {mid1, len(row)}} {
+				for i := k[0]; i < k[1]; i++ {
+					q := p
+					if a := cov(clip.Min.X-x+i, j); a != 255 {
+						q = mulPacked(p, a)
+					}
+					row[i] = q + mulPacked(row[i], 255-q>>24)
 				}
 			}
-			if pa == 255 {
-				row[k] = p
-			} else {
-				row[k] = p + mulPacked(row[k], 255-pa)
+		}
+		mid := row[mid0:mid1]
+		if pa == 255 {
+			for i := range mid {
+				mid[i] = p
 			}
+			continue
+		}
+		k := 255 - pa
+		for i, d := range mid {
+			mid[i] = p + mulPacked(d, k)
 		}
 	}
 }
