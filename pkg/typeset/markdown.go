@@ -24,6 +24,10 @@ var controls = func() *strings.Replacer {
 	return strings.NewReplacer(pairs...)
 }()
 
+func needsControlFix(r rune) bool {
+	return (r < 0x20 && r != '\n') || r == 0x7f || r == '\u2028' || r == '\u2029'
+}
+
 // paragraph is one paragraph of a text layer: hard lines of runes, each
 // rune with its markdown style.
 type paragraph struct {
@@ -39,7 +43,9 @@ type styledLine struct {
 // at blank lines ("\n\n") and hard lines at "\n", and resolves markdown
 // emphasis per paragraph (emphasis never spans paragraphs).
 func splitParagraphs(text string) []paragraph {
-	text = controls.Replace(text)
+	if strings.IndexFunc(text, needsControlFix) >= 0 {
+		text = controls.Replace(text)
+	}
 	var out []paragraph
 	for _, p := range strings.Split(text, "\n\n") {
 		runes, styles := parseMarkdown(p)

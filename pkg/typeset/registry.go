@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"sync"
@@ -35,7 +36,10 @@ type Registry struct {
 	shaped   *lru[shapeKey, *shapedLine]
 	masks    *lru[maskKey, *mask]
 	emojis   *lru[maskKey, *mask]
-	sessions sync.Pool
+	// sessions is a bounded free list rather than a sync.Pool: a session
+	// holds faces and HarfBuzz fonts that are costly to rebuild, and a
+	// sync.Pool drops them at every GC.
+	sessions chan *session
 }
 
 // family is one bundled family: its static faces and, for families that
@@ -83,7 +87,7 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 		masks:    newLRU[maskKey, *mask](64<<20, maskCost),
 		emojis:   newLRU[maskKey, *mask](32<<20, maskCost),
 	}
-	r.sessions.New = func() any { return &session{faces: map[*font.Font]*sessionFace{}} }
+	r.sessions = make(chan *session, max(4, 2*runtime.GOMAXPROCS(0)))
 	fontsDir := filepath.Join(assetsDir, "fonts")
 	dirs, err := os.ReadDir(fontsDir)
 	if err != nil {
@@ -209,6 +213,18 @@ func (s *session) face(ref faceRef) *font.Face {
 	return sf.face
 }
 
-func (r *Registry) session() *session { return r.sessions.Get().(*session) }
+func (r *Registry) session() *session {
+	select {
+	case s := <-r.sessions:
+		return s
+	default:
+		return &session{faces: map[*font.Font]*sessionFace{}}
+	}
+}
 
-func (r *Registry) release(s *session) { r.sessions.Put(s) }
+func (r *Registry) release(s *session) {
+	select {
+	case r.sessions <- s:
+	default:
+	}
+}

@@ -188,6 +188,10 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			if ref.bold {
 				emboldenAdvances(&out)
 			}
+			// The face belongs to this session; the cached output must not
+			// keep it (and its per-glyph caches) alive. Draw code uses
+			// sl.refs, never Output.Face.
+			out.Face = nil
 			sl.runs = append(sl.runs, out)
 			sl.refs = append(sl.refs, ref)
 			start = i
