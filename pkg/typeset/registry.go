@@ -31,11 +31,11 @@ type Registry struct {
 	names    []string
 	emoji    *source
 
-	custom   *lru[[32]byte, *source]
-	sums     *lru[dataID, [32]byte]
-	shaped   *lru[shapeKey, *shapedLine]
-	masks    *lru[maskKey, *mask]
-	emojis   *lru[maskKey, *mask]
+	custom *lru[[32]byte, *source]
+	sums   *lru[dataID, [32]byte]
+	shaped *lru[shapeKey, *shapedLine]
+	masks  *lru[maskKey, *mask]
+	emojis *lru[maskKey, *mask]
 	// sessions is a bounded free list rather than a sync.Pool: a session
 	// holds faces and HarfBuzz fonts that are costly to rebuild, and a
 	// sync.Pool drops them at every GC.
