@@ -170,6 +170,9 @@ func TestShapeCache(t *testing.T) {
 	a := r.shape(ss, style{family: "Inter", weight: 400}, line)
 	b := r.shape(ss, style{family: "Inter", weight: 400}, line)
 	require.Same(t, a, b)
+	for _, o := range a.runs {
+		require.Nil(t, o.Face, "cached runs keep no session face alive")
+	}
 	c := r.shape(ss, style{family: "Inter", weight: 700}, line)
 	require.NotSame(t, a, c)
 }
