@@ -22,6 +22,9 @@ import (
 func drawGradient(_ context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	g := l.Gradient
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	if len(g.Stops) == 0 {
+		return img, nil // validation requires two; nothing to paint without any
+	}
 	fw, fh := float64(w), float64(h)
 	if g.Kind == schema.Radial {
 		radius := math.Hypot(fw, fh) / 2

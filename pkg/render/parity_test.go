@@ -69,7 +69,7 @@ func TestBrowserParity(t *testing.T) {
 	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
 		"--user-data-dir="+profile, "--screenshot="+shot, fmt.Sprintf("--window-size=%d,%d", w, h*len(cases)),
-		"--hide-scrollbars", "--force-device-scale-factor=1", "--force-color-profile=srgb",
+		"--hide-scrollbars", "--force-device-scale-factor=1", "--force-color-profile=srgb", "--disable-dev-shm-usage",
 		"file://"+htmlPath)
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "chromium: %s", out)

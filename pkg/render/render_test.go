@@ -334,3 +334,12 @@ func TestSolidFastPathMatchesGeneralPath(t *testing.T) {
 		})
 	}
 }
+
+func TestGradientWithoutStopsDrawsNothing(t *testing.T) {
+	// Validation requires two stops; the draw function still must not panic.
+	img, err := drawGradient(context.Background(), nil, linear(0, 0, nil), 8, 4)
+	require.NoError(t, err)
+	for _, b := range img.Pix {
+		require.Zero(t, b)
+	}
+}
