@@ -104,7 +104,7 @@ func parseCustom(data []byte) (src *source, err error) {
 		face.GlyphData(g.GlyphID)
 	}
 	s := newSource("custom", "", 400, false)
-	s.data = sfnt
+	s.size = len(sfnt) // go-text copied the tables it needs; the bytes can go
 	s.font = f
 	s.once.Do(func() {})
 	return s, nil

@@ -6,7 +6,6 @@
 package typeset
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,7 +56,7 @@ type source struct {
 	id       uint64
 	name     string // family name, for messages
 	path     string // bundled file, or "" for custom fonts
-	data     []byte // custom font bytes (SFNT), nil for bundled fonts
+	size     int    // custom fonts: the SFNT size, the cache's cost
 	weight   int
 	italic   bool
 	variable bool
@@ -81,7 +80,7 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 	r := &Registry{
 		dir:      assetsDir,
 		families: map[string]*family{},
-		custom:   newLRU[[32]byte, *source](64, nil),
+		custom:   newLRU[[32]byte, *source](256<<20, func(s *source) int { return s.size + 1 }),
 		shaped:   newLRU[shapeKey, *shapedLine](32<<20, shapedCost),
 		sums:     newLRU[dataID, [32]byte](256, nil),
 		masks:    newLRU[maskKey, *mask](64<<20, maskCost),
@@ -146,10 +145,6 @@ func (r *Registry) Families() []string {
 // panic becomes an error.
 func (s *source) load() (*font.Font, error) {
 	s.once.Do(func() {
-		if s.data != nil {
-			s.font, s.err = parseFont(bytes.NewReader(s.data))
-			return
-		}
 		// The parser reads (and copies) only the tables it needs, so the
 		// file is not read whole into memory first.
 		f, err := os.Open(s.path)
