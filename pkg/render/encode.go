@@ -274,25 +274,23 @@ var unpremul = func() (t [256]uint32) {
 // unpremultiply writes img as packed straight-alpha RGBA.
 func unpremultiply(dst []byte, img *image.RGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	o := 0
+	if w == 0 || h == 0 {
+		return
+	}
 	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
-		d := dst[o : o+w*4 : o+w*4]
-		o += w * 4
-		for i := 0; i+3 < len(row); i += 4 {
-			a := row[i+3]
-			switch a {
-			case 0:
-				d[i], d[i+1], d[i+2], d[i+3] = 0, 0, 0, 0
-			case 255:
-				d[i], d[i+1], d[i+2], d[i+3] = row[i], row[i+1], row[i+2], 255
-			default:
-				k := unpremul[a]
-				d[i] = uint8(min((uint32(row[i])*k+1<<15)>>16, 255))
-				d[i+1] = uint8(min((uint32(row[i+1])*k+1<<15)>>16, 255))
-				d[i+2] = uint8(min((uint32(row[i+2])*k+1<<15)>>16, 255))
-				d[i+3] = a
+		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
+		d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[y*w*4])), w)
+		for x, p := range src {
+			a := p >> 24
+			if a == 255 || a == 0 {
+				d[x] = p // opaque, or transparent black (premultiplied: all 0)
+				continue
 			}
+			k := unpremul[a]
+			r := min(((p&0xFF)*k+1<<15)>>16, 255)
+			g := min(((p>>8&0xFF)*k+1<<15)>>16, 255)
+			b := min(((p>>16&0xFF)*k+1<<15)>>16, 255)
+			d[x] = r | g<<8 | b<<16 | a<<24
 		}
 	}
 }
