@@ -1,0 +1,356 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/queue"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+const (
+	testKey    = "worker-test-key-0123456789"
+	testSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+)
+
+// workerBin is bin/strata-worker built once for the process tests.
+var workerBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "strata-worker-test")
+	if err != nil {
+		panic(err)
+	}
+	workerBin = filepath.Join(dir, "strata-worker")
+	out, err := exec.Command("go", "build", "-o", workerBin, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "building strata-worker: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// redisAt returns a client on a flushed database db of the Redis at addr.
+func redisAt(t *testing.T, addr string, db int) *redis.Client {
+	t.Helper()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", addr)
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	t.Cleanup(func() { rdb.FlushDB(context.Background()); rdb.Close() })
+	return rdb
+}
+
+// hookReceiver is a real HTTPS receiver counting deliveries per job; it
+// checks every signature with the official verifier.
+type hookReceiver struct {
+	srv    *httptest.Server
+	caFile string
+	mu     sync.Mutex
+	byJob  map[string]int
+	first  map[string]time.Time
+	bad    int
+	notify chan struct{}
+}
+
+func newHookReceiver(t *testing.T) *hookReceiver {
+	t.Helper()
+	wh, err := standardwebhooks.NewWebhook(testSecret)
+	require.NoError(t, err)
+	r := &hookReceiver{byJob: map[string]int{}, first: map[string]time.Time{}, notify: make(chan struct{}, 10000)}
+	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		var p struct {
+			JobID   string `json:"job_id"`
+			Success bool   `json:"success"`
+		}
+		_ = json.Unmarshal(body, &p)
+		r.mu.Lock()
+		if wh.Verify(body, req.Header) != nil || !p.Success {
+			r.bad++
+		}
+		r.byJob[p.JobID]++
+		if _, ok := r.first[p.JobID]; !ok {
+			r.first[p.JobID] = time.Now()
+		}
+		r.mu.Unlock()
+		r.notify <- struct{}{}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(r.srv.Close)
+	// The worker processes trust the receiver through SSL_CERT_FILE, which
+	// Go's system root pool reads on Linux.
+	r.caFile = filepath.Join(t.TempDir(), "receiver.pem")
+	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.srv.Certificate().Raw})
+	require.NoError(t, os.WriteFile(r.caFile, pemBytes, 0o600))
+	return r
+}
+
+func (r *hookReceiver) delivered() (jobs int, total int, bad int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, n := range r.byJob {
+		total += n
+	}
+	return len(r.byJob), total, r.bad
+}
+
+func (r *hookReceiver) waitJobs(t *testing.T, n int, timeout time.Duration) {
+	t.Helper()
+	deadline := time.After(timeout)
+	for {
+		if jobs, _, _ := r.delivered(); jobs >= n {
+			return
+		}
+		select {
+		case <-r.notify:
+		case <-deadline:
+			jobs, _, _ := r.delivered()
+			require.FailNowf(t, "timeout", "waited %s for %d jobs delivered, got %d", timeout, n, jobs)
+		}
+	}
+}
+
+// workerProc is one running strata-worker process.
+type workerProc struct {
+	cmd *exec.Cmd
+	log *strings.Builder
+}
+
+// startWorker runs the worker binary against redisURL with extra env.
+func startWorker(t *testing.T, redisURL string, recv *hookReceiver, extra ...string) *workerProc {
+	t.Helper()
+	assets := os.Getenv("STRATA_ASSETS_DIR")
+	if assets == "" {
+		home, _ := os.UserHomeDir()
+		assets = filepath.Join(home, ".cache", "strata")
+	}
+	cmd := exec.Command(workerBin)
+	cmd.Env = append([]string{
+		"PATH=" + os.Getenv("PATH"),
+		"HOME=" + os.Getenv("HOME"),
+		"STRATA_ASSETS_DIR=" + assets,
+		"STRATA_REDIS_URL=" + redisURL,
+		"STRATA_API_KEYS=" + testKey,
+		"STRATA_WEBHOOK_SECRET=" + testSecret,
+		"STRATA_ALLOW_PRIVATE_NETWORKS=true",
+		"STRATA_WORKER_METRICS_ADDR=127.0.0.1:0",
+		"STRATA_WEBHOOK_RETRY_SCALE=0.001",
+		"STRATA_WORKER_CONCURRENCY=1",
+		"STRATA_RENDER_CONCURRENCY=1",
+		"STRATA_SHUTDOWN_TIMEOUT=5s",
+		"STRATA_RENDER_TIMEOUT=120s",
+		"STRATA_LOG_LEVEL=warn",
+		"SSL_CERT_FILE=" + recv.caFile,
+	}, extra...)
+	var log strings.Builder
+	cmd.Stdout = &syncWriter{w: &log}
+	cmd.Stderr = cmd.Stdout
+	require.NoError(t, cmd.Start())
+	p := &workerProc{cmd: cmd, log: &log}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			_ = cmd.Process.Signal(syscall.SIGTERM)
+			_ = cmd.Wait()
+		}
+		if t.Failed() {
+			t.Logf("worker %d log:\n%s", cmd.Process.Pid, p.logText())
+		}
+	})
+	return p
+}
+
+func (p *workerProc) logText() string {
+	sw := p.cmd.Stdout.(*syncWriter)
+	sw.mu.Lock()
+	defer sw.mu.Unlock()
+	return p.log.String()
+}
+
+type syncWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (s *syncWriter) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(b)
+}
+
+// submitter enqueues jobs as the API does.
+func submitter(t *testing.T, rdb *redis.Client) *queue.Client {
+	t.Helper()
+	c := queue.NewClient(queue.ClientOptions{Redis: rdb, RenderTimeout: 120 * time.Second})
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func submit(t *testing.T, c *queue.Client, body string) string {
+	t.Helper()
+	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
+	require.NoError(t, err)
+	id, err := c.Submit(context.Background(), api.Submission{KeyID: api.KeyID(testKey), Request: req, Body: []byte(body)})
+	require.NoError(t, err)
+	return id
+}
+
+func smallCard(url string, n int) string {
+	return `{"dimensions":{"width":320,"height":200},"layers":[
+	  {"index":0,"type":"solid-color","hex_color":"#` + fmt.Sprintf("%06X", n*2654435%0xFFFFFF) + `"},
+	  {"index":1,"type":"gradient","gradient_type":"radial","position":{"x":20,"y":20},"dimensions":{"width":280,"height":160},
+	   "colors":[{"hex_color":"#FFFFFF80","position":0},{"hex_color":"#00000000","position":100}]}],
+	 "output_format":"png","webhook_url":` + strconv.Quote(url) + `}`
+}
+
+// slowRender takes seconds: many full-canvas gradients on a big canvas.
+func slowRender(url string) string {
+	var layers []string
+	for i := 0; i < 12; i++ {
+		layers = append(layers, fmt.Sprintf(`{"index":%d,"type":"gradient","gradient_type":"linear","angle_in_degrees":%d,
+		  "position":{"x":0,"y":0},"dimensions":{"width":5000,"height":5000},
+		  "colors":[{"hex_color":"#FF000080","position":0},{"hex_color":"#0000FF80","position":100}]}`, i, i*29))
+	}
+	return `{"dimensions":{"width":5000,"height":5000},"layers":[` + strings.Join(layers, ",") +
+		`],"output_format":"png","webhook_url":` + strconv.Quote(url) + `}`
+}
+
+func jobField(t *testing.T, rdb *redis.Client, id, field string) string {
+	t.Helper()
+	v, _ := rdb.HGet(context.Background(), "strata:job:"+id, field).Result()
+	return v
+}
+
+// Two worker processes share one Redis: 200 jobs, every one delivered
+// once, none rendered twice.
+func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
+	rdb := redisAt(t, "127.0.0.1:6379", 13)
+	recv := newHookReceiver(t)
+	c := submitter(t, rdb)
+	for range 2 {
+		startWorker(t, "redis://127.0.0.1:6379/13", recv)
+	}
+	const n = 200
+	ids := make([]string, n)
+	for i := range n {
+		ids[i] = submit(t, c, smallCard(recv.srv.URL+"/hook", i))
+	}
+	recv.waitJobs(t, n, 90*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	jobs, total, bad := recv.delivered()
+	require.Equal(t, n, jobs)
+	require.Equal(t, n, total, "no job delivered twice")
+	require.Zero(t, bad, "every delivery verifies and carries an image")
+	for _, id := range ids {
+		require.Equal(t, "1", jobField(t, rdb, id, "renders"), "job %s rendered more than once", id)
+	}
+}
+
+// A worker killed with SIGKILL in the middle of a slow render: asynq's
+// recoverer hands the task to another worker and the webhook arrives.
+func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits about a minute for asynq's lease to expire")
+	}
+	rdb := redisAt(t, "127.0.0.1:6379", 14)
+	recv := newHookReceiver(t)
+	c := submitter(t, rdb)
+	a := startWorker(t, "redis://127.0.0.1:6379/14", recv)
+	id := submit(t, c, slowRender(recv.srv.URL+"/hook"))
+	require.Eventually(t, func() bool { return jobField(t, rdb, id, "status") == queue.StatusRendering },
+		30*time.Second, 10*time.Millisecond)
+	time.Sleep(200 * time.Millisecond)
+	require.NoError(t, a.cmd.Process.Kill())
+	_ = a.cmd.Wait()
+	killed := time.Now()
+	startWorker(t, "redis://127.0.0.1:6379/14", recv)
+	recv.waitJobs(t, 1, 150*time.Second)
+	took := time.Since(killed)
+	t.Logf("webhook arrived %s after the SIGKILL", took.Round(100*time.Millisecond))
+	_, total, bad := recv.delivered()
+	require.Equal(t, 1, total)
+	require.Zero(t, bad)
+	require.Equal(t, "2", jobField(t, rdb, id, "renders"), "rendered by the killed worker, then by the other")
+}
+
+// Redis restarted mid-run with AOF on: no queued job is lost.
+func TestRedisRestartLosesNoJob(t *testing.T) {
+	port := freePort(t)
+	dir := t.TempDir()
+	startRedis := func() *exec.Cmd {
+		cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--dir", dir,
+			"--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--maxmemory-policy", "noeviction")
+		require.NoError(t, cmd.Start())
+		require.Eventually(t, func() bool {
+			c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+			defer c.Close()
+			return c.Ping(context.Background()).Err() == nil
+		}, 10*time.Second, 50*time.Millisecond)
+		return cmd
+	}
+	srv := startRedis()
+	t.Cleanup(func() { _ = srv.Process.Kill(); _ = srv.Wait() })
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	rdb := redis.NewClient(&redis.Options{Addr: addr})
+	t.Cleanup(func() { rdb.Close() })
+	recv := newHookReceiver(t)
+	c := submitter(t, rdb)
+
+	const n = 60
+	for i := range n {
+		submit(t, c, smallCard(recv.srv.URL+"/hook", i))
+	}
+	// Restart before any worker ran: every job exists only in Redis.
+	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
+	_ = srv.Wait()
+	srv = startRedis()
+	w := startWorker(t, "redis://"+addr+"/0", recv)
+	recv.waitJobs(t, n/2, 60*time.Second)
+	// And once more while the worker is busy: it reconnects and goes on.
+	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
+	_ = srv.Wait()
+	srv = startRedis()
+	recv.waitJobs(t, n, 90*time.Second)
+	_, _, bad := recv.delivered()
+	require.Zero(t, bad)
+	_ = w
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// Main refuses to start when a key has no webhook secret.
+func TestMainNeedsASecret(t *testing.T) {
+	m := NewMain(mustConfig(t, map[string]string{"STRATA_API_KEYS": testKey}))
+	m.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	err := m.Run(context.Background())
+	require.ErrorContains(t, err, "no webhook secret")
+	require.NoError(t, m.Close())
+}
