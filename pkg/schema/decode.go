@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/strata-render/strata/pkg/failure"
 )
@@ -17,6 +18,10 @@ import (
 // of kind Invalid (400) listing every problem with its JSON path, or of kind
 // TooLarge (413) when a decoded file or font is over its limit.
 func Decode(body []byte, limits Limits) (*Request, error) {
+	if !utf8.Valid(body) {
+		// encoding/json would silently turn invalid bytes into U+FFFD.
+		return nil, failure.New(failure.Invalid, "The body is not valid UTF-8 (at byte %d); JSON must be UTF-8.", invalidUTF8At(body))
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var root any
@@ -32,6 +37,17 @@ func Decode(body []byte, limits Limits) (*Request, error) {
 		return nil, err
 	}
 	return req, nil
+}
+
+func invalidUTF8At(b []byte) int {
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return len(b)
 }
 
 func syntaxError(body []byte, err error) error {

@@ -166,6 +166,7 @@ func TestDecodeRejects(t *testing.T) {
 	}{
 		{"malformed JSON", `{"dimensions":`, "", "not valid JSON", failure.Invalid},
 		{"trailing data", `{} {}`, "", "exactly one JSON object", failure.Invalid},
+		{"invalid UTF-8", withLayer(`{"index":0,"type":"text",` + okBox + `,"text":"caf` + "\xe9" + `","font_name":"Inter","font_size_in_px":12,"text_color":"#000"}`), "", "not valid UTF-8 (at byte", failure.Invalid},
 		{"not an object", `[1,2]`, "", "must be a JSON object", failure.Invalid},
 		{"missing dimensions", `{"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`, "dimensions", "is required", failure.Invalid},
 		{"missing layers", `{"dimensions":{"width":1,"height":1}}`, "layers", "is required", failure.Invalid},

@@ -3,7 +3,6 @@ package schema
 import (
 	"fmt"
 	"math"
-	"unicode/utf8"
 )
 
 // scope is where a layer appears: the canvas, a layout's flow, or a
@@ -261,9 +260,6 @@ func (d *decoder) text(o *object) *Text {
 	if s, ok := o.str("text", true); ok {
 		if len(s) > d.limits.MaxTextBytes {
 			d.fail(o.at("text"), "is %d bytes; at most %d are allowed", len(s), d.limits.MaxTextBytes)
-		}
-		if !utf8.ValidString(s) {
-			d.fail(o.at("text"), "is not valid UTF-8")
 		}
 		t.Text = s
 	}
