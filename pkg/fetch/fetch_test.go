@@ -52,7 +52,7 @@ func TestGetBlocksRestrictedAddresses(t *testing.T) {
 		"private-v6.test":  {"fd00::1"},
 		"loopback-v6.test": {"::1"},
 	})
-	c := New(Options{Resolver: resolver, ConnectTimeout: time.Second, Timeout: 3 * time.Second})
+	c := New(Options{Resolver: resolver, Timeout: 20 * time.Second})
 
 	tests := []struct {
 		name string
@@ -218,7 +218,7 @@ func TestGetSizeCap(t *testing.T) {
 			_, _ = w.Write(make([]byte, 64<<10+1))
 		}
 	})
-	c := New(Options{AllowPrivate: true, MaxBytes: 64 << 10, Timeout: 5 * time.Second})
+	c := New(Options{AllowPrivate: true, MaxBytes: 64 << 10, Timeout: 30 * time.Second})
 	base := "http://127.0.0.1:" + srv.port()
 
 	tests := []struct {
@@ -241,7 +241,7 @@ func TestGetSizeCap(t *testing.T) {
 				return
 			}
 			requireFailure(t, err, tt.want)
-			require.Less(t, time.Since(start), 2*time.Second, "the cap must stop the read, not the timeout")
+			require.Less(t, time.Since(start), 15*time.Second, "the cap must stop the read, not the timeout")
 		})
 	}
 }
@@ -299,7 +299,7 @@ func TestGetTimeouts(t *testing.T) {
 			start := time.Now()
 			_, err := c.Get(context.Background(), tt.url, schema.FetchOptions{Timeout: tt.request})
 			requireFailure(t, err, tt.want)
-			require.Less(t, time.Since(start), 3*time.Second)
+			require.Less(t, time.Since(start), 10*time.Second)
 		})
 	}
 }
@@ -565,7 +565,7 @@ func TestHTTPClient(t *testing.T) {
 
 	t.Run("no redirects followed", func(t *testing.T) {
 		t.Parallel()
-		hc := New(Options{AllowPrivate: true, RootCAs: pool}).HTTPClient(time.Second)
+		hc := New(Options{AllowPrivate: true, RootCAs: pool}).HTTPClient(20 * time.Second)
 		resp, err := hc.Post(srv.URL+"/redirect", "application/json", strings.NewReader("{}"))
 		require.NoError(t, err)
 		resp.Body.Close()
@@ -578,11 +578,11 @@ func TestHTTPClient(t *testing.T) {
 		start := time.Now()
 		_, err := hc.Post(srv.URL+"/hang", "application/json", strings.NewReader("{}"))
 		require.Error(t, err)
-		require.Less(t, time.Since(start), 2*time.Second)
+		require.Less(t, time.Since(start), 10*time.Second)
 	})
 	t.Run("address guard", func(t *testing.T) {
 		t.Parallel()
-		hc := New(Options{RootCAs: pool}).HTTPClient(time.Second)
+		hc := New(Options{RootCAs: pool}).HTTPClient(20 * time.Second)
 		_, err := hc.Post(srv.URL+"/", "application/json", strings.NewReader("{}"))
 		var blocked *BlockedError
 		require.ErrorAs(t, err, &blocked)
@@ -590,7 +590,7 @@ func TestHTTPClient(t *testing.T) {
 	})
 	t.Run("untrusted certificate", func(t *testing.T) {
 		t.Parallel()
-		hc := New(Options{AllowPrivate: true}).HTTPClient(time.Second)
+		hc := New(Options{AllowPrivate: true}).HTTPClient(20 * time.Second)
 		_, err := hc.Post(srv.URL+"/", "application/json", strings.NewReader("{}"))
 		require.Error(t, err)
 	})
