@@ -29,6 +29,7 @@ class Worker {
       for (const w of this.waiting.splice(0)) w.reject(new Error(`${label} exited (${code}): ${this.stderr.trim()}`));
     });
     this.ready = this.next();
+    this.ready.catch(() => {}); // servers never print a ready line; callers that await it see the error
   }
 
   next() {

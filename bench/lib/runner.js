@@ -42,13 +42,15 @@ async function latency(peer, req, n, budgetMs) {
 
 async function throughput(peer, req, durMs) {
   const start = performance.now();
+  const cpu0 = process.cpuUsage();
   const deadline = start + durMs;
   let renders = 0;
   while (performance.now() < deadline) {
     await peer.render(req);
     renders++;
   }
-  return { renders, elapsed_ms: performance.now() - start };
+  const cpu = process.cpuUsage(cpu0);
+  return { renders, elapsed_ms: performance.now() - start, cpu_ms: (cpu.user + cpu.system) / 1000 };
 }
 
 async function serve(peer, req) {

@@ -14,8 +14,9 @@
 //	                 {"cmd":"quit"}
 //	-mode once     render once, write -out if set, print the time since the
 //	               process started (cold start)
-//	-mode profile  render serially for -seconds with a CPU profile
-//	               (-cpuprofile) and an allocation profile (-memprofile)
+//	-mode profile  render for -seconds (in -conc goroutines, default 1)
+//	               with a CPU profile (-cpuprofile), an allocation profile
+//	               (-memprofile) and blocking/mutex profiles (-blockprofile)
 //
 // A design may hold the placeholder "@PRODUCT_JPEG@" as an image's base64;
 // it is replaced by the base64 of the -image file before decoding.
@@ -37,6 +38,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/strata-render/strata/pkg/config"
@@ -61,14 +63,25 @@ func main() {
 	seconds := flag.Float64("seconds", 5, "profile: how long to render")
 	cpuProfile := flag.String("cpuprofile", "", "profile: CPU profile file")
 	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
+	blockProfile := flag.String("blockprofile", "", "profile: blocking and mutex-contention profile file (with -conc 2)")
+	conc := flag.Int("conc", 1, "profile: renders in parallel (GOMAXPROCS too)")
 	flag.Parse()
-	if err := run(*design, *imagePath, *mode, *out, *seconds, *cpuProfile, *memProfile); err != nil {
+	p := profileOptions{cpu: *cpuProfile, mem: *memProfile, block: *blockProfile, conc: max(*conc, 1),
+		d: time.Duration(*seconds * float64(time.Second))}
+	if err := run(*design, *imagePath, *mode, *out, p); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(design, imagePath, mode, out string, seconds float64, cpuProfile, memProfile string) error {
+// profileOptions configure -mode profile.
+type profileOptions struct {
+	cpu, mem, block string
+	conc            int
+	d               time.Duration
+}
+
+func run(design, imagePath, mode, out string, p profileOptions) error {
 	body, err := loadBody(design, imagePath)
 	if err != nil {
 		return err
@@ -97,7 +110,7 @@ func run(design, imagePath, mode, out string, seconds float64, cpuProfile, memPr
 		return json.NewEncoder(os.Stdout).Encode(map[string]any{
 			"ms_since_init": ms(time.Since(started)), "bytes": len(res.Data)})
 	case "profile":
-		return b.profile(time.Duration(seconds*float64(time.Second)), cpuProfile, memProfile)
+		return b.profile(p)
 	case "serve":
 		return b.serve(os.Stdin, os.Stdout)
 	}
@@ -228,6 +241,7 @@ func (b *bench) throughput(d time.Duration, conc int) map[string]any {
 	var firstErr atomic.Value
 	deadline := time.Now().Add(d)
 	start := time.Now()
+	cpu0 := cpuTime()
 	var wg sync.WaitGroup
 	for range conc {
 		wg.Go(func() {
@@ -242,24 +256,30 @@ func (b *bench) throughput(d time.Duration, conc int) map[string]any {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime() - cpu0
 	if err, _ := firstErr.Load().(error); err != nil {
 		return withError(nil, err)
 	}
-	return map[string]any{"renders": count.Load(), "elapsed_ms": ms(elapsed)}
+	return map[string]any{"renders": count.Load(), "elapsed_ms": ms(elapsed), "cpu_ms": ms(cpu)}
 }
 
-// profile renders serially for d under the CPU profiler, then writes the
-// allocation profile.
-func (b *bench) profile(d time.Duration, cpuPath, memPath string) error {
-	runtime.GOMAXPROCS(1)
+// profile renders in p.conc goroutines (GOMAXPROCS = p.conc) for p.d
+// under the CPU profiler, then writes the allocation profile and, when
+// asked, the blocking and mutex profiles (one file each, suffixed).
+func (b *bench) profile(p profileOptions) error {
+	runtime.GOMAXPROCS(p.conc)
 	runtime.MemProfileRate = 64 << 10
+	if p.block != "" {
+		runtime.SetBlockProfileRate(int(100 * time.Microsecond))
+		runtime.SetMutexProfileFraction(1)
+	}
 	for range 3 { // warm caches before profiling
 		if _, err := b.render(); err != nil {
 			return err
 		}
 	}
-	if cpuPath != "" {
-		f, err := os.Create(cpuPath)
+	if p.cpu != "" {
+		f, err := os.Create(p.cpu)
 		if err != nil {
 			return err
 		}
@@ -268,30 +288,62 @@ func (b *bench) profile(d time.Duration, cpuPath, memPath string) error {
 			return err
 		}
 	}
-	n := 0
+	var n atomic.Int64
+	var firstErr atomic.Value
 	start := time.Now()
-	for time.Since(start) < d {
-		if _, err := b.render(); err != nil {
-			return err
-		}
-		n++
+	cpu0 := cpuTime()
+	var wg sync.WaitGroup
+	for range p.conc {
+		wg.Go(func() {
+			for time.Since(start) < p.d {
+				if _, err := b.render(); err != nil {
+					firstErr.CompareAndSwap(nil, err)
+					return
+				}
+				n.Add(1)
+			}
+		})
 	}
+	wg.Wait()
 	elapsed := time.Since(start)
-	if cpuPath != "" {
+	cpu := cpuTime() - cpu0
+	if p.cpu != "" {
 		pprof.StopCPUProfile()
 	}
-	if memPath != "" {
-		f, err := os.Create(memPath)
-		if err != nil {
-			return err
+	if err, _ := firstErr.Load().(error); err != nil {
+		return err
+	}
+	for _, w := range []struct{ path, name string }{{p.mem, "allocs"}, {p.block, "block"}, {p.block + ".mutex", "mutex"}} {
+		if w.path == "" || w.path == ".mutex" {
+			continue
 		}
-		defer f.Close()
-		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		if err := writeProfile(w.path, w.name); err != nil {
 			return err
 		}
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
-		"renders": n, "elapsed_ms": ms(elapsed), "ms_per_render": ms(elapsed) / float64(n)})
+		"renders": n.Load(), "elapsed_ms": ms(elapsed), "cpu_ms": ms(cpu), "conc": p.conc,
+		"ms_per_render": ms(elapsed) * float64(p.conc) / float64(n.Load())})
+}
+
+// writeProfile writes the named runtime profile to path.
+func writeProfile(path, name string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return pprof.Lookup(name).WriteTo(f, 0)
+}
+
+// cpuTime is the CPU time (user + system) the process has used, all
+// threads included (libvips' too).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // withError adds err's text to m (nil m starts a new map).
