@@ -11,11 +11,12 @@ const (
 	styleItalic uint8 = 1 << 1
 )
 
-// controls normalises line ends (CRLF, CR, U+2028 line separator, U+2029
-// paragraph separator), turns tabs into spaces and drops the other C0
+// controls normalises line ends (CRLF, CR, NEL, U+2028 line separator,
+// U+2029 paragraph separator; go-text's wrapper panics on mandatory
+// breaks inside a paragraph), turns tabs into spaces and drops the other C0
 // controls, which no font draws (they would come out as tofu boxes).
 var controls = func() *strings.Replacer {
-	pairs := []string{"\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n", "\t", " ", "\u007f", ""}
+	pairs := []string{"\r\n", "\n", "\r", "\n", "\u2028", "\n", "\u2029", "\n\n", "\u0085", "\n", "\t", " ", "\u007f", ""}
 	for c := rune(0); c < 0x20; c++ {
 		if c != '\n' && c != '\r' && c != '\t' {
 			pairs = append(pairs, string(c), "")
@@ -25,7 +26,7 @@ var controls = func() *strings.Replacer {
 }()
 
 func needsControlFix(r rune) bool {
-	return (r < 0x20 && r != '\n') || r == 0x7f || r == '\u2028' || r == '\u2029'
+	return (r < 0x20 && r != '\n') || r == 0x7f || r == 0x85 || r == '\u2028' || r == '\u2029'
 }
 
 // paragraph is one paragraph of a text layer: hard lines of runes, each

@@ -75,7 +75,7 @@ func TestSplitParagraphs(t *testing.T) {
 		{"hard break", "a\nb", [][]string{{"a", "b"}}},
 		{"paragraphs", "a\n\nb", [][]string{{"a"}, {"b"}}},
 		{"crlf", "a\r\nb\r\n\r\nc", [][]string{{"a", "b"}, {"c"}}},
-		{"unicode separators", "a\u2028b\u2029c", [][]string{{"a", "b"}, {"c"}}},
+		{"unicode separators", "a\u2028b\u2029c\u0085d", [][]string{{"a", "b"}, {"c", "d"}}},
 		{"tabs become spaces, other controls go", "a\tb\x00c\x1bd\x7f", [][]string{{"a bcd"}}},
 		{"three newlines keep an empty line", "a\n\n\nb", [][]string{{"a"}, {"", "b"}}},
 		{"emphasis does not span paragraphs", "**a\n\nb**", [][]string{{"**a"}, {"b**"}}},

@@ -202,6 +202,9 @@ func drawRGBA(dst *image.RGBA, m *mask, px, py int, alpha uint32) {
 	b := dst.Rect
 	x0, y0 := max(px, b.Min.X), max(py, b.Min.Y)
 	x1, y1 := min(px+m.w, b.Max.X), min(py+m.h, b.Max.Y)
+	if x0 >= x1 || y0 >= y1 {
+		return
+	}
 	for y := y0; y < y1; y++ {
 		s := m.rgba[((y-py)*m.w+(x0-px))*4:]
 		d := dst.Pix[dst.PixOffset(x0, y):]

@@ -145,3 +145,32 @@ func TestOffBoxGlyphsAreNotRasterised(t *testing.T) {
 	drawText(t, r, tx, nil, 150, 250)
 	require.Less(t, r.masks.len(), 5, "only the glyphs inside the box are rasterised")
 }
+
+// TestDrawRGBAOutsideTheBox: an emoji bitmap wholly left of or below the
+// box used to index past its pixels (found by FuzzDrawText:
+// testdata/fuzz/FuzzDrawText/cb705a311559ca23).
+func TestDrawRGBAOutsideTheBox(t *testing.T) {
+	t.Parallel()
+	m := &mask{w: 4, h: 4, rgba: make([]byte, 4*4*4)}
+	for i := range m.rgba {
+		m.rgba[i] = 255
+	}
+	cases := []struct {
+		name   string
+		px, py int
+		ink    bool
+	}{
+		{"left of the box", -10, 0, false},
+		{"right of the box", 20, 0, false},
+		{"above the box", 0, -10, false},
+		{"below the box", 0, 20, false},
+		{"overlapping the corner", -2, -2, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := image.NewRGBA(image.Rect(0, 0, 8, 8))
+			drawRGBA(dst, m, tc.px, tc.py, 255)
+			require.Equal(t, tc.ink, !inkBounds(dst).Empty())
+		})
+	}
+}
