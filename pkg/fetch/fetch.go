@@ -351,8 +351,8 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 				return &schemeError{scheme: next.URL.Scheme}
 			}
 			// The client's headers and credentials were meant for the
-			// host it named; a redirect elsewhere does not get them.
-			if next.URL.Host != via[0].URL.Host {
+			// origin it named; a redirect elsewhere does not get them.
+			if leavesOrigin(via[0].URL, next.URL) {
 				for _, h := range custom {
 					next.Header.Del(h)
 				}
@@ -369,6 +369,9 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 		return nil, failure.New(failure.Unprocessable, "fetching %s: status %d", shown, resp.StatusCode)
 	}
 	max := c.opts.MaxBytes
+	if resp.ContentLength == 0 || (resp.StatusCode == http.StatusNoContent) {
+		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
+	}
 	if resp.ContentLength > max {
 		return nil, failure.New(failure.Unprocessable, "fetching %s: larger than %s", shown, formatBytes(max))
 	}
@@ -381,7 +384,17 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 	if int64(len(body)) > max {
 		return nil, failure.New(failure.Unprocessable, "fetching %s: larger than %s", shown, formatBytes(max))
 	}
+	if len(body) == 0 {
+		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
+	}
 	return &Response{Body: body, ContentType: Sniff(body)}, nil
+}
+
+// leavesOrigin reports whether a redirect from first to next goes to
+// another host or port, or downgrades https to http (which would send the
+// client's credentials in clear text).
+func leavesOrigin(first, next *url.URL) bool {
+	return next.Host != first.Host || (first.Scheme == "https" && next.Scheme != "https")
 }
 
 // describe turns a transport error into a public, actionable message.

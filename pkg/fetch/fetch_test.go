@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -162,14 +165,20 @@ func TestGetRedirectToRestrictedAddress(t *testing.T) {
 // dialer must connect to the address it checked, never resolve again.
 func TestGetDNSRebinding(t *testing.T) {
 	t.Parallel()
-	publicL, err := net.Listen("tcp", "127.0.0.2:0")
-	require.NoError(t, err)
-	_, port, _ := net.SplitHostPort(publicL.Addr().String())
-	privateL, err := net.Listen("tcp", "127.0.0.1:"+port)
-	if err != nil {
-		publicL.Close()
-		t.Fatalf("port %s taken on 127.0.0.1, rerun: %v", port, err)
+	// One port on both addresses, so only the resolved IP differs.
+	var publicL, privateL net.Listener
+	var port string
+	for range 20 {
+		l, err := net.Listen("tcp", "127.0.0.2:0")
+		require.NoError(t, err)
+		_, port, _ = net.SplitHostPort(l.Addr().String())
+		if privateL, err = net.Listen("tcp", "127.0.0.1:"+port); err == nil {
+			publicL = l
+			break
+		}
+		l.Close()
 	}
+	require.NotNil(t, publicL, "no port free on both 127.0.0.1 and 127.0.0.2")
 	var publicHits, privateHits atomic.Int64
 	public := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { publicHits.Add(1); servePNG(w, r) })}
 	private := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { privateHits.Add(1); _, _ = w.Write([]byte("secret")) })}
@@ -373,12 +382,17 @@ func TestGetErrors(t *testing.T) {
 			w.WriteHeader(http.StatusForbidden)
 		case "/to-ftp":
 			http.Redirect(w, r, "ftp://example.com/a.png", http.StatusFound)
+		case "/no-content":
+			w.WriteHeader(http.StatusNoContent)
+		case "/empty":
+			w.Header().Set("Content-Type", "image/png")
+		case "/empty-chunked":
+			w.(http.Flusher).Flush()
 		}
 	})
-	closed, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	refusedAddr := closed.Addr().String()
-	closed.Close()
+	// Port 1 (tcpmux) is outside the ephemeral range, so no parallel test
+	// server can be listening there.
+	refusedAddr := "127.0.0.1:1"
 	resolver := startDNS(t, map[string][]string{})
 	c := New(Options{AllowPrivate: true, Resolver: resolver})
 	base := "http://127.0.0.1:" + srv.port()
@@ -396,6 +410,9 @@ func TestGetErrors(t *testing.T) {
 		{name: "file", url: "file:///etc/passwd", want: "only http and https URLs can be fetched"},
 		{name: "no host", url: "http:///a.png", want: "only http and https URLs can be fetched"},
 		{name: "not a url", url: "http://[::1", want: "not a valid URL"},
+		{name: "204", url: base + "/no-content", want: "the response is empty"},
+		{name: "empty 200", url: base + "/empty", want: "the response is empty"},
+		{name: "empty chunked 200", url: base + "/empty-chunked", want: "the response is empty"},
 		{name: "redirect to ftp", url: base + "/to-ftp", want: `redirect to unsupported scheme "ftp"`},
 		{name: "nxdomain", url: "http://nowhere.test/a.png", want: "host nowhere.test not found"},
 		{name: "connection refused", url: "http://" + refusedAddr + "/", want: "connection refused"},
@@ -528,9 +545,37 @@ func TestGetRedirectDropsCredentialsAcrossHosts(t *testing.T) {
 	}
 }
 
+func TestLeavesOrigin(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		first, next string
+		want        bool
+	}{
+		{name: "same origin", first: "https://a.example/x", next: "https://a.example/y", want: false},
+		{name: "upgrade to https", first: "http://a.example/x", next: "https://a.example/y", want: false},
+		{name: "downgrade to http", first: "https://a.example/x", next: "http://a.example/y", want: true},
+		{name: "other host", first: "https://a.example/x", next: "https://b.example/x", want: true},
+		{name: "subdomain", first: "https://a.example/x", next: "https://cdn.a.example/x", want: true},
+		{name: "other port", first: "https://a.example/x", next: "https://a.example:8443/x", want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			first, err := url.Parse(tt.first)
+			require.NoError(t, err)
+			next, err := url.Parse(tt.next)
+			require.NoError(t, err)
+			require.Equal(t, tt.want, leavesOrigin(first, next))
+		})
+	}
+}
+
 func TestGetTLS(t *testing.T) {
 	t.Parallel()
-	srv := httptest.NewTLSServer(http.HandlerFunc(servePNG))
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(servePNG))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the untrusting client's handshake error
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	pool := x509.NewCertPool()
 	pool.AddCert(srv.Certificate())
@@ -548,7 +593,7 @@ func TestGetTLS(t *testing.T) {
 func TestHTTPClient(t *testing.T) {
 	t.Parallel()
 	release := make(chan struct{})
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/redirect":
 			http.Redirect(w, r, "/target", http.StatusFound)
@@ -558,6 +603,8 @@ func TestHTTPClient(t *testing.T) {
 			w.WriteHeader(http.StatusNoContent)
 		}
 	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() { close(release) })
 	pool := x509.NewCertPool()
