@@ -111,6 +111,11 @@ var (
 	vipsErr  error
 )
 
+// init blocks untrusted loaders as soon as the package is loaded (bimg's
+// own init has already started libvips), so no decode in a process that
+// links the renderer can ever run before the block.
+func init() { _ = startVips() }
+
 // startVips finishes libvips' process-wide set-up. bimg's package init has
 // already called vips_init, so VIPS_BLOCK_UNTRUSTED in the environment
 // would come too late; the block is switched on through the API instead

@@ -147,3 +147,19 @@ func TestDropAlphaStopsAtTranslucent(t *testing.T) {
 	img.Pix[15] = 254
 	require.False(t, dropAlpha(out, img))
 }
+
+func TestUntrustedLoadersBlocked(t *testing.T) {
+	// New blocks libvips' untrusted loaders (SVG, PDF, ImageMagick, …): image
+	// layers decode attacker-supplied bytes. Without the block libvips
+	// renders this SVG.
+	newTestRenderer(t)
+	svg := []byte(`<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="red"/></svg>`)
+	require.Equal(t, "svg", bimg.DetermineImageTypeName(svg))
+	_, err := bimg.NewImage(svg).Convert(bimg.PNG)
+	require.ErrorContains(t, err, "blocked", "SVG must not load once untrusted loaders are blocked")
+	// Trusted loaders still work.
+	res, err := newTestRenderer(t).Render(context.Background(), request(4, 4, solid(0, "#FF0000")))
+	require.NoError(t, err)
+	_, err = bimg.NewImage(res.Data).Convert(bimg.JPEG)
+	require.NoError(t, err)
+}
