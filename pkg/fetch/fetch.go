@@ -18,8 +18,9 @@
 //     the socket address again before connect(2). Because every redirect hop
 //     dials anew, the same guard covers redirects. Proxies from the
 //     environment are ignored (a proxy would hide the real target).
-//   - Only http and https; at most MaxRedirects redirects; headers the
-//     client supplied are removed when a redirect leaves the original host.
+//   - Only http and https; at most MaxRedirects redirects; headers and
+//     credentials the client supplied are removed when a redirect leaves
+//     the origin (another host or port, or https → http).
 //   - A connect timeout, a total timeout (the client may ask for less, never
 //     more) and a byte cap enforced while streaming, so a server that
 //     streams forever costs MaxBytes+1 bytes and no more.
