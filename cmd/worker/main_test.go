@@ -249,9 +249,9 @@ func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
 	rdb := redisAt(t, "127.0.0.1:6379", 13)
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
-	for range 2 {
-		startWorker(t, "redis://127.0.0.1:6379/13", recv)
-	}
+	metricsPort := freePort(t)
+	startWorker(t, "redis://127.0.0.1:6379/13", recv, "STRATA_WORKER_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(metricsPort))
+	startWorker(t, "redis://127.0.0.1:6379/13", recv)
 	const n = 200
 	ids := make([]string, n)
 	for i := range n {
@@ -266,6 +266,16 @@ func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
 	for _, id := range ids {
 		require.Equal(t, "1", jobField(t, rdb, id, "renders"), "job %s rendered more than once", id)
 	}
+
+	// The first worker's /metrics counts its share.
+	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	text, _ := io.ReadAll(resp.Body)
+	for _, name := range []string{`strata_jobs_rendered_total{result="image"}`, "strata_jobs_delivered_total",
+		`strata_webhook_attempts_total{outcome="delivered"}`, `strata_queue_depth{queue="renders",state="pending"}`} {
+		require.Contains(t, string(text), name)
+	}
 }
 
 // A worker killed with SIGKILL in the middle of a slow render: asynq's
@@ -274,6 +284,7 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits about a minute for asynq's lease to expire")
 	}
+	t.Parallel() // mostly waiting: runs beside the Redis restart test
 	rdb := redisAt(t, "127.0.0.1:6379", 14)
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
@@ -296,7 +307,15 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 }
 
 // Redis restarted mid-run with AOF on: no queued job is lost.
+//
+// A task in flight while Redis is down can't be acknowledged; asynq
+// recovers it once its lease expires (about a minute), so this test takes
+// that long.
 func TestRedisRestartLosesNoJob(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits about a minute for asynq's lease to expire")
+	}
+	t.Parallel()
 	port := freePort(t)
 	dir := t.TempDir()
 	startRedis := func() *exec.Cmd {

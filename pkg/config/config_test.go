@@ -57,3 +57,52 @@ func TestLoadReportsEveryBadVariable(t *testing.T) {
 		require.Contains(t, err.Error(), name)
 	}
 }
+
+func TestLoadWorkerVariables(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		env     map[string]string
+		check   func(t *testing.T, c Config)
+		wantErr []string
+	}{
+		{name: "defaults", env: nil, check: func(t *testing.T, c Config) {
+			require.Equal(t, 20, c.DeliveryConcurrency)
+			require.Equal(t, ":9090", c.WorkerMetricsAddr)
+			require.Equal(t, 48*time.Hour, c.ResultTTL)
+			require.Equal(t, 7*24*time.Hour, c.JobTTL)
+			require.Equal(t, 10*time.Second, c.WebhookTimeout)
+			require.Equal(t, 1.0, c.WebhookRetryScale)
+		}},
+		{name: "overrides", env: map[string]string{
+			"STRATA_DELIVERY_CONCURRENCY": "8", "STRATA_WORKER_METRICS_ADDR": "", "STRATA_RESULT_TTL": "1h",
+			"STRATA_JOB_TTL": "24h", "STRATA_WEBHOOK_TIMEOUT": "3s", "STRATA_WEBHOOK_RETRY_SCALE": "0.001",
+		}, check: func(t *testing.T, c Config) {
+			require.Equal(t, 8, c.DeliveryConcurrency)
+			require.Empty(t, c.WorkerMetricsAddr, "an empty address turns metrics off")
+			require.Equal(t, time.Hour, c.ResultTTL)
+			require.Equal(t, 24*time.Hour, c.JobTTL)
+			require.Equal(t, 3*time.Second, c.WebhookTimeout)
+			require.Equal(t, 0.001, c.WebhookRetryScale)
+		}},
+		{name: "bad values are all reported", env: map[string]string{
+			"STRATA_DELIVERY_CONCURRENCY": "0", "STRATA_RESULT_TTL": "forever", "STRATA_WEBHOOK_TIMEOUT": "-1s",
+			"STRATA_WEBHOOK_RETRY_SCALE": "0",
+		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(lookupFrom(tc.env))
+			if tc.wantErr != nil {
+				require.Error(t, err)
+				for _, name := range tc.wantErr {
+					require.Contains(t, err.Error(), name)
+				}
+				return
+			}
+			require.NoError(t, err)
+			tc.check(t, c)
+		})
+	}
+}
