@@ -221,7 +221,7 @@ func newStack(t *testing.T, so stackOptions) *stack {
 		Delays: so.schedule})
 	require.NoError(t, err)
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
-		DeliveryConcurrency: 4, Deliverer: d, PollInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
+		DeliveryConcurrency: 4, Deliverer: d, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if !so.noWorker {
 		s.startWorker(t)
@@ -344,3 +344,5 @@ func newAsynqClient(rdb redis.UniversalClient) *asynq.Client {
 }
 
 func (c *Client) asynqInspector() *asynq.Inspector { return asynq.NewInspectorFromRedisClient(c.rdb) }
+
+func testHTTPClient() *http.Client { return fetch.New(fetch.Options{}).HTTPClient(time.Second) }

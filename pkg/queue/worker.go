@@ -34,9 +34,13 @@ type WorkerOptions struct {
 	// ShutdownTimeout is how long Shutdown lets in-flight tasks finish;
 	// the rest go back to their queue for another worker.
 	ShutdownTimeout time.Duration
-	// PollInterval is how often an idle worker looks for new tasks and
-	// moves due retries to their queue (default 1 s; asynq's are 1 s and 5 s).
+	// PollInterval is how often an idle pool looks for new tasks (default
+	// 25 ms; asynq's is 1 s, which alone would put half a second on the
+	// median submit-to-webhook time). One idle poll is one Redis call.
 	PollInterval time.Duration
+	// RetryInterval is how often due retries are moved back to their queue
+	// (default 1 s; asynq's is 5 s).
+	RetryInterval time.Duration
 	// Metrics records what the worker does; nil records nothing.
 	Metrics *Metrics
 	// Logger receives the worker's logs; nil means slog.Default().
@@ -73,7 +77,10 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		o.ShutdownTimeout = 25 * time.Second
 	}
 	if o.PollInterval <= 0 {
-		o.PollInterval = time.Second
+		o.PollInterval = 25 * time.Millisecond
+	}
+	if o.RetryInterval <= 0 {
+		o.RetryInterval = time.Second
 	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
@@ -82,7 +89,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	base := asynq.Config{
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,
-		DelayedTaskCheckInterval: o.PollInterval,
+		DelayedTaskCheckInterval: o.RetryInterval,
 		Logger:                   asynqLogger{o.Logger},
 		LogLevel:                 asynq.WarnLevel,
 		ErrorHandler: asynq.ErrorHandlerFunc(func(ctx context.Context, t *asynq.Task, err error) {
