@@ -43,6 +43,12 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 			path = "fonts[" + strconv.Itoa(i) + "]"
 		}
 		if len(f.File.Data) == 0 {
+			if f.File.Type == schema.SourceURL {
+				// The caller fetches URL sources into File.Data first.
+				e := failure.New(failure.Unprocessable, "%s: font %q was not fetched from its URL; send it as base64", path, f.Name)
+				e.Details = []failure.Detail{{Path: path + ".file", Message: "font URL was not fetched"}}
+				return nil, e
+			}
 			return nil, unprocessableFont(path, f.Name, fmt.Errorf("no font data"))
 		}
 		sum := r.sum(f.File.Data)

@@ -128,3 +128,12 @@ func TestCustomOTFDraws(t *testing.T) {
 	inter := drawText(t, r, text("01Q", "Inter", 40), nil, 200, 60)
 	require.NotEqual(t, inter.Pix, img.Pix, "drawn with the custom font, not a fallback")
 }
+
+func TestLoadCustomURLWithoutData(t *testing.T) {
+	t.Parallel()
+	r := testRegistry(t)
+	f := &schema.Font{Path: "fonts[1]", Name: "Remote", File: schema.File{Type: schema.SourceURL, URL: "https://example.com/a.ttf"}}
+	_, err := r.LoadCustom([]*schema.Font{f})
+	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+	require.Contains(t, failure.As(err).PublicMessage(), "fonts[1]")
+}
