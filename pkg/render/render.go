@@ -82,6 +82,11 @@ var drawers = map[schema.LayerType]drawFunc{
 	schema.TypeBarcode:    drawBarcode,
 }
 
+// The layout draws its children through drawLayer, which reads drawers,
+// so it joins the table at init (an entry in the literal would be an
+// initialization cycle).
+func init() { drawers[schema.TypeLayout] = drawLayout }
+
 // Render draws req's layers onto a transparent canvas in ascending index
 // (ties in array order) and encodes the canvas in req's output format. The
 // context is checked between layers; an expired context yields a 422.
@@ -156,6 +161,9 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (*
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
 		return nil, nil // the solid fast path is cheaper still
 	}
+	if l.Type == schema.TypeLayout && l.Size == nil {
+		return nil, nil // auto-sized: its box is its content's, not the canvas
+	}
 	if p := l.Position; p != nil && (math.Round(p.X) != 0 || math.Round(p.Y) != 0) {
 		return nil, nil
 	}
@@ -209,6 +217,14 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	w, h := boxW, boxH
 	if l.Size != nil {
 		w, h = l.Size.Width, l.Size.Height
+	} else if l.Type == schema.TypeLayout {
+		// A layout without dimensions is as big as its content: measure it
+		// first (the memo on ctx keeps the sizes for drawing its children).
+		ctx = withLayoutMemo(ctx)
+		var err error
+		if w, h, err = r.measureLayout(ctx, l); err != nil {
+			return err
+		}
 	}
 	if w <= 0 || h <= 0 {
 		return nil
