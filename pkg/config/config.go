@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // Config is the configuration of the API and worker processes.
@@ -154,8 +155,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str("STRATA_ASSETS_DIR", &c.AssetsDir)
 	str("STRATA_LOG_LEVEL", &c.LogLevel)
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
-		if !strings.HasPrefix(v, "whsec_") {
-			errs = append(errs, errors.New("STRATA_WEBHOOK_SECRET: must start with whsec_ followed by base64"))
+		if _, err := webhook.ParseSecret(v); err != nil {
+			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_SECRET: %v (make one with: echo whsec_$(openssl rand -base64 32))", err))
 		}
 		c.WebhookSecret = v
 	}
@@ -248,6 +249,11 @@ func parseKeyRateLimits(v string, defaultBurst int) (map[string][2]int, error) {
 	return out, errors.Join(errs...)
 }
 
+func validSecret(s string) bool {
+	_, err := webhook.ParseSecret(s)
+	return err == nil
+}
+
 func parseAPIKeys(v string) (map[string]string, error) {
 	keys := map[string]string{}
 	var errs []error
@@ -260,8 +266,8 @@ func parseAPIKeys(v string) (map[string]string, error) {
 		switch {
 		case len(key) < 16:
 			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: key #%d is shorter than 16 characters", i+1))
-		case hasSecret && !strings.HasPrefix(secret, "whsec_"):
-			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must start with whsec_", i+1))
+		case hasSecret && !validSecret(secret):
+			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must be whsec_ and 24–64 bytes of base64", i+1))
 		default:
 			keys[key] = secret
 		}

@@ -26,7 +26,7 @@ func TestLoadOverrides(t *testing.T) {
 	t.Parallel()
 	c, err := Load(lookupFrom(map[string]string{
 		"STRATA_LISTEN_ADDR":            "127.0.0.1:9000",
-		"STRATA_API_KEYS":               "key-aaaaaaaaaaaaaaaa, key-bbbbbbbbbbbbbbbb:whsec_c2VjcmV0",
+		"STRATA_API_KEYS":               "key-aaaaaaaaaaaaaaaa, key-bbbbbbbbbbbbbbbb:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
 		"STRATA_ALLOW_PRIVATE_NETWORKS": "true",
 		"STRATA_MAX_CANVAS_SIDE":        "4096",
 		"STRATA_RENDER_TIMEOUT":         "5s",
@@ -35,7 +35,7 @@ func TestLoadOverrides(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, map[string][2]int{"key-aaaaaaaaaaaaaaaa": {120, 10}, "key-bbbbbbbbbbbbbbbb": {30, 60}}, c.KeyRateLimits)
 	require.Equal(t, "127.0.0.1:9000", c.ListenAddr)
-	require.Equal(t, map[string]string{"key-aaaaaaaaaaaaaaaa": "", "key-bbbbbbbbbbbbbbbb": "whsec_c2VjcmV0"}, c.APIKeys)
+	require.Equal(t, map[string]string{"key-aaaaaaaaaaaaaaaa": "", "key-bbbbbbbbbbbbbbbb": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}, c.APIKeys)
 	require.True(t, c.AllowPrivateNetworks)
 	require.Equal(t, 4096, c.Limits.MaxSide)
 	require.Equal(t, 5*time.Second, c.Limits.RenderTimeout)
