@@ -343,3 +343,28 @@ func TestGradientWithoutStopsDrawsNothing(t *testing.T) {
 		require.Zero(t, b)
 	}
 }
+
+// expiringContext reports Canceled from its n-th Err call on.
+type expiringContext struct {
+	context.Context
+	calls, n int
+}
+
+func (c *expiringContext) Err() error {
+	c.calls++
+	if c.calls >= c.n {
+		return context.Canceled
+	}
+	return nil
+}
+
+func TestRenderChecksContextBetweenLayers(t *testing.T) {
+	// The deadline passes while the first layer is drawn: the second layer
+	// must not be drawn and the render answers 422.
+	r := newTestRenderer(t)
+	ctx := &expiringContext{Context: context.Background(), n: 2}
+	_, err := r.Render(ctx, request(10, 10, solid(0, "#000000"), solid(1, "#FFFFFF"), solid(2, "#FF0000")))
+	require.Error(t, err)
+	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+	require.Equal(t, 2, ctx.calls, "checked before the first layer and again before the second")
+}
