@@ -1,37 +1,20 @@
 package api
 
 import (
-	"context"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"testing"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/redistest"
 
 	"github.com/strata-render/strata/pkg/ratelimit"
 )
 
-func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("STRATA_TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	opts.DB = 12
-	rdb := redis.NewClient(opts)
-	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", url)
-	require.NoError(t, rdb.FlushDB(context.Background()).Err())
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
-}
-
 func TestRateLimit429WithHeaders(t *testing.T) {
-	rdb := testRedis(t)
+	rdb := redistest.Client(t, 12)
 	srv := newTestServer(t, func(o *Options) {
 		o.Rate = RateLimits{Limiter: ratelimit.New(rdb), Default: ratelimit.Limit{PerMinute: 60, Burst: 2}}
 	})
@@ -53,7 +36,7 @@ func TestRateLimit429WithHeaders(t *testing.T) {
 }
 
 func TestPerKeyRateLimit(t *testing.T) {
-	rdb := testRedis(t)
+	rdb := redistest.Client(t, 12)
 	srv := newTestServer(t, func(o *Options) {
 		o.Rate = RateLimits{Limiter: ratelimit.New(rdb), Default: ratelimit.Limit{PerMinute: 60, Burst: 1},
 			PerKey: map[string]ratelimit.Limit{KeyID(testKey): {PerMinute: 600, Burst: 5}}}

@@ -2,33 +2,17 @@ package ratelimit
 
 import (
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/redistest"
 )
 
-// testRedis connects to the Redis that `make test` provides (a spare DB).
-func testRedis(t *testing.T) *redis.Client {
-	t.Helper()
-	url := os.Getenv("STRATA_TEST_REDIS_URL")
-	if url == "" {
-		url = "redis://127.0.0.1:6379/0"
-	}
-	opts, err := redis.ParseURL(url)
-	require.NoError(t, err)
-	opts.DB = 13
-	rdb := redis.NewClient(opts)
-	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", url)
-	require.NoError(t, rdb.FlushDB(context.Background()).Err())
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
-}
-
 func TestSharedBudgetAcrossInstances(t *testing.T) {
-	rdb := testRedis(t)
+	rdb := redistest.Client(t, 13)
 	a, b := New(rdb), New(rdb)
 	lim := Limit{PerMinute: 60, Burst: 3}
 	var allowed int
@@ -66,7 +50,7 @@ func TestFallsBackWhenRedisIsDown(t *testing.T) {
 }
 
 func TestKeysHaveSeparateBudgets(t *testing.T) {
-	l := New(testRedis(t))
+	l := New(redistest.Client(t, 13))
 	lim := Limit{PerMinute: 60, Burst: 1}
 	require.True(t, l.Allow(context.Background(), "one", lim).Allowed)
 	require.True(t, l.Allow(context.Background(), "two", lim).Allowed)
