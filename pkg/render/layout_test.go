@@ -1,0 +1,389 @@
+package render
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// Layout fixtures are built in Go. Flow children carry no index and no
+// position, as a request's layout children may.
+
+// layout is a layout layer; opts set its fields (at, size, gap, pad, …).
+func layout(opts ...layerOpt) *schema.Layer {
+	l := &schema.Layer{Type: schema.TypeLayout, Opacity: 100, Path: "layout",
+		Layout: &schema.Layout{HorizontalAlign: schema.AlignStart, VerticalAlign: schema.AlignStart}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
+}
+
+func at(x, y float64) layerOpt {
+	return func(l *schema.Layer) { l.Position = &schema.Point{X: x, Y: y} }
+}
+
+func size(w, h int) layerOpt {
+	return func(l *schema.Layer) { l.Size = &schema.Size{Width: w, Height: h} }
+}
+
+func index(i int) layerOpt {
+	return func(l *schema.Layer) { l.Index, l.HasIndex = i, true }
+}
+
+func vertical(l *schema.Layer) { l.Layout.Vertical = true }
+
+func gap(g float64) layerOpt { return func(l *schema.Layer) { l.Layout.Gap = g } }
+
+func pad(v float64) layerOpt { return pads(v, v, v, v) }
+
+func pads(top, right, bottom, left float64) layerOpt {
+	return func(l *schema.Layer) { l.Layout.Padding = schema.Insets{Top: top, Right: right, Bottom: bottom, Left: left} }
+}
+
+func align(h, v schema.Align) layerOpt {
+	return func(l *schema.Layer) { l.Layout.HorizontalAlign, l.Layout.VerticalAlign = h, v }
+}
+
+func bg(c string) layerOpt {
+	return func(l *schema.Layer) { col := hex(c); l.Layout.Background = &col }
+}
+
+func bgLayers(ls ...*schema.Layer) layerOpt {
+	return func(l *schema.Layer) { l.Layout.BackgroundLayers = ls }
+}
+
+func kids(ls ...*schema.Layer) layerOpt {
+	return func(l *schema.Layer) { l.Layout.Children = append(l.Layout.Children, ls...) }
+}
+
+// block is a w×h solid-colour flow child.
+func block(w, h int, c string, opts ...layerOpt) *schema.Layer {
+	l := &schema.Layer{Type: schema.TypeSolidColor, Opacity: 100, Path: "block",
+		Size: &schema.Size{Width: w, Height: h}, Solid: &schema.SolidColor{Color: hex(c)}}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
+}
+
+// words is a text flow child; w or h of 0 means "auto".
+func words(s string, px float64, weight schema.Weight, c string, w, h int) *schema.Layer {
+	return &schema.Layer{Type: schema.TypeText, Opacity: 100, Path: "text",
+		Size: &schema.Size{Width: w, Height: h, AutoWidth: w == 0, AutoHeight: h == 0},
+		Text: &schema.Text{Text: s, FontName: "Inter", FontSize: px, Weight: weight, SplitLines: true, Color: hex(c)}}
+}
+
+// top gives a layout the index a top-level layer needs.
+func top(i int, l *schema.Layer) *schema.Layer {
+	l.Index, l.HasIndex = i, true
+	l.Path = fmt.Sprintf("layers[%d]", i)
+	return l
+}
+
+// trio is three blocks of different heights and widths in distinct colours.
+func trio() []*schema.Layer {
+	return []*schema.Layer{block(18, 18, "#E63946"), block(26, 30, "#2A9D8F"), block(12, 10, "#264653")}
+}
+
+// alignGrid is nine fixed 110×70 layouts, one per (main, cross) alignment
+// pair, columns by horizontal_alignment and rows by vertical_alignment.
+func alignGrid(vert bool) *schema.Request {
+	aligns := []schema.Align{schema.AlignStart, schema.AlignCenter, schema.AlignEnd}
+	layers := []*schema.Layer{solid(0, "#FFFFFF")}
+	cellH := 70
+	if vert {
+		cellH = 100 // room along the main axis to distribute
+	}
+	for row, v := range aligns {
+		for col, h := range aligns {
+			opts := []layerOpt{at(float64(8+col*118), float64(8+row*(cellH+8))), size(110, cellH), pad(6), gap(5),
+				align(h, v), bg("#E9ECEF"), kids(trio()...)}
+			if vert {
+				opts = append(opts, vertical)
+			}
+			layers = append(layers, top(1+row*3+col, layout(opts...)))
+		}
+	}
+	return request(362, 8+3*(cellH+8), layers...)
+}
+
+// icon is a round 16×16 "icon": a radial gradient disc.
+func icon(c string) *schema.Layer {
+	l := radial(0, stops("#FFFFFF", 0, c, 70), radius(8))
+	l.HasIndex = false
+	l.Size = &schema.Size{Width: 16, Height: 16}
+	l.Path = "icon"
+	return l
+}
+
+// pill is an auto-sized rounded layout holding an icon and auto text.
+func pill(s, c string) *schema.Layer {
+	return layout(bg("#1E293B"), pad(10), gap(8), radius(20), align(schema.AlignStart, schema.AlignCenter),
+		kids(icon(c), words(s, 14, schema.Regular, "#E2E8F0", 0, 0)))
+}
+
+// productSlide has the structure of the reference's product-slide recipe:
+// a headline and subtitle, a row of feature pills (padding, radius, auto
+// text), a vertical list of benefits and a call-to-action button.
+func productSlide() *schema.Request {
+	feature := func(s string) *schema.Layer {
+		return layout(bg("#1E293B"), pad(10), radius(20), kids(words(s, 14, schema.Regular, "#94A3B8", 0, 20)))
+	}
+	benefit := func(s string) *schema.Layer { return words(s, 20, schema.Regular, "#E2E8F0", 0, 28) }
+	headline := textLayer(1, "Your Headline Goes Here", "Inter", 52, schema.Bold, 80, 80, 800, 140)
+	subtitle := textLayer(2, "A short subtitle that explains the value proposition in one line.", "Inter", 22, schema.Regular, 80, 240, 900, 40)
+	subtitle.Text.Color = hex("#94A3B8")
+	return &schema.Request{Width: 1200, Height: 675, Layers: []*schema.Layer{
+		solid(0, "#0F172A"), headline, subtitle,
+		top(3, layout(at(80, 320), gap(12), kids(feature("Feature One"), feature("Feature Two"), feature("Feature Three")))),
+		top(4, layout(at(80, 420), vertical, gap(14), kids(benefit("Benefit number one"), benefit("Benefit number two"), benefit("Benefit number three")))),
+		top(5, layout(at(80, 600), bg("#3B82F6"), pad(14), radius(24), align(schema.AlignStart, schema.AlignCenter),
+			kids(words("Call to action", 16, schema.Bold, "#FFFFFF", 0, 22)))),
+	}}
+}
+
+// layoutCases are the layout designs of the golden and browser tests.
+func layoutCases() []renderCase {
+	return []renderCase{
+		{"layout_align_horizontal", alignGrid(false)},
+		{"layout_align_vertical", alignGrid(true)},
+		{"layout_gap_padding", request(300, 220, solid(0, "#FFFFFF"),
+			// No gap, a gap, a fractional gap; uniform and per-side padding.
+			top(1, layout(at(10, 10), bg("#DEE2E6"), kids(trio()...))),
+			top(2, layout(at(10, 60), bg("#DEE2E6"), gap(12), pad(8), kids(trio()...))),
+			top(3, layout(at(10, 120), bg("#DEE2E6"), gap(7.5), pads(4, 30, 12, 20), align(schema.AlignStart, schema.AlignEnd), kids(trio()...))),
+			top(4, layout(at(170, 10), vertical, bg("#FFD6A5"), gap(6), pads(10, 4, 2, 16), align(schema.AlignCenter, schema.AlignStart), kids(trio()...))),
+		)},
+		{"layout_fixed_smaller", request(240, 160, solid(0, "#ADB5BD"),
+			// Transparent space around small content: the canvas shows through.
+			top(1, layout(at(10, 10), size(100, 80), pad(10), align(schema.AlignCenter, schema.AlignCenter), kids(block(30, 30, "#E63946")))),
+			top(2, layout(at(120, 10), size(110, 140), vertical, pad(10), gap(4), bg("#F8F9FA"), align(schema.AlignEnd, schema.AlignEnd), kids(trio()...))),
+		)},
+		{"layout_fixed_larger", request(240, 160, solid(0, "#FFFFFF"),
+			// Content larger than the box is clipped, also by the radius.
+			top(1, layout(at(10, 10), size(60, 50), pad(6), gap(6), bg("#CED4DA"), kids(block(40, 70, "#E63946"), block(40, 20, "#2A9D8F")))),
+			top(2, layout(at(90, 10), size(60, 50), pad(6), gap(6), bg("#CED4DA"), radius(16), align(schema.AlignCenter, schema.AlignCenter), kids(block(40, 70, "#E63946"), block(40, 20, "#2A9D8F")))),
+			top(3, layout(at(170, 10), size(60, 140), vertical, gap(10), bg("#CED4DA"), align(schema.AlignEnd, schema.AlignEnd), kids(block(80, 50, "#264653"), block(30, 50, "#E9C46A"), block(50, 50, "#F4A261")))),
+		)},
+		{"layout_background_layers", request(240, 160, solid(0, "#FFFFFF"),
+			// Background layers fill the box (padding included) in order,
+			// override the colour and are clipped by the radius; one has
+			// its own box.
+			top(1, layout(at(10, 10), bg("#FF0000"), pad(16), gap(8), radius(18),
+				bgLayers(
+					linear(0, 90, stops("#4361EE", 0, "#7209B7", 100)),
+					solid(1, "#FFFFFF80", box(8, 8, 40, 20), radius(6)),
+				),
+				kids(block(40, 40, "#FFD60A"), block(60, 24, "#06D6A0")))),
+			top(2, layout(at(10, 100), size(220, 50), pad(8), gap(8), align(schema.AlignEnd, schema.AlignCenter), corners(25, 0, 25, 0),
+				bgLayers(radial(0, stops("#F72585", 0, "#3A0CA3", 100))),
+				kids(block(30, 30, "#FFFFFF", radius(15)), block(30, 30, "#FFFFFF", opacity(50))))),
+		)},
+		{"layout_nested", request(240, 160, solid(0, "#FFFFFF"),
+			// Three layouts deep, each auto-sized, with its own padding,
+			// direction and alignment.
+			top(1, layout(at(10, 10), bg("#264653"), pad(8), gap(8), align(schema.AlignStart, schema.AlignCenter), radius(10), kids(
+				block(20, 20, "#E9C46A"),
+				layout(vertical, bg("#2A9D8F"), pad(6), gap(6), align(schema.AlignCenter, schema.AlignStart), radius(6), kids(
+					block(30, 14, "#E9C46A"),
+					layout(bg("#F4A261"), pad(5), gap(4), align(schema.AlignStart, schema.AlignEnd), kids(
+						block(12, 12, "#E76F51"), block(12, 24, "#E76F51"), block(12, 6, "#E76F51"))),
+					block(16, 14, "#E9C46A"),
+				)),
+				layout(size(50, 90), vertical, bg("#8AB17D"), pad(4), align(schema.AlignEnd, schema.AlignCenter), kids(
+					layout(bg("#EFEFEF"), pad(3), kids(block(20, 20, "#E76F51"))),
+				)),
+			))),
+		)},
+		{"layout_pills", request(420, 110, solid(0, "#0F172A"),
+			// Pills of an icon and auto-width text, in a row and a column.
+			top(1, layout(at(10, 10), gap(10), kids(pill("Fast", "#22C55E"), pill("Self-hosted", "#3B82F6"), pill("Open source ✓", "#F59E0B")))),
+			top(2, layout(at(10, 60), vertical, gap(4), kids(
+				layout(gap(6), align(schema.AlignStart, schema.AlignCenter), kids(icon("#EF4444"), words("Auto width, fixed height", 12, schema.Regular, "#FFFFFF", 0, 16))),
+				layout(gap(6), align(schema.AlignStart, schema.AlignCenter), kids(icon("#A855F7"), words("Fixed width wraps: auto height", 12, schema.Bold, "#FFFFFF", 120, 0))),
+			))),
+		)},
+		{"layout_rotated", request(240, 160, solid(0, "#FFFFFF"),
+			// Rotation and opacity apply to the whole layout.
+			top(1, layout(at(40, 50), bg("#3A86FF"), pad(10), gap(8), radius(12), rotate(-20), opacity(70),
+				kids(block(30, 30, "#FFBE0B"), block(50, 30, "#FB5607"), block(30, 30, "#FF006E")))),
+		)},
+		{"layout_product_slide", productSlide()},
+	}
+}
+
+func layoutRenderer(t testing.TB) *Renderer {
+	t.Helper()
+	return textRenderer(t, fontRegistry(t))
+}
+
+func TestLayoutGolden(t *testing.T) {
+	r := layoutRenderer(t)
+	for _, tc := range layoutCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res, err := r.Render(context.Background(), tc.req)
+			require.NoError(t, err)
+			checkGolden(t, tc.name, res.Data)
+		})
+	}
+}
+
+func TestLayoutArrange(t *testing.T) {
+	r := newTestRenderer(t)
+	three := func() []*schema.Layer { return []*schema.Layer{block(10, 20, "#000000"), block(30, 10, "#000000"), block(20, 40, "#000000")} }
+	cases := []struct {
+		name  string
+		l     *schema.Layer
+		box   image.Point // resolved box size
+		rects []childRect
+	}{
+		{"horizontal auto", layout(kids(three()...)), image.Pt(60, 40),
+			[]childRect{{0, 0, 10, 20}, {10, 0, 30, 10}, {40, 0, 20, 40}}},
+		{"horizontal gap padding", layout(gap(5), pads(1, 2, 3, 4), kids(three()...)), image.Pt(4+60+10+2, 1+40+3),
+			[]childRect{{4, 1, 10, 20}, {19, 1, 30, 10}, {54, 1, 20, 40}}},
+		{"cross center", layout(align(schema.AlignStart, schema.AlignCenter), kids(three()...)), image.Pt(60, 40),
+			[]childRect{{0, 10, 10, 20}, {10, 15, 30, 10}, {40, 0, 20, 40}}},
+		{"cross end", layout(align(schema.AlignStart, schema.AlignEnd), kids(three()...)), image.Pt(60, 40),
+			[]childRect{{0, 20, 10, 20}, {10, 30, 30, 10}, {40, 0, 20, 40}}},
+		{"main ignored when auto", layout(align(schema.AlignEnd, schema.AlignStart), kids(three()...)), image.Pt(60, 40),
+			[]childRect{{0, 0, 10, 20}, {10, 0, 30, 10}, {40, 0, 20, 40}}},
+		{"fixed main center", layout(size(100, 50), align(schema.AlignCenter, schema.AlignStart), kids(three()...)), image.Pt(100, 50),
+			[]childRect{{20, 0, 10, 20}, {30, 0, 30, 10}, {60, 0, 20, 40}}},
+		{"fixed main end padded", layout(size(100, 50), pad(5), align(schema.AlignEnd, schema.AlignEnd), kids(three()...)), image.Pt(100, 50),
+			[]childRect{{35, 25, 10, 20}, {45, 35, 30, 10}, {75, 5, 20, 40}}},
+		{"fixed overflow center", layout(size(40, 20), align(schema.AlignCenter, schema.AlignCenter), kids(three()...)), image.Pt(40, 20),
+			[]childRect{{-10, 0, 10, 20}, {0, 5, 30, 10}, {30, -10, 20, 40}}},
+		{"vertical", layout(vertical, gap(2.5), kids(three()...)), image.Pt(30, 75),
+			[]childRect{{0, 0, 10, 20}, {0, 22.5, 30, 10}, {0, 35, 20, 40}}},
+		{"vertical cross end main center", layout(vertical, size(50, 100), align(schema.AlignEnd, schema.AlignCenter), kids(three()...)), image.Pt(50, 100),
+			[]childRect{{40, 15, 10, 20}, {20, 35, 30, 10}, {30, 45, 20, 40}}},
+		{"padding larger than box", layout(size(10, 10), pad(8), kids(block(4, 4, "#000000"))), image.Pt(10, 10),
+			[]childRect{{8, 8, 4, 4}}},
+		{"empty", layout(pad(3)), image.Pt(6, 6), []childRect{}},
+		{"nested auto", layout(gap(4), kids(block(10, 10, "#000000"), layout(pad(2), gap(1), kids(block(5, 7, "#000000"), block(5, 3, "#000000"))))), image.Pt(29, 11),
+			[]childRect{{0, 0, 10, 10}, {14, 0, 15, 11}}},
+		{"fractional auto size rounds up", layout(gap(0.5), kids(block(3, 3, "#000000"), block(3, 3, "#000000"))), image.Pt(7, 3),
+			[]childRect{{0, 0, 3, 3}, {3.5, 0, 3, 3}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := withLayoutMemo(context.Background())
+			w, h, err := r.measureLayout(ctx, tc.l)
+			require.NoError(t, err)
+			require.Equal(t, tc.box, image.Pt(w, h))
+			rects, err := r.arrange(ctx, tc.l, w, h)
+			require.NoError(t, err)
+			require.Equal(t, tc.rects, rects)
+		})
+	}
+}
+
+// TestLayoutAutoText checks that "auto" text sides are the registry's
+// measurement: auto width is the natural single-line width, auto height
+// the wrapped height at a fixed width.
+func TestLayoutAutoText(t *testing.T) {
+	r := layoutRenderer(t)
+	ctx := context.Background()
+	short := words("Feature One", 14, schema.Regular, "#000000", 0, 20)
+	long := words("A longer sentence that must wrap over several lines", 14, schema.Regular, "#000000", 100, 0)
+	both := words("Both sides auto", 20, schema.Bold, "#000000", 0, 0)
+	nw, nh, err := r.opts.Fonts.Measure(ctx, short.Text, nil, 0)
+	require.NoError(t, err)
+	_, wrapH, err := r.opts.Fonts.Measure(ctx, long.Text, nil, 100)
+	require.NoError(t, err)
+	bw, bh, err := r.opts.Fonts.Measure(ctx, both.Text, nil, 0)
+	require.NoError(t, err)
+	require.Greater(t, nw, 50)
+	require.Greater(t, wrapH, 2*nh, "the long text wraps")
+
+	l := layout(gap(3), kids(short, long, both))
+	w, h, err := r.measureLayout(withLayoutMemo(ctx), l)
+	require.NoError(t, err)
+	rects, err := r.arrange(withLayoutMemo(ctx), l, w, h)
+	require.NoError(t, err)
+	require.Equal(t, []childRect{{0, 0, nw, 20}, {float64(nw + 3), 0, 100, wrapH}, {float64(nw + 106), 0, bw, bh}}, rects)
+	require.Equal(t, image.Pt(nw+106+bw, max(wrapH, bh)), image.Pt(w, h))
+
+	// Drawn at its measured width, auto text stays on one line: the ink
+	// of "Feature One" spans nearly the whole measured width.
+	req := request(nw+20, 40, solid(0, "#FFFFFF"), top(1, layout(at(10, 10), kids(words("Feature One", 14, schema.Regular, "#000000", 0, 20)))))
+	img := renderRGBA(t, r, req)
+	minX, maxX := img.Rect.Dx(), 0
+	for y := 0; y < img.Rect.Dy(); y++ {
+		for x := 0; x < img.Rect.Dx(); x++ {
+			if img.RGBAAt(x, y).R < 128 {
+				minX, maxX = min(minX, x), max(maxX, x)
+				require.Less(t, y, 30, "ink below the first line: the text wrapped")
+			}
+		}
+	}
+	require.LessOrEqual(t, minX, 12)
+	require.GreaterOrEqual(t, maxX, nw+10-3)
+}
+
+// TestLayoutMeasuresOnce checks the memo: in a tree three layouts deep
+// every layer's size is resolved exactly once per render, although the
+// parents' measurement and arrangement both need their children's sizes.
+func TestLayoutMeasuresOnce(t *testing.T) {
+	r := layoutRenderer(t)
+	inner := layout(gap(2), kids(words("deep", 12, schema.Regular, "#000000", 0, 0), block(5, 5, "#000000")))
+	mid := layout(vertical, gap(2), kids(inner, words("mid", 12, schema.Regular, "#000000", 0, 14)))
+	outer := top(0, layout(at(1, 1), gap(2), kids(mid, block(5, 5, "#000000"))))
+	ctx := withLayoutMemo(context.Background())
+	dst := image.NewRGBA(image.Rect(0, 0, 200, 100))
+	require.NoError(t, r.drawLayer(ctx, dst, outer, image.Point{}, 200, 100))
+	memo := ctx.Value(layoutMemoKey{}).(*layoutMemo)
+	// mid, its 2 children, inner's 2 children, outer's second block.
+	require.Equal(t, 6, memo.measured)
+	require.Len(t, memo.sizes, 6)
+}
+
+// TestLayoutChildPositionIgnored checks that a child's own position does
+// not move it: the flow places it.
+func TestLayoutChildPositionIgnored(t *testing.T) {
+	r := newTestRenderer(t)
+	plain := request(40, 20, top(0, layout(kids(block(10, 10, "#FF0000"), block(10, 10, "#0000FF")))))
+	moved := request(40, 20, top(0, layout(kids(block(10, 10, "#FF0000", at(25, 5)), block(10, 10, "#0000FF", at(3, 3))))))
+	a, b := renderRGBA(t, r, plain), renderRGBA(t, r, moved)
+	require.Equal(t, a.Pix, b.Pix)
+	require.Equal(t, uint8(255), a.RGBAAt(15, 5).B)
+}
+
+// TestLayoutCornersClipContent checks that a layout's radius clips its
+// children, not only its background.
+func TestLayoutCornersClipContent(t *testing.T) {
+	r := newTestRenderer(t)
+	img := renderRGBA(t, r, request(40, 40, top(0, layout(radius(20), kids(block(40, 40, "#FF0000"))))))
+	require.Equal(t, uint8(0), img.RGBAAt(0, 0).A)
+	require.Equal(t, uint8(255), img.RGBAAt(20, 20).A)
+}
+
+func TestLayoutErrors(t *testing.T) {
+	r := newTestRenderer(t) // no fonts
+	cases := []struct {
+		name string
+		l    *schema.Layer
+		kind failure.Kind
+		msg  string
+	}{
+		{"auto text without fonts", layout(kids(words("x", 12, schema.Regular, "#000000", 0, 10))), failure.Unprocessable, "text"},
+		{"fixed text without fonts", layout(kids(words("x", 12, schema.Regular, "#000000", 10, 10))), failure.Unprocessable, "text"},
+		{"content too large", layout(gap(1e6), kids(block(1, 1, "#000000"), block(1, 1, "#000000"))), failure.Unprocessable, "layers[0]"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := r.Render(context.Background(), request(20, 20, top(0, tc.l)))
+			require.Error(t, err)
+			require.Equal(t, tc.kind, failure.KindOf(err))
+			require.Contains(t, err.Error(), tc.msg)
+		})
+	}
+}
