@@ -44,7 +44,9 @@ func gap(g float64) layerOpt { return func(l *schema.Layer) { l.Layout.Gap = g }
 func pad(v float64) layerOpt { return pads(v, v, v, v) }
 
 func pads(top, right, bottom, left float64) layerOpt {
-	return func(l *schema.Layer) { l.Layout.Padding = schema.Insets{Top: top, Right: right, Bottom: bottom, Left: left} }
+	return func(l *schema.Layer) {
+		l.Layout.Padding = schema.Insets{Top: top, Right: right, Bottom: bottom, Left: left}
+	}
 }
 
 func align(h, v schema.Align) layerOpt {
@@ -238,7 +240,9 @@ func TestLayoutGolden(t *testing.T) {
 
 func TestLayoutArrange(t *testing.T) {
 	r := newTestRenderer(t)
-	three := func() []*schema.Layer { return []*schema.Layer{block(10, 20, "#000000"), block(30, 10, "#000000"), block(20, 40, "#000000")} }
+	three := func() []*schema.Layer {
+		return []*schema.Layer{block(10, 20, "#000000"), block(30, 10, "#000000"), block(20, 40, "#000000")}
+	}
 	cases := []struct {
 		name  string
 		l     *schema.Layer
