@@ -185,6 +185,14 @@ function wrk(port, bodyFile, seconds) {
   return { median: pct(50), p90: pct(90), rps: rps ? Number(rps[1]) : null, non2xx: bad ? Number(bad[1]) : 0, requests: total ? Number(total[1]) : 0, raw: out };
 }
 
+// httpSeconds is how long wrk runs on a design: BENCH_HTTP_SECONDS, longer
+// for slow designs so that the slowest engine completes about six requests
+// per connection (at most 30 s).
+function httpSeconds(byEngine) {
+  const slowest = Math.max(0, ...Object.values(byEngine).map((r) => (r.ms.length ? median(r.ms) : 0)));
+  return Math.min(30, Math.max(HTTP_SECONDS, Math.ceil((6 * slowest * HTTP_CONC) / 2 / 1000)));
+}
+
 async function overHTTP(results, cold) {
   const bodies = {};
   fs.mkdirSync(path.join(design.OUT, 'requests'), { recursive: true });
@@ -220,8 +228,10 @@ async function overHTTP(results, cold) {
         const h = results[name][e.id].http = {};
         if (cold[`${e.id}-http`].error) { h.error = cold[`${e.id}-http`].error; continue; }
         try {
-          wrk(e.port, bodies[name], 1); // warm
-          const w = wrk(e.port, bodies[name], HTTP_SECONDS);
+          const secs = httpSeconds(results[name]);
+          wrk(e.port, bodies[name], Math.max(1, Math.ceil(secs / 5))); // warm
+          const w = wrk(e.port, bodies[name], secs);
+          h.seconds = secs;
           if (w.requests === 0) {
             h.error = `no request completed in ${HTTP_SECONDS} s`;
           } else if (w.non2xx >= w.requests) {
@@ -354,7 +364,7 @@ function report(m, results, cold) {
   L.push(`### Run of ${m.date}`, '');
   L.push(`- Machine: ${m.cpu}, ${m.memGB} GB, ${m.kernel}; load average at the end ${m.load} (shared machine).`);
   L.push(`- Strata: ${m.go}, libvips ${m.strataLibvips}. Node ${m.node}; ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round on one thread; throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s after a 1 s warm-up.`);
+  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round on one thread; throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s (longer for slow designs, up to 30 s) after a warm-up.`);
   L.push('', '#### In-process (ratios are peer ÷ Strata: above 1× on latency, RSS and bytes, below 1× on throughput means Strata is ahead)', '');
   L.push('| design | engine | median ms | p90 ms | renders/s, 2 cores | CPU cores busy | renders per CPU-s | peak RSS MB | PNG | median ×S | p90 ×S | renders/s ×S | RSS ×S | bytes ×S | mean abs Δ vs Strata (0–255) | px Δ>32 |');
   L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
@@ -371,13 +381,13 @@ function report(m, results, cold) {
   }
   if (DESIGNS.some((n) => results[n].strata.http)) {
     L.push('', '#### Over HTTP (same wrk client, body and concurrency; peers in node:cluster with 2 workers)', '');
-    L.push('| design | server | median ms | p90 ms | requests/s | median ×S | p90 ×S | requests/s ×S |');
-    L.push('|---|---|---:|---:|---:|---:|---:|---:|');
+    L.push('| design | server | seconds | median ms | p90 ms | requests/s | median ×S | p90 ×S | requests/s ×S |');
+    L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|');
     for (const name of DESIGNS) {
       const s = results[name].strata.http || {};
       for (const e of ENGINES) {
         const h = results[name][e.id].http || {};
-        L.push(`| ${name} | ${e.label}${h.error ? ` (n/a: ${h.error.replace(/\|/g, '/')})` : ''}${h.non2xx ? ` (${h.non2xx} errors)` : ''} | ${f1(h.median)} | ${f1(h.p90)} | ${f1(h.rps)} | ` +
+        L.push(`| ${name} | ${e.label}${h.error ? ` (n/a: ${h.error.replace(/\|/g, '/')})` : ''}${h.non2xx ? ` (${h.non2xx} errors)` : ''} | ${h.seconds ?? 'n/a'} | ${f1(h.median)} | ${f1(h.p90)} | ${f1(h.rps)} | ` +
           (e.peer ? `${ratio(h.median, s.median)} | ${ratio(h.p90, s.p90)} | ${ratio(h.rps, s.rps)} |` : '— | — | — |'));
       }
     }
