@@ -194,6 +194,15 @@ func checkContext(ctx context.Context) error {
 	return nil
 }
 
+// layerPixelLimit is the largest layer box drawn through a layer image
+// into dst: four times dst's area (a rotated layer covering the canvas
+// needs about twice each side), and at least 4 megapixels. Validation lets
+// a side reach four times the canvas cap, which alone would be a 4 GB
+// allocation.
+func layerPixelLimit(dst *image.RGBA) float64 {
+	return max(4*float64(dst.Rect.Dx())*float64(dst.Rect.Dy()), 4e6)
+}
+
 // farAway is a layer offset beyond which nothing can reach a destination
 // (sides are capped far below it).
 const farAway = 1 << 24
@@ -244,6 +253,10 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		// straight into dst, with no layer image.
 		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
 		return nil
+	}
+	if limit := layerPixelLimit(dst); float64(w)*float64(h) > limit {
+		return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels here (4 times its destination).",
+			l.Path, w, h, float64(w)*float64(h)/1e6, limit/1e6)
 	}
 	img, err := draw(ctx, r, l, w, h)
 	if err != nil {

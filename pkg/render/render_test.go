@@ -368,3 +368,30 @@ func TestRenderChecksContextBetweenLayers(t *testing.T) {
 	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
 	require.Equal(t, 2, ctx.calls, "checked before the first layer and again before the second")
 }
+
+func TestRenderRefusesHugeLayers(t *testing.T) {
+	// A layer box far larger than the canvas would need gigabytes for its
+	// image: 422 instead. Solid fills need no image and stay allowed.
+	r := newTestRenderer(t)
+	for _, tc := range []struct {
+		name  string
+		layer *schema.Layer
+		ok    bool
+	}{
+		{"huge gradient", linear(0, 0, stops("#000000", 0, "#FFFFFF", 100), box(0, 0, 32768, 32768)), false},
+		{"huge rotated solid", solid(0, "#000000", box(0, 0, 32768, 32768), rotate(10)), false},
+		{"huge plain solid", solid(0, "#000000", box(0, 0, 32768, 32768)), true},
+		{"gradient twice the canvas", linear(0, 0, stops("#000000", 0, "#FFFFFF", 100), box(-50, -50, 200, 200)), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := r.Render(context.Background(), request(100, 100, tc.layer))
+			if tc.ok {
+				require.NoError(t, err)
+				return
+			}
+			require.Error(t, err)
+			require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+			require.Contains(t, err.Error(), "layers[0]")
+		})
+	}
+}
