@@ -338,6 +338,13 @@ func compositeRotated(dst, src *image.RGBA, x, y, deg float64, op uint32) {
 	cx, cy := x+float64(sw)/2, y+float64(sh)/2
 	hw := (math.Abs(cos)*float64(sw) + math.Abs(sin)*float64(sh)) / 2
 	hh := (math.Abs(sin)*float64(sw) + math.Abs(cos)*float64(sh)) / 2
+	if cos == 0 {
+		// A quarter turn of a box whose sides differ by an odd number would
+		// put the rotated box's corner on a half pixel and blur every edge
+		// (2-px barcode modules stopped scanning); snap it onto the grid.
+		cx = math.Round(cx-hw) + hw
+		cy = math.Round(cy-hh) + hh
+	}
 	r := image.Rect(
 		int(math.Floor(cx-hw))-1, int(math.Floor(cy-hh))-1,
 		int(math.Ceil(cx+hw))+1, int(math.Ceil(cy+hh))+1,
