@@ -22,6 +22,7 @@ import (
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
+	"github.com/strata-render/strata/pkg/render"
 )
 
 func main() {
@@ -39,7 +40,10 @@ func main() {
 	}
 	m.Log.Info("listening", "addr", m.Addr())
 	<-ctx.Done()
-	if err := m.Close(); err != nil {
+	err = m.Close()
+	// libvips goes last: after HTTP has drained and the engine is released.
+	render.Shutdown()
+	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -33,7 +34,9 @@ const usage = `usage:
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+	render.Shutdown()
+	os.Exit(code)
 }
 
 // run is the whole CLI; it returns the exit code (0 ok, 1 request error,
