@@ -415,7 +415,7 @@ type flowBox struct {
 // position) and of everything in its flow, where drawLayer puts them:
 // each child at its parent's drawn corner plus its arranged offset,
 // rounded to whole pixels as the compositor does.
-func flowBoxes(t *testing.T, r *Renderer, l *schema.Layer) []flowBox {
+func flowBoxes(t testing.TB, r *Renderer, l *schema.Layer) []flowBox {
 	t.Helper()
 	ctx := withLayoutMemo(context.Background())
 	w, h, err := r.measureLayout(ctx, l)
@@ -666,5 +666,101 @@ document.fonts.ready.then(() => {
 	t.Log("\n" + table.String())
 	if p := os.Getenv("STRATA_PARITY_OUT"); p != "" {
 		require.NoError(t, os.WriteFile(p, []byte(table.String()), 0o644))
+	}
+}
+
+// FuzzDrawLayout throws arbitrary flow geometry at a layout (gap, padding,
+// alignments, direction, fixed or auto size, child sizes, a nested
+// layout, radii, rotation): it must never panic, only refuse absurd auto
+// sizes with a 422, and never write outside the destination.
+func FuzzDrawLayout(f *testing.F) {
+	f.Add(5.0, 3.0, 7.0, uint8(0), uint8(0), false, uint8(0), uint8(0), uint8(10), uint8(20), uint8(30), 0.0, 0.0)
+	f.Add(0.5, 40.0, 0.0, uint8(1), uint8(2), true, uint8(30), uint8(20), uint8(255), uint8(1), uint8(0), 12.0, 33.0)
+	f.Add(1e6, 1e6, 1e6, uint8(2), uint8(1), false, uint8(0), uint8(0), uint8(3), uint8(3), uint8(3), 1e9, -90.0)
+	f.Fuzz(func(t *testing.T, g, p1, p2 float64, ha, va uint8, vert bool, w, h, c1, c2, c3 uint8, rad, rot float64) {
+		for _, v := range []float64{g, p1, p2} {
+			if !(v >= 0 && v <= 1e6) { // the schema's bounds
+				return
+			}
+		}
+		aligns := []schema.Align{schema.AlignStart, schema.AlignCenter, schema.AlignEnd, ""}
+		inner := layout(gap(g/3), pads(p2, p1, p2, p1), kids(block(int(c3)+1, int(c1)+1, "#00FF00")))
+		l := layout(at(float64(w%17), float64(h%13)), gap(g), pads(p1, p2, p1/2, p2*2), align(aligns[ha%4], aligns[va%4]), bg("#33669980"), radius(rad),
+			kids(block(int(c1)+1, int(c2)+1, "#FF0000"), inner, block(int(c2)+1, int(c3)+1, "#0000FF", rotate(rot))))
+		l.Layout.Vertical = vert
+		if w > 0 && h > 0 {
+			l.Size = &schema.Size{Width: int(w), Height: int(h)}
+		}
+		l.Rotation = rot
+		dst := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		sub := dst.SubImage(image.Rect(8, 8, 40, 40)).(*image.RGBA)
+		r := &Renderer{}
+		if err := r.drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
+			if failure.KindOf(err) != failure.Unprocessable {
+				t.Fatal(err)
+			}
+			return
+		}
+		for py := 0; py < 48; py++ {
+			for px := 0; px < 64; px++ {
+				if !(image.Point{px, py}).In(sub.Rect) && dst.RGBAAt(px, py).A != 0 {
+					t.Fatalf("pixel %d,%d outside the destination was drawn", px, py)
+				}
+			}
+		}
+	})
+}
+
+// flatSlide is productSlide drawn without layouts: every box that the
+// layouts produce placed as a positioned layer (backgrounds as rounded
+// solids, text at its measured box), for the overhead comparison.
+func flatSlide(tb testing.TB, r *Renderer) *schema.Request {
+	req := productSlide()
+	flat := &schema.Request{Width: req.Width, Height: req.Height}
+	for _, l := range req.Layers {
+		if l.Type != schema.TypeLayout {
+			flat.Layers = append(flat.Layers, l)
+			continue
+		}
+		for _, fb := range flowBoxes(tb, r, l) {
+			switch {
+			case fb.layer.Type == schema.TypeLayout && fb.layer.Layout.Background != nil:
+				s := solid(len(flat.Layers), "#000000", box(float64(fb.x), float64(fb.y), fb.w, fb.h))
+				s.Solid.Color, s.Radii = *fb.layer.Layout.Background, fb.layer.Radii
+				flat.Layers = append(flat.Layers, s)
+			case fb.layer.Type == schema.TypeText:
+				tl := *fb.layer
+				tl.Index, tl.HasIndex = len(flat.Layers), true
+				tl.Position = &schema.Point{X: float64(fb.x), Y: float64(fb.y)}
+				tl.Size = &schema.Size{Width: fb.w, Height: fb.h}
+				flat.Layers = append(flat.Layers, &tl)
+			}
+		}
+	}
+	return flat
+}
+
+// BenchmarkLayoutProductSlide draws the product slide (three layouts, one
+// nesting three pills) onto its canvas, without encoding; the Flat
+// variant draws the same boxes as positioned layers, so the difference is
+// the cost of layout (measuring, the box images, one more composite).
+func BenchmarkLayoutProductSlide(b *testing.B) {
+	r := layoutRenderer(b)
+	for _, bc := range []struct {
+		name string
+		req  *schema.Request
+	}{{"layout", productSlide()}, {"flat", flatSlide(b, r)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			_, err := r.renderCanvas(ctx, bc.req) // warm caches
+			require.NoError(b, err)
+			c := cpuClock(b)
+			for b.Loop() {
+				if _, err := r.renderCanvas(ctx, bc.req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			c.report()
+		})
 	}
 }
