@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 }
 
 // redisAt returns a client on a flushed database db of the Redis at addr.
-func redisAt(t *testing.T, addr string, db int) *redis.Client {
+func redisAt(t testing.TB, addr string, db int) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
 	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", addr)
@@ -75,11 +75,11 @@ type hookReceiver struct {
 	notify chan struct{}
 }
 
-func newHookReceiver(t *testing.T) *hookReceiver {
+func newHookReceiver(t testing.TB) *hookReceiver {
 	t.Helper()
 	wh, err := standardwebhooks.NewWebhook(testSecret)
 	require.NoError(t, err)
-	r := &hookReceiver{byJob: map[string]int{}, first: map[string]time.Time{}, notify: make(chan struct{}, 10000)}
+	r := &hookReceiver{byJob: map[string]int{}, first: map[string]time.Time{}, notify: make(chan struct{}, 1)}
 	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		var p struct {
@@ -96,7 +96,10 @@ func newHookReceiver(t *testing.T) *hookReceiver {
 			r.first[p.JobID] = time.Now()
 		}
 		r.mu.Unlock()
-		r.notify <- struct{}{}
+		select { // a wake-up signal, never blocking the receiver
+		case r.notify <- struct{}{}:
+		default:
+		}
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	t.Cleanup(r.srv.Close)
@@ -117,7 +120,7 @@ func (r *hookReceiver) delivered() (jobs int, total int, bad int) {
 	return len(r.byJob), total, r.bad
 }
 
-func (r *hookReceiver) waitJobs(t *testing.T, n int, timeout time.Duration) {
+func (r *hookReceiver) waitJobs(t testing.TB, n int, timeout time.Duration) {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -140,7 +143,7 @@ type workerProc struct {
 }
 
 // startWorker runs the worker binary against redisURL with extra env.
-func startWorker(t *testing.T, redisURL string, recv *hookReceiver, extra ...string) *workerProc {
+func startWorker(t testing.TB, redisURL string, recv *hookReceiver, extra ...string) *workerProc {
 	t.Helper()
 	assets := os.Getenv("STRATA_ASSETS_DIR")
 	if assets == "" {
@@ -201,14 +204,14 @@ func (s *syncWriter) Write(b []byte) (int, error) {
 }
 
 // submitter enqueues jobs as the API does.
-func submitter(t *testing.T, rdb *redis.Client) *queue.Client {
+func submitter(t testing.TB, rdb *redis.Client) *queue.Client {
 	t.Helper()
 	c := queue.NewClient(queue.ClientOptions{Redis: rdb, RenderTimeout: 120 * time.Second})
 	t.Cleanup(func() { c.Close() })
 	return c
 }
 
-func submit(t *testing.T, c *queue.Client, body string) string {
+func submit(t testing.TB, c *queue.Client, body string) string {
 	t.Helper()
 	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
 	require.NoError(t, err)
@@ -237,7 +240,7 @@ func slowRender(url string) string {
 		`],"output_format":"png","webhook_url":` + strconv.Quote(url) + `}`
 }
 
-func jobField(t *testing.T, rdb *redis.Client, id, field string) string {
+func jobField(t testing.TB, rdb *redis.Client, id, field string) string {
 	t.Helper()
 	v, _ := rdb.HGet(context.Background(), "strata:job:"+id, field).Result()
 	return v
@@ -357,7 +360,7 @@ func TestRedisRestartLosesNoJob(t *testing.T) {
 	_ = w
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

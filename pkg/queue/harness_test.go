@@ -48,7 +48,7 @@ var redisDBs = func() chan int {
 
 // newRedis returns a client on a flushed spare database of the Redis at
 // STRATA_TEST_REDIS_URL (default 127.0.0.1:6379).
-func newRedis(t *testing.T) *redis.Client {
+func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	db := <-redisDBs
 	addr := "127.0.0.1:6379"
@@ -73,7 +73,7 @@ var (
 )
 
 // renderer is the real engine with the bundled fonts, shared by the tests.
-func renderer(t *testing.T) *render.Renderer {
+func renderer(t testing.TB) *render.Renderer {
 	t.Helper()
 	engineOnce.Do(func() {
 		cfg := config.NewDefaultConfig()
@@ -111,9 +111,9 @@ type receiver struct {
 	gate   chan struct{} // when set, every request waits for it first
 }
 
-func newReceiver(t *testing.T, script ...reply) *receiver {
+func newReceiver(t testing.TB, script ...reply) *receiver {
 	t.Helper()
-	r := &receiver{script: script, notify: make(chan struct{}, 1000)}
+	r := &receiver{script: script, notify: make(chan struct{}, 1)}
 	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 		body, _ := io.ReadAll(req.Body)
 		r.mu.Lock()
@@ -125,7 +125,10 @@ func newReceiver(t *testing.T, script ...reply) *receiver {
 		}
 		gate := r.gate
 		r.mu.Unlock()
-		r.notify <- struct{}{}
+		select { // a wake-up signal, never blocking the receiver
+		case r.notify <- struct{}{}:
+		default:
+		}
 		if gate != nil {
 			<-gate
 		}
@@ -156,7 +159,7 @@ func (r *receiver) deliveries() []delivery {
 }
 
 // waitFor waits until n deliveries arrived.
-func (r *receiver) waitFor(t *testing.T, n int, timeout time.Duration) []delivery {
+func (r *receiver) waitFor(t testing.TB, n int, timeout time.Duration) []delivery {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -191,7 +194,7 @@ type stackOptions struct {
 	shutdownFor time.Duration
 }
 
-func newStack(t *testing.T, so stackOptions) *stack {
+func newStack(t testing.TB, so stackOptions) *stack {
 	t.Helper()
 	s := &stack{rdb: newRedis(t), recv: newReceiver(t, so.script...)}
 	s.client = NewClient(ClientOptions{Redis: s.rdb, RenderTimeout: 30 * time.Second})
@@ -222,14 +225,14 @@ func newStack(t *testing.T, so stackOptions) *stack {
 	require.NoError(t, err)
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
 		DeliveryConcurrency: 4, Deliverer: d, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: testLogger()}
 	if !so.noWorker {
 		s.startWorker(t)
 	}
 	return s
 }
 
-func (s *stack) startWorker(t *testing.T) *Worker {
+func (s *stack) startWorker(t testing.TB) *Worker {
 	t.Helper()
 	w, err := NewWorker(s.opts)
 	require.NoError(t, err)
@@ -240,7 +243,7 @@ func (s *stack) startWorker(t *testing.T) *Worker {
 }
 
 // post sends body to the generate endpoint with key and optional headers.
-func (s *stack) post(t *testing.T, key, body string, header ...string) (int, map[string]any) {
+func (s *stack) post(t testing.TB, key, body string, header ...string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, s.api.URL+"/image-generation/v1/generate", bytes.NewReader([]byte(body)))
 	require.NoError(t, err)
@@ -258,7 +261,7 @@ func (s *stack) post(t *testing.T, key, body string, header ...string) (int, map
 }
 
 // submit posts an async request and returns its job id.
-func (s *stack) submit(t *testing.T, key, body string) string {
+func (s *stack) submit(t testing.TB, key, body string) string {
 	t.Helper()
 	status, out := s.post(t, key, body)
 	require.Equal(t, http.StatusCreated, status, "%v", out)
@@ -268,7 +271,7 @@ func (s *stack) submit(t *testing.T, key, body string) string {
 }
 
 // job fetches the job status with key.
-func (s *stack) job(t *testing.T, key, id string) (int, map[string]any) {
+func (s *stack) job(t testing.TB, key, id string) (int, map[string]any) {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodGet, s.api.URL+"/image-generation/v1/jobs/"+id, nil)
 	require.NoError(t, err)
@@ -286,7 +289,7 @@ func (s *stack) job(t *testing.T, key, id string) (int, map[string]any) {
 }
 
 // waitStatus polls the job status until it is want.
-func (s *stack) waitStatus(t *testing.T, key, id, want string, timeout time.Duration) map[string]any {
+func (s *stack) waitStatus(t testing.TB, key, id, want string, timeout time.Duration) map[string]any {
 	t.Helper()
 	var last map[string]any
 	require.Eventuallyf(t, func() bool {
@@ -297,7 +300,7 @@ func (s *stack) waitStatus(t *testing.T, key, id, want string, timeout time.Dura
 }
 
 // renders is how many times the job's render started.
-func (s *stack) renders(t *testing.T, id string) int {
+func (s *stack) renders(t testing.TB, id string) int {
 	t.Helper()
 	n, err := s.rdb.HGet(context.Background(), jobKey(id), fRenders).Result()
 	require.NoError(t, err)
@@ -332,7 +335,7 @@ func (g *gatedRenderer) Render(ctx context.Context, req *schema.Request) (render
 	return g.next.Render(ctx, req)
 }
 
-func redisClientAt(t *testing.T, addr string) *redis.Client {
+func redisClientAt(t testing.TB, addr string) *redis.Client {
 	t.Helper()
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 500 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
@@ -346,3 +349,11 @@ func newAsynqClient(rdb redis.UniversalClient) *asynq.Client {
 func (c *Client) asynqInspector() *asynq.Inspector { return asynq.NewInspectorFromRedisClient(c.rdb) }
 
 func testHTTPClient() *http.Client { return fetch.New(fetch.Options{}).HTTPClient(time.Second) }
+
+// testLogger discards the worker's logs unless STRATA_TEST_LOG is set.
+func testLogger() *slog.Logger {
+	if os.Getenv("STRATA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
