@@ -764,3 +764,57 @@ func BenchmarkLayoutProductSlide(b *testing.B) {
 		})
 	}
 }
+
+// productSlideJSON is productSlide as a client sends it: both field
+// spellings, children without index or position, "auto" widths, and a
+// layout whose dimensions arrive as 0×0 (the reference Go SDK's "omitted").
+const productSlideJSON = `{
+ "dimensions": {"width_in_px": 1200, "height_in_px": 675},
+ "layers": [
+  {"index": 0, "type": "solid-color", "hex_color": "#0F172A"},
+  {"index": 1, "type": "text", "text": "Your Headline Goes Here", "font_name": "Inter", "font_size_in_px": 52,
+   "text_color": "#FFFFFF", "font_weight": "bold", "position": {"x_in_px": 80, "y_in_px": 80},
+   "dimensions": {"width_in_px": 800, "height_in_px": 140}},
+  {"index": 2, "type": "text", "text": "A short subtitle that explains the value proposition in one line.",
+   "font_name": "Inter", "font_size_in_px": 22, "text_color": "#94A3B8",
+   "position": {"x": 80, "y": 240}, "dimensions": {"width": 900, "height": 40}},
+  {"index": 3, "type": "layout", "direction": "horizontal", "gap": 12, "position": {"x_in_px": 80, "y_in_px": 320},
+   "dimensions": {"width_in_px": 0, "height_in_px": 0},
+   "layers": [
+    {"type": "layout", "background_color": "#1E293B", "padding": 10, "border_radius": 20, "layers": [
+      {"type": "text", "text": "Feature One", "font_name": "Inter", "font_size_in_px": 14, "text_color": "#94A3B8",
+       "dimensions": {"width_in_px": "auto", "height_in_px": 20}}]},
+    {"type": "layout", "background_color": "#1E293B", "padding": 10, "border_radius": 20, "layers": [
+      {"type": "text", "text": "Feature Two", "font_name": "Inter", "font_size_in_px": 14, "text_color": "#94A3B8",
+       "dimensions": {"width": "auto", "height": 20}}]},
+    {"type": "layout", "direction": "horizontal", "background_color": "#1E293B", "padding": 10, "border_radius": 20, "layers": [
+      {"type": "text", "text": "Feature Three", "font_name": "Inter", "font_size_in_px": 14, "text_color": "#94A3B8",
+       "position": {"x": 500, "y": 500}, "dimensions": {"width_in_px": "auto", "height_in_px": 20}}]}]},
+  {"index": 4, "type": "layout", "direction": "vertical", "gap": 14, "position": {"x_in_px": 80, "y_in_px": 420},
+   "layers": [
+    {"type": "text", "text": "Benefit number one", "font_name": "Inter", "font_size_in_px": 20, "text_color": "#E2E8F0",
+     "dimensions": {"width_in_px": "auto", "height_in_px": 28}},
+    {"type": "text", "text": "Benefit number two", "font_name": "Inter", "font_size_in_px": 20, "text_color": "#E2E8F0",
+     "dimensions": {"width_in_px": "auto", "height_in_px": 28}},
+    {"type": "text", "text": "Benefit number three", "font_name": "Inter", "font_size_in_px": 20, "text_color": "#E2E8F0",
+     "dimensions": {"width_in_px": "auto", "height_in_px": 28}}]},
+  {"index": 5, "type": "layout", "direction": "horizontal", "vertical_alignment": "center", "background_color": "#3B82F6",
+   "padding": 14, "border_radius": 24, "position": {"x_in_px": 80, "y_in_px": 600},
+   "layers": [
+    {"type": "text", "text": "Call to action", "font_name": "Inter", "font_size_in_px": 16, "font_weight": "bold",
+     "text_color": "#FFFFFF", "dimensions": {"width_in_px": "auto", "height_in_px": 22}}]}
+ ]
+}`
+
+// TestLayoutFromJSON decodes the product slide as a client sends it and
+// requires the same pixels as the Go fixture behind the golden image: the
+// decoder's layout fields reach the renderer as designed.
+func TestLayoutFromJSON(t *testing.T) {
+	r := layoutRenderer(t)
+	req, err := schema.Decode([]byte(productSlideJSON), schema.DefaultLimits())
+	require.NoError(t, err)
+	got := renderRGBA(t, r, req)
+	want := renderRGBA(t, r, productSlide())
+	require.Equal(t, want.Rect, got.Rect)
+	require.True(t, bytes.Equal(want.Pix, got.Pix), "the decoded request renders differently from the fixture")
+}
