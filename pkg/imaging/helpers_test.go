@@ -120,3 +120,9 @@ func writePNG(t testing.TB, path string, img image.Image) {
 	require.NoError(t, png.Encode(f, img))
 	require.NoError(t, f.Close())
 }
+
+func cloneRGBA(m *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(m.Rect)
+	copy(out.Pix, m.Pix)
+	return out
+}

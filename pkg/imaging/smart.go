@@ -89,8 +89,13 @@ const (
 	// strategyFacesMask centres on the faces, else on the segmentation
 	// mask, else uses attention.
 	strategyFacesMask
+	// strategyFacesAttentionInMask centres on the faces, else on libvips'
+	// attention point with the window kept on the segmented subject: inside
+	// the mask's bounding box where the box is larger than the window,
+	// around it where it is smaller.
+	strategyFacesAttentionInMask
 
-	strategyDefault = strategyFacesMask
+	strategyDefault = strategyFacesAttentionInMask
 )
 
 // windowBy chooses, by strategy s, the w×h window of the cover-scaled
@@ -98,7 +103,7 @@ const (
 // background was removed (nil otherwise; computed here if s needs it).
 func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mask *image.Alpha, w, h int) (image.Rectangle, error) {
 	cw, ch := full.Rect.Dx(), full.Rect.Dy()
-	if s == strategyFaces || s == strategyFacesMask {
+	if s != strategyAttention && s != strategyMask {
 		if faces := l.faces.find(full); len(faces) > 0 {
 			u := faces[0]
 			for _, f := range faces[1:] {
@@ -107,7 +112,7 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 			return windowAround(centre(u), cw, ch, w, h), nil
 		}
 	}
-	if (s == strategyMask || s == strategyFacesMask) && l.o.Segmenter != nil {
+	if s != strategyAttention && s != strategyFaces && l.o.Segmenter != nil {
 		if mask == nil {
 			var err error
 			if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
@@ -117,7 +122,18 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 				return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop segmentation")
 			}
 		}
-		if box, ok := maskBox(mask); ok {
+		box, ok := maskBox(mask)
+		if ok && s == strategyFacesAttentionInMask {
+			c, err := attention(full, w, h)
+			if err != nil {
+				return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop attention")
+			}
+			// The box is where alpha passes one half; the subject's soft
+			// edge reaches a little further.
+			box = box.Inset(-max(w, h) / 25).Intersect(full.Rect)
+			return keepOn(windowAround(c, cw, ch, w, h), box), nil
+		}
+		if ok {
 			return windowAround(centre(box), cw, ch, w, h), nil
 		}
 	}
@@ -150,4 +166,19 @@ func maskBox(m *image.Alpha) (image.Rectangle, bool) {
 		return image.Rectangle{}, false
 	}
 	return image.Rect(x0, y0, x1+1, y1+1), true
+}
+
+// keepOn moves window along each axis so it stays on the subject box:
+// inside it where the box is larger than the window, around it where it is
+// smaller. The window never leaves the image, since box is inside it.
+func keepOn(window, box image.Rectangle) image.Rectangle {
+	shift := func(lo, hi, blo, bhi int) int {
+		if hi-lo >= bhi-blo { // window larger: contain the box
+			return min(max(lo, bhi-(hi-lo)), blo) - lo
+		}
+		return min(max(lo, blo), bhi-(hi-lo)) - lo // box larger: stay inside
+	}
+	return window.Add(image.Pt(
+		shift(window.Min.X, window.Max.X, box.Min.X, box.Max.X),
+		shift(window.Min.Y, window.Max.Y, box.Min.Y, box.Max.Y)))
 }

@@ -1,0 +1,146 @@
+package imaging
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// subjects are regions of the sample photos, in source pixels, determined
+// by cropping them out and looking: the astronaut's face (forehead to
+// chin), the coffee cup with its rim, the cat's eyes, nose and mouth (a tight box measured on a 2× zoom), the
+// rocket from nose cone to base, the motorcycle's tank and engine (the whole
+// bike is wider than a 4:5 crop of the photo can be).
+var subjects = []struct {
+	name   string
+	file   string
+	region image.Rectangle
+	// knownMiss names the box the default strategy cuts the subject in
+	// (docs/IMAGES.md): there at least minInside of it must stay.
+	knownMiss string
+}{
+	{name: "astronaut face", file: "astronaut.png", region: image.Rect(175, 70, 275, 185)},
+	{name: "coffee cup", file: "coffee.png", region: image.Rect(172, 18, 410, 300)},
+	{name: "chelsea face", file: "chelsea.png", region: image.Rect(135, 85, 342, 270), knownMiss: "portrait"},
+	{name: "rocket", file: "rocket.jpg", region: image.Rect(300, 125, 340, 405)},
+	{name: "motorcycle engine", file: "motorcycle_left.png", region: image.Rect(330, 160, 480, 370)},
+}
+
+// boxes are the crop shapes: a 4:5 portrait and a 16:9 landscape, the common social-media shapes.
+var boxes = []struct {
+	name string
+	w, h int
+}{
+	{name: "portrait", w: 400, h: 500},
+	{name: "landscape", w: 640, h: 360},
+}
+
+// subjectInside reports whether the subject region, scaled as the loader
+// scaled the source, lies inside the crop window.
+func subjectInside(region image.Rectangle, p placement) bool {
+	scaled := image.Rect(
+		int(float64(region.Min.X)*p.scale), int(float64(region.Min.Y)*p.scale),
+		int(float64(region.Max.X)*p.scale+0.999), int(float64(region.Max.Y)*p.scale+0.999))
+	return scaled.In(p.window)
+}
+
+// minInside is the share of a known miss's subject that must stay in the
+// crop (the cat's face in a 4:5 crop keeps 0.82: one eye's outer corner is
+// cut).
+const minInside = 0.75
+
+// insideFraction is the share of the scaled subject region inside the
+// window.
+func insideFraction(region image.Rectangle, p placement) float64 {
+	scaled := image.Rect(
+		int(float64(region.Min.X)*p.scale), int(float64(region.Min.Y)*p.scale),
+		int(float64(region.Max.X)*p.scale+0.999), int(float64(region.Max.Y)*p.scale+0.999))
+	in := scaled.Intersect(p.window)
+	return float64(in.Dx()*in.Dy()) / float64(scaled.Dx()*scaled.Dy())
+}
+
+func TestSmartCropKeepsSubject(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	for _, s := range subjects {
+		for _, b := range boxes {
+			t.Run(s.name+" "+b.name, func(t *testing.T) {
+				img := base64Image(sample(t, s.file))
+				img.SmartCrop = true
+				out, p, err := l.load(context.Background(), "layers[0]", img, b.w, b.h, strategyDefault)
+				require.NoError(t, err)
+				require.Equal(t, image.Rect(0, 0, b.w, b.h), out.Rect)
+				if s.knownMiss == b.name {
+					require.GreaterOrEqual(t, insideFraction(s.region, p), minInside)
+					return
+				}
+				require.True(t, subjectInside(s.region, p), "subject %v (scale %.3f) outside window %v", s.region, p.scale, p.window)
+			})
+		}
+	}
+}
+
+// TestSmartCropCentreLosesSubject proves the smart-crop test can fail: a
+// plain centre crop cuts some of the subjects.
+func TestSmartCropCentreLosesSubject(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(Options{})
+	lost := 0
+	for _, s := range subjects {
+		for _, b := range boxes {
+			_, p, err := l.load(context.Background(), "layers[0]", base64Image(sample(t, s.file)), b.w, b.h, strategyDefault)
+			require.NoError(t, err)
+			if !subjectInside(s.region, p) {
+				lost++
+			}
+		}
+	}
+	require.Positive(t, lost)
+}
+
+// TestSmartCropStrategies measures every strategy on every sample and box
+// (the table in docs/IMAGES.md). It takes a while under -race, so it runs
+// only with MEASURE_SMARTCROP=1.
+func TestSmartCropStrategies(t *testing.T) {
+	if os.Getenv("MEASURE_SMARTCROP") == "" {
+		t.Skip("set MEASURE_SMARTCROP=1 to measure the smart-crop strategies")
+	}
+	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	names := map[strategy]string{strategyAttention: "attention", strategyMask: "mask", strategyFaces: "faces+attention", strategyFacesMask: "faces+mask+attention", strategyFacesAttentionInMask: "faces+attention-kept-on-mask"}
+	var report strings.Builder
+	fmt.Fprintf(&report, "\n| strategy |")
+	for _, s := range subjects {
+		for _, b := range boxes {
+			fmt.Fprintf(&report, " %s %s |", s.file, b.name)
+		}
+	}
+	fmt.Fprintf(&report, " kept |\n")
+	for _, st := range []strategy{-1, strategyAttention, strategyMask, strategyFaces, strategyFacesMask, strategyFacesAttentionInMask} {
+		name := names[st]
+		if st < 0 {
+			name = "centre (no smart crop)"
+		}
+		fmt.Fprintf(&report, "| %s |", name)
+		kept := 0
+		for _, s := range subjects {
+			for _, b := range boxes {
+				img := base64Image(sample(t, s.file))
+				img.SmartCrop = st >= 0
+				_, p, err := l.load(context.Background(), "layers[0]", img, b.w, b.h, st)
+				require.NoError(t, err)
+				mark := "cut"
+				if subjectInside(s.region, p) {
+					mark, kept = "kept", kept+1
+				}
+				fmt.Fprintf(&report, " %s |", mark)
+			}
+		}
+		fmt.Fprintf(&report, " %d/%d |\n", kept, len(subjects)*len(boxes))
+	}
+	t.Log(report.String())
+}
