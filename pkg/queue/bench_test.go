@@ -1,7 +1,9 @@
 package queue
 
 import (
+	"fmt"
 	"net/http"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -21,15 +23,32 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(pct(0.99), "p99-ms")
 }
 
-// BenchmarkSubmit is the 201 path with 50 concurrent submitters: HTTP,
-// auth, decode and validation of a social card, compression, the Redis
-// writes and the asynq enqueue.
+// BenchmarkSubmit is the 201 path with 1 and 50 concurrent submitters:
+// HTTP, auth, decode and validation of a social card, compression, the
+// Redis writes and the asynq enqueue.
 func BenchmarkSubmit(b *testing.B) {
+	for _, n := range []int{1, 50} {
+		b.Run(fmt.Sprintf("submitters=%d", n), func(b *testing.B) { benchSubmit(b, n) })
+	}
+}
+
+func benchSubmit(b *testing.B, submitters int) {
 	s := newStack(b, stackOptions{noWorker: true})
 	body := card(s.recv.URL())
 	var mu sync.Mutex
 	var lat []time.Duration
-	b.SetParallelism(25) // × GOMAXPROCS (2 here) = 50 submitters
+	if submitters == 1 {
+		for range b.N {
+			start := time.Now()
+			if status, out := s.post(b, keyA, body); status != http.StatusCreated {
+				b.Fatalf("status %d: %v", status, out)
+			}
+			lat = append(lat, time.Since(start))
+		}
+		reportLatency(b, lat)
+		return
+	}
+	b.SetParallelism(max(1, submitters/runtime.GOMAXPROCS(0)))
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		var mine []time.Duration
