@@ -229,7 +229,30 @@ func layoutCases() []renderCase {
 				kids(block(30, 30, "#FFBE0B"), block(50, 30, "#FB5607"), block(30, 30, "#FF006E")))),
 		)},
 		{"layout_product_slide", productSlide()},
+		{"layout_codes", request(400, 150, solid(0, "#F1F5F9"),
+			// QR codes and barcodes take their dimensions in the flow.
+			top(1, layout(at(10, 10), bg("#FFFFFF"), pad(12), gap(14), radius(12), align(schema.AlignStart, schema.AlignCenter), kids(
+				qrChild("https://strata.example.com/ticket/42", 96),
+				layout(vertical, gap(6), kids(
+					words("**Ticket 42**", 16, schema.Regular, "#0F172A", 0, 0),
+					words("Gate B · Row 7", 12, schema.Regular, "#475569", 0, 0),
+					barChild(schema.EAN13, "590123412345", 230, 50),
+				)),
+			))),
+		)},
 	}
+}
+
+// qrChild is a side×side QR code flow child.
+func qrChild(value string, side int) *schema.Layer {
+	return &schema.Layer{Type: schema.TypeQRCode, Opacity: 100, Path: "qr", Size: &schema.Size{Width: side, Height: side},
+		QRCode: &schema.QRCode{Value: value, ErrorCorrection: "M", Foreground: hex("#0F172A"), Background: hex("#FFFFFF")}}
+}
+
+// barChild is a w×h barcode flow child.
+func barChild(format schema.BarcodeFormat, value string, w, h int) *schema.Layer {
+	return &schema.Layer{Type: schema.TypeBarcode, Opacity: 100, Path: "barcode", Size: &schema.Size{Width: w, Height: h},
+		Barcode: &schema.Barcode{Value: value, Format: format, Foreground: hex("#0F172A"), Background: hex("#FFFFFF")}}
 }
 
 func layoutRenderer(t testing.TB) *Renderer {
@@ -614,7 +637,9 @@ func TestLayoutMatchesChromium(t *testing.T) {
 		} else {
 			style += fmt.Sprintf(";width:%dpx;white-space:pre-wrap", s.Width)
 		}
-		fmt.Fprintf(&page, `<div data-id="%d" style="%s">%s</div>`, -1-i, style, html.EscapeString(tx.Text))
+		// The fixtures' only markdown is **bold**.
+		body := regexp.MustCompile(`\*\*(.+?)\*\*`).ReplaceAllString(html.EscapeString(tx.Text), "<b style=\"font-weight:700\">$1</b>")
+		fmt.Fprintf(&page, `<div data-id="%d" style="%s">%s</div>`, -1-i, style, body)
 	}
 	page.WriteString(`</div><pre id="out"></pre><script>
 document.fonts.ready.then(() => {
