@@ -270,7 +270,11 @@ func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
 		require.Equal(t, "1", jobField(t, rdb, id, "renders"), "job %s rendered more than once", id)
 	}
 
-	// The first worker's /metrics counts its share.
+	// The first worker's /healthz pings Redis; its /metrics counts its share.
+	hz, err := http.Get("http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/healthz")
+	require.NoError(t, err)
+	hz.Body.Close()
+	require.Equal(t, http.StatusOK, hz.StatusCode)
 	resp, err := http.Get("http://127.0.0.1:" + strconv.Itoa(metricsPort) + "/metrics")
 	require.NoError(t, err)
 	defer resp.Body.Close()

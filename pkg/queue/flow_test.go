@@ -5,14 +5,20 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"image/png"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // webhookBody is the §6 payload as a receiver reads it.
@@ -345,4 +351,36 @@ func TestShutdownDrainsOrRequeues(t *testing.T) {
 			s.waitStatus(t, keyA, id, StatusDelivered, 30*time.Second)
 		})
 	}
+}
+
+// flakyRenderer is the real renderer with injected faults: its first
+// `fail` renders return an internal error, as a bug or a lost connection
+// would.
+type flakyRenderer struct {
+	mu   sync.Mutex
+	fail int
+	next api.Renderer
+}
+
+func (f *flakyRenderer) Render(ctx context.Context, req *schema.Request) (render.Result, error) {
+	f.mu.Lock()
+	fail := f.fail > 0
+	f.fail--
+	f.mu.Unlock()
+	if fail {
+		return render.Result{}, errors.New("injected fault")
+	}
+	return f.next.Render(ctx, req)
+}
+
+// A transient render failure is retried, and the retry's image delivered.
+func TestTransientRenderFailureRetried(t *testing.T) {
+	t.Parallel()
+	r := &flakyRenderer{fail: 1, next: renderer(t)}
+	s := newStack(t, stackOptions{renderer: r})
+	id := s.submit(t, keyA, card(s.recv.URL()))
+	got := s.recv.waitFor(t, 1, 30*time.Second)
+	require.True(t, parseBody(t, got[0]).Success)
+	s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	require.Equal(t, 2, s.renders(t, id))
 }
