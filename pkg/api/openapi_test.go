@@ -135,7 +135,7 @@ func (v *validator) input(req *http.Request, body []byte) (*openapi3filter.Reque
 	return &openapi3filter.RequestValidationInput{
 		Request: clone, PathParams: params, Route: route,
 		Options: &openapi3filter.Options{
-			AuthenticationFunc: openapi3filter.NoopAuthenticationFunc,
+			AuthenticationFunc:  openapi3filter.NoopAuthenticationFunc,
 			SkipSettingDefaults: true, MultiError: true,
 		},
 	}, nil

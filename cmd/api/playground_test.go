@@ -1,0 +1,177 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image"
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+)
+
+// chromiumPath is Debian's Chromium (scripts/setup.sh installs it).
+const chromiumPath = "/usr/bin/chromium"
+
+// newBrowser starts headless Chromium with a fresh profile and no
+// background network traffic.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	_, err := os.Stat(chromiumPath)
+	require.NoError(t, err, "Chromium is missing: run scripts/setup.sh (apt-get install chromium)")
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.Flag("no-sandbox", true),
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1400, 760),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
+// screenshot saves a PNG of the page into $SAVE_SCREENSHOTS (or a temp
+// dir) for review.
+func screenshot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("SAVE_SCREENSHOTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, name), buf, 0o644))
+}
+
+// previewPixel decodes the preview's data: URL and returns the colour at
+// (x, y).
+func previewPixel(t *testing.T, src string, x, y int) (r, g, b uint32) {
+	t.Helper()
+	b64, ok := strings.CutPrefix(src, "data:image/png;base64,")
+	require.True(t, ok, "preview is not a PNG data URL: %.40s", src)
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	require.NoError(t, err)
+	img, _, err := image.Decode(bytes.NewReader(raw))
+	require.NoError(t, err)
+	r, g, b, _ = img.At(x, y).RGBA()
+	return r >> 8, g >> 8, b >> 8
+}
+
+const (
+	jsPreviewSrc = `(document.getElementById('preview').getAttribute('src') || '')`
+	jsStatus     = `document.getElementById('status').className + ': ' + document.getElementById('status').textContent`
+)
+
+// eval runs a JavaScript expression in the page.
+func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
+	require.NoError(t, err, "%s", expr)
+	return v
+}
+
+// waitFor polls a JavaScript condition until it holds.
+func waitFor(t *testing.T, ctx context.Context, cond string) {
+	t.Helper()
+	_, err := chromedp.Run(ctx, chromedp.Poll[bool](cond, chromedp.WithPollingTimeout(20*time.Second)))
+	if err != nil {
+		status, _ := chromedp.Run(ctx, chromedp.Evaluate[string](jsStatus))
+		require.NoError(t, err, "waiting for %s; status %q", cond, status)
+	}
+}
+
+// editJSON edits the editor's text as a user would and fires the input
+// event the page listens to.
+func editJSON(t *testing.T, ctx context.Context, from, to string) {
+	t.Helper()
+	ok := eval[bool](t, ctx, `(() => {
+	  const t = document.getElementById('json');
+	  if (!t.value.includes(`+jsString(from)+`)) return false;
+	  t.value = t.value.replace(`+jsString(from)+`, `+jsString(to)+`);
+	  t.dispatchEvent(new Event('input', {bubbles: true}));
+	  return true;
+	})()`)
+	require.True(t, ok, "the editor holds no %s", from)
+}
+
+func jsString(s string) string { return "'" + strings.ReplaceAll(s, "'", `\'`) + "'" }
+
+// The playground, in a real browser against a real server: the key typed
+// once renders the preloaded example, an edit re-renders the preview, a
+// bad colour shows its JSON path, and the key survives a reload.
+func TestPlaygroundInBrowser(t *testing.T) {
+	base := startMain(t)
+	ctx := newBrowser(t)
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#json")),
+		chromedp.SendKeys(chromedp.CSS("#key"), e2eKey),
+	))
+	waitFor(t, ctx, jsPreviewSrc+`.startsWith('data:image/png')`)
+	src1 := eval[string](t, ctx, jsPreviewSrc)
+	status := eval[string](t, ctx, jsStatus)
+	require.True(t, strings.HasPrefix(status, "ok: Rendered image/png"), status)
+	screenshot(t, ctx, "playground.png")
+
+	// Every layer type has a preloaded example.
+	options := eval[[]string](t, ctx, `[...document.querySelectorAll('#example option')].map(o => o.value)`)
+	joined := strings.Join(options, "|")
+	for _, typ := range []string{"solid-color", "gradient", "text", "image", "qr-code", "barcode", "layout"} {
+		require.Contains(t, joined, typ)
+	}
+
+	// The first example's gradient starts dark navy at the top-left.
+	r, g, b := previewPixel(t, src1, 2, 2)
+	require.Less(t, r, uint32(60), "rgb %d %d %d", r, g, b)
+
+	// An edit re-renders: the gradient now starts red.
+	editJSON(t, ctx, `"#0F172A"`, `"#DC2626"`)
+	waitFor(t, ctx, jsPreviewSrc+` !== `+jsString(src1)+` && document.getElementById('status').className === 'ok'`)
+	src2 := eval[string](t, ctx, jsPreviewSrc)
+	r, g, b = previewPixel(t, src2, 2, 2)
+	require.Greater(t, r, uint32(180), "rgb %d %d %d", r, g, b)
+	require.Less(t, g, uint32(90), "rgb %d %d %d", r, g, b)
+
+	// The download button offers the rendered image.
+	require.True(t, strings.HasPrefix(eval[string](t, ctx, `document.getElementById('download').href`), "blob:"))
+	require.Equal(t, "strata.png", eval[string](t, ctx, `document.getElementById('download').download`))
+
+	// A bad colour shows its JSON path and the server's message.
+	editJSON(t, ctx, `"#DC2626"`, `"#DC26"`)
+	const item = `document.querySelector('#errors li[data-path="layers[0].colors[0].hex_color"]')`
+	waitFor(t, ctx, item+` !== null`)
+	problem := eval[string](t, ctx, item+`.textContent`)
+	require.Contains(t, problem, "layers[0].colors[0].hex_color")
+	require.Contains(t, problem, "#RRGGBB")
+	status = eval[string](t, ctx, jsStatus)
+	require.True(t, strings.HasPrefix(status, "error: 400"), status)
+	// The gutter marks the line of the bad value.
+	require.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#gutter .bad').length`))
+	screenshot(t, ctx, "playground-error.png")
+
+	// The key is kept in the browser: after a reload the draft renders
+	// without typing it again.
+	editJSON(t, ctx, `"#DC26"`, `"#16A34A"`)
+	waitFor(t, ctx, `document.getElementById('status').className === 'ok'`)
+	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#json"))))
+	require.Equal(t, e2eKey, eval[string](t, ctx, `document.getElementById('key').value`))
+	waitFor(t, ctx, jsPreviewSrc+`.startsWith('data:image/png')`)
+	r, g, b = previewPixel(t, eval[string](t, ctx, jsPreviewSrc), 2, 2)
+	require.Greater(t, g, uint32(120), "the reloaded draft is the green one: rgb %d %d %d", r, g, b)
+}
