@@ -93,6 +93,11 @@ func New(libPath, modelPath string, maxConcurrent int) (*Segmenter, error) {
 	if err := opts.SetInterOpNumThreads(1); err != nil {
 		return nil, fmt.Errorf("session options: %w", err)
 	}
+	// Spinning worker threads burn the cores libvips and the other
+	// requests need between inferences.
+	if err := opts.AddSessionConfigEntry("session.intra_op.allow_spinning", "0"); err != nil {
+		return nil, fmt.Errorf("session options: %w", err)
+	}
 	session, err := ort.NewDynamicAdvancedSession(modelPath, []string{inputName}, []string{outputName}, opts)
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", modelPath, err)

@@ -1,0 +1,45 @@
+package imaging
+
+import (
+	"context"
+	"testing"
+
+	"github.com/h2non/bimg"
+	"github.com/stretchr/testify/require"
+)
+
+// BenchmarkCoverFit12MP cover-fits a 12-megapixel JPEG (coffee.png
+// upscaled to 4000×3000 in the benchmark) into 600×600: shrink-on-load
+// decodes it at 1/4 scale. Budget: 150 ms on 2 cores.
+func BenchmarkCoverFit12MP(b *testing.B) {
+	big, err := bimg.NewImage(sample(b, "coffee.png")).Process(bimg.Options{
+		Width: 4000, Height: 3000, Force: true, Enlarge: true, Type: bimg.JPEG, Quality: 90,
+	})
+	require.NoError(b, err)
+	size, err := bimg.NewImage(big).Size()
+	require.NoError(b, err)
+	require.Equal(b, 4000*3000, size.Width*size.Height)
+	l := NewLoader(Options{})
+	img := base64Image(big)
+	b.SetBytes(int64(len(big)))
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := l.Load(context.Background(), "layers[0]", img, 600, 600); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRemoveBackground1024 loads a 1024×1024 photo with the
+// background removed: decode, segmentation, guided filter, compositing.
+func BenchmarkRemoveBackground1024(b *testing.B) {
+	l := NewLoader(Options{Segmenter: testSegmenter(b)})
+	img := base64Image(sample(b, "astronaut.png"))
+	img.RemoveBackground = true
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := l.Load(context.Background(), "layers[0]", img, 1024, 1024); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

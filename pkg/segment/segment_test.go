@@ -1,0 +1,232 @@
+package segment
+
+import (
+	"context"
+	"image"
+	"image/color"
+	_ "image/jpeg" // sample photos
+	_ "image/png"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+	xdraw "golang.org/x/image/draw"
+)
+
+func assetPath(t testing.TB, rel string) string {
+	dir := os.Getenv("STRATA_ASSETS_DIR")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		require.NoError(t, err)
+		dir = filepath.Join(home, ".cache", "strata")
+	}
+	p := filepath.Join(dir, rel)
+	if _, err := os.Stat(p); err != nil {
+		t.Fatalf("asset %s is missing: run scripts/setup.sh (or set STRATA_ASSETS_DIR)", p)
+	}
+	return p
+}
+
+var (
+	shared    *Segmenter
+	sharedErr error
+	once      sync.Once
+)
+
+func testSegmenter(t testing.TB) *Segmenter {
+	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
+	once.Do(func() { shared, sharedErr = New(lib, model, 2) })
+	require.NoError(t, sharedErr)
+	return shared
+}
+
+func loadSample(t testing.TB, name string) image.Image {
+	f, err := os.Open(assetPath(t, filepath.Join("samples", name)))
+	require.NoError(t, err)
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	require.NoError(t, err)
+	return img
+}
+
+// patchMean is the mean alpha of the 9×9 patch centred on (x, y).
+func patchMean(m *image.Alpha, x, y int) float64 {
+	var sum, n float64
+	for yy := y - 4; yy <= y+4; yy++ {
+		for xx := x - 4; xx <= x+4; xx++ {
+			if image.Pt(xx, yy).In(m.Rect) {
+				sum += float64(m.AlphaAt(xx, yy).A)
+				n++
+			}
+		}
+	}
+	return sum / n
+}
+
+// TestMaskOnPhotos: points well inside the subject are opaque and the
+// background corners transparent. The points were picked by looking at the
+// photos; measured values were 255 inside and 0 outside, the bounds leave a
+// margin for other ONNX Runtime builds.
+func TestMaskOnPhotos(t *testing.T) {
+	t.Parallel()
+	s := testSegmenter(t)
+	cases := []struct {
+		name       string
+		file       string
+		subject    []image.Point
+		background []image.Point
+	}{
+		{
+			name:       "astronaut",
+			file:       "astronaut.png",
+			subject:    []image.Point{{225, 130}, {150, 400}, {390, 440}},     // face, suit, helmet
+			background: []image.Point{{4, 4}, {507, 4}, {507, 200}, {60, 30}}, // corners, wall, flag
+		},
+		{
+			name:       "coffee",
+			file:       "coffee.png",
+			subject:    []image.Point{{290, 150}, {200, 250}, {400, 330}},     // coffee, cup, saucer
+			background: []image.Point{{4, 4}, {595, 4}, {4, 395}, {595, 395}}, // the table's corners
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			img := loadSample(t, tc.file)
+			m, err := s.Mask(context.Background(), img)
+			require.NoError(t, err)
+			require.Equal(t, img.Bounds().Size(), m.Rect.Size())
+			for _, p := range tc.subject {
+				require.GreaterOrEqual(t, patchMean(m, p.X, p.Y), 230.0, "subject at %v", p)
+			}
+			for _, p := range tc.background {
+				require.LessOrEqual(t, patchMean(m, p.X, p.Y), 20.0, "background at %v", p)
+			}
+		})
+	}
+}
+
+// TestMaskConcurrent runs more masks than inference slots at once (run with
+// -race): every result equals the sequential one.
+func TestMaskConcurrent(t *testing.T) {
+	t.Parallel()
+	s := testSegmenter(t)
+	img := loadSample(t, "coffee.png")
+	want, err := s.Mask(context.Background(), img)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	results := make([]*image.Alpha, 4)
+	errs := make([]error, 4)
+	for i := range results {
+		wg.Go(func() { results[i], errs[i] = s.Mask(context.Background(), img) })
+	}
+	wg.Wait()
+	for i := range results {
+		require.NoError(t, errs[i])
+		require.Equal(t, want.Pix, results[i].Pix)
+	}
+}
+
+// TestMaskWaitsForSlot: with every slot taken, Mask gives up when its
+// context ends instead of queueing unboundedly.
+func TestMaskWaitsForSlot(t *testing.T) {
+	t.Parallel()
+	s := &Segmenter{sem: make(chan struct{}, 1)}
+	s.sem <- struct{}{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Mask(ctx, image.NewRGBA(image.Rect(0, 0, 4, 4)))
+	require.ErrorIs(t, err, context.Canceled)
+}
+
+func TestNewMissingFiles(t *testing.T) {
+	t.Parallel()
+	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
+	cases := []struct {
+		name       string
+		lib, model string
+	}{
+		{name: "missing model", lib: lib, model: filepath.Join(t.TempDir(), "u2netp.onnx")},
+		{name: "missing runtime", lib: filepath.Join(t.TempDir(), "libonnxruntime.so.1"), model: model},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := New(tc.lib, tc.model, 1)
+			require.ErrorIs(t, err, ErrNotInstalled)
+			require.Contains(t, err.Error(), "run scripts/setup.sh")
+		})
+	}
+}
+
+// TestGuidedFilterSharpensEdges: a mask blurred over 16 pixels (what the
+// 320-pixel model output looks like upsampled 4×) snaps to the sharp edge
+// of the guide image.
+func TestGuidedFilterSharpensEdges(t *testing.T) {
+	t.Parallel()
+	const w, h = 200, 20
+	guide := make([]float32, w*h)
+	soft := make([]float32, w*h)
+	for y := range h {
+		for x := range w {
+			if x >= 100 {
+				guide[y*w+x] = 0.9
+			} else {
+				guide[y*w+x] = 0.1
+			}
+			soft[y*w+x] = min(max(float32(x-92)/16, 0), 1)
+		}
+	}
+	// The largest step between neighbours, and where it is.
+	jump := func(v []float32) (float32, int) {
+		var best float32
+		at := 0
+		for x := 1; x < w; x++ {
+			if d := v[10*w+x] - v[10*w+x-1]; d > best {
+				best, at = d, x
+			}
+		}
+		return best, at
+	}
+	out := guidedFilter(guide, soft, w, h, 8, 1e-3)
+	softJump, _ := jump(soft)
+	outJump, at := jump(out)
+	require.InDelta(t, 1.0/16, softJump, 0.001)
+	require.Greater(t, outJump, float32(0.4), "the mask steps where the guide does")
+	require.Equal(t, 100, at)
+	require.InDelta(t, 0, out[10*w+50], 0.05)
+	require.InDelta(t, 1, out[10*w+150], 0.05)
+}
+
+// TestMaskSolidImage: a featureless image gives a valid (if arbitrary)
+// mask of the right size, never NaNs from the min-max step.
+func TestMaskSolidImage(t *testing.T) {
+	t.Parallel()
+	s := testSegmenter(t)
+	img := image.NewUniform(color.RGBA{128, 128, 128, 255})
+	m, err := s.Mask(context.Background(), &boundedUniform{img, image.Rect(0, 0, 37, 23)})
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 37, 23), m.Rect)
+}
+
+type boundedUniform struct {
+	*image.Uniform
+	r image.Rectangle
+}
+
+func (b *boundedUniform) Bounds() image.Rectangle { return b.r }
+
+// BenchmarkMask1024 segments a 1024×1024 photo (astronaut.png upscaled),
+// the budget being 400 ms on 2 cores.
+func BenchmarkMask1024(b *testing.B) {
+	s := testSegmenter(b)
+	src := loadSample(b, "astronaut.png")
+	img := image.NewRGBA(image.Rect(0, 0, 1024, 1024))
+	xdraw.CatmullRom.Scale(img, img.Rect, src, src.Bounds(), xdraw.Src, nil)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Mask(context.Background(), img); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
