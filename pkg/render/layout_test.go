@@ -308,6 +308,8 @@ func TestLayoutArrange(t *testing.T) {
 		{"empty", layout(pad(3)), image.Pt(6, 6), []childRect{}},
 		{"nested auto", layout(gap(4), kids(block(10, 10, "#000000"), layout(pad(2), gap(1), kids(block(5, 7, "#000000"), block(5, 3, "#000000"))))), image.Pt(29, 11),
 			[]childRect{{0, 0, 10, 10}, {14, 0, 15, 11}}},
+		{"eight deep", nest(8, block(2, 2, "#000000")), image.Pt(18, 18),
+			[]childRect{{1, 1, 16, 16}}},
 		{"fractional auto size rounds up", layout(gap(0.5), kids(block(3, 3, "#000000"), block(3, 3, "#000000"))), image.Pt(7, 3),
 			[]childRect{{0, 0, 3, 3}, {3.5, 0, 3, 3}}},
 	}
@@ -320,6 +322,46 @@ func TestLayoutArrange(t *testing.T) {
 			rects, err := r.arrange(ctx, tc.l, w, h)
 			require.NoError(t, err)
 			require.Equal(t, tc.rects, rects)
+		})
+	}
+}
+
+// nest wraps c in n auto-sized layouts with 1 px of padding each.
+func nest(n int, c *schema.Layer) *schema.Layer {
+	for range n {
+		c = layout(pad(1), kids(c))
+	}
+	return c
+}
+
+// TestLayoutBackgrounds checks the background rules: background layers
+// fill the whole box (padding included), are drawn in index order (array
+// order when absent), and replace background_color rather than covering it.
+func TestLayoutBackgrounds(t *testing.T) {
+	r := newTestRenderer(t)
+	red, blue := solid(1, "#FF0000"), solid(0, "#0000FF80")
+	cases := []struct {
+		name string
+		l    *schema.Layer
+		want [4]uint8 // premultiplied RGBA in the padding at (1, 1)
+	}{
+		{"colour fills the padding", layout(pad(5), bg("#00FF00"), kids(block(4, 4, "#000000"))), [4]uint8{0, 255, 0, 255}},
+		{"layers by index", layout(pad(5), bgLayers(red, blue), kids(block(4, 4, "#000000"))), [4]uint8{255, 0, 0, 255}},
+		{"layers in array order", layout(pad(5), bgLayers(block(0, 0, "#0000FF80"), block(0, 0, "#FF0000")), kids(block(4, 4, "#000000"))), [4]uint8{255, 0, 0, 255}},
+		{"layers replace the colour", layout(pad(5), bg("#00FF00"), bgLayers(solid(0, "#0000FF80")), kids(block(4, 4, "#000000"))), [4]uint8{0, 0, 128, 128}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			for _, b := range tc.l.Layout.BackgroundLayers {
+				if b.Size != nil && b.Size.Width == 0 {
+					b.Size = nil // block(0, 0, …): a background layer without dimensions
+				}
+			}
+			img := renderRGBA(t, r, request(14, 14, top(0, tc.l)))
+			c := img.RGBAAt(1, 1)
+			require.InDeltaSlice(t, tc.want[:], []uint8{c.R, c.G, c.B, c.A}, 1)
+			require.Equal(t, uint8(255), img.RGBAAt(7, 7).A, "the child over the background")
+			require.Equal(t, uint8(0), img.RGBAAt(7, 7).R)
 		})
 	}
 }
