@@ -6,7 +6,7 @@ export STRATA_ASSETS_DIR ?= $(HOME)/.cache/strata
 TEST_REDIS_PORT ?= 6379
 BIN := bin
 
-.PHONY: help setup build run test test-short vet lint bench bench-peers fuzz golden clean
+.PHONY: help setup build run test test-short vet lint bench bench-peers load fuzz golden clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -41,6 +41,9 @@ bench: setup ## Run the Go benchmarks (numbers go to docs/PERFORMANCE.md)
 
 bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas and sharp
 	@bash scripts/bench-peers.sh
+
+load: build ## Load (50 clients, 60 s) and soak (10,000 renders) a local API; see docs/RELIABILITY.md
+	@bash scripts/load.sh
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 1m)
 	@bash scripts/fuzz.sh $${FUZZTIME:-1m}
