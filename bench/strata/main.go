@@ -205,7 +205,7 @@ func (b *bench) serve(in io.Reader, out io.Writer) error {
 }
 
 // latency renders serially on one thread (GOMAXPROCS 1) up to n times or
-// until the budget is spent (at least three renders), timing Render only;
+// until the budget is spent (but at least three when n allows), timing Render only;
 // the request is decoded before the clock starts, and the decode is timed
 // on its own.
 func (b *bench) latency(n int, budget time.Duration) map[string]any {

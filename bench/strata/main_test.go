@@ -1,0 +1,117 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/engine"
+)
+
+func TestLoadBody(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "photo.jpg")
+	require.NoError(t, os.WriteFile(img, []byte("jpeg bytes"), 0o644))
+	withPlaceholder := filepath.Join(dir, "with.json")
+	require.NoError(t, os.WriteFile(withPlaceholder, []byte(`{"b":"`+placeholder+`"}`), 0o644))
+	plain := filepath.Join(dir, "plain.json")
+	require.NoError(t, os.WriteFile(plain, []byte(`{"a":1}`), 0o644))
+
+	tests := []struct {
+		name    string
+		design  string
+		image   string
+		want    string
+		wantErr string
+	}{
+		{name: "plain design is read as is", design: plain, want: `{"a":1}`},
+		{name: "placeholder becomes the image's base64", design: withPlaceholder, image: img,
+			want: `{"b":"` + base64.StdEncoding.EncodeToString([]byte("jpeg bytes")) + `"}`},
+		{name: "placeholder without -image", design: withPlaceholder, wantErr: "needs -image"},
+		{name: "no design", wantErr: "-design is required"},
+		{name: "missing design file", design: filepath.Join(dir, "nope.json"), wantErr: "no such file"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := loadBody(tc.design, tc.image)
+			if tc.wantErr != "" {
+				require.ErrorContains(t, err, tc.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			require.Equal(t, tc.want, string(got))
+		})
+	}
+}
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		xs   []float64
+		want float64
+	}{
+		{name: "empty", xs: nil, want: 0},
+		{name: "odd", xs: []float64{5, 1, 3}, want: 3},
+		{name: "even", xs: []float64{4, 1, 3, 2}, want: 2.5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.Equal(t, tc.want, median(tc.xs))
+		})
+	}
+}
+
+// TestServe drives the protocol bench/compare.js speaks against the real
+// engine and the social-card design.
+func TestServe(t *testing.T) {
+	cfg := config.NewDefaultConfig()
+	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
+		cfg.AssetsDir = dir
+	}
+	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err, "the bundled fonts are needed: run scripts/setup.sh")
+	defer eng.Close()
+	body, err := loadBody(filepath.Join("..", "designs", "social.json"), "")
+	require.NoError(t, err)
+	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
+
+	out := filepath.Join(t.TempDir(), "social.png")
+	in := strings.Join([]string{
+		`{"cmd":"lat","n":5,"budget_ms":0}`,
+		`{"cmd":"tput","ms":50,"conc":2}`,
+		`{"cmd":"save","path":"` + out + `"}`,
+		`{"cmd":"bogus"}`,
+		`{"cmd":"quit"}`,
+		`{"cmd":"lat","n":1}`, // after quit: never answered
+	}, "\n")
+	var stdout bytes.Buffer
+	require.NoError(t, b.serve(strings.NewReader(in), &stdout))
+
+	var replies []map[string]any
+	dec := json.NewDecoder(&stdout)
+	for dec.More() {
+		var m map[string]any
+		require.NoError(t, dec.Decode(&m))
+		replies = append(replies, m)
+	}
+	require.Len(t, replies, 5)
+	require.Equal(t, true, replies[0]["ready"])
+	require.Len(t, replies[1]["ms"], 3, "three renders (the minimum) when the budget is spent")
+	require.Greater(t, replies[1]["bytes"], 1000.0)
+	require.GreaterOrEqual(t, replies[2]["renders"], 1.0)
+	require.Contains(t, replies[2], "cpu_ms")
+	png, err := os.ReadFile(out)
+	require.NoError(t, err)
+	require.Equal(t, "\x89PNG", string(png[:4]))
+	require.Equal(t, replies[3]["bytes"], float64(len(png)))
+	require.Contains(t, replies[4]["error"], "unknown command")
+}
