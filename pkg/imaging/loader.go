@@ -20,21 +20,26 @@ import (
 	"golang.org/x/image/bmp"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 )
 
 // FetchFunc fetches a URL source and returns its body. The service passes
-// pkg/fetch's client (address guard, time, size and redirect limits):
-//
-//	Fetch: func(ctx context.Context, url string, o schema.FetchOptions) ([]byte, error) {
-//		r, err := client.Get(ctx, url, o)
-//		if err != nil {
-//			return nil, err
-//		}
-//		return r.Body, nil
-//	}
+// FetchWith(client) over pkg/fetch's client (address guard, time, size and
+// redirect limits).
 type FetchFunc func(ctx context.Context, url string, o schema.FetchOptions) ([]byte, error)
+
+// FetchWith adapts a pkg/fetch client to a FetchFunc.
+func FetchWith(c *fetch.Client) FetchFunc {
+	return func(ctx context.Context, url string, o schema.FetchOptions) ([]byte, error) {
+		r, err := c.Get(ctx, url, o)
+		if err != nil {
+			return nil, err
+		}
+		return r.Body, nil
+	}
+}
 
 // Options configure a Loader. Zero limits take schema.DefaultLimits.
 type Options struct {
@@ -167,7 +172,7 @@ func (l *Loader) source(ctx context.Context, path string, f *schema.File) ([]byt
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
 			}
-			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: could not fetch the image: %s", path, fetchReason(err))
+			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: %s", path, fetchReason(err))
 		}
 		data = body
 	}
@@ -181,13 +186,14 @@ func (l *Loader) source(ctx context.Context, path string, f *schema.File) ([]byt
 	return data, nil
 }
 
-// fetchReason is the public part of a fetch error.
+// fetchReason is the public part of a fetch error (pkg/fetch's messages
+// read "fetching <url>: <reason>").
 func fetchReason(err error) string {
 	var fe *failure.Error
 	if errors.As(err, &fe) && fe.Kind != failure.Internal {
 		return fe.PublicMessage()
 	}
-	return "the request failed."
+	return "the image could not be fetched."
 }
 
 func megabytes(n int64) string {
