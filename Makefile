@@ -51,5 +51,8 @@ fuzz: ## Run every fuzz target for FUZZTIME each (default 1m)
 golden: ## Rewrite golden images (look at them before committing!)
 	UPDATE_GOLDEN=1 $(GO) test -count=1 ./pkg/...
 
+examples: ## Regenerate docs/examples (requests and images)
+	$(GO) run ./scripts/examples
+
 clean: ## Remove build output
 	rm -rf $(BIN)
