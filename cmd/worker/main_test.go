@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"encoding/pem"
@@ -165,7 +166,7 @@ func startWorker(t testing.TB, redisURL string, recv *hookReceiver, extra ...str
 		"STRATA_RENDER_CONCURRENCY=1",
 		"STRATA_SHUTDOWN_TIMEOUT=5s",
 		"STRATA_RENDER_TIMEOUT=120s",
-		"STRATA_LOG_LEVEL=warn",
+		"STRATA_LOG_LEVEL=" + cmp.Or(os.Getenv("STRATA_TEST_LOG_LEVEL"), "warn"),
 		"SSL_CERT_FILE=" + recv.caFile,
 	}, extra...)
 	var log strings.Builder
@@ -260,7 +261,7 @@ func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
 	for i := range n {
 		ids[i] = submit(t, c, smallCard(recv.srv.URL+"/hook", i))
 	}
-	recv.waitJobs(t, n, 90*time.Second)
+	recv.waitJobs(t, n, 200*time.Second)
 	time.Sleep(300 * time.Millisecond)
 	jobs, total, bad := recv.delivered()
 	require.Equal(t, n, jobs)
@@ -358,10 +359,14 @@ func TestRedisRestartLosesNoJob(t *testing.T) {
 	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
 	_ = srv.Wait()
 	srv = startRedis()
-	recv.waitJobs(t, n, 90*time.Second)
+	restarted := time.Now()
+	recv.waitJobs(t, n, 200*time.Second)
+	t.Logf("all jobs delivered %s after the second restart", time.Since(restarted).Round(100*time.Millisecond))
+	if os.Getenv("STRATA_TEST_LOG") != "" {
+		t.Logf("worker log:\n%s", w.logText())
+	}
 	_, _, bad := recv.delivered()
 	require.Zero(t, bad)
-	_ = w
 }
 
 func freePort(t testing.TB) int {
