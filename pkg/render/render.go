@@ -17,6 +17,7 @@ import (
 	"sort"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
 )
@@ -29,6 +30,8 @@ type Options struct {
 	Encode *EncodeOptions
 	// Fonts is the font registry text layers draw with; nil refuses them.
 	Fonts *typeset.Registry
+	// Images loads image layers; nil refuses them.
+	Images *imaging.Loader
 }
 
 // Renderer renders requests. It is safe for concurrent use.
@@ -80,6 +83,7 @@ var drawers = map[schema.LayerType]drawFunc{
 	schema.TypeText:       drawText,
 	schema.TypeQRCode:     drawQRCode,
 	schema.TypeBarcode:    drawBarcode,
+	schema.TypeImage:      drawImage,
 }
 
 // The layout draws its children through drawLayer, which reads drawers,
