@@ -18,6 +18,13 @@
 //	               with a CPU profile (-cpuprofile), an allocation profile
 //	               (-memprofile) and blocking/mutex profiles (-blockprofile)
 //
+// -estimate-images: while the renderer has no image drawer yet (it answers
+// "image layers are not supported"), every mode renders a design's image
+// layers through pkg/imaging's Loader (decode and cover-fit, the work the
+// drawer will do) and Render draws the other layers; the image is then not
+// composited and not in the output. Replies carry "estimate": true so the
+// figures are never reported as renders.
+//
 // A design may hold the placeholder "@PRODUCT_JPEG@" as an image's base64;
 // it is replaced by the base64 of the -image file before decoding.
 package main
@@ -36,6 +43,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"sort"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -43,6 +51,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
+	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -65,10 +74,11 @@ func main() {
 	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
 	blockProfile := flag.String("blockprofile", "", "profile: blocking and mutex-contention profile file (with -conc 2)")
 	conc := flag.Int("conc", 1, "profile: renders in parallel (GOMAXPROCS too)")
+	estimate := flag.Bool("estimate-images", false, "time image layers through pkg/imaging when the renderer refuses them")
 	flag.Parse()
 	p := profileOptions{cpu: *cpuProfile, mem: *memProfile, block: *blockProfile, conc: max(*conc, 1),
 		d: time.Duration(*seconds * float64(time.Second))}
-	if err := run(*design, *imagePath, *mode, *out, p); err != nil {
+	if err := run(*design, *imagePath, *mode, *out, *estimate, p); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench:", err)
 		os.Exit(1)
 	}
@@ -81,7 +91,7 @@ type profileOptions struct {
 	d               time.Duration
 }
 
-func run(design, imagePath, mode, out string, p profileOptions) error {
+func run(design, imagePath, mode, out string, estimate bool, p profileOptions) error {
 	body, err := loadBody(design, imagePath)
 	if err != nil {
 		return err
@@ -96,6 +106,11 @@ func run(design, imagePath, mode, out string, p profileOptions) error {
 	}
 	defer eng.Close()
 	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
+	if estimate {
+		if _, err := b.render(); err != nil && strings.Contains(err.Error(), "image layers are not supported") {
+			b.loader = imaging.NewLoader(imaging.Options{MaxPixels: cfg.Limits.MaxImagePixels, MaxBytes: cfg.Limits.MaxFileBytes})
+		}
+	}
 	switch mode {
 	case "once":
 		res, err := b.render()
@@ -144,6 +159,9 @@ type bench struct {
 	body   []byte
 	limits schema.Limits
 	r      *render.Renderer
+	// loader is set in -estimate-images mode when the renderer refuses
+	// image layers: they are then loaded and fitted here instead.
+	loader *imaging.Loader
 }
 
 // decode parses the request body as the API does.
@@ -155,7 +173,32 @@ func (b *bench) render() (render.Result, error) {
 	if err != nil {
 		return render.Result{}, err
 	}
-	return b.r.Render(context.Background(), req)
+	return b.renderRequest(req)
+}
+
+// renderRequest renders a decoded request; in estimate mode the top-level
+// image layers go through the image loader and the rest through Render.
+func (b *bench) renderRequest(req *schema.Request) (render.Result, error) {
+	if b.loader == nil {
+		return b.r.Render(context.Background(), req)
+	}
+	rest := make([]*schema.Layer, 0, len(req.Layers))
+	for _, l := range req.Layers {
+		if l.Type != schema.TypeImage {
+			rest = append(rest, l)
+			continue
+		}
+		w, h := req.Width, req.Height
+		if l.Size != nil {
+			w, h = l.Size.Width, l.Size.Height
+		}
+		if _, err := b.loader.Load(context.Background(), l.Path, l.Image, w, h); err != nil {
+			return render.Result{}, err
+		}
+	}
+	r := *req
+	r.Layers = rest
+	return b.r.Render(context.Background(), &r)
 }
 
 // command is one line of the serve protocol.
@@ -172,7 +215,7 @@ type command struct {
 func (b *bench) serve(in io.Reader, out io.Writer) error {
 	enc := json.NewEncoder(out)
 	sc := bufio.NewScanner(in)
-	if err := enc.Encode(map[string]any{"ready": true, "pid": os.Getpid()}); err != nil {
+	if err := enc.Encode(map[string]any{"ready": true, "pid": os.Getpid(), "estimate": b.loader != nil}); err != nil {
 		return err
 	}
 	for sc.Scan() {
@@ -221,7 +264,7 @@ func (b *bench) latency(n int, budget time.Duration) map[string]any {
 			return withError(nil, err)
 		}
 		t1 := time.Now()
-		res, err := b.r.Render(context.Background(), req)
+		res, err := b.renderRequest(req)
 		if err != nil {
 			return withError(nil, err)
 		}
@@ -229,7 +272,7 @@ func (b *bench) latency(n int, budget time.Duration) map[string]any {
 		times = append(times, ms(time.Since(t1)))
 		size = len(res.Data)
 	}
-	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size}
+	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size, "estimate": b.loader != nil}
 }
 
 // throughput renders in conc goroutines (GOMAXPROCS = conc) for d and
