@@ -383,7 +383,7 @@ function report(m, results, cold) {
     const s = results[name].strata;
     for (const e of ENGINES) {
       const r = results[name][e.id];
-      const na = r.error ? ` (n/a: ${r.error.replace(/\|/g, '/')})` : r.estimate ? ' (**estimate**: photo decoded and fitted by pkg/imaging, not composited, so the photo's share of PNG encoding (≈ 15–20 ms) is missing; the renderer has no image drawer yet)' : '';
+      const na = r.error ? ` (n/a: ${r.error.replace(/\|/g, '/')})` : r.estimate ? ' (**estimate**: photo decoded and fitted by pkg/imaging, not composited, so the photo’s share of PNG encoding (≈ 15–20 ms) is missing; the renderer has no image drawer yet)' : '';
       const rss = r.rssMB == null ? 'n/a' : e.peer ? `${f1(r.rssMB)} (×2 procs: ${f1(r.rssPairMB)})` : f1(r.rssMB);
       L.push(`| ${name} | ${e.label}${na} | ${f1(r.median)} | ${f1(r.p90)} | ${f1(r.tputMedian)} | ${r.coresMedian == null ? 'n/a' : r.coresMedian.toFixed(2)} | ${f1(r.perCPU)} | ${rss} | ${kb(r.bytes)} | ` +
         (e.peer ? `${ratio(r.median, s.median)} | ${ratio(r.p90, s.p90)} | ${ratio(r.tputMedian, s.tputMedian)} | ${ratio(r.rssMB, s.rssMB)} | ${ratio(r.bytes, s.bytes)} | ${r.diff ? r.diff.meanAbs.toFixed(2) : 'n/a'} | ${r.diff ? r.diff.pctOver32.toFixed(2) + '%' : 'n/a'} |`
