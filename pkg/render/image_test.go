@@ -60,6 +60,10 @@ func TestImageLayer(t *testing.T) {
 			imageLayer(1, cat, box(20, 20, 120, 120), radius(24), opacity(85)),
 			imageLayer(2, rocket, box(150, 30, 70, 100), rotate(10)))},
 		{name: "image_full_canvas", req: request(160, 90, imageLayer(0, rocket))},
+		// SVG stays loadable after New blocked libvips' untrusted loaders.
+		{name: "image_svg", req: request(120, 60, solid(0, "#FFFFFF"), imageLayer(1, []byte(
+			`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 4 2"><style>* { fill: #2050D0 }</style><circle cx="2" cy="1" r="0.9"/></svg>`),
+			box(10, 5, 100, 50)))},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
