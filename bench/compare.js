@@ -58,7 +58,7 @@ function p90(xs) {
 function startWorker(engine, name, slot) {
   const label = `${engine.id}/${name}/${slot}`;
   if (!engine.peer) {
-    return new Worker(label, STRATA_BIN, ['-design', design.designPath(name), '-image', design.PRODUCT_JPEG, '-mode', 'serve', '-estimate-images'],
+    return new Worker(label, STRATA_BIN, ['-design', design.designPath(name), '-image', design.PRODUCT_JPEG, '-mode', 'serve', '-wire-images'],
       { VIPS_CONCURRENCY: '1' });
   }
   return new Worker(label, process.execPath, [path.join(design.BENCH, 'peers', `${engine.id}.js`), name, '--serve'],
@@ -79,16 +79,12 @@ async function inProcess(results) {
       // Warm up, save the output, and find out whether this engine renders the design.
       const ready = await ws[0].ready.catch((err) => ({ error: err.message }));
       if (ready.error) { r.error = firstLine(ready.error); log(`${e.label} ${name}: n/a (${r.error})`); continue; }
-      if (ready.estimate) {
-        // The renderer refuses this design's image layers: the harness times
-        // them through pkg/imaging instead (see bench/strata). Reported as an
-        // estimate; the output lacks the photo, so no image is saved.
-        r.estimate = true;
-        log(`${e.label} ${name}: image layers not supported by the renderer yet; timing an estimate (pkg/imaging + Render of the other layers)`);
+      if (ready.note) {
+        r.note = ready.note;
+        log(`${e.label} ${name}: ${ready.note}`);
       }
       const warm = await ws[0].send({ cmd: 'lat', n: 3, budget_ms: 0 });
       if (warm.error) { r.error = firstLine(warm.error); log(`${e.label} ${name}: n/a (${r.error})`); continue; }
-      if (r.estimate) continue;
       if (e.peer) await ws[1].send({ cmd: 'lat', n: 3, budget_ms: 0 });
       const saved = await ws[0].send({ cmd: 'save', path: path.join(design.OUT, name, `${e.id}.png`) });
       if (saved.error) r.error = firstLine(saved.error);
@@ -364,7 +360,6 @@ function summarise(results) {
       // Renders per second of CPU: throughput with the machine's other load
       // factored out (the shared machine often gives an engine less than 2 cores).
       r.perCPU = r.tput.length ? median(r.tput.map((t, i) => t / r.cores[i])) : null;
-      if (r.estimate) r.bytes = null; // the estimate's output lacks the photo
       if (r.error) Object.assign(r, { median: null, p90: null, tputMedian: null, coresMedian: null, perCPU: null, bytes: null, rssMB: null });
     }
   }
@@ -383,7 +378,7 @@ function report(m, results, cold) {
     const s = results[name].strata;
     for (const e of ENGINES) {
       const r = results[name][e.id];
-      const na = r.error ? ` (n/a: ${r.error.replace(/\|/g, '/')})` : r.estimate ? ' (**estimate**: photo decoded and fitted by pkg/imaging, not composited, so the photo’s share of PNG encoding (≈ 15–20 ms) is missing; the renderer has no image drawer yet)' : '';
+      const na = r.error ? ` (n/a: ${r.error.replace(/\|/g, '/')})` : r.note ? ` (${r.note})` : '';
       const rss = r.rssMB == null ? 'n/a' : e.peer ? `${f1(r.rssMB)} (×2 procs: ${f1(r.rssPairMB)})` : f1(r.rssMB);
       L.push(`| ${name} | ${e.label}${na} | ${f1(r.median)} | ${f1(r.p90)} | ${f1(r.tputMedian)} | ${r.coresMedian == null ? 'n/a' : r.coresMedian.toFixed(2)} | ${f1(r.perCPU)} | ${rss} | ${kb(r.bytes)} | ` +
         (e.peer ? `${ratio(r.median, s.median)} | ${ratio(r.p90, s.p90)} | ${ratio(r.tputMedian, s.tputMedian)} | ${ratio(r.rssMB, s.rssMB)} | ${ratio(r.bytes, s.bytes)} | ${r.diff ? r.diff.meanAbs.toFixed(2) : 'n/a'} | ${r.diff ? r.diff.pctOver32.toFixed(2) + '%' : 'n/a'} |`
@@ -425,7 +420,7 @@ function report(m, results, cold) {
     const c = s.perCPU / Math.max(...peers.map((r) => r.perCPU));
     const lm = s.median / bestM;
     const d = s.rssMB - leanest;
-    L.push(`| ${name}${s.estimate ? ' (Strata estimate)' : ''} | ${t.toFixed(2)}× | ${c.toFixed(2)}× | ${lm.toFixed(2)}× | ${d >= 0 ? '+' : ''}${d.toFixed(0)} MB | ${t >= 1.5 && lm <= 0.7 && d <= 50 ? 'yes' : 'no'} |`);
+    L.push(`| ${name}${s.note ? ' (see note)' : ''} | ${t.toFixed(2)}× | ${c.toFixed(2)}× | ${lm.toFixed(2)}× | ${d >= 0 ? '+' : ''}${d.toFixed(0)} MB | ${t >= 1.5 && lm <= 0.7 && d <= 50 ? 'yes' : 'no'} |`);
   }
   return L.join('\n') + '\n';
 }

@@ -29,7 +29,7 @@ echo "profiling Strata (${profile_seconds}s per design, one thread)" >&2
 for d in ${designs//,/ }; do
   rm -f "bench/out/pprof/$d".{cpu.pprof,alloc.pprof,json}
   if VIPS_CONCURRENCY=1 bench/out/strata-bench -design "bench/designs/$d.json" -image bench/out/product-12mp.jpg \
-      -mode profile -seconds "$profile_seconds" \
+      -wire-images -mode profile -seconds "$profile_seconds" \
       -cpuprofile "bench/out/pprof/$d.cpu.pprof" -memprofile "bench/out/pprof/$d.alloc.pprof" \
       > "bench/out/pprof/$d.json.tmp" 2> "bench/out/pprof/$d.err"; then
     mv "bench/out/pprof/$d.json.tmp" "bench/out/pprof/$d.json"

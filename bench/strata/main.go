@@ -18,12 +18,10 @@
 //	               with a CPU profile (-cpuprofile), an allocation profile
 //	               (-memprofile) and blocking/mutex profiles (-blockprofile)
 //
-// -estimate-images: while the renderer has no image drawer yet (it answers
-// "image layers are not supported"), every mode renders a design's image
-// layers through pkg/imaging's Loader (decode and cover-fit, the work the
-// drawer will do) and Render draws the other layers; the image is then not
-// composited and not in the output. Replies carry "estimate": true so the
-// figures are never reported as renders.
+// -wire-images: while engine.New's renderer refuses image layers (it has
+// no image loader wired), the harness builds the renderer itself with the
+// same fonts and pkg/imaging's loader, so image designs render for real;
+// replies then carry a "note" saying so.
 //
 // A design may hold the placeholder "@PRODUCT_JPEG@" as an image's base64;
 // it is replaced by the base64 of the -image file before decoding.
@@ -74,11 +72,11 @@ func main() {
 	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
 	blockProfile := flag.String("blockprofile", "", "profile: blocking and mutex-contention profile file (with -conc 2)")
 	conc := flag.Int("conc", 1, "profile: renders in parallel (GOMAXPROCS too)")
-	estimate := flag.Bool("estimate-images", false, "time image layers through pkg/imaging when the renderer refuses them")
+	wireImages := flag.Bool("wire-images", false, "when engine.New's renderer refuses image layers, build one with pkg/imaging's loader")
 	flag.Parse()
 	p := profileOptions{cpu: *cpuProfile, mem: *memProfile, block: *blockProfile, conc: max(*conc, 1),
 		d: time.Duration(*seconds * float64(time.Second))}
-	if err := run(*design, *imagePath, *mode, *out, *estimate, p); err != nil {
+	if err := run(*design, *imagePath, *mode, *out, *wireImages, p); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench:", err)
 		os.Exit(1)
 	}
@@ -91,7 +89,7 @@ type profileOptions struct {
 	d               time.Duration
 }
 
-func run(design, imagePath, mode, out string, estimate bool, p profileOptions) error {
+func run(design, imagePath, mode, out string, wireImages bool, p profileOptions) error {
 	body, err := loadBody(design, imagePath)
 	if err != nil {
 		return err
@@ -106,9 +104,15 @@ func run(design, imagePath, mode, out string, estimate bool, p profileOptions) e
 	}
 	defer eng.Close()
 	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
-	if estimate {
-		if _, err := b.render(); err != nil && strings.Contains(err.Error(), "image layers are not supported") {
-			b.loader = imaging.NewLoader(imaging.Options{MaxPixels: cfg.Limits.MaxImagePixels, MaxBytes: cfg.Limits.MaxFileBytes})
+	if wireImages {
+		if _, err := b.render(); err != nil && strings.Contains(err.Error(), "image layers are not") {
+			r, err := render.New(render.Options{Fonts: eng.Fonts,
+				Images: imaging.NewLoader(imaging.Options{MaxPixels: cfg.Limits.MaxImagePixels, MaxBytes: cfg.Limits.MaxFileBytes})})
+			if err != nil {
+				return err
+			}
+			b.r = r
+			b.note = "renderer built with pkg/imaging's loader: engine.New does not wire one yet"
 		}
 	}
 	switch mode {
@@ -159,9 +163,8 @@ type bench struct {
 	body   []byte
 	limits schema.Limits
 	r      *render.Renderer
-	// loader is set in -estimate-images mode when the renderer refuses
-	// image layers: they are then loaded and fitted here instead.
-	loader *imaging.Loader
+	// note says how the renderer differs from engine.New's, if it does.
+	note string
 }
 
 // decode parses the request body as the API does.
@@ -176,29 +179,9 @@ func (b *bench) render() (render.Result, error) {
 	return b.renderRequest(req)
 }
 
-// renderRequest renders a decoded request; in estimate mode the top-level
-// image layers go through the image loader and the rest through Render.
+// renderRequest renders a decoded request.
 func (b *bench) renderRequest(req *schema.Request) (render.Result, error) {
-	if b.loader == nil {
-		return b.r.Render(context.Background(), req)
-	}
-	rest := make([]*schema.Layer, 0, len(req.Layers))
-	for _, l := range req.Layers {
-		if l.Type != schema.TypeImage {
-			rest = append(rest, l)
-			continue
-		}
-		w, h := req.Width, req.Height
-		if l.Size != nil {
-			w, h = l.Size.Width, l.Size.Height
-		}
-		if _, err := b.loader.Load(context.Background(), l.Path, l.Image, w, h); err != nil {
-			return render.Result{}, err
-		}
-	}
-	r := *req
-	r.Layers = rest
-	return b.r.Render(context.Background(), &r)
+	return b.r.Render(context.Background(), req)
 }
 
 // command is one line of the serve protocol.
@@ -215,7 +198,7 @@ type command struct {
 func (b *bench) serve(in io.Reader, out io.Writer) error {
 	enc := json.NewEncoder(out)
 	sc := bufio.NewScanner(in)
-	if err := enc.Encode(map[string]any{"ready": true, "pid": os.Getpid(), "estimate": b.loader != nil}); err != nil {
+	if err := enc.Encode(map[string]any{"ready": true, "pid": os.Getpid(), "note": b.note}); err != nil {
 		return err
 	}
 	for sc.Scan() {
@@ -272,7 +255,7 @@ func (b *bench) latency(n int, budget time.Duration) map[string]any {
 		times = append(times, ms(time.Since(t1)))
 		size = len(res.Data)
 	}
-	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size, "estimate": b.loader != nil}
+	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size}
 }
 
 // throughput renders in conc goroutines (GOMAXPROCS = conc) for d and
