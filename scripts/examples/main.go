@@ -24,19 +24,22 @@ import (
 
 // descriptions are the gallery's captions, by example name.
 var descriptions = map[string]string{
-	"solid-color":      "`solid-color`: full-canvas background, per-corner and uniform radii, an angled edge, rotation, alpha and `opacity`.",
-	"gradient-linear":  "`gradient` (linear): three stops, angles 0, 90 and 225, a stop fading to transparent, rounded corners.",
-	"gradient-radial":  "`gradient` (radial): centred, reaching the farthest corner; a transparent outer stop never darkens its neighbour.",
-	"text-markdown":    "`text`: Markdown bold/italic, a backslash escape, hard line breaks and `paragraph_spacing_in_px`.",
-	"text-alignment":   "`text`: `text_align` left/center/right and `vertical_align` top/center/bottom in their boxes.",
-	"text-auto-scale":  "`text`: `should_auto_scale` with wrapping off (one line) and on (a paragraph).",
-	"text-scripts":     "`text`: per-character fallback across scripts, right-to-left Arabic and Hebrew mixed with Latin, colour emoji (ZWJ, skin tone, flag).",
-	"text-fonts":       "`text`: bundled families, weights (`thin`, `black`, …) and `font_style: italic`.",
-	"qr-code":          "`qr-code`: error correction L, M and H, custom colours, crisp modules with a quiet zone.",
-	"barcodes":         "`barcode`: every format: code128, ean13, ean8, code39, itf and codabar.",
-	"layout":           "`layout`: a vertical layout with padding, gap, rounded background, a nested horizontal row and auto-sized text.",
-	"layout-alignment": "`layout`: start/center/end alignment on both axes, with `background_layers`.",
-	"sdk-spelling":     "The SDKs' spelling: `width_in_px`, `x_in_px` and a 0×0 dimensions struct meaning \"the whole canvas\".",
+	"solid-color":             "`solid-color`: full-canvas background, per-corner and uniform radii, an angled edge, rotation, alpha and `opacity`.",
+	"gradient-linear":         "`gradient` (linear): three stops, angles 0, 90 and 225, a stop fading to transparent, rounded corners.",
+	"gradient-radial":         "`gradient` (radial): centred, reaching the farthest corner; a transparent outer stop never darkens its neighbour.",
+	"text-markdown":           "`text`: Markdown bold/italic, a backslash escape, hard line breaks and `paragraph_spacing_in_px`.",
+	"text-alignment":          "`text`: `text_align` left/center/right and `vertical_align` top/center/bottom in their boxes.",
+	"text-auto-scale":         "`text`: `should_auto_scale` with wrapping off (one line) and on (a paragraph).",
+	"text-scripts":            "`text`: per-character fallback across scripts, right-to-left Arabic and Hebrew mixed with Latin, colour emoji (ZWJ, skin tone, flag).",
+	"text-fonts":              "`text`: bundled families, weights (`thin`, `black`, …) and `font_style: italic`.",
+	"qr-code":                 "`qr-code`: error correction L, M and H, custom colours, crisp modules with a quiet zone.",
+	"barcodes":                "`barcode`: every format: code128, ean13, ean8, code39, itf and codabar.",
+	"layout":                  "`layout`: a vertical layout with padding, gap, rounded background, a nested horizontal row and auto-sized text.",
+	"layout-alignment":        "`layout`: start/center/end alignment on both axes, with `background_layers`.",
+	"image":                   "`image`: photos fitted with cover semantics, uniform and per-corner radii, rotation and opacity.",
+	"image-smart-crop":        "`image`: centre crop next to `should_use_smart_cropping` on the same photos and boxes.",
+	"image-remove-background": "`image`: `should_remove_background` (U²-Netp segmentation) over a gradient, next to the original.",
+	"sdk-spelling":            "The SDKs' spelling: `width_in_px`, `x_in_px` and a 0×0 dimensions struct meaning \"the whole canvas\".",
 }
 
 func main() {
