@@ -32,6 +32,10 @@ type Options struct {
 	Fonts *typeset.Registry
 	// Images loads image layers; nil refuses them.
 	Images *imaging.Loader
+	// FetchFont gets custom fonts given by URL (the same guarded fetcher
+	// as image URLs); nil refuses them. MaxFontBytes caps what it returns.
+	FetchFont    imaging.FetchFunc
+	MaxFontBytes int64
 }
 
 // Renderer renders requests. It is safe for concurrent use.

@@ -19,12 +19,43 @@ func (r *Renderer) withFonts(ctx context.Context, req *schema.Request) (context.
 	if len(req.Fonts) == 0 {
 		return ctx, nil
 	}
+	fonts, err := r.fetchFonts(ctx, req.Fonts)
+	if err != nil {
+		return ctx, err
+	}
 	if r.opts.Fonts != nil {
-		if _, err := r.opts.Fonts.LoadCustom(req.Fonts); err != nil {
+		if _, err := r.opts.Fonts.LoadCustom(fonts); err != nil {
 			return ctx, err
 		}
 	}
-	return context.WithValue(ctx, fontsKey{}, req.Fonts), nil
+	return context.WithValue(ctx, fontsKey{}, fonts), nil
+}
+
+// fetchFonts returns fonts with every URL source fetched into Data (copies;
+// the request is left as it came).
+func (r *Renderer) fetchFonts(ctx context.Context, fonts []*schema.Font) ([]*schema.Font, error) {
+	out := make([]*schema.Font, len(fonts))
+	for i, f := range fonts {
+		out[i] = f
+		if f.File.Type != schema.SourceURL {
+			continue
+		}
+		if r.opts.FetchFont == nil {
+			return nil, failure.New(failure.Unprocessable, "%s: fonts given by URL are not enabled on this server; send font %q as base64.", f.Path, f.Name)
+		}
+		data, err := r.opts.FetchFont(ctx, f.File.URL, f.File.Fetch)
+		if err != nil {
+			return nil, failure.Wrap(failure.Unprocessable, err, "%s: font %q could not be fetched: %s", f.Path, f.Name, failure.As(err).PublicMessage())
+		}
+		if r.opts.MaxFontBytes > 0 && int64(len(data)) > r.opts.MaxFontBytes {
+			return nil, failure.New(failure.TooLarge, "%s: font %q is %d bytes, over the %d-byte limit.", f.Path, f.Name, len(data), r.opts.MaxFontBytes)
+		}
+		fetched := *f
+		fetched.File.Data = data
+		fetched.File.Type = schema.SourceBase64
+		out[i] = &fetched
+	}
+	return out, nil
 }
 
 // drawText draws a text layer with the font registry: shaping, wrapping,
