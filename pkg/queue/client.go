@@ -61,8 +61,9 @@ func NewClient(o ClientOptions) *Client {
 	return &Client{o: o, rdb: o.Redis, asynq: asynq.NewClientFromRedisClient(o.Redis)}
 }
 
-// Close releases the asynq client; the Redis client stays the caller's.
-func (c *Client) Close() error { return c.asynq.Close() }
+// Close releases the Client. The Redis connection is the caller's (asynq
+// refuses to close a shared one), so there is nothing else to release.
+func (c *Client) Close() error { return nil }
 
 // Ping reports whether Redis answers, for readiness checks.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }

@@ -138,7 +138,6 @@ func (w *Worker) Shutdown() {
 		go func() { w.deliver.Shutdown(); close(done) }()
 		w.renders.Shutdown()
 		<-done
-		_ = w.asynq.Close()
 	})
 }
 
