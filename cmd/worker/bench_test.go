@@ -26,11 +26,11 @@ func BenchmarkThroughput(b *testing.B) {
 // throughput submits n jobs of a w×h card up front and times their
 // delivery by workers worker processes.
 func throughput(b *testing.B, workers, w, h int) {
-	rdb := redisAt(b, "127.0.0.1:6379", 15)
+	rdb := redisAt(b, testRedisAddr(b), 15)
 	recv := newHookReceiver(b)
 	c := submitter(b, rdb)
 	for range workers {
-		startWorker(b, "redis://127.0.0.1:6379/15", recv)
+		startWorker(b, "redis://"+testRedisAddr(b)+"/15", recv)
 	}
 	// Warm-up: each worker loads its fonts and opens connections.
 	for i := range 4 {

@@ -54,6 +54,19 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// testRedisAddr is the shared test Redis: STRATA_TEST_REDIS_URL's host and
+// port (make test sets it), else 127.0.0.1:6379.
+func testRedisAddr(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv("STRATA_TEST_REDIS_URL")
+	if u == "" {
+		return "127.0.0.1:6379"
+	}
+	opts, err := redis.ParseURL(u)
+	require.NoError(t, err, "STRATA_TEST_REDIS_URL")
+	return opts.Addr
+}
+
 // redisAt returns a client on a flushed database db of the Redis at addr.
 func redisAt(t testing.TB, addr string, db int) *redis.Client {
 	t.Helper()
@@ -250,12 +263,12 @@ func jobField(t testing.TB, rdb *redis.Client, id, field string) string {
 // Two worker processes share one Redis: 200 jobs, every one delivered
 // once, none rendered twice.
 func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
-	rdb := redisAt(t, "127.0.0.1:6379", 13)
+	rdb := redisAt(t, testRedisAddr(t), 13)
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
 	metricsPort := freePort(t)
-	startWorker(t, "redis://127.0.0.1:6379/13", recv, "STRATA_WORKER_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(metricsPort))
-	startWorker(t, "redis://127.0.0.1:6379/13", recv)
+	startWorker(t, "redis://"+testRedisAddr(t)+"/13", recv, "STRATA_WORKER_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(metricsPort))
+	startWorker(t, "redis://"+testRedisAddr(t)+"/13", recv)
 	const n = 200
 	ids := make([]string, n)
 	for i := range n {
@@ -293,10 +306,10 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 		t.Skip("waits about a minute for asynq's lease to expire")
 	}
 	t.Parallel() // mostly waiting: runs beside the Redis restart test
-	rdb := redisAt(t, "127.0.0.1:6379", 14)
+	rdb := redisAt(t, testRedisAddr(t), 14)
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
-	a := startWorker(t, "redis://127.0.0.1:6379/14", recv)
+	a := startWorker(t, "redis://"+testRedisAddr(t)+"/14", recv)
 	id := submit(t, c, slowRender(recv.srv.URL+"/hook"))
 	require.Eventually(t, func() bool { return jobField(t, rdb, id, "status") == queue.StatusRendering },
 		30*time.Second, 10*time.Millisecond)
@@ -304,7 +317,7 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 	require.NoError(t, a.cmd.Process.Kill())
 	_ = a.cmd.Wait()
 	killed := time.Now()
-	startWorker(t, "redis://127.0.0.1:6379/14", recv)
+	startWorker(t, "redis://"+testRedisAddr(t)+"/14", recv)
 	recv.waitJobs(t, 1, 150*time.Second)
 	took := time.Since(killed)
 	t.Logf("webhook arrived %s after the SIGKILL", took.Round(100*time.Millisecond))

@@ -47,15 +47,20 @@ var redisDBs = func() chan int {
 }()
 
 // newRedis returns a client on a flushed spare database of the Redis at
-// STRATA_TEST_REDIS_URL (default 127.0.0.1:6379).
+// STRATA_TEST_REDIS_URL (default 127.0.0.1:6379; its database number is
+// ignored).
 func newRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	db := <-redisDBs
-	addr := "127.0.0.1:6379"
-	if u := os.Getenv("STRATA_TEST_REDIS_ADDR"); u != "" {
-		addr = u
+	opts := &redis.Options{Addr: "127.0.0.1:6379"}
+	if u := os.Getenv("STRATA_TEST_REDIS_URL"); u != "" {
+		var err error
+		opts, err = redis.ParseURL(u)
+		require.NoError(t, err, "STRATA_TEST_REDIS_URL")
 	}
-	rdb := redis.NewClient(&redis.Options{Addr: addr, DB: db})
+	opts.DB = db
+	addr := opts.Addr
+	rdb := redis.NewClient(opts)
 	require.NoError(t, rdb.Ping(context.Background()).Err(), "no Redis at %s: run scripts/ensure-redis.sh", addr)
 	require.NoError(t, rdb.FlushDB(context.Background()).Err())
 	t.Cleanup(func() {
