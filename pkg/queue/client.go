@@ -68,7 +68,7 @@ func (c *Client) Close() error { return nil }
 // Ping reports whether Redis answers, for readiness checks.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
-var errUnavailable = "Async rendering is unavailable right now: the queue cannot be reached. Retry later, or render synchronously without webhook_url."
+const errUnavailable = "Async rendering is unavailable right now: the queue cannot be reached. Retry later, or render synchronously without webhook_url."
 
 // Submit stores the request and enqueues its render. With an idempotency
 // key, a repeat of the same body within IdempotencyTTL returns the first
