@@ -64,6 +64,12 @@ type Config struct {
 	// WebhookRetryScale multiplies every delay of the webhook retry
 	// schedule (STRATA_WEBHOOK_RETRY_SCALE); tests shrink it, 1 is about a day.
 	WebhookRetryScale float64
+	// FetchTimeout is the longest an image or font URL may take to fetch
+	// (STRATA_FETCH_TIMEOUT); a request's timeout_ms is capped by it.
+	FetchTimeout time.Duration
+	// SegmentConcurrency caps background removals at once per process
+	// (STRATA_SEGMENT_CONCURRENCY); each holds a few hundred MB.
+	SegmentConcurrency int
 	// ShutdownTimeout bounds graceful shutdown (STRATA_SHUTDOWN_TIMEOUT).
 	ShutdownTimeout time.Duration
 	// Limits bound every request (STRATA_MAX_* variables).
@@ -96,15 +102,17 @@ func NewDefaultConfig() Config {
 		WorkerMetricsAddr:   ":9090",
 		// The retry schedule spans about a day; two days leave room for
 		// a queue backlog before it.
-		ResultTTL:         48 * time.Hour,
-		JobTTL:            7 * 24 * time.Hour,
-		WebhookTimeout:    10 * time.Second,
-		WebhookRetryScale: 1,
-		ShutdownTimeout:   25 * time.Second,
-		Limits:            schema.DefaultLimits(),
-		RateLimit:         600,
-		RateBurst:         60,
-		KeyRateLimits:     map[string][2]int{},
+		ResultTTL:          48 * time.Hour,
+		JobTTL:             7 * 24 * time.Hour,
+		WebhookTimeout:     10 * time.Second,
+		WebhookRetryScale:  1,
+		ShutdownTimeout:    25 * time.Second,
+		FetchTimeout:       15 * time.Second,
+		SegmentConcurrency: 1,
+		Limits:             schema.DefaultLimits(),
+		RateLimit:          600,
+		RateBurst:          60,
+		KeyRateLimits:      map[string][2]int{},
 	}
 }
 
@@ -182,6 +190,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	integer("STRATA_RENDER_CONCURRENCY", &c.RenderConcurrency, 1)
 	integer("STRATA_WORKER_CONCURRENCY", &c.WorkerConcurrency, 1)
 	duration("STRATA_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
+	duration("STRATA_FETCH_TIMEOUT", &c.FetchTimeout)
+	integer("STRATA_SEGMENT_CONCURRENCY", &c.SegmentConcurrency, 1)
 	integer("STRATA_RATE_LIMIT", &c.RateLimit, 0)
 	integer("STRATA_RATE_BURST", &c.RateBurst, 1)
 	if v, ok := lookup("STRATA_KEY_RATE_LIMITS"); ok && v != "" {

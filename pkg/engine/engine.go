@@ -9,9 +9,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"path/filepath"
 
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/fetch"
+	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/typeset"
 )
 
@@ -20,20 +24,54 @@ type Engine struct {
 	Renderer *render.Renderer
 	// Fonts is the bundled font registry.
 	Fonts *typeset.Registry
+	// Segmenter removes backgrounds; nil when the model is not installed.
+	Segmenter *segment.Segmenter
+	// Fetch is the guarded client for image and font URLs.
+	Fetch *fetch.Client
 }
 
 // New builds the engine. It fails when a required asset (the fonts) is
-// missing; optional ones (the segmentation model) only disable a feature.
+// missing; an optional one (the segmentation model) only disables
+// background removal, which then answers 422.
 func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 	fonts, err := typeset.NewRegistry(cfg.AssetsDir)
 	if err != nil {
 		return nil, fmt.Errorf("fonts: %w (run scripts/setup.sh, or set STRATA_ASSETS_DIR)", err)
 	}
-	r, err := render.New(render.Options{Fonts: fonts})
+	e := &Engine{Fonts: fonts}
+	e.Segmenter, err = segment.New(
+		filepath.Join(cfg.AssetsDir, "onnxruntime", "libonnxruntime.so.1"),
+		filepath.Join(cfg.AssetsDir, "models", "u2netp.onnx"),
+		cfg.SegmentConcurrency)
 	if err != nil {
+		if !errors.Is(err, segment.ErrNotInstalled) {
+			return nil, fmt.Errorf("background removal: %w", err)
+		}
+		log.Warn("background removal disabled", "reason", err.Error())
+		e.Segmenter = nil
+	}
+	fo := fetch.DefaultOptions()
+	fo.AllowPrivate = cfg.AllowPrivateNetworks
+	fo.Timeout = cfg.FetchTimeout
+	fo.MaxBytes = max(cfg.Limits.MaxFileBytes, cfg.Limits.MaxFontBytes)
+	e.Fetch = fetch.New(fo)
+	fetchFunc := imaging.FetchWith(e.Fetch)
+	e.Renderer, err = render.New(render.Options{
+		Fonts: fonts,
+		Images: imaging.NewLoader(imaging.Options{
+			MaxPixels: cfg.Limits.MaxImagePixels,
+			MaxBytes:  cfg.Limits.MaxFileBytes,
+			Fetch:     fetchFunc,
+			Segmenter: e.Segmenter,
+		}),
+		FetchFont:    fetchFunc,
+		MaxFontBytes: cfg.Limits.MaxFontBytes,
+	})
+	if err != nil {
+		e.Close()
 		return nil, err
 	}
-	return &Engine{Renderer: r, Fonts: fonts}, nil
+	return e, nil
 }
 
 // Ready reports whether the engine can render: the bundled fonts are there.
@@ -45,4 +83,14 @@ func (e *Engine) Ready(ctx context.Context) error {
 }
 
 // Close releases the engine's resources.
-func (e *Engine) Close() { e.Renderer.Close() }
+func (e *Engine) Close() {
+	if e.Renderer != nil {
+		e.Renderer.Close()
+	}
+	if e.Segmenter != nil {
+		e.Segmenter.Close()
+	}
+	if e.Fetch != nil {
+		e.Fetch.CloseIdleConnections()
+	}
+}

@@ -54,6 +54,7 @@ import (
 	"github.com/h2non/bimg"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -124,9 +125,10 @@ func startVips() error {
 	vipsOnce.Do(func() {
 		_ = os.Setenv("VIPS_BLOCK_UNTRUSTED", "1")
 		bimg.Initialize()
-		// Untrusted loaders (ImageMagick, PDF, SVG via librsvg's unsafe paths,
-		// matlab, …) are blocked: image layers decode attacker-supplied bytes.
-		C.vips_block_untrusted_set(C.TRUE)
+		// Untrusted loaders (ImageMagick, PDF, matlab, …) are blocked: image
+		// layers decode attacker-supplied bytes. imaging.Lockdown is the one
+		// policy (it lets the SVG loader back in: SVG is in the contract).
+		imaging.Lockdown()
 		// Operation cache off: renders never repeat an operation on the same
 		// input, and a cache only holds memory (imgproxy does the same).
 		bimg.VipsCacheSetMax(0)

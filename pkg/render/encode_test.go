@@ -149,14 +149,19 @@ func TestDropAlphaStopsAtTranslucent(t *testing.T) {
 }
 
 func TestUntrustedLoadersBlocked(t *testing.T) {
-	// New blocks libvips' untrusted loaders (SVG, PDF, ImageMagick, …): image
+	// New blocks libvips' untrusted loaders (PDF, ImageMagick, …): image
 	// layers decode attacker-supplied bytes. Without the block libvips
-	// renders this SVG.
+	// renders this PDF through poppler. SVG is let back in (the contract
+	// accepts SVG images; imaging.Lockdown).
 	newTestRenderer(t)
-	svg := []byte(`<?xml version="1.0" encoding="UTF-8"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="red"/></svg>`)
-	require.Equal(t, "svg", bimg.DetermineImageTypeName(svg))
-	_, err := bimg.NewImage(svg).Convert(bimg.PNG)
-	require.ErrorContains(t, err, "blocked", "SVG must not load once untrusted loaders are blocked")
+	pdf := []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 8 8]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+	require.Equal(t, "pdf", bimg.DetermineImageTypeName(pdf))
+	_, err := bimg.NewImage(pdf).Convert(bimg.PNG)
+	require.Error(t, err, "PDF must not load once untrusted loaders are blocked")
+	require.Contains(t, err.Error(), "blocked")
+	svg := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="red"/></svg>`)
+	_, err = bimg.NewImage(svg).Convert(bimg.PNG)
+	require.NoError(t, err, "SVG stays allowed")
 	// Trusted loaders still work.
 	res, err := newTestRenderer(t).Render(context.Background(), request(4, 4, solid(0, "#FF0000")))
 	require.NoError(t, err)
