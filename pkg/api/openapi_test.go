@@ -373,9 +373,16 @@ func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 	}
 	opts, err := redis.ParseURL(redisURL)
 	require.NoError(t, err)
+	// Database 8 is this test's own (pkg/queue uses 9-12, cmd/worker
+	// 13-15), so its queued job reaches no other test's worker.
+	opts.DB = 8
 	rdb := redis.NewClient(opts)
-	t.Cleanup(func() { _ = rdb.Close() })
-	require.NoError(t, rdb.Ping(context.Background()).Err(), "tests need Redis at %s", redisURL)
+	require.NoError(t, rdb.Ping(context.Background()).Err(), "tests need Redis at %s: run scripts/ensure-redis.sh", redisURL)
+	require.NoError(t, rdb.FlushDB(context.Background()).Err())
+	t.Cleanup(func() {
+		_ = rdb.FlushDB(context.Background()).Err()
+		_ = rdb.Close()
+	})
 	q := queue.NewClient(queue.ClientOptions{Redis: rdb, JobTTL: time.Hour})
 	t.Cleanup(func() { _ = q.Close() })
 	limits := cfg.Limits
