@@ -16,6 +16,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -276,6 +277,20 @@ func everyField(t *testing.T, long bool) string {
 	     "position": {"x": 20, "y": 200}, "dimensions": {"width": 200, "height": 80}},
 	    {"index": 9, "type": "barcode", "value": "A123B", "format": "codabar", "foreground_hex_color": "#000", "background_hex_color": "#fff",
 	     "position": {"x": 250, "y": 200}, "dimensions": {"width": 200, "height": 80}},
+	    {"index": 11, "type": "solid-color", "hex_color": "#abc", "border_radius": 3},
+	    {"index": 12, "type": "gradient", "gradient_type": "linear", "rotation_in_degrees": 30,
+	     "border_top_left_radius": 1, "border_top_right_radius": 2, "border_bottom_left_radius": 3, "border_bottom_right_radius": 4,
+	     "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#fff", "position": 100}],
+	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 10, "height": 10}},
+	    {"index": 13, "type": "image", "buffer": %q, "opacity": 40, "rotation_in_degrees": 5,
+	     "border_top_left_radius": 1, "border_top_right_radius": 2, "border_bottom_left_radius": 3, "border_bottom_right_radius": 4},
+	    {"index": 14, "type": "qr-code", "value": "q", "opacity": 70, "foreground_hex_color": "#000", "background_hex_color": "#fff",
+	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 60, "height": 60}},
+	    {"index": 15, "type": "barcode", "value": "ABC", "format": "code39", "opacity": 70, "rotation_in_degrees": 90,
+	     "foreground_hex_color": "#000", "background_hex_color": "#fff", "position": {"x": 0, "y": 0}, "dimensions": {"width": 200, "height": 60}},
+	    {"index": 16, "type": "layout", "opacity": 80, "rotation_in_degrees": -2, "dimensions": {"width": 200, "height": 100},
+	     "border_top_left_radius": 1, "border_top_right_radius": 2, "border_bottom_left_radius": 3, "border_bottom_right_radius": 4,
+	     "layers": [{"type": "barcode", "value": "12345670", "format": "ean8", "foreground_hex_color": "#000", "background_hex_color": "#fff", "dimensions": {"width": 150, "height": 50}}]},
 	    {"index": 10, "type": "layout", "direction": "vertical", "gap": 4, "horizontal_alignment": "center", "vertical_alignment": "end",
 	     "background_color": "#00000080", "padding_top": 4, "padding_right": 4, "padding_bottom": 4, "padding_left": 4, "border_radius": 6,
 	     "position": {"x": 400, "y": 150},
@@ -286,7 +301,7 @@ func everyField(t *testing.T, long bool) string {
 	       {"type": "layout", "padding": 2, "layers": [{"type": "qr-code", "value": "x", "foreground_hex_color": "#000", "background_hex_color": "#fff", "dimensions": {"width": 40, "height": 40}}]}
 	     ]}
 	  ]
-	}`, b64, b64)
+	}`, b64, b64, b64)
 	if long {
 		req = strings.NewReplacer(`"width"`, `"width_in_px"`, `"height"`, `"height_in_px"`, `"x"`, `"x_in_px"`, `"y"`, `"y_in_px"`).Replace(req)
 	}
@@ -524,4 +539,64 @@ func TestOpenAPIContract(t *testing.T) {
 		require.NotEmpty(t, resp.Header.Get("Retry-After"))
 		v.response(req, []byte(solid), resp, raw)
 	})
+}
+
+// Every field the document lists for a layer type appears in everyField,
+// which the decoder accepts: no documented field is one the server
+// rejects.
+func TestOpenAPIEveryDocumentedFieldIsAccepted(t *testing.T) {
+	t.Parallel()
+	doc := loadDoc(t)
+	props := func(name string) []string {
+		var out []string
+		s := doc.Components.Schemas[name].Value
+		for k := range s.Properties {
+			out = append(out, k)
+		}
+		for _, sub := range s.AllOf {
+			if sub.Value != nil {
+				for k := range sub.Value.Properties {
+					out = append(out, k)
+				}
+			}
+		}
+		return out
+	}
+	used := map[string]map[string]bool{}
+	var walk func(v any)
+	walk = func(v any) {
+		switch x := v.(type) {
+		case []any:
+			for _, c := range x {
+				walk(c)
+			}
+		case map[string]any:
+			typ, _ := x["type"].(string)
+			if used[typ] == nil {
+				used[typ] = map[string]bool{}
+			}
+			for k, c := range x {
+				used[typ][k] = true
+				if k == "layers" || k == "background_layers" {
+					walk(c)
+				}
+			}
+		}
+	}
+	for _, long := range []bool{false, true} {
+		var req map[string]any
+		require.NoError(t, json.Unmarshal([]byte(everyField(t, long)), &req))
+		walk(req["layers"])
+	}
+	var missing []string
+	for typ, schemaName := range map[string]string{"solid-color": "SolidColorLayer", "gradient": "GradientLayer", "text": "TextLayer",
+		"image": "ImageLayer", "qr-code": "QRCodeLayer", "barcode": "BarcodeLayer", "layout": "LayoutLayer"} {
+		for _, field := range props(schemaName) {
+			if !used[typ][field] {
+				missing = append(missing, typ+"."+field)
+			}
+		}
+	}
+	sort.Strings(missing)
+	require.Empty(t, missing, "openapi.json documents fields no accepted request uses")
 }
