@@ -165,9 +165,19 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	require.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#gutter .bad').length`))
 	screenshot(t, ctx, "playground-error.png")
 
+	// The image example's picture is drawn in the browser and renders.
+	eval[bool](t, ctx, `(() => {
+	  const s = document.getElementById('example');
+	  s.value = [...s.options].find(o => o.value.startsWith('image')).value;
+	  s.dispatchEvent(new Event('change'));
+	  return true;
+	})()`)
+	waitFor(t, ctx, `document.getElementById('status').className === 'ok' && document.getElementById('json').value.includes('"image"')`)
+	screenshot(t, ctx, "playground-image.png")
+
 	// The key is kept in the browser: after a reload the draft renders
 	// without typing it again.
-	editJSON(t, ctx, `"#DC26"`, `"#16A34A"`)
+	editJSON(t, ctx, `"#0F172A"`, `"#16A34A"`)
 	waitFor(t, ctx, `document.getElementById('status').className === 'ok'`)
 	require.NoError(t, chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#json"))))
 	require.Equal(t, e2eKey, eval[string](t, ctx, `document.getElementById('key').value`))
