@@ -16,7 +16,10 @@ import (
 )
 
 // hostileReader streams n bytes of a JSON string without holding them.
-type hostileReader struct{ n, sent int }
+type hostileReader struct {
+	n, sent  int
+	declared bool // send a Content-Length
+}
 
 func (r *hostileReader) Read(p []byte) (int, error) {
 	if r.sent >= r.n {
@@ -61,7 +64,8 @@ func TestHostileRequests(t *testing.T) {
 		{"infinity-like", strings.NewReader(`{"dimensions":{"width":Infinity,"height":1},"layers":[` + layer + `]}`), 400},
 		{"10000 layers", strings.NewReader(`{"dimensions":{"width":10,"height":10},"layers":[` + strings.Repeat(layer+",", 9999) + layer + `]}`), 400},
 		{"layouts nested 40 deep", strings.NewReader(`{"dimensions":{"width":10,"height":10},"layers":[{"index":0,` + nested[1:] + `]}`), 400},
-		{"100 MB body", &hostileReader{n: 100 << 20}, 413},
+		{"100 MB body", &hostileReader{n: 100 << 20, declared: true}, 413},
+		{"100 MB body without a length", &hostileReader{n: 100 << 20}, 413},
 		{"binary junk", bytes.NewReader(junk), 400},
 		{"invalid UTF-8 in text", strings.NewReader(text("\"caf\xe9 \xff\xfe\"")), 400},
 		{"lone surrogate escape in text", strings.NewReader(text(`"\ud800 x"`)), 200},
@@ -75,6 +79,9 @@ func TestHostileRequests(t *testing.T) {
 			req, err := http.NewRequest(http.MethodPost, base+"/image-generation/v1/generate", tc.body)
 			require.NoError(t, err)
 			req.Header.Set("Authorization", "Bearer "+e2eKey)
+			if hr, ok := tc.body.(*hostileReader); ok && hr.declared {
+				req.ContentLength = int64(hr.n)
+			}
 			start := time.Now()
 			resp, err := http.DefaultClient.Do(req)
 			if tc.status == 413 && err != nil {

@@ -64,6 +64,10 @@ type acceptedBody struct {
 // with the image; requests with a webhook_url are queued (201).
 func (s *Server) generate(c echo.Context) error {
 	r := c.Request()
+	if r.ContentLength > s.limits.MaxBodyBytes {
+		// Refuse a declared oversize body before reading any of it.
+		return &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
+	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.limits.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
