@@ -197,6 +197,8 @@ type stackOptions struct {
 	noWorker    bool
 	renderer    api.Renderer
 	shutdownFor time.Duration
+	// blockPrivate keeps the SSRF guard on, as in production.
+	blockPrivate bool
 }
 
 func newStack(t testing.TB, so stackOptions) *stack {
@@ -224,7 +226,7 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	require.NoError(t, err)
 	pool := x509.NewCertPool()
 	pool.AddCert(s.recv.srv.Certificate())
-	fc := fetch.New(fetch.Options{AllowPrivate: true, RootCAs: pool})
+	fc := fetch.New(fetch.Options{AllowPrivate: !so.blockPrivate, RootCAs: pool})
 	d, err := NewWebhooks(WebhooksOptions{Secrets: secrets, HTTP: fc.HTTPClient(so.timeout), Timeout: so.timeout,
 		Delays: so.schedule})
 	require.NoError(t, err)
