@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 )
 
@@ -24,9 +25,7 @@ func startMain(t *testing.T) string {
 	cfg := config.NewDefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.APIKeys = map[string]string{e2eKey: ""}
-	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
-		cfg.AssetsDir = dir
-	}
+	cfg.AssetsDir = assets.Dir()
 	if url := os.Getenv("STRATA_TEST_REDIS_URL"); url != "" {
 		cfg.RedisURL = url
 	}

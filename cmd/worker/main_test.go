@@ -26,6 +26,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -159,11 +160,7 @@ type workerProc struct {
 // startWorker runs the worker binary against redisURL with extra env.
 func startWorker(t testing.TB, redisURL string, recv *hookReceiver, extra ...string) *workerProc {
 	t.Helper()
-	assets := os.Getenv("STRATA_ASSETS_DIR")
-	if assets == "" {
-		home, _ := os.UserHomeDir()
-		assets = filepath.Join(home, ".cache", "strata")
-	}
+	assets := assets.Dir()
 	cmd := exec.Command(workerBin)
 	cmd.Env = append([]string{
 		"PATH=" + os.Getenv("PATH"),

@@ -32,6 +32,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/failure"
@@ -376,9 +377,7 @@ func TestOpenAPIAgreesWithDecoder(t *testing.T) {
 func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 	t.Helper()
 	cfg := config.NewDefaultConfig()
-	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
-		cfg.AssetsDir = dir
-	}
+	cfg.AssetsDir = assets.Dir()
 	eng, err := engine.New(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err, "run scripts/setup.sh to fill the assets dir")
 	t.Cleanup(eng.Close)

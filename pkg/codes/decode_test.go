@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/codes/codestest"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -84,12 +85,7 @@ func rotate(img *image.RGBA, deg int) *image.RGBA {
 // assetsDir is $STRATA_ASSETS_DIR or ~/.cache/strata.
 func assetsDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("STRATA_ASSETS_DIR"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	require.NoError(t, err)
-	return filepath.Join(home, ".cache", "strata")
+	return assets.Dir()
 }
 
 // loadSample decodes a sample photo from the assets dir, failing the test

@@ -10,12 +10,12 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/webhook"
 )
@@ -84,15 +84,11 @@ type Config struct {
 
 // NewDefaultConfig returns the configuration used when no variable is set.
 func NewDefaultConfig() Config {
-	home, err := os.UserHomeDir()
-	if err != nil {
-		home = os.TempDir()
-	}
 	return Config{
 		ListenAddr:        ":8080",
 		APIKeys:           map[string]string{},
 		RedisURL:          "redis://127.0.0.1:6379/0",
-		AssetsDir:         filepath.Join(home, ".cache", "strata"),
+		AssetsDir:         assets.DefaultDir(),
 		LogLevel:          "info",
 		RenderConcurrency: runtime.NumCPU(),
 		WorkerConcurrency: runtime.NumCPU(),

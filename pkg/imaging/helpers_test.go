@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 )
@@ -19,12 +20,7 @@ import (
 // assetsDir follows the project rule: $STRATA_ASSETS_DIR, else
 // ~/.cache/strata.
 func assetsDir(t testing.TB) string {
-	if d := os.Getenv("STRATA_ASSETS_DIR"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	require.NoError(t, err)
-	return filepath.Join(home, ".cache", "strata")
+	return assets.Dir()
 }
 
 // asset returns the path of an asset, failing the test when it is missing.

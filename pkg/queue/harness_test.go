@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
@@ -82,9 +83,7 @@ func renderer(t testing.TB) *render.Renderer {
 	t.Helper()
 	engineOnce.Do(func() {
 		cfg := config.NewDefaultConfig()
-		if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
-			cfg.AssetsDir = dir
-		}
+		cfg.AssetsDir = assets.Dir()
 		testEngine, engineErr = engine.New(cfg, slog.Default())
 	})
 	require.NoError(t, engineErr, "run scripts/setup.sh to fetch the fonts")

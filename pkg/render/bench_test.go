@@ -15,6 +15,7 @@ import (
 
 	"github.com/h2non/bimg"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -198,11 +199,7 @@ func BenchmarkEncodeSettings(b *testing.B) {
 // photoCanvas is a real photo (the assets' samples/rocket.jpg) cropped to
 // 1200×630, the other input of the encoder sweep.
 func photoCanvas(b *testing.B) *image.RGBA {
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	data, err := os.ReadFile(filepath.Join(dir, "samples", "rocket.jpg"))
 	if err != nil {
 		b.Fatalf("sample photo missing (run scripts/setup.sh): %v", err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
@@ -22,11 +23,7 @@ import (
 // renders exactly like the same font sent as base64.
 func TestCustomFontFromURL(t *testing.T) {
 	reg := fontRegistry(t)
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, _ := os.UserHomeDir()
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	ttf, err := os.ReadFile(filepath.Join(dir, "fonts", "Lobster", "Lobster_400Regular.ttf"))
 	require.NoError(t, err, "run scripts/setup.sh")
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
@@ -17,12 +18,7 @@ import (
 // ($STRATA_ASSETS_DIR or ~/.cache/strata), failing when it is missing.
 func samplePhotoBytes(t *testing.T, name string) []byte {
 	t.Helper()
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	path := filepath.Join(dir, "samples", name)
 	b, err := os.ReadFile(path)
 	require.NoError(t, err, "sample photo %s missing: run scripts/setup.sh", path)

@@ -19,6 +19,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -605,12 +606,7 @@ func chromiumRects(t *testing.T, page string) map[int][4]float64 {
 // Chromium measures text with the same font files as we do.
 func fontFaces(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	var b strings.Builder
 	for _, f := range []struct {
 		file   string

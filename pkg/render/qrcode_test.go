@@ -15,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/codes/codestest"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
@@ -247,12 +248,7 @@ func TestCodesTooSmall(t *testing.T) {
 // tiles it over a 1024×1024 RGBA image.
 func codeSamplePhoto(t *testing.T, name string) *image.RGBA {
 	t.Helper()
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	path := filepath.Join(dir, "samples", name)
 	f, err := os.Open(path)
 	require.NoError(t, err, "sample photo %s missing: run scripts/setup.sh", path)

@@ -6,8 +6,6 @@ import (
 	"image"
 	"image/color"
 	"image/png"
-	"os"
-	"path/filepath"
 	"sort"
 	"syscall"
 	"testing"
@@ -15,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
@@ -24,12 +23,7 @@ import (
 // (STRATA_ASSETS_DIR, default ~/.cache/strata).
 func fontRegistry(t testing.TB) *typeset.Registry {
 	t.Helper()
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	reg, err := typeset.NewRegistry(dir)
 	if err != nil {
 		t.Fatalf("fonts missing: run scripts/setup.sh (%v)", err)

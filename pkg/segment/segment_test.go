@@ -15,15 +15,12 @@ import (
 
 	"github.com/stretchr/testify/require"
 	xdraw "golang.org/x/image/draw"
+
+	"github.com/strata-render/strata/pkg/assets"
 )
 
 func assetPath(t testing.TB, rel string) string {
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	p := filepath.Join(dir, rel)
 	if _, err := os.Stat(p); err != nil {
 		t.Fatalf("asset %s is missing: run scripts/setup.sh (or set STRATA_ASSETS_DIR)", p)

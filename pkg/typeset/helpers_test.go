@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -20,12 +21,7 @@ import (
 // ~/.cache/strata.
 func assetsDir(t testing.TB) string {
 	t.Helper()
-	dir := os.Getenv("STRATA_ASSETS_DIR")
-	if dir == "" {
-		home, err := os.UserHomeDir()
-		require.NoError(t, err)
-		dir = filepath.Join(home, ".cache", "strata")
-	}
+	dir := assets.Dir()
 	if _, err := os.Stat(filepath.Join(dir, "fonts", "Inter", "Inter_400Regular.ttf")); err != nil {
 		t.Fatalf("font assets missing under %s: run scripts/setup.sh (%v)", dir, err)
 	}

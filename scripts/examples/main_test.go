@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/schema"
@@ -24,9 +25,7 @@ const examplesDir = "../../docs/examples"
 func testEngine(t *testing.T) (*engine.Engine, config.Config) {
 	t.Helper()
 	cfg := config.NewDefaultConfig()
-	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
-		cfg.AssetsDir = dir
-	}
+	cfg.AssetsDir = assets.Dir()
 	eng, err := engine.New(cfg, slog.New(slog.DiscardHandler))
 	require.NoError(t, err, "run scripts/setup.sh to fill the assets dir")
 	t.Cleanup(eng.Close)

@@ -8,18 +8,15 @@ import (
 
 	gotext "github.com/go-text/typesetting/font"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/assets"
 )
 
 const woff2 = "testdata/share-tech-latin-400-normal.woff2" // @fontsource/share-tech 5.3.0, OFL-1.1
 
 func assetsDir(t *testing.T) string {
 	t.Helper()
-	if d := os.Getenv("STRATA_ASSETS_DIR"); d != "" {
-		return d
-	}
-	home, err := os.UserHomeDir()
-	require.NoError(t, err)
-	return filepath.Join(home, ".cache", "strata")
+	return assets.Dir()
 }
 
 func TestConvert(t *testing.T) {
