@@ -24,6 +24,7 @@ import (
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/queue"
+	"github.com/strata-render/strata/pkg/render"
 )
 
 func main() {
@@ -44,7 +45,10 @@ func main() {
 		"delivery_concurrency", cfg.DeliveryConcurrency, "metrics", m.MetricsAddr())
 	<-ctx.Done()
 	m.Log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
-	if err := m.Close(); err != nil {
+	err = m.Close()
+	// libvips goes last: after the pools have drained.
+	render.Shutdown()
+	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)
 	}
