@@ -98,7 +98,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	srv := api.New(api.Options{
 		Async:             m.queue,
-		Collectors:        []prometheus.Collector{qm, queue.NewDepthCollector(m.redis)},
+		Collectors:        []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
 		Rate:              rate,
 		Keys:              m.Config.APIKeys,
 		Limits:            m.Config.Limits,

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"image/png"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -112,4 +113,20 @@ func TestRefusesToStartWithoutFonts(t *testing.T) {
 	cfg.AssetsDir = t.TempDir()
 	err := NewMain(cfg).Run(context.Background())
 	require.ErrorContains(t, err, "fonts")
+}
+
+// /metrics carries render latency by layer type next to the HTTP series.
+func TestMetricsByLayerType(t *testing.T) {
+	base := startMain(t)
+	status, _ := generate(t, base, `{"dimensions":{"width":120,"height":100},"layers":[
+	  {"index":0,"type":"solid-color","hex_color":"#FFFFFF"},
+	  {"index":1,"type":"qr-code","value":"x","foreground_hex_color":"#000","background_hex_color":"#fff","position":{"x":0,"y":0},"dimensions":{"width":100,"height":100}}]}`)
+	require.Equal(t, http.StatusOK, status)
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), `strata_layer_render_duration_seconds_count{layer_type="solid-color"} 1`)
+	require.Contains(t, string(body), `strata_layer_render_duration_seconds_count{layer_type="qr-code"} 1`)
 }

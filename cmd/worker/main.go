@@ -101,7 +101,7 @@ func (m *Main) Run(ctx context.Context) error {
 	}
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()
-	reg.MustRegister(qm, queue.NewDepthCollector(m.redis),
+	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.worker, err = queue.NewWorker(queue.WorkerOptions{
 		Redis:               m.redis,

@@ -10,11 +10,15 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/typeset"
 )
@@ -28,6 +32,8 @@ type Engine struct {
 	Segmenter *segment.Segmenter
 	// Fetch is the guarded client for image and font URLs.
 	Fetch *fetch.Client
+	// LayerLatency is render time by layer type, for /metrics.
+	LayerLatency *prometheus.HistogramVec
 }
 
 // New builds the engine. It fails when a required asset (the fonts) is
@@ -38,7 +44,11 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("fonts: %w (run scripts/setup.sh, or set STRATA_ASSETS_DIR)", err)
 	}
-	e := &Engine{Fonts: fonts}
+	e := &Engine{Fonts: fonts, LayerLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "strata_layer_render_duration_seconds",
+		Help:    "Time to draw and composite one top-level layer, by layer type.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	}, []string{"layer_type"})}
 	e.Segmenter, err = segment.New(
 		filepath.Join(cfg.AssetsDir, "onnxruntime", "libonnxruntime.so.1"),
 		filepath.Join(cfg.AssetsDir, "models", "u2netp.onnx"),
@@ -66,6 +76,9 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 		}),
 		FetchFont:    fetchFunc,
 		MaxFontBytes: cfg.Limits.MaxFontBytes,
+		ObserveLayer: func(t schema.LayerType, d time.Duration) {
+			e.LayerLatency.WithLabelValues(string(t)).Observe(d.Seconds())
+		},
 	})
 	if err != nil {
 		e.Close()

@@ -15,6 +15,7 @@ import (
 	"image"
 	"math"
 	"sort"
+	"time"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imaging"
@@ -36,6 +37,9 @@ type Options struct {
 	// as image URLs); nil refuses them. MaxFontBytes caps what it returns.
 	FetchFont    imaging.FetchFunc
 	MaxFontBytes int64
+	// ObserveLayer, when set, receives how long each top-level layer took
+	// to draw and composite (for the render latency metrics).
+	ObserveLayer func(t schema.LayerType, d time.Duration)
 }
 
 // Renderer renders requests. It is safe for concurrent use.
@@ -134,28 +138,34 @@ func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*imag
 		if err := checkContext(ctx); err != nil {
 			return nil, err
 		}
-		if canvas == nil {
-			// The first layer over the transparent canvas: when it covers the
-			// canvas exactly, its image is the canvas (source-over onto
-			// transparent is a copy), saving an allocation and a blend.
-			img, err := r.coverLayer(ctx, l, req.Width, req.Height)
-			if err != nil {
-				return nil, err
-			}
-			if img != nil {
-				canvas = img
-				continue
-			}
-			canvas = image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
-		}
-		if err := r.drawLayer(ctx, canvas, l, image.Point{}, req.Width, req.Height); err != nil {
+		start := time.Now()
+		var err error
+		if canvas, err = r.drawTopLayer(ctx, canvas, l, req.Width, req.Height); err != nil {
 			return nil, err
+		}
+		if r.opts.ObserveLayer != nil {
+			r.opts.ObserveLayer(l.Type, time.Since(start))
 		}
 	}
 	if canvas == nil {
 		canvas = image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
 	}
 	return canvas, nil
+}
+
+// drawTopLayer draws one top-level layer onto canvas, allocating the canvas
+// with the first layer. When that first layer covers the canvas exactly,
+// its image becomes the canvas (source-over onto transparent is a copy),
+// saving an allocation and a blend.
+func (r *Renderer) drawTopLayer(ctx context.Context, canvas *image.RGBA, l *schema.Layer, w, h int) (*image.RGBA, error) {
+	if canvas == nil {
+		img, err := r.coverLayer(ctx, l, w, h)
+		if err != nil || img != nil {
+			return img, err
+		}
+		canvas = image.NewRGBA(image.Rect(0, 0, w, h))
+	}
+	return canvas, r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
 }
 
 // coverLayer draws l as a whole w×h canvas when it exactly covers it
