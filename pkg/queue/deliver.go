@@ -58,25 +58,37 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // derived from the job id, so every attempt and every worker agrees.
 func webhookID(jobID string) string { return "msg_" + strings.TrimPrefix(jobID, "job_") }
 
+// openTask reads a task's job. It returns a nil job (and no error) when the
+// job already finished: the task is a repeat after a worker died between
+// its work and the acknowledgement. A bad payload or a job that no longer
+// exists ends the task without retries.
+func (w *Worker) openTask(ctx context.Context, t *asynq.Task, kind string) (*job, error) {
+	var p taskPayload
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
+		return nil, fmt.Errorf("%s task with a bad payload: %w", kind, asynq.SkipRetry)
+	}
+	j, err := loadJob(ctx, w.rdb, p.JobID)
+	if errors.Is(err, errNoJob) {
+		return nil, fmt.Errorf("job %s: %w: %w", p.JobID, err, asynq.SkipRetry)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if j.Status == StatusDelivered || j.Status == StatusFailed {
+		return nil, nil
+	}
+	return j, nil
+}
+
 // handleDeliver makes one delivery attempt. A retryable failure returns a
 // *RetryError (asynq schedules the next attempt through RetryDelay); a
 // final one marks the job failed and ends with asynq.SkipRetry.
 func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
-	var p taskPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
-		return fmt.Errorf("delivery task with a bad payload: %w", asynq.SkipRetry)
-	}
-	id := p.JobID
-	j, err := loadJob(ctx, w.rdb, id)
-	if errors.Is(err, errNoJob) {
-		return fmt.Errorf("job %s: %w: %w", id, err, asynq.SkipRetry)
-	}
-	if err != nil {
+	j, err := w.openTask(ctx, t, "delivery")
+	if err != nil || j == nil {
 		return err
 	}
-	if j.Status == StatusDelivered || j.Status == StatusFailed {
-		return nil // a repeat after a crash between the attempt and the ack
-	}
+	id := j.ID
 	res, err := w.rdb.HGetAll(ctx, resultKey(id)).Result()
 	if err != nil {
 		return err

@@ -18,24 +18,14 @@ import (
 // delivery. Returning a plain error retries the render; a failure retrying
 // can't fix is delivered at once and the task ends with asynq.SkipRetry.
 func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
-	var p taskPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
-		return fmt.Errorf("render task with a bad payload: %w", asynq.SkipRetry)
-	}
-	id := p.JobID
-	j, err := loadJob(ctx, w.rdb, id)
-	if errors.Is(err, errNoJob) {
-		return fmt.Errorf("job %s: %w: %w", id, err, asynq.SkipRetry)
-	}
-	if err != nil {
+	// The task may run again after a worker died at the wrong moment: a
+	// finished job is left alone (openTask), and a stored result means an
+	// earlier run rendered it, so it is delivered, not rendered again.
+	j, err := w.openTask(ctx, t, "render")
+	if err != nil || j == nil {
 		return err
 	}
-	// The task may run again after a worker died at the wrong moment:
-	// a finished job is left alone, and a stored result means an earlier
-	// run rendered it, so it is delivered, not rendered again.
-	if j.Status == StatusDelivered || j.Status == StatusFailed {
-		return nil
-	}
+	id := j.ID
 	if n, err := w.rdb.Exists(ctx, resultKey(id)).Result(); err != nil {
 		return err
 	} else if n == 1 {
