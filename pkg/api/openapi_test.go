@@ -244,6 +244,7 @@ func everyField(t *testing.T, long bool) string {
 	req := fmt.Sprintf(`{
 	  "dimensions": {"width": 600, "height": 315},
 	  "output_format": "webp",
+	  "output_options": {"quality": 70, "effort": 4},
 	  "webhook_url": "https://hooks.example.com/strata",
 	  "fonts": [
 	    {"name": "Brand", "weight": "bold", "style": "italic", "buffer": "AAEAAAAKAIAAAwAgT1MvMg=="},
@@ -361,6 +362,8 @@ func TestOpenAPIAgreesWithDecoder(t *testing.T) {
 		{"webhook over http", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"webhook_url":"http://x.example/h"}`},
 		{"font without style", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"fonts":[{"name":"A","weight":"bold","buffer":"AAAA"}]}`},
 		{"unknown output format", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"bmp"}`},
+		{"quality out of range", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"jpeg","output_options":{"quality":101}}`},
+		{"unknown output option", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_options":{"speed":1}}`},
 	}
 	for _, tc := range invalid {
 		t.Run(tc.name, func(t *testing.T) {

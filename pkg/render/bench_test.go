@@ -104,7 +104,7 @@ func BenchmarkEncode(b *testing.B) {
 			var size int
 			cpu := cpuClock(b)
 			for b.Loop() {
-				data, _, err := r.encode(canvas, f)
+				data, _, err := r.encode(canvas, f, r.enc)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -183,7 +183,7 @@ func BenchmarkEncodeSettings(b *testing.B) {
 				var size int
 				cpu := cpuClock(b)
 				for b.Loop() {
-					data, _, err := r.encode(c.canvas, s.format)
+					data, _, err := r.encode(c.canvas, s.format, r.enc)
 					if err != nil {
 						b.Fatal(err)
 					}

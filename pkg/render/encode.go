@@ -142,6 +142,21 @@ func startVips() error {
 // started again afterwards.
 func Shutdown() { bimg.Shutdown() }
 
+// With returns o with a request's output options applied (schema has
+// already checked each applies to the output format and is in range).
+func (o EncodeOptions) With(req schema.OutputOptions) EncodeOptions {
+	if q := req.Quality; q != nil {
+		o.JPEGQuality, o.WebPQuality, o.AVIFQuality = *q, *q, *q
+	}
+	if c := req.CompressionLevel; c != nil {
+		o.PNGCompression = *c
+	}
+	if e := req.Effort; e != nil {
+		o.WebPEffort, o.AVIFEffort, o.GIFEffort = *e, *e, *e
+	}
+	return o
+}
+
 // mimeTypes maps each output format to its media type.
 var mimeTypes = map[schema.Format]string{
 	schema.PNG:  "image/png",
@@ -162,7 +177,7 @@ var saverIDs = map[schema.Format]C.int{
 // alpha, which is dropped only when every pixel is opaque (nothing is lost
 // and the file is smaller and faster to write). The pixels are written
 // once into C memory that libvips wraps without copying.
-func (r *Renderer) encode(canvas *image.RGBA, format schema.Format) ([]byte, string, error) {
+func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions) ([]byte, string, error) {
 	id, ok := saverIDs[format]
 	if !ok {
 		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
@@ -185,7 +200,6 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format) ([]byte, str
 		unpremultiply(raw, canvas)
 	}
 	n := w * h * bands
-	o := r.enc
 	var p [3]C.int
 	switch format {
 	case schema.PNG:

@@ -168,3 +168,21 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 	_, err = bimg.NewImage(res.Data).Convert(bimg.JPEG)
 	require.NoError(t, err)
 }
+
+// The request's output_options reach the encoder: lower quality, higher
+// zlib level and effort each change the output as their format promises.
+func TestOutputOptionsReachTheEncoder(t *testing.T) {
+	r := newTestRenderer(t)
+	render := func(format schema.Format, o schema.OutputOptions) []byte {
+		req := shapesRequest(format)
+		req.Output = o
+		res, err := r.Render(context.Background(), req)
+		require.NoError(t, err)
+		return res.Data
+	}
+	n := func(v int) *int { return &v }
+	require.Less(t, len(render(schema.JPEG, schema.OutputOptions{Quality: n(20)})), len(render(schema.JPEG, schema.OutputOptions{Quality: n(95)})))
+	require.Less(t, len(render(schema.WebP, schema.OutputOptions{Quality: n(20)})), len(render(schema.WebP, schema.OutputOptions{Quality: n(95)})))
+	require.Less(t, len(render(schema.PNG, schema.OutputOptions{CompressionLevel: n(9)})), len(render(schema.PNG, schema.OutputOptions{CompressionLevel: n(0)})))
+	require.NotEqual(t, render(schema.AVIF, schema.OutputOptions{Quality: n(30)}), render(schema.AVIF, schema.OutputOptions{Quality: n(90)}))
+}

@@ -121,7 +121,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err := checkContext(ctx); err != nil {
 		return Result{}, err
 	}
-	data, mime, err := r.encode(canvas, format)
+	data, mime, err := r.encode(canvas, format, r.enc.With(req.Output))
 	if err != nil {
 		return Result{}, err
 	}

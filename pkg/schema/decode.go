@@ -95,6 +95,9 @@ func (d *decoder) request(root any) *Request {
 		o.missing("dimensions")
 	}
 	req.OutputFormat = Format(o.enum("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif"))
+	if v, ok := o.get("output_options"); ok {
+		req.Output = d.outputOptions(o.at("output_options"), v, req.OutputFormat)
+	}
 	if fonts, ok := o.array("fonts", false); ok {
 		if len(fonts) > d.limits.MaxFonts {
 			d.fail(o.at("fonts"), "has %d fonts; at most %d are allowed", len(fonts), d.limits.MaxFonts)
@@ -120,6 +123,48 @@ func (d *decoder) request(root any) *Request {
 		d.fail("layers", "hold %d layers in all (layout children included); at most %d are allowed", d.layerCount, d.limits.MaxLayers)
 	}
 	return req
+}
+
+// effortRange is each format's encoder effort range.
+var effortRange = map[Format][2]int{WebP: {0, 6}, AVIF: {0, 9}, GIF: {1, 10}}
+
+func (d *decoder) outputOptions(path string, v any, format Format) OutputOptions {
+	var out OutputOptions
+	o := d.object(path, v)
+	if o == nil {
+		return out
+	}
+	only := func(key string, formats ...Format) bool {
+		if !o.has(key) {
+			return false
+		}
+		for _, f := range formats {
+			if f == format {
+				return true
+			}
+		}
+		d.fail(o.at(key), "does not apply to output_format %s", format)
+		o.used[key] = true
+		return false
+	}
+	if only("quality", JPEG, WebP, AVIF) {
+		if q, ok := o.integer("quality", false, 1, 100); ok {
+			out.Quality = &q
+		}
+	}
+	if only("compression_level", PNG) {
+		if c, ok := o.integer("compression_level", false, 0, 9); ok {
+			out.CompressionLevel = &c
+		}
+	}
+	if only("effort", WebP, AVIF, GIF) {
+		r := effortRange[format]
+		if e, ok := o.integer("effort", false, r[0], r[1]); ok {
+			out.Effort = &e
+		}
+	}
+	o.finish()
+	return out
 }
 
 func (d *decoder) canvasSize(path string, v any) (w, h int) {

@@ -225,6 +225,11 @@ func TestDecodeRejects(t *testing.T) {
 		{"qr bad level", withLayer(`{"index":0,"type":"qr-code","value":"a","error_correction":"X",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].error_correction", "L, M, Q, H", failure.Invalid},
 		{"layout child without dimensions", withLayer(`{"index":0,"type":"layout","layers":[{"type":"solid-color","hex_color":"#fff"}]}`), "layers[0].layers[0].dimensions", "is required", failure.Invalid},
 		{"output format", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"bmp"}`, "output_format", "png, jpeg, webp, tiff, gif, avif", failure.Invalid},
+		{"quality out of range", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"jpeg","output_options":{"quality":0}}`, "output_options.quality", "between 1 and 100", failure.Invalid},
+		{"quality on png", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"quality":80}}`, "output_options.quality", "does not apply to output_format png", failure.Invalid},
+		{"webp effort over 6", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"webp","output_options":{"effort":7}}`, "output_options.effort", "between 0 and 6", failure.Invalid},
+		{"compression on avif", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"avif","output_options":{"compression_level":3}}`, "output_options.compression_level", "does not apply", failure.Invalid},
+		{"unknown output option", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"speed":3}}`, "output_options.speed", "unknown field", failure.Invalid},
 		{"font bad weight", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"fonts":[{"name":"a","weight":"fat","style":"normal","buffer":"aGk="}]}`, "fonts[0].weight", "must be one of", failure.Invalid},
 		{"font without data", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"fonts":[{"name":"a","weight":"bold","style":"normal"}]}`, "fonts[0].buffer", "is required", failure.Invalid},
 	}
@@ -293,6 +298,19 @@ func TestDecodeTenThousandLayersQuickly(t *testing.T) {
 	_, err := Decode([]byte(body), DefaultLimits())
 	require.Equal(t, failure.Invalid, failure.KindOf(err))
 	require.Contains(t, err.Error(), "10000 layers")
+}
+
+func TestDecodeOutputOptions(t *testing.T) {
+	t.Parallel()
+	body := `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"avif","output_options":{"quality":40,"effort":5}}`
+	req, err := Decode([]byte(body), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, 40, *req.Output.Quality)
+	require.Equal(t, 5, *req.Output.Effort)
+	require.Nil(t, req.Output.CompressionLevel)
+	req, err = Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"compression_level":9}}`), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, 9, *req.Output.CompressionLevel)
 }
 
 func TestParseColor(t *testing.T) {

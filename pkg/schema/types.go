@@ -22,6 +22,20 @@ type Request struct {
 	Fonts []*Font
 	// WebhookURL, when set, makes the request asynchronous.
 	WebhookURL string
+	// Output tunes the encoder (our extension); zero fields keep the
+	// measured defaults.
+	Output OutputOptions
+}
+
+// OutputOptions trade encoding time for size or quality. Each field is
+// nil when the client left it to the server's measured default.
+type OutputOptions struct {
+	// Quality is 1..100 for jpeg, webp and avif.
+	Quality *int
+	// CompressionLevel is png's zlib level, 0..9.
+	CompressionLevel *int
+	// Effort is the encoder's CPU effort: webp 0..6, avif 0..9, gif 1..10.
+	Effort *int
 }
 
 // Format is an output image format.
