@@ -16,8 +16,8 @@ setup: ## Install system packages and pinned assets (idempotent)
 
 build: setup ## Build bin/strata-api, bin/strata-worker and bin/strata
 	$(GO) build -o $(BIN)/strata-api ./cmd/api
-	@if [ -f cmd/worker/main.go ]; then $(GO) build -o $(BIN)/strata-worker ./cmd/worker; fi
-	@if [ -d cmd/strata ]; then $(GO) build -o $(BIN)/strata ./cmd/strata; fi
+	$(GO) build -o $(BIN)/strata-worker ./cmd/worker
+	$(GO) build -o $(BIN)/strata ./cmd/strata
 
 run: build ## Set up, build, start Redis if needed, the API and one worker
 	@bash scripts/run.sh

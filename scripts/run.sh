@@ -32,7 +32,7 @@ cleanup() {
 trap cleanup INT TERM EXIT
 
 bin/strata-api & pids+=($!)
-if [ -x bin/strata-worker ]; then bin/strata-worker & pids+=($!); fi
+bin/strata-worker & pids+=($!)
 
 url="http://${STRATA_LISTEN_ADDR/#:/localhost:}"
 for _ in $(seq 1 100); do curl -fs "$url/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
