@@ -165,27 +165,25 @@ func (d *decoder) size(path string, v any, autoAllowed, zeroIsOmitted bool) *Siz
 func (d *decoder) maxSide() float64 { return float64(4 * d.limits.MaxSide) }
 
 func (d *decoder) radii(o *object) Corners {
-	var c Corners
-	uniform := o.has("border_radius")
-	corners := []struct {
-		key string
-		dst *float64
-	}{
-		{"border_top_left_radius", &c.TopLeft},
-		{"border_top_right_radius", &c.TopRight},
-		{"border_bottom_right_radius", &c.BottomRight},
-		{"border_bottom_left_radius", &c.BottomLeft},
-	}
-	for _, cr := range corners {
-		if uniform && o.has(cr.key) {
-			d.fail(o.at(cr.key), "cannot be combined with border_radius; use one or the other")
+	v := d.fourSides(o, "border_radius",
+		"border_top_left_radius", "border_top_right_radius", "border_bottom_right_radius", "border_bottom_left_radius")
+	return Corners{TopLeft: v[0], TopRight: v[1], BottomRight: v[2], BottomLeft: v[3]}
+}
+
+// fourSides reads a uniform field or its four per-side (or per-corner)
+// forms, never both kinds in one object.
+func (d *decoder) fourSides(o *object, uniform string, each ...string) [4]float64 {
+	var v [4]float64
+	for i, key := range each {
+		if o.has(uniform) && o.has(key) {
+			d.fail(o.at(key), "cannot be combined with %s; use one or the other", uniform)
 		}
-		*cr.dst, _ = o.num(cr.key, false, 0, maxCoordinate)
+		v[i], _ = o.num(key, false, 0, maxCoordinate)
 	}
-	if r, ok := o.num("border_radius", false, 0, maxCoordinate); ok {
-		c = Corners{r, r, r, r}
+	if u, ok := o.num(uniform, false, 0, maxCoordinate); ok {
+		v = [4]float64{u, u, u, u}
 	}
-	return c
+	return v
 }
 
 func (d *decoder) solid(o *object) *SolidColor {
@@ -360,20 +358,6 @@ func (d *decoder) layout(o *object, sc scope) *Layout {
 }
 
 func (d *decoder) padding(o *object) Insets {
-	var p Insets
-	uniform := o.has("padding")
-	sides := []struct {
-		key string
-		dst *float64
-	}{{"padding_top", &p.Top}, {"padding_right", &p.Right}, {"padding_bottom", &p.Bottom}, {"padding_left", &p.Left}}
-	for _, s := range sides {
-		if uniform && o.has(s.key) {
-			d.fail(o.at(s.key), "cannot be combined with padding; use one or the other")
-		}
-		*s.dst, _ = o.num(s.key, false, 0, maxCoordinate)
-	}
-	if v, ok := o.num("padding", false, 0, maxCoordinate); ok {
-		p = Insets{v, v, v, v}
-	}
-	return p
+	v := d.fourSides(o, "padding", "padding_top", "padding_right", "padding_bottom", "padding_left")
+	return Insets{Top: v[0], Right: v[1], Bottom: v[2], Left: v[3]}
 }
