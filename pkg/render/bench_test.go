@@ -126,13 +126,13 @@ type setting struct {
 // encodeSettings lists the configurations BenchmarkEncodeSettings tries.
 func encodeSettings() []setting {
 	var settings []setting
-	for _, c := range []int{1, 2, 3, 4, 6} {
+	for _, c := range []int{0, 1, 2, 3, 4, 6, 9} {
 		for _, f := range []struct {
 			name string
-			bits int
-		}{{"none", 0x08}, {"sub", 0x10}, {"up", 0x20}, {"adaptive", 0xF8}} {
-			settings = append(settings, setting{fmt.Sprintf("png/c%d-%s", c, f.name), schema.PNG,
-				func(o *EncodeOptions) { o.PNGCompression, o.PNGFilter = c, f.bits }})
+			id   int
+		}{{"auto", pngFilterAuto}, {"none", pngFilterNone}, {"up", pngFilterUp}} {
+			settings = append(settings, setting{fmt.Sprintf("png/l%d-%s", c, f.name), schema.PNG,
+				func(o *EncodeOptions) { o.PNGCompression, o.PNGFilter = c, f.id }})
 		}
 	}
 	for _, q := range []int{80, 85, 90} {
@@ -236,8 +236,11 @@ func BenchmarkHandover(b *testing.B) {
 		name string
 		run  func()
 	}{
-		{"opaque-rgb", func() { dropAlpha(raw, opaqueCanvas) }},
-		{"translucent-unpremultiply", func() { dropAlpha(raw, translucent); unpremultiply(raw, translucent) }},
+		{"opaque-rgb", func() { dropAlpha(raw, 3*opaqueCanvas.Rect.Dx(), opaqueCanvas) }},
+		{"translucent-unpremultiply", func() {
+			dropAlpha(raw, 3*translucent.Rect.Dx(), translucent)
+			unpremultiply(raw, 4*translucent.Rect.Dx(), translucent)
+		}},
 		{"jpeg-flatten", func() { flattenWhite(raw, opaqueCanvas) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

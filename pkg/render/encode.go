@@ -14,10 +14,6 @@ static int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
 	if (!img) return -1;
 	int r = -1;
 	switch (fmt) {
-	case 0:
-		r = vips_pngsave_buffer(img, out, outlen, "compression", p[0], "filter", p[1],
-			"strip", TRUE, NULL);
-		break;
 	case 1:
 		r = vips_jpegsave_buffer(img, out, outlen, "Q", p[0], "optimize_coding", p[1],
 			"strip", TRUE, NULL);
@@ -60,10 +56,10 @@ import (
 
 // EncodeOptions are the per-format encoder settings.
 type EncodeOptions struct {
-	// PNGCompression is the zlib level, 0..9.
+	// PNGCompression is the DEFLATE level, 0..9 (0 stores).
 	PNGCompression int
-	// PNGFilter is a libvips VipsForeignPngFilter bit set (0x08 none,
-	// 0xF8 adaptive).
+	// PNGFilter is the PNG row filter for every row: pngFilterAuto (-1)
+	// chooses per image, 0 is none, 2 is up.
 	PNGFilter int
 	// JPEGQuality is 1..100.
 	JPEGQuality int
@@ -88,10 +84,11 @@ type EncodeOptions struct {
 // (docs/PERFORMANCE.md, "Render core").
 func DefaultEncodeOptions() EncodeOptions {
 	return EncodeOptions{
-		// zlib level 2 without row filters: as fast as level 1 and smaller
-		// on gradients and flat colour; adaptive filtering doubles the time.
-		PNGCompression: 2,
-		PNGFilter:      0x08,
+		// libdeflate level 1, "none" for drawn content and "up" for photos:
+		// the fastest setting, and smaller than zlib level 2 on most images
+		// (docs/PERFORMANCE.md, "PNG").
+		PNGCompression: 1,
+		PNGFilter:      pngFilterAuto,
 		JPEGQuality:    85,
 		// Effort 2 is within 3–8% of effort 4's size at half the time.
 		WebPQuality: 85,
@@ -167,9 +164,10 @@ var mimeTypes = map[schema.Format]string{
 	schema.AVIF: "image/avif",
 }
 
-// saverIDs are strata_save's format numbers.
+// saverIDs are strata_save's format numbers (PNG has its own encoder,
+// encodePNG).
 var saverIDs = map[schema.Format]C.int{
-	schema.PNG: 0, schema.JPEG: 1, schema.WebP: 2, schema.TIFF: 3, schema.GIF: 4, schema.AVIF: 5,
+	schema.PNG: -1, schema.JPEG: 1, schema.WebP: 2, schema.TIFF: 3, schema.GIF: 4, schema.AVIF: 5,
 }
 
 // encode hands the premultiplied canvas to libvips as raw 8-bit pixels and
@@ -182,6 +180,10 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 	if !ok {
 		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
+	if format == schema.PNG {
+		data, err := encodePNG(canvas, o.PNGCompression, o.PNGFilter)
+		return data, mimeTypes[format], err
+	}
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
 	mem := C.malloc(C.size_t(w * h * 4))
 	if mem == nil {
@@ -193,17 +195,15 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 	switch {
 	case format == schema.JPEG:
 		flattenWhite(raw, canvas)
-	case dropAlpha(raw, canvas):
+	case dropAlpha(raw, 3*w, canvas):
 		// Opaque: written as RGB in the same pass that checked it.
 	default:
 		bands = 4
-		unpremultiply(raw, canvas)
+		unpremultiply(raw, 4*w, canvas)
 	}
 	n := w * h * bands
 	var p [3]C.int
 	switch format {
-	case schema.PNG:
-		p = [3]C.int{C.int(o.PNGCompression), C.int(o.PNGFilter)}
 	case schema.JPEG:
 		p = [3]C.int{C.int(o.JPEGQuality), 1}
 	case schema.WebP:
@@ -254,17 +254,18 @@ func flattenWhite(dst []byte, img *image.RGBA) {
 	}
 }
 
-// dropAlpha writes img as packed RGB if every pixel is opaque and reports
-// whether it was; it stops at the first translucent pixel.
-func dropAlpha(dst []byte, img *image.RGBA) bool {
+// dropAlpha writes img as packed RGB rows, stride bytes apart in dst, if
+// every pixel is opaque and reports whether it was; it stops at the first
+// translucent pixel. Bytes between rows are left alone.
+func dropAlpha(dst []byte, stride int, img *image.RGBA) bool {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w == 0 || h == 0 {
 		return true
 	}
-	_ = dst[w*h*3-1]
+	_ = dst[(h-1)*stride+w*3-1]
 	for y := 0; y < h; y++ {
 		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		d := unsafe.Pointer(&dst[y*w*3])
+		d := unsafe.Pointer(&dst[y*stride])
 		// Each pixel is stored as four bytes at a three-byte stride, the
 		// fourth overwritten by the next pixel; the row's last pixel is
 		// written byte by byte so nothing lands past the row.
@@ -278,7 +279,7 @@ func dropAlpha(dst []byte, img *image.RGBA) bool {
 		if p < 0xFF000000 {
 			return false
 		}
-		o := y*w*3 + (w-1)*3
+		o := y*stride + (w-1)*3
 		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
 	}
 	return true
@@ -292,15 +293,17 @@ var unpremul = func() (t [256]uint32) {
 	return t
 }()
 
-// unpremultiply writes img as packed straight-alpha RGBA.
-func unpremultiply(dst []byte, img *image.RGBA) {
+// unpremultiply writes img as packed straight-alpha RGBA rows, stride
+// bytes apart in dst.
+func unpremultiply(dst []byte, stride int, img *image.RGBA) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
 	if w == 0 || h == 0 {
 		return
 	}
+	_ = dst[(h-1)*stride+w*4-1]
 	for y := 0; y < h; y++ {
 		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[y*w*4])), w)
+		d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[y*stride])), w)
 		for x, p := range src {
 			a := p >> 24
 			if a == 255 || a == 0 {

@@ -142,10 +142,10 @@ func TestDropAlphaStopsAtTranslucent(t *testing.T) {
 	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
 	copy(img.Pix, []uint8{1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255})
 	out := make([]byte, 12)
-	require.True(t, dropAlpha(out, img))
+	require.True(t, dropAlpha(out, 3*img.Rect.Dx(), img))
 	require.Equal(t, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, out)
 	img.Pix[15] = 254
-	require.False(t, dropAlpha(out, img))
+	require.False(t, dropAlpha(out, 3*img.Rect.Dx(), img))
 }
 
 func TestUntrustedLoadersBlocked(t *testing.T) {
@@ -170,7 +170,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 }
 
 // The request's output_options reach the encoder: lower quality, higher
-// zlib level and effort each change the output as their format promises.
+// DEFLATE level and effort each change the output as their format promises.
 func TestOutputOptionsReachTheEncoder(t *testing.T) {
 	r := newTestRenderer(t)
 	render := func(format schema.Format, o schema.OutputOptions) []byte {

@@ -32,7 +32,7 @@ type Request struct {
 type OutputOptions struct {
 	// Quality is 1..100 for jpeg, webp and avif.
 	Quality *int
-	// CompressionLevel is png's zlib level, 0..9.
+	// CompressionLevel is png's DEFLATE level, 0..9 (0 stores).
 	CompressionLevel *int
 	// Effort is the encoder's CPU effort: webp 0..6, avif 0..9, gif 1..10.
 	Effort *int

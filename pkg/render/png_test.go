@@ -1,0 +1,131 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/h2non/bimg"
+	"github.com/stretchr/testify/require"
+)
+
+// noiseCanvas is a w×h premultiplied canvas of random pixels; opaque makes
+// every alpha 255, otherwise alphas are random too (some 0 and some 255).
+func noiseCanvas(w, h int, opaque bool, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 1))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < len(img.Pix); i += 4 {
+		a := uint8(255)
+		if !opaque {
+			a = []uint8{0, 255, uint8(rng.IntN(256))}[rng.IntN(3)]
+		}
+		for c := range 3 {
+			img.Pix[i+c] = uint8(rng.IntN(int(a) + 1)) // premultiplied: c ≤ a
+		}
+		img.Pix[i+3] = a
+	}
+	return img
+}
+
+// straight is the straight-alpha colour encodePNG should write for a
+// premultiplied pixel (same rounding as unpremultiply).
+func straight(p color.RGBA) color.NRGBA {
+	if p.A == 0 || p.A == 255 {
+		return color.NRGBA{p.R, p.G, p.B, p.A}
+	}
+	k := unpremul[p.A]
+	un := func(c uint8) uint8 { return uint8(min((uint32(c)*k+1<<15)>>16, 255)) }
+	return color.NRGBA{un(p.R), un(p.G), un(p.B), p.A}
+}
+
+func TestEncodePNGRoundTrip(t *testing.T) {
+	for _, opaque := range []bool{true, false} {
+		for _, level := range []int{0, 1, 2, 6, 9} {
+			for _, filter := range []int{pngFilterAuto, pngFilterNone, pngFilterUp} {
+				t.Run(fmt.Sprintf("opaque=%v/level=%d/filter=%d", opaque, level, filter), func(t *testing.T) {
+					src := noiseCanvas(37, 23, opaque, uint64(level))
+					data, err := encodePNG(src, level, filter)
+					require.NoError(t, err)
+					// Go's decoder checks every CRC and the zlib checksum.
+					got, err := png.Decode(bytes.NewReader(data))
+					require.NoError(t, err)
+					require.Equal(t, src.Rect, got.Bounds())
+					if opaque {
+						rgb, ok := got.(*image.RGBA)
+						require.True(t, ok, "an opaque canvas is written as RGB (decoded as %T)", got)
+						require.Equal(t, src.Pix, rgb.Pix)
+					} else {
+						nrgba, ok := got.(*image.NRGBA)
+						require.True(t, ok, "a translucent canvas is written as RGBA (decoded as %T)", got)
+						for y := range 23 {
+							for x := range 37 {
+								require.Equal(t, straight(src.RGBAAt(x, y)), nrgba.NRGBAAt(x, y), "pixel %d,%d", x, y)
+							}
+						}
+					}
+					// libvips (the other decoder our users' pipelines meet) reads it too.
+					size, err := bimg.NewImage(data).Size()
+					require.NoError(t, err)
+					require.Equal(t, bimg.ImageSize{Width: 37, Height: 23}, size)
+				})
+			}
+		}
+	}
+}
+
+func TestEncodePNGIsMinimal(t *testing.T) {
+	data, err := encodePNG(noiseCanvas(8, 8, true, 1), 1, pngFilterNone)
+	require.NoError(t, err)
+	require.Equal(t, pngSignature, data[:8])
+	// IHDR: 8×8, bit depth 8, colour type 2 (RGB), no interlace.
+	require.Equal(t, "IHDR", string(data[12:16]))
+	require.Equal(t, []byte{0, 0, 0, 8, 0, 0, 0, 8, 8, 2, 0, 0, 0}, data[16:29])
+	// Then exactly one IDAT and IEND: no metadata chunks.
+	require.Equal(t, "IDAT", string(data[37:41]))
+	require.Equal(t, "IEND\xaeB`\x82", string(data[len(data)-8:]))
+}
+
+func TestEncodePNGRejectsBadLevel(t *testing.T) {
+	for _, level := range []int{-1, 10} {
+		_, err := encodePNG(noiseCanvas(4, 4, true, 1), level, pngFilterAuto)
+		require.Error(t, err, "level %d", level)
+	}
+}
+
+func TestChooseFilter(t *testing.T) {
+	flat := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for i := range flat.Pix {
+		flat.Pix[i] = 255
+	}
+	photo := noiseCanvas(64, 64, true, 7)
+	for _, c := range []struct {
+		name string
+		img  *image.RGBA
+		want int
+	}{{"flat colour", flat, pngFilterNone}, {"noise", photo, pngFilterUp}} {
+		stride := 1 + 3*64
+		raw := make([]byte, 64*stride)
+		require.True(t, dropAlpha(raw[1:], stride, c.img))
+		require.Equal(t, c.want, chooseFilter(raw, stride, 64, 3), c.name)
+	}
+}
+
+func TestSubtractBytes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 40 {
+		a, b := make([]byte, n), make([]byte, n)
+		for i := range n {
+			a[i], b[i] = uint8(rng.IntN(256)), uint8(rng.IntN(256))
+		}
+		want := make([]byte, n)
+		for i := range n {
+			want[i] = a[i] - b[i]
+		}
+		subtractBytes(a, b)
+		require.Equal(t, want, a, "length %d", n)
+	}
+}
