@@ -94,8 +94,13 @@ const (
 	// the mask's bounding box where the box is larger than the window,
 	// around it where it is smaller.
 	strategyFacesAttentionInMask
+	// strategyFacesAttentionMassInMask is strategyFacesAttentionInMask
+	// with one more rule where the subject is larger than the window: the
+	// subject's centre of mass stays in the window's middle third, so
+	// attention cannot pull the window onto the subject's edge.
+	strategyFacesAttentionMassInMask
 
-	strategyDefault = strategyFacesAttentionInMask
+	strategyDefault = strategyFacesAttentionMassInMask
 )
 
 // windowBy chooses, by strategy s, the w×h window of the cover-scaled
@@ -123,7 +128,7 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 			}
 		}
 		box, ok := maskBox(mask)
-		if ok && s == strategyFacesAttentionInMask {
+		if ok && (s == strategyFacesAttentionInMask || s == strategyFacesAttentionMassInMask) {
 			c, err := attention(full, w, h)
 			if err != nil {
 				return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop attention")
@@ -131,7 +136,11 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 			// The box is where alpha passes one half; the subject's soft
 			// edge reaches a little further.
 			box = box.Inset(-max(w, h) / 25).Intersect(full.Rect)
-			return keepOn(windowAround(c, cw, ch, w, h), box), nil
+			window := windowAround(c, cw, ch, w, h)
+			if s == strategyFacesAttentionMassInMask {
+				window = keepMassInMiddle(window, box, massCentre(mask))
+			}
+			return keepOn(window, box), nil
 		}
 		if ok {
 			return windowAround(centre(box), cw, ch, w, h), nil
@@ -166,6 +175,40 @@ func maskBox(m *image.Alpha) (image.Rectangle, bool) {
 		return image.Rectangle{}, false
 	}
 	return image.Rect(x0, y0, x1+1, y1+1), true
+}
+
+// massCentre is the alpha-weighted centre of the mask. The mask must have
+// some foreground (maskBox reported true).
+func massCentre(m *image.Alpha) image.Point {
+	var sx, sy, sum uint64
+	for y := range m.Rect.Dy() {
+		row := m.Pix[y*m.Stride : y*m.Stride+m.Rect.Dx()]
+		var rs uint64
+		for x, a := range row {
+			sx += uint64(a) * uint64(x)
+			rs += uint64(a)
+		}
+		sy += rs * uint64(y)
+		sum += rs
+	}
+	return image.Pt(int(sx/sum), int(sy/sum))
+}
+
+// keepMassInMiddle moves window, along each axis where the subject box is
+// larger than the window, so that the subject's centre of mass c lies in
+// the window's middle third. Where the box is smaller keepOn contains it
+// whole, and the window is left alone.
+func keepMassInMiddle(window, box image.Rectangle, c image.Point) image.Rectangle {
+	shift := func(lo, hi, blo, bhi, c int) int {
+		n := hi - lo
+		if n >= bhi-blo {
+			return 0
+		}
+		return min(max(lo, c-2*n/3), c-n/3) - lo
+	}
+	return window.Add(image.Pt(
+		shift(window.Min.X, window.Max.X, box.Min.X, box.Max.X, c.X),
+		shift(window.Min.Y, window.Max.Y, box.Min.Y, box.Max.Y, c.Y)))
 }
 
 // keepOn moves window along each axis so it stays on the subject box:
