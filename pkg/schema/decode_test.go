@@ -367,3 +367,36 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// Every accepted spelling of base64 decodes to the same bytes: standard or
+// URL-safe alphabet, with or without padding, a data: URL prefix, and
+// line-wrapped or indented (\n, \r\n, spaces, tabs).
+func TestDecodeBase64Forms(t *testing.T) {
+	want := []byte("\xfb\xff\xfe any bytes, long enough to wrap over lines \xfc\x00")
+	std := base64.StdEncoding.EncodeToString(want)
+	wrap := func(s, sep string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i += 16 {
+			b.WriteString(s[i:min(i+16, len(s))])
+			b.WriteString(sep)
+		}
+		return b.String()
+	}
+	for _, c := range []struct{ name, value string }{
+		{"standard", std},
+		{"unpadded", strings.TrimRight(std, "=")},
+		{"url-safe", base64.URLEncoding.EncodeToString(want)},
+		{"data URL", "data:image/png;base64," + std},
+		{"wrapped LF", wrap(std, "\n")},
+		{"wrapped CRLF", wrap(std, "\r\n")},
+		{"spaces and tabs", wrap(std, " \t ")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			body, err := json.Marshal(c.value)
+			require.NoError(t, err)
+			req, err := Decode([]byte(withLayer(`{"index":0,"type":"image","buffer":`+string(body)+`}`)), DefaultLimits())
+			require.NoError(t, err)
+			require.Equal(t, want, req.Layers[0].Image.File.Data)
+		})
+	}
+}
