@@ -55,6 +55,16 @@ done:
 	return rc;
 }
 
+// strata_write_into computes in (8-bit, any band count) straight into dst,
+// memory the caller owns, through a libvips image wrapping it.
+static int strata_write_into(VipsImage *in, void *dst, size_t n) {
+	VipsImage *mem = vips_image_new_from_memory(dst, n, in->Xsize, in->Ysize, in->Bands, VIPS_FORMAT_UCHAR);
+	if (!mem) return -1;
+	int rc = vips_image_write(in, mem);
+	g_object_unref(mem);
+	return rc;
+}
+
 static int strata_attention(VipsImage *in, int w, int h, int *x, int *y) {
 	VipsImage *out = NULL;
 	int rc = vips_smartcrop(in, &out, w, h, "interesting", VIPS_INTERESTING_ATTENTION,
@@ -206,18 +216,16 @@ func (v *vimage) rgba() (*image.RGBA, error) {
 		return nil, vipsError("convert to RGBA")
 	}
 	defer C.g_object_unref(C.gpointer(conv))
-	var n C.size_t
-	mem := C.vips_image_write_to_memory(conv, &n)
-	if mem == nil {
-		return nil, vipsError("decode")
-	}
-	defer C.g_free(C.gpointer(mem))
 	w, h := int(C.vips_image_get_width(conv)), int(C.vips_image_get_height(conv))
-	if int(n) != 4*w*h {
-		return nil, errors.New("decode: unexpected buffer size")
+	if w <= 0 || h <= 0 {
+		return nil, errors.New("decode: empty image")
 	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
-	copy(out.Pix, unsafe.Slice((*byte)(mem), int(n)))
+	// libvips writes the pixels straight into the Go image (no copy); the
+	// call returns only when every pixel is written.
+	if C.strata_write_into(conv, unsafe.Pointer(&out.Pix[0]), C.size_t(len(out.Pix))) != 0 {
+		return nil, vipsError("decode")
+	}
 	premultiply(out.Pix)
 	return out, nil
 }
