@@ -400,3 +400,16 @@ func TestDecodeBase64Forms(t *testing.T) {
 		})
 	}
 }
+
+// The parser keeps encoding/json's (and JSON.parse's) leniencies, and
+// numbers stay text until a validator reads them.
+func TestDecodeJSONCompatibility(t *testing.T) {
+	req, err := Decode([]byte(`{"dimensions":{"width":5,"height":9,"width":7},"layers":[{"index":0,"type":"text",`+
+		`"text":"a\ud800b","font_name":"Inter","font_size_in_px":12,"text_color":"#000",`+okBox+`}]}`), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, 7, req.Width, "a duplicate name keeps its last value")
+	require.Equal(t, "a\uFFFDb", req.Layers[0].Text.Text, "a lone surrogate escape becomes U+FFFD")
+
+	_, err = Decode([]byte(`{"dimensions":{"width":1e999,"height":9},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`), DefaultLimits())
+	require.ErrorContains(t, err, "dimensions.width must be a finite number")
+}
