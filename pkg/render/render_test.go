@@ -395,3 +395,14 @@ func TestRenderRefusesHugeLayers(t *testing.T) {
 		})
 	}
 }
+
+func TestFillPixels(t *testing.T) {
+	for _, n := range []int{0, 1, 15, 16, 17, 33, 1000} {
+		row := make([]uint32, n+1)
+		fillPixels(row[:n], 0xFF102030)
+		for i, v := range row[:n] {
+			require.Equal(t, uint32(0xFF102030), v, "pixel %d of %d", i, n)
+		}
+		require.Zero(t, row[n], "nothing past the row")
+	}
+}
