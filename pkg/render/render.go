@@ -1,8 +1,9 @@
 // Package render turns a validated request into an encoded image: a
 // transparent canvas, one draw function per layer type registered in one
 // table, a compositor that applies corner radii, opacity and rotation and
-// blends source-over in premultiplied alpha, and an encoder that hands the
-// raw canvas to libvips for the six output formats.
+// blends source-over in premultiplied alpha, and encoders: PNG written
+// directly with libdeflate, the other five formats by handing the raw
+// canvas to libvips.
 //
 // Coordinates follow spec/API.md: pixels from the canvas's top-left, y
 // down, angles in degrees turning clockwise on screen. The canvas and every
