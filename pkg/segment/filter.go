@@ -149,11 +149,40 @@ func resizeAxis(src []float32, w, h, n int, horizontal bool) []float32 {
 	return out
 }
 
-// guidedFilter refines p (the upsampled mask) against guide I (He et al.,
-// "Guided Image Filtering"): inside each (2r+1)² window the output is a
-// linear function of the guide, so the mask's soft 320-pixel edges snap to
-// the photo's edges while flat regions stay as the model said.
-func guidedFilter(I, p []float32, w, h, r int, eps float64) []float32 {
+// guidedFilter refines the mask p (pw×ph, resized as needed) against the
+// w×h guide I (He et al., "Guided Image Filtering"): inside each (2r+1)²
+// window the output is a linear function of the guide, so the mask's soft
+// 320-pixel edges snap to the photo's edges while flat regions stay as the
+// model said.
+//
+// With s > 1 it is the fast guided filter (He and Sun, 2015): the linear
+// coefficients are computed on the guide and mask reduced s times, with the
+// radius reduced alike, then enlarged back and applied to the guide at full
+// resolution, so the output still steps where the full-resolution guide
+// does, at about 1/s² of the cost. s = 1 is the original filter.
+func guidedFilter(I []float32, w, h int, p []float32, pw, ph, r, s int, eps float64) []float32 {
+	sw, sh := (w+s-1)/s, (h+s-1)/s
+	guide := I
+	if sw != w || sh != h {
+		guide = upsample(I, w, h, sw, sh)
+	}
+	if pw != sw || ph != sh {
+		p = upsample(p, pw, ph, sw, sh)
+	}
+	a, b := coefficients(guide, p, sw, sh, max((r+s/2)/s, 1), eps)
+	if sw != w || sh != h {
+		a, b = upsample(a, sw, sh, w, h), upsample(b, sw, sh, w, h)
+	}
+	out := a
+	for k := range out {
+		out[k] = min(max(a[k]*I[k]+b[k], 0), 1)
+	}
+	return out
+}
+
+// coefficients are the guided filter's window-averaged linear coefficients
+// for guide I and input p (both w×h): the output is a·I + b.
+func coefficients(I, p []float32, w, h, r int, eps float64) (meanA, meanB []float32) {
 	n := w * h
 	ip := make([]float32, n)
 	ii := make([]float32, n)
@@ -174,14 +203,7 @@ func guidedFilter(I, p []float32, w, h, r int, eps float64) []float32 {
 		a[k] = float32(ak)
 		b[k] = float32(float64(meanP[k]) - ak*float64(meanI[k]))
 	}
-	meanA := boxMean(a, w, h, r)
-	meanB := boxMean(b, w, h, r)
-	out := meanA
-	for k := range n {
-		v := meanA[k]*I[k] + meanB[k]
-		out[k] = min(max(v, 0), 1)
-	}
-	return out
+	return boxMean(a, w, h, r), boxMean(b, w, h, r)
 }
 
 // boxMean is the mean over a (2r+1)² window clipped to the image, from a
