@@ -1,9 +1,11 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"image"
 	"image/color"
+	"image/png"
 	"math"
 	"testing"
 
@@ -404,5 +406,58 @@ func TestFillPixels(t *testing.T) {
 			require.Equal(t, uint32(0xFF102030), v, "pixel %d of %d", i, n)
 		}
 		require.Zero(t, row[n], "nothing past the row")
+	}
+}
+
+// Canvases are pooled between renders: a reused canvas must come back
+// transparent unless the first layer paints every pixel opaque.
+func TestPooledCanvasStartsTransparent(t *testing.T) {
+	r := newTestRenderer(t)
+	pixel := func(req *schema.Request, x, y int) color.NRGBA {
+		req.OutputFormat = schema.PNG
+		res, err := r.Render(context.Background(), req)
+		require.NoError(t, err)
+		img, err := png.Decode(bytes.NewReader(res.Data))
+		require.NoError(t, err)
+		return color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+	}
+	for _, c := range []struct {
+		name string
+		req  *schema.Request
+		at   image.Point
+		want color.NRGBA
+	}{
+		{"small first layer", request(50, 50, solid(0, "#0000FF", box(0, 0, 10, 10))), image.Pt(40, 40), color.NRGBA{}},
+		{"translucent background", request(50, 50, solid(0, "#0000FF80")), image.Pt(1, 1), color.NRGBA{0, 0, 255, 128}},
+		{"rounded background", request(50, 50, solid(0, "#0000FF", radius(20)), solid(1, "#00FF00", box(20, 20, 10, 10))), image.Pt(0, 0), color.NRGBA{}},
+		{"oversized opaque background", request(50, 50, solid(0, "#0000FF", box(-5, -5, 60, 60))), image.Pt(49, 49), color.NRGBA{0, 0, 255, 255}},
+	} {
+		// Dirty every pooled canvas first with an opaque red render.
+		for range 3 {
+			require.Equal(t, color.NRGBA{255, 0, 0, 255}, pixel(request(50, 50, solid(0, "#FF0000")), 1, 1))
+		}
+		require.Equal(t, c.want, pixel(c.req, c.at.X, c.at.Y), c.name)
+	}
+}
+
+func TestPaintsEveryPixel(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		l    *schema.Layer
+		want bool
+	}{
+		{"full opaque", solid(0, "#123456"), true},
+		{"oversized", solid(0, "#123456", box(-1, -1, 102, 102)), true},
+		{"exact box", solid(0, "#123456", box(0, 0, 100, 100)), true},
+		{"short", solid(0, "#123456", box(0, 0, 100, 99)), false},
+		{"offset", solid(0, "#123456", box(1, 0, 100, 100)), false},
+		{"translucent colour", solid(0, "#123456FE"), false},
+		{"layer opacity", solid(0, "#123456", opacity(99)), false},
+		{"radius", solid(0, "#123456", radius(1)), false},
+		{"rotated", solid(0, "#123456", rotate(10)), false},
+		{"angled edge", solid(0, "#123456", edge(schema.EdgeTop, 10)), false},
+		{"gradient", linear(0, 0, stops("#000000", 0, "#FFFFFF", 100)), false},
+	} {
+		require.Equal(t, c.want, paintsEveryPixel(c.l, 100, 100), c.name)
 	}
 }
