@@ -56,28 +56,46 @@ func initEnvironment(libPath string) error {
 	return nil
 }
 
+// ErrClosed is returned by Mask after Close.
+var ErrClosed = errors.New("segmenter is closed")
+
 // Segmenter computes foreground masks. One ONNX session is shared by all
 // callers (ORT sessions are safe for concurrent Run calls); a semaphore
 // bounds how many inferences run at once, since each holds a few hundred
 // megabytes of activations.
+//
+// The session is created by the first Mask, not by New: loading the model
+// allocates ONNX Runtime's arenas and thread pool (about 50 MB), which a
+// process that never removes a background should not pay.
 type Segmenter struct {
+	lib, model string
+	sem        chan struct{}
+
+	// mu guards the fields below. Runs hold it for reading, so Close
+	// waits for them before destroying the session.
+	mu      sync.RWMutex
 	session *ort.DynamicAdvancedSession
-	sem     chan struct{}
-	once    sync.Once
+	closed  bool
+	loads   int // sessions created: at most one succeeds
 }
 
-// New loads the model at modelPath with the ONNX Runtime shared library at
-// libPath and allows maxConcurrent inferences at once (at least one). It
-// returns an error wrapping ErrNotInstalled when either file is missing.
+// New prepares a Segmenter for the model at modelPath and the ONNX Runtime
+// shared library at libPath, allowing maxConcurrent inferences at once (at
+// least one). It only checks that both files exist, returning an error
+// wrapping ErrNotInstalled when one is missing; the runtime and the model
+// are loaded by the first Mask.
 func New(libPath, modelPath string, maxConcurrent int) (*Segmenter, error) {
 	for _, p := range []string{libPath, modelPath} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%w: %s is missing (run scripts/setup.sh)", ErrNotInstalled, p)
 		}
 	}
-	if maxConcurrent < 1 {
-		maxConcurrent = 1
-	}
+	return &Segmenter{lib: libPath, model: modelPath, sem: make(chan struct{}, max(maxConcurrent, 1))}, nil
+}
+
+// newSession initialises the runtime (once per process) and loads the
+// model.
+func newSession(libPath, modelPath string) (*ort.DynamicAdvancedSession, error) {
 	if err := initEnvironment(libPath); err != nil {
 		return nil, err
 	}
@@ -102,13 +120,60 @@ func New(libPath, modelPath string, maxConcurrent int) (*Segmenter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load model %s: %w", modelPath, err)
 	}
-	return &Segmenter{session: session, sem: make(chan struct{}, maxConcurrent)}, nil
+	return session, nil
 }
 
-// Close releases the ONNX session. The process-wide environment stays up,
-// so another Segmenter can be created later.
+// acquire returns the session, creating it on first use, with s.mu held for
+// reading: the caller runs it and then calls s.mu.RUnlock. A failed
+// creation is returned to the caller and not remembered: the next call
+// tries again, so a model file replaced after a failure is picked up
+// without a restart.
+func (s *Segmenter) acquire() (*ort.DynamicAdvancedSession, error) {
+	for {
+		s.mu.RLock()
+		switch {
+		case s.closed:
+			s.mu.RUnlock()
+			return nil, ErrClosed
+		case s.session != nil:
+			return s.session, nil
+		}
+		s.mu.RUnlock()
+		if err := s.create(); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// create loads the session unless another caller already did (or the
+// Segmenter was closed, which acquire then reports).
+func (s *Segmenter) create() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed || s.session != nil {
+		return nil
+	}
+	session, err := newSession(s.lib, s.model)
+	if err != nil {
+		return err
+	}
+	s.session = session
+	s.loads++
+	return nil
+}
+
+// Close releases the ONNX session, if one was created, after the runs in
+// progress; Mask then returns ErrClosed. Closing twice is harmless. The
+// process-wide runtime environment stays up, so another Segmenter can be
+// created later.
 func (s *Segmenter) Close() {
-	s.once.Do(func() { _ = s.session.Destroy() })
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.session != nil {
+		_ = s.session.Destroy()
+		s.session = nil
+	}
+	s.closed = true
 }
 
 // Mask returns the subject's alpha mask at img's size: 255 on the subject,
@@ -143,6 +208,11 @@ func (s *Segmenter) Mask(ctx context.Context, img image.Image) (*image.Alpha, er
 }
 
 func (s *Segmenter) infer(input []float32) ([]float32, error) {
+	session, err := s.acquire()
+	if err != nil {
+		return nil, fmt.Errorf("segment: %w", err)
+	}
+	defer s.mu.RUnlock()
 	in, err := ort.NewTensor(ort.NewShape(1, 3, side, side), input)
 	if err != nil {
 		return nil, fmt.Errorf("segment: input tensor: %w", err)
@@ -153,7 +223,7 @@ func (s *Segmenter) infer(input []float32) ([]float32, error) {
 		return nil, fmt.Errorf("segment: output tensor: %w", err)
 	}
 	defer func() { _ = out.Destroy() }()
-	if err := s.session.Run([]ort.Value{in}, []ort.Value{out}); err != nil {
+	if err := session.Run([]ort.Value{in}, []ort.Value{out}); err != nil {
 		return nil, fmt.Errorf("segment: run model: %w", err)
 	}
 	return append([]float32(nil), out.GetData()...), nil

@@ -159,6 +159,99 @@ func TestNewMissingFiles(t *testing.T) {
 	}
 }
 
+// TestNewIsLazy: New loads nothing, and a Segmenter that was never used
+// closes cleanly; Mask after Close is refused.
+func TestNewIsLazy(t *testing.T) {
+	t.Parallel()
+	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
+	s, err := New(lib, model, 1)
+	require.NoError(t, err)
+	require.Nil(t, s.session)
+	require.Zero(t, s.loads)
+	s.Close()
+	s.Close()
+	_, err = s.Mask(context.Background(), image.NewRGBA(image.Rect(0, 0, 8, 8)))
+	require.ErrorIs(t, err, ErrClosed)
+	require.Zero(t, s.loads)
+}
+
+// TestFirstMasksShareOneSession: concurrent first calls create exactly one
+// session. Through Mask (more callers than inference slots) they get the
+// same masks; through acquire, with nothing before it to stagger them, they
+// race for the creation; a caller that finds the session made while it
+// waited for the lock makes none.
+func TestFirstMasksShareOneSession(t *testing.T) {
+	t.Parallel()
+	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
+	s, err := New(lib, model, 2)
+	require.NoError(t, err)
+	img := loadSample(t, "chelsea.png")
+	results := make([]*image.Alpha, 4)
+	errs := make([]error, len(results))
+	concurrently(len(results), func(i int) { results[i], errs[i] = s.Mask(context.Background(), img) })
+	for i := range results {
+		require.NoError(t, errs[i])
+		require.Equal(t, results[0].Pix, results[i].Pix)
+	}
+	require.Equal(t, 1, s.loads)
+
+	s2, err := New(lib, model, 1)
+	require.NoError(t, err)
+	defer s2.Close()
+	concurrently(8, func(int) {
+		if _, err := s2.acquire(); err == nil {
+			s2.mu.RUnlock()
+		}
+	})
+	require.Equal(t, 1, s2.loads)
+	require.NoError(t, s2.create(), "a caller that lost the race to create")
+	require.Equal(t, 1, s2.loads)
+
+	s.Close()
+	require.Nil(t, s.session)
+	_, err = s.Mask(context.Background(), img)
+	require.ErrorIs(t, err, ErrClosed)
+}
+
+// concurrently runs f(0..n-1) in n goroutines released at once.
+func concurrently(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			f(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+}
+
+// TestSessionErrorIsRetried: a model that fails to load is reported to the
+// caller, and not remembered: once the file is good, the next Mask works
+// without a new Segmenter.
+func TestSessionErrorIsRetried(t *testing.T) {
+	t.Parallel()
+	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
+	broken := filepath.Join(t.TempDir(), "u2netp.onnx")
+	require.NoError(t, os.WriteFile(broken, []byte("not an onnx model"), 0o644))
+	s, err := New(lib, broken, 1)
+	require.NoError(t, err, "New only checks that the files exist")
+	defer s.Close()
+	img := image.NewRGBA(image.Rect(0, 0, 16, 16))
+	_, err = s.Mask(context.Background(), img)
+	require.ErrorContains(t, err, "load model "+broken)
+	require.Zero(t, s.loads)
+
+	good, err := os.ReadFile(model)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(broken, good, 0o644))
+	m, err := s.Mask(context.Background(), img)
+	require.NoError(t, err)
+	require.Equal(t, img.Rect, m.Rect)
+	require.Equal(t, 1, s.loads)
+}
+
 // TestGuidedFilterSharpensEdges: a mask blurred over 16 pixels (what the
 // 320-pixel model output looks like upsampled 4×) snaps to the sharp edge
 // of the guide image, with the original filter (s = 1) and the fast one
