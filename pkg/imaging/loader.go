@@ -204,11 +204,13 @@ func megabytes(n int64) string {
 }
 
 // source is an opened input: its bytes in C memory (or decoded pixels for
-// BMP) and its size after EXIF orientation.
+// BMP) and its size after EXIF orientation. plainJPEG marks a JPEG that
+// needs neither rotation nor colour management, which jpegScaled decodes.
 type source struct {
-	buf    *cbuf
-	pixels *vimage
-	w, h   int
+	buf       *cbuf
+	pixels    *vimage
+	w, h      int
+	plainJPEG bool
 }
 
 func (s *source) close() {
@@ -255,11 +257,12 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		}
 	}
 	buf := newCBuf(data)
-	w, h, orient, err := header(buf)
+	hdr, err := header(buf)
 	if err != nil {
 		buf.free()
 		return nil, l.decodeError(path, err)
 	}
+	w, h, orient := hdr.w, hdr.h, hdr.orient
 	if format != FormatSVG && int64(w)*int64(h) > int64(l.o.MaxPixels) {
 		buf.free()
 		return nil, tooBig(w, h)
@@ -271,16 +274,27 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 	if orient >= 5 && orient <= 8 { // EXIF orientations that swap the axes
 		w, h = h, w
 	}
-	return &source{buf: buf, w: w, h: h}, nil
+	plain := format == FormatJPEG && orient == 1 && !hdr.icc
+	return &source{buf: buf, w: w, h: h, plainJPEG: plain}, nil
 }
 
 // thumbnail decodes and resizes the source in one libvips pipeline.
 func (s *source) thumbnail(w, h int, crop cropMode, size sizeMode) (*image.RGBA, error) {
 	var v *vimage
 	var err error
-	if s.pixels != nil {
+	switch {
+	case s.pixels != nil:
 		v, err = thumbnailImage(s.pixels, w, h, crop, size)
-	} else {
+	case s.plainJPEG:
+		// Both size modes here fill the w×h box, so the decoded image must
+		// cover it.
+		if decoded, _ := jpegScaled(s.buf, w, h); decoded != nil {
+			v, err = thumbnailImage(decoded, w, h, crop, size)
+			decoded.close()
+			break
+		}
+		v, err = thumbnailBuffer(s.buf, w, h, crop, size)
+	default:
 		v, err = thumbnailBuffer(s.buf, w, h, crop, size)
 	}
 	if err != nil {

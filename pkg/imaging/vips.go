@@ -8,12 +8,13 @@ package imaging
 
 // cgo cannot call C variadic functions; these wrappers fix the arguments.
 
-static int strata_header(const void *buf, size_t len, int *w, int *h, int *orient) {
+static int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int *icc) {
 	VipsImage *im = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (!im) return -1;
 	*w = vips_image_get_width(im);
 	*h = vips_image_get_height(im);
 	*orient = 1;
+	*icc = vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0;
 	if (vips_image_get_typeof(im, VIPS_META_ORIENTATION)) {
 		int o;
 		if (!vips_image_get_int(im, VIPS_META_ORIENTATION, &o)) *orient = o;
@@ -132,14 +133,21 @@ func newCBuf(b []byte) *cbuf { return &cbuf{p: C.CBytes(b), n: C.size_t(len(b))}
 
 func (b *cbuf) free() { C.free(b.p) }
 
-// header reads the declared size and EXIF orientation without decoding
-// pixels.
-func header(b *cbuf) (w, h, orient int, err error) {
-	var cw, ch, co C.int
-	if C.strata_header(b.p, b.n, &cw, &ch, &co) != 0 {
-		return 0, 0, 0, vipsError("read header")
+// imageHeader is what an image declares before any pixel is decoded.
+type imageHeader struct {
+	w, h   int
+	orient int  // EXIF orientation, 1 when absent
+	icc    bool // an embedded colour profile
+}
+
+// header reads the declared size, EXIF orientation and whether a colour
+// profile is embedded, without decoding pixels.
+func header(b *cbuf) (imageHeader, error) {
+	var cw, ch, co, ci C.int
+	if C.strata_header(b.p, b.n, &cw, &ch, &co, &ci) != 0 {
+		return imageHeader{}, vipsError("read header")
 	}
-	return int(cw), int(ch), int(co), nil
+	return imageHeader{w: int(cw), h: int(ch), orient: int(co), icc: ci != 0}, nil
 }
 
 // vimage owns one libvips image reference.
