@@ -25,7 +25,7 @@ func TestJPEGScaledPicksTheSmallestCoveringEighth(t *testing.T) {
 	defer b.free()
 	for _, c := range []struct {
 		minW, minH, scale int
-		size               image.Point
+		size              image.Point
 	}{
 		{300, 300, 4, image.Pt(400, 300)},
 		{301, 301, 5, image.Pt(500, 375)},
