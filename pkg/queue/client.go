@@ -5,13 +5,11 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"strings"
 	"time"
 
-	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/api"
@@ -37,9 +35,8 @@ type ClientOptions struct {
 
 // Client is the API side of the queue: it implements api.Async.
 type Client struct {
-	o     ClientOptions
-	rdb   redis.UniversalClient
-	asynq *asynq.Client
+	o   ClientOptions
+	rdb redis.UniversalClient
 }
 
 var _ api.Async = (*Client)(nil)
@@ -58,11 +55,11 @@ func NewClient(o ClientOptions) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	return &Client{o: o, rdb: o.Redis, asynq: asynq.NewClientFromRedisClient(o.Redis)}
+	return &Client{o: o, rdb: o.Redis}
 }
 
-// Close releases the Client. The Redis connection is the caller's (asynq
-// refuses to close a shared one), so there is nothing else to release.
+// Close releases the Client. The Redis connection is the caller's, so
+// there is nothing to release.
 func (c *Client) Close() error { return nil }
 
 // Ping reports whether Redis answers, for readiness checks.
@@ -73,75 +70,86 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 // Submit stores the request and enqueues its render. With an idempotency
 // key, a repeat of the same body within IdempotencyTTL returns the first
 // job's id; the same key with a different body is a 422.
+//
+// Everything is one script call, so one round trip, and atomic: the
+// idempotency claim, the job record, the compressed body and the render
+// task are all written or none is.
 func (c *Client) Submit(ctx context.Context, s api.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	id := newJobID()
-	var idem string
+	now := time.Now()
+	task := c.renderTask(id)
+	keys := task.keys(jobKey(id), bodyKey(id))
+	claim := ""
 	if s.IdempotencyKey != "" {
 		sum := sha256.Sum256([]byte(s.IdempotencyKey))
-		idem = idemKey(s.KeyID, hex.EncodeToString(sum[:]))
 		bodySum := sha256.Sum256(s.Body)
-		bodyHash := hex.EncodeToString(bodySum[:])
-		ok, err := c.rdb.SetNX(ctx, idem, id+" "+bodyHash, IdempotencyTTL).Result()
-		if err != nil {
-			return "", failure.Wrap(failure.Unavailable, err, "%s", errUnavailable)
-		}
-		if !ok {
-			prev, err := c.rdb.Get(ctx, idem).Result()
-			if err != nil && !errors.Is(err, redis.Nil) {
-				return "", failure.Wrap(failure.Unavailable, err, "%s", errUnavailable)
-			}
-			prevID, prevHash, _ := strings.Cut(prev, " ")
-			if prev != "" {
-				if prevHash != bodyHash {
-					return "", &failure.Error{Kind: failure.Unprocessable,
-						Message: "This Idempotency-Key was already used with a different request body in the last 24 hours; use a new key for a new request.",
-						Details: []failure.Detail{{Path: "headers.Idempotency-Key", Message: "already used with a different body"}}}
-				}
-				return prevID, nil
-			}
-			// The key expired between SETNX and GET: take it.
-			if err := c.rdb.Set(ctx, idem, id+" "+bodyHash, IdempotencyTTL).Err(); err != nil {
-				return "", failure.Wrap(failure.Unavailable, err, "%s", errUnavailable)
-			}
-		}
+		claim = id + " " + hex.EncodeToString(bodySum[:])
+		keys = append(keys, idemKey(s.KeyID, hex.EncodeToString(sum[:])))
 	}
-	if err := c.enqueue(ctx, id, s); err != nil {
-		// Leave nothing behind: a retry of this request must queue anew.
-		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
-		defer cancel()
-		keys := []string{jobKey(id), bodyKey(id)}
-		if idem != "" {
-			keys = append(keys, idem)
-		}
-		c.rdb.Del(cleanup, keys...)
+	prev, err := submitScript.Run(ctx, c.rdb, keys, task.args(now,
+		c.o.JobTTL.Milliseconds(), compress(s.Body), claim, IdempotencyTTL.Milliseconds(),
+		fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
+		fAttempts, 0, fCreated, millis(now), fUpdated, millis(now))...).Text()
+	if err != nil {
+		c.release(ctx, keys[3:], claim)
 		return "", failure.Wrap(failure.Unavailable, err, "%s", errUnavailable)
+	}
+	if prev != "" {
+		prevID, prevClaim, _ := strings.Cut(prev, " ")
+		if _, claimed, _ := strings.Cut(claim, " "); prevClaim != claimed {
+			return "", &failure.Error{Kind: failure.Unprocessable,
+				Message: "This Idempotency-Key was already used with a different request body in the last 24 hours; use a new key for a new request.",
+				Details: []failure.Detail{{Path: "headers.Idempotency-Key", Message: "already used with a different body"}}}
+		}
+		return prevID, nil
 	}
 	c.o.Metrics.enqueued()
 	return id, nil
 }
 
-func (c *Client) enqueue(ctx context.Context, id string, s api.Submission) error {
-	now := millis(time.Now())
-	_, err := c.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, jobKey(id), fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
-			fAttempts, 0, fCreated, now, fUpdated, now)
-		p.Expire(ctx, jobKey(id), c.o.JobTTL)
-		p.Set(ctx, bodyKey(id), compress(s.Body), c.o.JobTTL)
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	payload, _ := json.Marshal(taskPayload{JobID: id})
-	_, err = c.asynq.EnqueueContext(ctx, asynq.NewTask(TypeRender, payload),
-		asynq.TaskID(id), asynq.Queue(QueueRenders), asynq.MaxRetry(RenderRetries),
+// renderTask is the task that renders job id.
+func (c *Client) renderTask(id string) asynqTask {
+	return asynqTask{typ: TypeRender, id: id, jobID: id, queue: QueueRenders, retry: RenderRetries,
 		// The render is bounded by RenderTimeout; the task timeout only
 		// catches a handler stuck elsewhere (Redis, a stalled store).
-		asynq.Timeout(c.o.RenderTimeout+time.Minute))
-	return err
+		timeout: c.o.RenderTimeout + time.Minute}
 }
+
+// submitScript: KEYS = the render task's three (asynqTask.keys), job, body
+// and, with an Idempotency-Key, its key; ARGV = the task's four, the job TTL
+// (ms), the compressed body, the idempotency claim ("<job id> <body
+// sha256>"), its TTL (ms), then the job record's fields and values. It
+// returns the earlier claim when the idempotency key is taken (nothing is
+// written then), else "".
+var submitScript = redis.NewScript(`
+if KEYS[6] then
+  local prev = redis.call('GET', KEYS[6])
+  if prev then return prev end
+  redis.call('SET', KEYS[6], ARGV[7], 'PX', ARGV[8])
+end
+redis.call('HSET', KEYS[4], unpack(ARGV, 9))
+redis.call('PEXPIRE', KEYS[4], ARGV[5])
+redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[5])
+` + enqueueTaskLua + `
+return ''`)
+
+// release removes what a failed Submit may have written: when the script
+// ran but its answer was lost, the job must not go on, or the client's
+// retry would queue it twice. keys are job, body and the idempotency key,
+// which is only removed while it still holds this submit's claim. The
+// render task, if it was written, finds no job and ends at once.
+func (c *Client) release(ctx context.Context, keys []string, claim string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Second)
+	defer cancel()
+	releaseScript.Run(ctx, c.rdb, keys, claim)
+}
+
+var releaseScript = redis.NewScript(`
+redis.call('DEL', KEYS[1], KEYS[2])
+if KEYS[3] and redis.call('GET', KEYS[3]) == ARGV[1] then redis.call('DEL', KEYS[3]) end
+return 0`)
 
 // Job returns the status of a job owned by keyID. Another key's job and an
 // unknown or expired id are the same 404, so ids can't be probed.

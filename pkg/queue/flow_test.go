@@ -299,7 +299,6 @@ func TestRedisDownIs503ForAsyncOnly(t *testing.T) {
 	// A client on a port where nothing listens.
 	dead := redisClientAt(t, "127.0.0.1:1")
 	s.client.rdb = dead
-	s.client.asynq = newAsynqClient(dead)
 	start := time.Now()
 	status, out := s.post(t, keyA, card(s.recv.URL()))
 	require.Equal(t, http.StatusServiceUnavailable, status, "%v", out)

@@ -248,6 +248,11 @@ func (s *stack) startWorker(t testing.TB) *Worker {
 	return w
 }
 
+// apiClient keeps a connection per concurrent caller alive, as an HTTP
+// client library would (http.DefaultClient keeps two, so 50 concurrent
+// submitters would mostly open a new connection per request).
+var apiClient = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
 // post sends body to the generate endpoint with key and optional headers.
 func (s *stack) post(t testing.TB, key, body string, header ...string) (int, map[string]any) {
 	t.Helper()
@@ -258,7 +263,7 @@ func (s *stack) post(t testing.TB, key, body string, header ...string) (int, map
 	for i := 0; i+1 < len(header); i += 2 {
 		req.Header.Set(header[i], header[i+1])
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var out map[string]any
@@ -282,7 +287,7 @@ func (s *stack) job(t testing.TB, key, id string) (int, map[string]any) {
 	req, err := http.NewRequest(http.MethodGet, s.api.URL+"/image-generation/v1/jobs/"+id, nil)
 	require.NoError(t, err)
 	req.Header.Set("Authorization", "Bearer "+key)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var out map[string]any
@@ -346,10 +351,6 @@ func redisClientAt(t testing.TB, addr string) *redis.Client {
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 500 * time.Millisecond, MaxRetries: -1})
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
-}
-
-func newAsynqClient(rdb redis.UniversalClient) *asynq.Client {
-	return asynq.NewClientFromRedisClient(rdb)
 }
 
 func (c *Client) asynqInspector() *asynq.Inspector { return asynq.NewInspectorFromRedisClient(c.rdb) }

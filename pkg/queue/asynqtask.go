@@ -1,0 +1,72 @@
+package queue
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// Our Lua scripts enqueue asynq tasks together with the job's own records,
+// in one round trip, instead of calling asynq.Client.Enqueue after them.
+// They write exactly what asynq v0.26's enqueue writes for a task with an
+// id, a queue, a retry count and a timeout: the task hash
+// asynq:{<queue>}:t:<id> (msg, state "pending", pending_since), the id
+// pushed on asynq:{<queue>}:pending, and the queue name added to
+// asynq:queues. TestTaskMessageMatchesAsynq compares the result with
+// asynq's own enqueue, so an asynq upgrade that changes the layout fails it.
+
+// asynqTask is one task for a script to enqueue.
+type asynqTask struct {
+	typ, id, jobID, queue string
+	retry                 int
+	timeout               time.Duration
+}
+
+// enqueueTaskLua enqueues the task whose keys are KEYS[1..3] and args
+// ARGV[1..4] (asynqTask.keys and .args come first in every script call).
+const enqueueTaskLua = `
+redis.call('HSET', KEYS[1], 'msg', ARGV[3], 'state', 'pending', 'pending_since', ARGV[4])
+redis.call('LPUSH', KEYS[2], ARGV[1])
+redis.call('SADD', KEYS[3], ARGV[2])
+`
+
+// keys are the task's KEYS: its hash, its queue's pending list, the set of
+// queues.
+func (t asynqTask) keys(more ...string) []string {
+	return append([]string{"asynq:{" + t.queue + "}:t:" + t.id, "asynq:{" + t.queue + "}:pending", "asynq:queues"}, more...)
+}
+
+// args are the task's ARGV: id, queue, message and the time it is pending
+// since (ns).
+func (t asynqTask) args(now time.Time, more ...any) []any {
+	return append([]any{t.id, t.queue, t.message(), strconv.FormatInt(now.UnixNano(), 10)}, more...)
+}
+
+// message is the protobuf TaskMessage asynq keeps in the task hash
+// (asynq's internal/proto/asynq.proto), fields in number order as its
+// generated code writes them; the payload names the job. Zero fields are
+// left out as in proto3: no deadline (asynq's "none" is Unix 0), headers,
+// unique or group key, or retention.
+func (t asynqTask) message() []byte {
+	payload, _ := json.Marshal(taskPayload{JobID: t.jobID})
+	b := make([]byte, 0, 64+len(t.typ)+len(payload)+len(t.id)+len(t.queue))
+	b = protowire.AppendTag(b, 1, protowire.BytesType)
+	b = protowire.AppendString(b, t.typ)
+	b = protowire.AppendTag(b, 2, protowire.BytesType)
+	b = protowire.AppendBytes(b, payload)
+	b = protowire.AppendTag(b, 3, protowire.BytesType)
+	b = protowire.AppendString(b, t.id)
+	b = protowire.AppendTag(b, 4, protowire.BytesType)
+	b = protowire.AppendString(b, t.queue)
+	if t.retry != 0 {
+		b = protowire.AppendTag(b, 5, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t.retry))
+	}
+	if secs := int64(t.timeout / time.Second); secs != 0 {
+		b = protowire.AppendTag(b, 8, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(secs))
+	}
+	return b
+}
