@@ -87,20 +87,23 @@ func TestKeySecrets(t *testing.T) {
 func TestCompressRoundTrip(t *testing.T) {
 	t.Parallel()
 	body := bytes.Repeat([]byte(`{"base64":"iVBORw0KGgoAAAANSUhEUgAA"}`), 10000)
-	gz := compress(body)
-	require.Less(t, len(gz), len(body)/10)
+	packed := compress(body)
+	require.Less(t, len(packed), len(body)/10)
 	tests := []struct {
 		name    string
+		stored  []byte
 		limit   int64
 		wantErr bool
 	}{
-		{name: "within the limit", limit: int64(len(body))},
-		{name: "over the limit", limit: int64(len(body)) - 1, wantErr: true},
+		{name: "within the limit", stored: packed, limit: int64(len(body))},
+		{name: "over the limit", stored: packed, limit: int64(len(body)) - 1, wantErr: true},
+		{name: "truncated", stored: packed[:len(packed)/2], limit: int64(len(body)), wantErr: true},
+		{name: "not compressed", stored: body, limit: int64(len(body)), wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			out, err := decompress(gz, tc.limit)
+			out, err := decompress(tc.stored, tc.limit)
 			if tc.wantErr {
 				require.Error(t, err)
 				return
