@@ -198,7 +198,7 @@ func BenchmarkEncodeSettings(b *testing.B) {
 
 // photoCanvas is a real photo (the assets' samples/rocket.jpg) cropped to
 // 1200×630, the other input of the encoder sweep.
-func photoCanvas(b *testing.B) *image.RGBA {
+func photoCanvas(b testing.TB) *image.RGBA {
 	dir := assets.Dir()
 	data, err := os.ReadFile(filepath.Join(dir, "samples", "rocket.jpg"))
 	if err != nil {

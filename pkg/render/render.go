@@ -159,7 +159,7 @@ func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*imag
 // largest allocation of most renders (3 MB at 1200×630), and reusing it
 // spares the garbage collector and, under an opaque background, the
 // zeroing too.
-var canvases byteBuffers
+var canvases bufferPool[byte]
 
 // newCanvas returns a w×h canvas, all transparent when transparent is
 // set; otherwise its pixels are left as they were and the caller paints

@@ -1,0 +1,410 @@
+package render
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// flatDeflate compresses PNG scanlines of drawn content (flat colour,
+// text, shapes) as one zlib stream. Such images are mostly runs of one
+// pixel and rows that repeat the row above, so instead of a general
+// matcher it only tries a few distances: one pixel back, the row above,
+// and the row above shifted by one or two pixels (diagonal edges and
+// gradients). Matches are measured eight bytes at a time, so long runs cost
+// a few instructions per 258 bytes, where a general DEFLATE matcher hashes
+// every position (docs/PERFORMANCE.md, "PNG writer"). The tokens go into
+// one block with Huffman codes built for them, appended to dst. stride is
+// the scanline length (filter byte included), bpp the bytes per pixel,
+// adler the Adler-32 checksum of raw.
+func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
+	tokens := tokenPool.get(len(raw)/4 + 16)
+	defer tokenPool.put(tokens)
+	tokens = tokens[:0]
+
+	dists := [...]int{bpp, stride, stride - bpp, stride + bpp, stride - 2*bpp, stride + 2*bpp, 0}
+	var litFreq [286]uint32
+	var distFreq [30]uint32
+	// recent[h] is the last position whose four bytes hashed to h, for the
+	// one general candidate (repeated glyph shapes, pattern fills); it is
+	// updated only where a token starts, never inside a match.
+	recent := hashPool.get(1 << hashBits)
+	defer hashPool.put(recent)
+	clear(recent)
+	n := len(raw)
+	for i := 0; i < n; {
+		best, bestDist := 0, 0
+		limit := min(maxMatch, n-i)
+		if i+4 <= n {
+			h := hash4(raw[i:])
+			dists[len(dists)-1] = i - int(recent[h])
+			recent[h] = int32(i)
+		}
+		for _, d := range dists {
+			if d > i || d <= 0 || d > maxDistance || raw[i] != raw[i-d] {
+				continue
+			}
+			if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
+				best, bestDist = l, d
+				if l >= goodEnough {
+					break
+				}
+			}
+		}
+		if best < minMatch {
+			litFreq[raw[i]]++
+			tokens = append(tokens, uint32(raw[i]))
+			i++
+			continue
+		}
+		lc, dc := lengthCode(best), distCode(bestDist)
+		litFreq[257+lc]++
+		distFreq[dc]++
+		tokens = append(tokens, matchToken|uint32(best)<<16|uint32(bestDist))
+		i += best
+	}
+	litFreq[endOfBlock]++
+
+	var litLen [286]uint8
+	var distLen [30]uint8
+	huffmanLengths(litFreq[:], litLen[:], 15)
+	huffmanLengths(distFreq[:], distLen[:], 15)
+	if distLen == [30]uint8{} {
+		distLen[0] = 1 // a block must declare at least one distance code
+	}
+	litCode, distCodes := canonicalCodes(litLen[:]), canonicalCodes(distLen[:])
+
+	w := bitWriter{out: dst}
+	w.out = append(w.out, 0x78, 0x01) // zlib header: deflate, 32 KB window, fastest
+	w.write(1, 1)                     // final block
+	w.write(2, 2)                     // dynamic Huffman codes
+	writeCodeLengths(&w, litLen[:], distLen[:])
+	for _, t := range tokens {
+		if t&matchToken == 0 {
+			w.write(uint64(litCode[t]), uint(litLen[t]))
+			continue
+		}
+		length, dist := int(t>>16&0x1FF), int(t&0xFFFF)
+		lc := lengthCode(length)
+		w.write(uint64(litCode[257+lc]), uint(litLen[257+lc]))
+		if eb := lengthExtraBits[lc]; eb > 0 {
+			w.write(uint64(length-lengthBase[lc]), eb)
+		}
+		dc := distCode(dist)
+		w.write(uint64(distCodes[dc]), uint(distLen[dc]))
+		if eb := distExtraBits[dc]; eb > 0 {
+			w.write(uint64(dist-distBase[dc]), eb)
+		}
+	}
+	w.write(uint64(litCode[endOfBlock]), uint(litLen[endOfBlock]))
+	w.flush()
+	return binary.BigEndian.AppendUint32(w.out, adler)
+}
+
+// DEFLATE's limits and token layout: a match token carries its length
+// (3–258) in bits 16–24 and its distance (1–32768) in bits 0–15.
+const (
+	minMatch    = 4  // a 3-byte match rarely beats three literals here
+	goodEnough  = 32 // a match this long ends the search at its position
+	maxMatch    = 258
+	maxDistance = 32768
+	endOfBlock  = 256
+	matchToken  = 1 << 31
+)
+
+// tokenPool and hashPool keep token buffers and hash tables between
+// encodes.
+var (
+	tokenPool bufferPool[uint32]
+	hashPool  bufferPool[int32]
+)
+
+const hashBits = 15
+
+// hash4 hashes the first four bytes of b into hashBits bits.
+func hash4(b []byte) uint32 {
+	return binary.LittleEndian.Uint32(b) * 0x9E3779B1 >> (32 - hashBits)
+}
+
+// matchLength is how many leading bytes of a equal those of b (b is at
+// least as long as a), compared eight at a time.
+func matchLength(a, b []byte) int {
+	n := 0
+	for n+8 <= len(a) {
+		if x := binary.LittleEndian.Uint64(a[n:]) ^ binary.LittleEndian.Uint64(b[n:]); x != 0 {
+			return n + bits.TrailingZeros64(x)/8
+		}
+		n += 8
+	}
+	for n < len(a) && a[n] == b[n] {
+		n++
+	}
+	return n
+}
+
+// The length and distance code tables of RFC 1951, section 3.2.5.
+var (
+	lengthBase      = [29]int{3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 15, 17, 19, 23, 27, 31, 35, 43, 51, 59, 67, 83, 99, 115, 131, 163, 195, 227, 258}
+	lengthExtraBits = [29]uint{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
+	distBase        = [30]int{1, 2, 3, 4, 5, 7, 9, 13, 17, 25, 33, 49, 65, 97, 129, 193, 257, 385, 513, 769, 1025, 1537, 2049, 3073, 4097, 6145, 8193, 12289, 16385, 24577}
+	distExtraBits   = [30]uint{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+	// lengthCodes[l-3] is the length code (0–28) of match length l.
+	lengthCodes = func() (t [256]uint8) {
+		for c := 0; c < 29; c++ {
+			top := 258
+			if c < 28 {
+				top = lengthBase[c+1] - 1
+			}
+			for l := lengthBase[c]; l <= top && l-3 < len(t); l++ {
+				t[l-3] = uint8(c)
+			}
+		}
+		return t
+	}()
+)
+
+func lengthCode(l int) int { return int(lengthCodes[l-3]) }
+
+// distCode is the distance code (0–29) of distance d (1–32768), from
+// two tables as zlib does: distances up to 256 directly, longer ones by
+// their upper bits.
+func distCode(d int) int {
+	if d <= 256 {
+		return int(distCodesNear[d-1])
+	}
+	return int(distCodesFar[(d-1)>>7])
+}
+
+var distCodesNear, distCodesFar = func() (near [256]uint8, far [256]uint8) {
+	code := func(d int) uint8 {
+		i, _ := slices.BinarySearch(distBase[:], d+1)
+		return uint8(i - 1)
+	}
+	for d := 1; d <= 256; d++ {
+		near[d-1] = code(d)
+	}
+	for k := range far {
+		far[k] = code(k<<7 + 1)
+	}
+	return near, far
+}()
+
+// huffmanLengths sets lengths[i] to the code length of symbol i for the
+// frequencies freq (0 for unused symbols), no code longer than maxBits.
+// Huffman's lengths come from the two-queue construction over the sorted
+// leaves; codes that come out too long are shortened with the adjustment
+// of the JPEG standard (ITU T.81, annex K.3), and the lengths are handed
+// out again longest first to the rarest symbols. A lone used symbol gets
+// length 1.
+func huffmanLengths(freq []uint32, lengths []uint8, maxBits int) {
+	syms := make([]int, 0, len(freq))
+	for s, f := range freq {
+		lengths[s] = 0
+		if f > 0 {
+			syms = append(syms, s)
+		}
+	}
+	n := len(syms)
+	switch n {
+	case 0:
+		return
+	case 1:
+		lengths[syms[0]] = 1
+		return
+	}
+	slices.SortStableFunc(syms, func(a, b int) int { return cmpUint32(freq[a], freq[b]) })
+	// Nodes 0..n-1 are the leaves in ascending weight, n.. the internal
+	// nodes in the order they are made (also ascending).
+	weight := make([]uint64, 2*n-1)
+	parent := make([]int, 2*n-1)
+	for i, s := range syms {
+		weight[i] = uint64(freq[s])
+	}
+	leaf, inner := 0, n
+	take := func(next int) int {
+		if leaf < n && (inner >= next || weight[leaf] <= weight[inner]) {
+			leaf++
+			return leaf - 1
+		}
+		inner++
+		return inner - 1
+	}
+	for next := n; next < 2*n-1; next++ {
+		a := take(next)
+		b := take(next)
+		weight[next] = weight[a] + weight[b]
+		parent[a], parent[b] = next, next
+	}
+	depth := make([]int, 2*n-1)
+	var count [64]int
+	maxLen := 0
+	for i := 2*n - 3; i >= 0; i-- { // the root, 2n-2, has depth 0
+		depth[i] = depth[parent[i]] + 1
+		if i < n {
+			count[depth[i]]++
+			maxLen = max(maxLen, depth[i])
+		}
+	}
+	for l := maxLen; l > maxBits; l-- {
+		for count[l] > 0 {
+			j := l - 2
+			for count[j] == 0 {
+				j--
+			}
+			count[l] -= 2
+			count[l-1]++
+			count[j+1] += 2
+			count[j]--
+		}
+	}
+	// The rarest symbols (first in syms) get the longest codes.
+	i := 0
+	for l := min(maxLen, maxBits); l >= 1; l-- {
+		for range count[l] {
+			lengths[syms[i]] = uint8(l)
+			i++
+		}
+	}
+}
+
+func cmpUint32(a, b uint32) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// canonicalCodes returns the canonical Huffman code of each symbol for
+// the given lengths, bit-reversed as DEFLATE writes codes (first bit in
+// the lowest position).
+func canonicalCodes(lengths []uint8) []uint16 {
+	var count [16]int
+	for _, l := range lengths {
+		count[l]++
+	}
+	count[0] = 0
+	var next [16]int
+	code := 0
+	for b := 1; b < 16; b++ {
+		code = (code + count[b-1]) << 1
+		next[b] = code
+	}
+	codes := make([]uint16, len(lengths))
+	for s, l := range lengths {
+		if l == 0 {
+			continue
+		}
+		codes[s] = bits.Reverse16(uint16(next[l])) >> (16 - l)
+		next[l]++
+	}
+	return codes
+}
+
+// codeLengthOrder is the order in which the code length code lengths are
+// written (RFC 1951, 3.2.7).
+var codeLengthOrder = [19]int{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
+
+// writeCodeLengths writes a dynamic block's header after BTYPE: the
+// literal/length and distance code lengths, run-length coded with symbols
+// 16–18 and themselves Huffman coded.
+func writeCodeLengths(w *bitWriter, litLen, distLen []uint8) {
+	nlit, ndist := len(litLen), len(distLen)
+	for nlit > 257 && litLen[nlit-1] == 0 {
+		nlit--
+	}
+	for ndist > 1 && distLen[ndist-1] == 0 {
+		ndist--
+	}
+	all := append(slices.Clone(litLen[:nlit]), distLen[:ndist]...)
+	// Run-length code the lengths: (symbol, extra bits value).
+	type rl struct{ sym, extra uint8 }
+	var seq []rl
+	for i := 0; i < len(all); {
+		l := all[i]
+		run := 1
+		for i+run < len(all) && all[i+run] == l {
+			run++
+		}
+		i += run
+		if l == 0 {
+			for run >= 11 {
+				k := min(run, 138)
+				seq = append(seq, rl{18, uint8(k - 11)})
+				run -= k
+			}
+			if run >= 3 {
+				seq = append(seq, rl{17, uint8(run - 3)})
+				run = 0
+			}
+		} else {
+			seq = append(seq, rl{l, 0})
+			run--
+			for run >= 3 {
+				k := min(run, 6)
+				seq = append(seq, rl{16, uint8(k - 3)})
+				run -= k
+			}
+		}
+		for ; run > 0; run-- {
+			seq = append(seq, rl{l, 0})
+		}
+	}
+	var freq [19]uint32
+	for _, r := range seq {
+		freq[r.sym]++
+	}
+	var clLen [19]uint8
+	huffmanLengths(freq[:], clLen[:], 7)
+	clCodes := canonicalCodes(clLen[:])
+	nclen := 19
+	for nclen > 4 && clLen[codeLengthOrder[nclen-1]] == 0 {
+		nclen--
+	}
+	w.write(uint64(nlit-257), 5)
+	w.write(uint64(ndist-1), 5)
+	w.write(uint64(nclen-4), 4)
+	for _, s := range codeLengthOrder[:nclen] {
+		w.write(uint64(clLen[s]), 3)
+	}
+	for _, r := range seq {
+		w.write(uint64(clCodes[r.sym]), uint(clLen[r.sym]))
+		switch r.sym {
+		case 16:
+			w.write(uint64(r.extra), 2)
+		case 17:
+			w.write(uint64(r.extra), 3)
+		case 18:
+			w.write(uint64(r.extra), 7)
+		}
+	}
+}
+
+// bitWriter appends bits to out, least significant first, as DEFLATE
+// packs them.
+type bitWriter struct {
+	out   []byte
+	acc   uint64
+	nbits uint
+}
+
+func (w *bitWriter) write(v uint64, n uint) {
+	w.acc |= v << w.nbits
+	w.nbits += n
+	if w.nbits >= 32 {
+		w.out = binary.LittleEndian.AppendUint32(w.out, uint32(w.acc))
+		w.acc >>= 32
+		w.nbits -= 32
+	}
+}
+
+// flush writes the remaining bits, padded to a whole byte.
+func (w *bitWriter) flush() {
+	for w.nbits > 0 {
+		w.out = append(w.out, byte(w.acc))
+		w.acc >>= 8
+		w.nbits -= min(w.nbits, 8)
+	}
+}

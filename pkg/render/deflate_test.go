@@ -1,0 +1,116 @@
+package render
+
+import (
+	"bytes"
+	"compress/zlib"
+	"hash/adler32"
+	"io"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// inflate decodes a zlib stream with Go's decoder, which checks the
+// Huffman tables, every code and the Adler-32 checksum.
+func inflate(t testing.TB, z []byte) []byte {
+	r, err := zlib.NewReader(bytes.NewReader(z))
+	require.NoError(t, err)
+	out, err := io.ReadAll(r)
+	require.NoError(t, err)
+	return out
+}
+
+// scanlineCases are filterless scanlines of several kinds of content.
+func scanlineCases() map[string][]byte {
+	rng := rand.New(rand.NewPCG(5, 6))
+	const w, h, bpp = 97, 41, 3
+	stride := 1 + w*bpp
+	mk := func(px func(x, y int) [3]byte) []byte {
+		raw := make([]byte, h*stride)
+		for y := range h {
+			for x := range w {
+				p := px(x, y)
+				copy(raw[y*stride+1+x*bpp:], p[:])
+			}
+		}
+		return raw
+	}
+	return map[string][]byte{
+		"empty-ish":  make([]byte, stride),
+		"flat":       mk(func(x, y int) [3]byte { return [3]byte{200, 10, 30} }),
+		"stripes":    mk(func(x, y int) [3]byte { return [3]byte{byte(x / 7 * 40), byte(y), 0} }),
+		"diagonal":   mk(func(x, y int) [3]byte { v := byte((x + y) * 2); return [3]byte{v, v / 2, 255 - v} }),
+		"noise":      mk(func(x, y int) [3]byte { return [3]byte{byte(rng.Uint32()), byte(rng.Uint32()), byte(rng.Uint32())} }),
+		"two values": mk(func(x, y int) [3]byte { return [3]byte{byte(rng.IntN(2)) * 255, 0, 0} }),
+	}
+}
+
+func TestFlatDeflateRoundTrip(t *testing.T) {
+	const w, bpp = 97, 3
+	for name, raw := range scanlineCases() {
+		z := flatDeflate(nil, raw, 1+w*bpp, bpp, adler32.Checksum(raw))
+		require.Equal(t, raw, inflate(t, z), name)
+		t.Logf("%s: %d -> %d bytes", name, len(raw), len(z))
+	}
+}
+
+func TestHuffmanLengthsAreLimitedAndComplete(t *testing.T) {
+	// Fibonacci frequencies make the deepest unlimited Huffman tree.
+	freq := make([]uint32, 40)
+	a, b := uint32(1), uint32(1)
+	for i := range freq {
+		freq[i] = a
+		a, b = b, a+b
+	}
+	for _, limit := range []int{7, 15} {
+		lengths := make([]uint8, len(freq))
+		huffmanLengths(freq, lengths, limit)
+		kraft := 0.0
+		for _, l := range lengths {
+			require.True(t, l >= 1 && int(l) <= limit, "length %d over %d", l, limit)
+			kraft += 1 / float64(uint64(1)<<l)
+		}
+		require.InDelta(t, 1.0, kraft, 1e-9, "a complete prefix code")
+	}
+}
+
+func FuzzFlatDeflate(f *testing.F) {
+	for _, raw := range scanlineCases() {
+		f.Add(raw, uint8(3))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte, bpp uint8) {
+		b := int(bpp%4) + 1
+		if len(raw) == 0 {
+			return
+		}
+		stride := 1 + b*(1+len(raw)%61)
+		require.Equal(t, raw, inflate(t, flatDeflate(nil, raw, stride, b, adler32.Checksum(raw))))
+	})
+}
+
+func TestDistCode(t *testing.T) {
+	for d := 1; d <= maxDistance; d++ {
+		c := distCode(d)
+		require.True(t, distBase[c] <= d && d < distBase[c]+1<<distExtraBits[c], "distance %d got code %d", d, c)
+	}
+}
+
+// Rows longer than DEFLATE's 32 KB window: the row above is out of reach
+// and must not be used.
+func TestFlatDeflateWideRows(t *testing.T) {
+	const w, h, bpp = 9000, 6, 4
+	stride := 1 + w*bpp
+	raw := make([]byte, h*stride)
+	rng := rand.New(rand.NewPCG(7, 8))
+	for y := range h {
+		for x := range w {
+			v := byte(x / 50)
+			if rng.IntN(20) == 0 {
+				v = byte(rng.Uint32())
+			}
+			copy(raw[y*stride+1+x*bpp:], []byte{v, v, 255 - v, 255})
+		}
+	}
+	require.Equal(t, raw, inflate(t, flatDeflate(nil, raw, stride, bpp, adler32.Checksum(raw))))
+}
