@@ -43,7 +43,7 @@ func straight(p color.RGBA) color.NRGBA {
 }
 
 // drawnCanvas is like noiseCanvas but mostly flat runs, as drawn content
-// is (sameAsLeftShare ≥ 0.8: encoded by flatDeflate at level 1).
+// is (sameAsLeftShare ≥ 0.8: encoded by flatDeflate at levels 1–5).
 func drawnCanvas(w, h int, opaque bool, seed uint64) *image.RGBA {
 	img := noiseCanvas(w, h, opaque, seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
