@@ -25,11 +25,16 @@ type asynqTask struct {
 }
 
 // enqueueTaskLua enqueues the task whose keys are KEYS[1..3] and args
-// ARGV[1..4] (asynqTask.keys and .args come first in every script call).
+// ARGV[1..4] (asynqTask.keys and .args come first in every script call),
+// unless a task with its id exists, as asynq does (ErrTaskIDConflict).
 const enqueueTaskLua = `
-redis.call('HSET', KEYS[1], 'msg', ARGV[3], 'state', 'pending', 'pending_since', ARGV[4])
-redis.call('LPUSH', KEYS[2], ARGV[1])
-redis.call('SADD', KEYS[3], ARGV[2])
+local function enqueue_task()
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  redis.call('HSET', KEYS[1], 'msg', ARGV[3], 'state', 'pending', 'pending_since', ARGV[4])
+  redis.call('LPUSH', KEYS[2], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[2])
+  return 1
+end
 `
 
 // keys are the task's KEYS: its hash, its queue's pending list, the set of

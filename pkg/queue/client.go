@@ -123,7 +123,7 @@ func (c *Client) renderTask(id string) asynqTask {
 // sha256>"), its TTL (ms), then the job record's fields and values. It
 // returns the earlier claim when the idempotency key is taken (nothing is
 // written then), else "".
-var submitScript = redis.NewScript(`
+var submitScript = redis.NewScript(enqueueTaskLua + `
 if KEYS[6] then
   local prev = redis.call('GET', KEYS[6])
   if prev then return prev end
@@ -132,7 +132,7 @@ end
 redis.call('HSET', KEYS[4], unpack(ARGV, 9))
 redis.call('PEXPIRE', KEYS[4], ARGV[5])
 redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[5])
-` + enqueueTaskLua + `
+enqueue_task()
 return ''`)
 
 // release removes what a failed Submit may have written: when the script

@@ -3,12 +3,12 @@ package queue
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/webhook"
 )
@@ -58,47 +58,65 @@ func (e *RetryError) Unwrap() error { return e.Err }
 // derived from the job id, so every attempt and every worker agrees.
 func webhookID(jobID string) string { return "msg_" + strings.TrimPrefix(jobID, "job_") }
 
-// openTask reads a task's job. It returns a nil job (and no error) when the
-// job already finished: the task is a repeat after a worker died between
-// its work and the acknowledgement. A bad payload or a job that no longer
-// exists ends the task without retries.
-func (w *Worker) openTask(ctx context.Context, t *asynq.Task, kind string) (*job, error) {
+// taskJobID reads the job id a task names; a bad payload ends the task
+// without retries.
+func taskJobID(t *asynq.Task, kind string) (string, error) {
 	var p taskPayload
 	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
-		return nil, fmt.Errorf("%s task with a bad payload: %w", kind, asynq.SkipRetry)
+		return "", fmt.Errorf("%s task with a bad payload: %w", kind, asynq.SkipRetry)
 	}
-	j, err := loadJob(ctx, w.rdb, p.JobID)
-	if errors.Is(err, errNoJob) {
-		return nil, fmt.Errorf("job %s: %w: %w", p.JobID, err, asynq.SkipRetry)
-	}
-	if err != nil {
-		return nil, err
-	}
-	if j.Status == StatusDelivered || j.Status == StatusFailed {
-		return nil, nil
-	}
-	return j, nil
+	return p.JobID, nil
 }
+
+// openJob runs a task's opening script, whose reply starts with the job's
+// HGETALL and ends there when the job is missing or finished; the rest of
+// the reply is the script's own. A finished job gives a nil job and no
+// error: the task is a repeat after a worker died between its work and the
+// acknowledgement. A job that no longer exists ends the task without
+// retries.
+func (w *Worker) openJob(ctx context.Context, id string, s *redis.Script, keys []string, args ...any) (*job, []any, error) {
+	reply, err := s.Run(ctx, w.rdb, keys, args...).Slice()
+	if err != nil {
+		return nil, nil, err
+	}
+	fields := hashFrom(reply[0])
+	switch {
+	case len(fields) == 0:
+		return nil, nil, fmt.Errorf("job %s: %w: %w", id, errNoJob, asynq.SkipRetry)
+	case len(reply) == 1:
+		return nil, nil, nil
+	}
+	return jobFrom(id, fields), reply[1:], nil
+}
+
+// openJobLua begins every opening script (KEYS[1] is the job): the job
+// alone is the reply when it is missing or finished.
+const openJobLua = `
+local job = redis.call('HGETALL', KEYS[1])
+local status = redis.call('HGET', KEYS[1], 'status')
+if #job == 0 or status == 'delivered' or status == 'failed' then return {job} end
+`
 
 // handleDeliver makes one delivery attempt. A retryable failure returns a
 // *RetryError (asynq schedules the next attempt through RetryDelay); a
 // final one marks the job failed and ends with asynq.SkipRetry.
 func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
-	j, err := w.openTask(ctx, t, "delivery")
-	if err != nil || j == nil {
-		return err
-	}
-	id := j.ID
-	res, err := w.rdb.HGetAll(ctx, resultKey(id)).Result()
+	id, err := taskJobID(t, "delivery")
 	if err != nil {
 		return err
 	}
+	j, rest, err := w.openJob(ctx, id, openDeliveryScript, []string{jobKey(id), resultKey(id)})
+	if err != nil || j == nil {
+		return err
+	}
+	res := hashFrom(rest[0])
 	if len(res) == 0 {
 		msg := "The result expired before it could be delivered."
 		_ = setStatus(ctx, w.rdb, id, StatusFailed, &msg)
 		w.o.Metrics.failed("deliver")
 		return fmt.Errorf("job %s: no result: %w", id, asynq.SkipRetry)
 	}
+	n, _ := rest[1].(int64)
 	renderErr, failed := res[fError]
 	var body []byte
 	if failed {
@@ -109,22 +127,17 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	n, err := w.rdb.HIncrBy(ctx, jobKey(id), fAttempts, 1).Result()
-	if err != nil {
-		return err
-	}
 	a := w.o.Deliverer.Send(ctx, j.KeyID, j.WebhookURL, webhookID(id), body)
 	if a.Delivered {
 		w.o.Metrics.attempt("delivered")
 		w.o.Metrics.delivered()
+		// A delivered failure payload ends the job failed with the
+		// render's error: the job itself produced no image.
+		status, lastErr := StatusDelivered, ""
 		if failed {
-			// The failure payload reached the receiver; the job itself
-			// produced no image, so it ends failed with the render's error.
-			_ = setStatus(ctx, w.rdb, id, StatusFailed, &renderErr)
-		} else {
-			_ = setStatus(ctx, w.rdb, id, StatusDelivered, nil)
+			status, lastErr = StatusFailed, renderErr
 		}
-		w.rdb.Del(ctx, resultKey(id))
+		_ = deliveredScript.Run(ctx, w.rdb, []string{jobKey(id), resultKey(id)}, status, millis(time.Now()), lastErr).Err()
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -153,3 +166,18 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	_ = setStatus(ctx, w.rdb, id, StatusDelivering, &msg)
 	return &RetryError{RetryAfter: a.RetryAfter, Err: a.Err}
 }
+
+// openDeliveryScript: KEYS = job, result. Besides the job (openJob) it
+// answers the result's HGETALL and, when there is a result, the attempt
+// number, having counted the attempt.
+var openDeliveryScript = redis.NewScript(openJobLua + `
+local result = redis.call('HGETALL', KEYS[2])
+if #result == 0 then return {job, result} end
+return {job, result, redis.call('HINCRBY', KEYS[1], 'attempts', 1)}`)
+
+// deliveredScript: KEYS = job, result; ARGV = the final status, now (ms),
+// the last error ("": unchanged). The result is dropped once delivered.
+var deliveredScript = redis.NewScript(statusLua + `
+set_status(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
+redis.call('DEL', KEYS[2])
+return 0`)

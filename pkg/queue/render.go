@@ -2,8 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,27 +15,28 @@ import (
 // handleRender renders one job, keeps the result and enqueues its
 // delivery. Returning a plain error retries the render; a failure retrying
 // can't fix is delivered at once and the task ends with asynq.SkipRetry.
+//
+// Its Redis work is two script calls: openRenderScript before the render,
+// finishRenderScript after it.
 func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
+	id, err := taskJobID(t, "render")
+	if err != nil {
+		return err
+	}
 	// The task may run again after a worker died at the wrong moment: a
-	// finished job is left alone (openTask), and a stored result means an
+	// finished job is left alone (openJob), and a stored result means an
 	// earlier run rendered it, so it is delivered, not rendered again.
-	j, err := w.openTask(ctx, t, "render")
+	j, rest, err := w.openJob(ctx, id, openRenderScript, []string{jobKey(id), resultKey(id), bodyKey(id)}, millis(time.Now()))
 	if err != nil || j == nil {
 		return err
 	}
-	id := j.ID
-	if n, err := w.rdb.Exists(ctx, resultKey(id)).Result(); err != nil {
-		return err
-	} else if n == 1 {
-		return w.enqueueDelivery(ctx, j, nil)
+	if rest[0] == "rendered" {
+		return w.finishRender(ctx, id, nil, nil)
 	}
-	if err := setStatus(ctx, w.rdb, id, StatusRendering, nil); err != nil {
-		return err
-	}
-	w.rdb.HIncrBy(ctx, jobKey(id), fRenders, 1)
+	stored, found := rest[1].(string)
 
 	start := time.Now()
-	data, mime, rerr := w.render(ctx, id)
+	data, mime, rerr := w.render(ctx, id, stored, found)
 	if rerr != nil {
 		if ctx.Err() != nil {
 			// Shutdown or the task timeout: leave it to asynq to retry.
@@ -58,41 +57,39 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 			w.log.Error("render failed", "job_id", id, "error", rerr.Error())
 		}
 		msg := failure.As(rerr).PublicMessage()
-		if err := w.storeResult(ctx, id, map[string]any{fError: msg}); err != nil {
+		if err := w.finishRender(ctx, id, []any{fError, msg}, &msg); err != nil {
 			return err
 		}
 		w.o.Metrics.rendered("error", time.Since(start).Seconds())
 		w.o.Metrics.failed("render")
-		if err := w.enqueueDelivery(ctx, j, &msg); err != nil {
-			return err
-		}
-		w.rdb.Del(ctx, bodyKey(id))
 		// SkipRetry: the failure is final and already on its way to the
 		// receiver; asynq archives the (tiny) task for operators to see.
 		return fmt.Errorf("render of %s failed for good (%s): %w", id, kind, asynq.SkipRetry)
 	}
-	if err := w.storeResult(ctx, id, map[string]any{fMime: mime, fData: data}); err != nil {
+	if err := w.finishRender(ctx, id, []any{fMime, mime, fData, data}, nil); err != nil {
 		return err
 	}
 	w.o.Metrics.rendered("image", time.Since(start).Seconds())
-	if err := w.enqueueDelivery(ctx, j, nil); err != nil {
-		return err
-	}
-	w.rdb.Del(ctx, bodyKey(id))
 	return nil
 }
 
-// render decodes the stored request and renders it under the render
-// timeout.
-func (w *Worker) render(ctx context.Context, id string) ([]byte, string, error) {
-	gz, err := w.rdb.Get(ctx, bodyKey(id)).Bytes()
-	if errors.Is(err, redis.Nil) {
+// openRenderScript: KEYS = job, result, body; ARGV = now (ms). Besides the
+// job (openJob) it answers "rendered" when a result is stored already, else
+// "render" and the stored body (nil when it expired), having marked the
+// job rendering and counted the render.
+var openRenderScript = redis.NewScript(openJobLua + `
+if redis.call('EXISTS', KEYS[2]) == 1 then return {job, 'rendered'} end
+redis.call('HSET', KEYS[1], 'status', 'rendering', 'updated', ARGV[1])
+redis.call('HINCRBY', KEYS[1], 'renders', 1)
+return {job, 'render', redis.call('GET', KEYS[3])}`)
+
+// render decodes the stored request (found false: it expired) and
+// renders it under the render timeout.
+func (w *Worker) render(ctx context.Context, id, stored string, found bool) ([]byte, string, error) {
+	if !found {
 		return nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
-	if err != nil {
-		return nil, "", err
-	}
-	body, err := decompress(gz, w.o.Limits.MaxBodyBytes)
+	body, err := decompress([]byte(stored), w.o.Limits.MaxBodyBytes)
 	if err != nil {
 		return nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
 	}
@@ -113,31 +110,35 @@ func (w *Worker) render(ctx context.Context, id string) ([]byte, string, error) 
 	return res.Data, res.MimeType, nil
 }
 
-func (w *Worker) storeResult(ctx context.Context, id string, fields map[string]any) error {
-	_, err := w.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, resultKey(id), fields)
-		p.Expire(ctx, resultKey(id), w.o.ResultTTL)
-		return nil
-	})
-	return err
+// finishRender stores the result (field/value pairs; none when an earlier
+// run stored it), marks the job delivering (with the render's error, if
+// any), queues its webhook once and drops the stored body, in one script
+// call. The delivery task id is derived from the job id, so a render that
+// runs twice (a worker died after finishing) does not deliver twice; and
+// the status is written with the enqueue, atomically, so a fast delivery's
+// final status is never overwritten by "delivering".
+func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
+	task := deliveryTask(id, w.o.Deliverer)
+	now := time.Now()
+	args := task.args(now, w.o.ResultTTL.Milliseconds(), millis(now), orEmpty(lastErr))
+	return finishRenderScript.Run(ctx, w.rdb, task.keys(jobKey(id), resultKey(id), bodyKey(id)), append(args, result...)...).Err()
 }
 
-// enqueueDelivery marks the job delivering (with the render's error, if
-// any) and queues its webhook once: the task id is derived from the job id,
-// so a render that runs twice (a worker died after enqueueing) does not
-// deliver twice. The status is written first so a fast delivery's final
-// status is never overwritten.
-func (w *Worker) enqueueDelivery(ctx context.Context, j *job, lastErr *string) error {
-	if err := setStatus(ctx, w.rdb, j.ID, StatusDelivering, lastErr); err != nil {
-		return err
-	}
-	payload, _ := json.Marshal(taskPayload{JobID: j.ID})
-	_, err := w.asynq.EnqueueContext(ctx, asynq.NewTask(TypeDeliver, payload),
-		asynq.TaskID("deliver-"+j.ID), asynq.Queue(QueueDeliveries),
-		asynq.MaxRetry(w.o.Deliverer.Retries()),
-		asynq.Timeout(w.o.Deliverer.AttemptTimeout()+30*time.Second))
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return err
-	}
-	return nil
+// deliveryTask is the task that delivers job id's webhook through d.
+func deliveryTask(id string, d Deliverer) asynqTask {
+	return asynqTask{typ: TypeDeliver, id: "deliver-" + id, jobID: id, queue: QueueDeliveries,
+		retry: d.Retries(), timeout: d.AttemptTimeout() + 30*time.Second}
 }
+
+// finishRenderScript: KEYS = the delivery task's three (asynqTask.keys),
+// job, result, body; ARGV = the task's four, the result TTL (ms), now (ms),
+// the last error ("": none), then the result's fields and values.
+var finishRenderScript = redis.NewScript(statusLua + enqueueTaskLua + `
+if #ARGV > 7 then
+  redis.call('HSET', KEYS[5], unpack(ARGV, 8))
+  redis.call('PEXPIRE', KEYS[5], ARGV[5])
+end
+set_status(KEYS[4], 'delivering', ARGV[6], ARGV[7])
+enqueue_task()
+redis.call('DEL', KEYS[6])
+return 0`)

@@ -53,11 +53,28 @@ func loadJob(ctx context.Context, rdb redis.UniversalClient, id string) (*job, e
 	if len(m) == 0 {
 		return nil, errNoJob
 	}
+	return jobFrom(id, m), nil
+}
+
+// jobFrom reads a job record's hash fields.
+func jobFrom(id string, m map[string]string) *job {
 	j := &job{ID: id, KeyID: m[fKey], WebhookURL: m[fURL], Status: m[fStatus], LastError: m[fLastError]}
 	j.Attempts, _ = strconv.Atoi(m[fAttempts])
 	j.CreatedAt = parseMillis(m[fCreated])
 	j.UpdatedAt = parseMillis(m[fUpdated])
-	return j, nil
+	return j
+}
+
+// hashFrom turns a script's HGETALL reply (field, value, field, value…)
+// into a map.
+func hashFrom(reply any) map[string]string {
+	kv, _ := reply.([]any)
+	m := make(map[string]string, len(kv)/2)
+	for i := 0; i+1 < len(kv); i += 2 {
+		k, _ := kv[i].(string)
+		m[k], _ = kv[i+1].(string)
+	}
+	return m
 }
 
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
@@ -68,21 +85,34 @@ func parseMillis(s string) time.Time {
 }
 
 // setStatus updates a job's status and, when lastErr is non-nil, its last
-// error. It only touches a record that exists, so a job that expired is not
-// recreated half-empty.
+// error (statusLua).
 func setStatus(ctx context.Context, rdb redis.UniversalClient, id, status string, lastErr *string) error {
-	args := []any{status, millis(time.Now())}
-	if lastErr != nil {
-		args = append(args, *lastErr)
-	}
-	return setStatusScript.Run(ctx, rdb, []string{jobKey(id)}, args...).Err()
+	return setStatusScript.Run(ctx, rdb, []string{jobKey(id)}, status, millis(time.Now()), orEmpty(lastErr)).Err()
 }
 
-var setStatusScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[1], 'updated', ARGV[2])
-if ARGV[3] then redis.call('HSET', KEYS[1], 'last_error', ARGV[3]) end
-return 1`)
+// orEmpty is *s, or "" for nil: how scripts receive an optional last
+// error ("" leaves it unchanged; a real error message is never empty).
+func orEmpty(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// statusLua defines set_status for the scripts that change a job's status:
+// status and update time, and the last error unless it is "". It only
+// touches a record that exists, so a job that expired is not recreated
+// half-empty.
+const statusLua = `
+local function set_status(key, status, now, last_error)
+  if redis.call('EXISTS', key) == 0 then return 0 end
+  redis.call('HSET', key, 'status', status, 'updated', now)
+  if last_error ~= '' then redis.call('HSET', key, 'last_error', last_error) end
+  return 1
+end
+`
+
+var setStatusScript = redis.NewScript(statusLua + `return set_status(KEYS[1], ARGV[1], ARGV[2], ARGV[3])`)
 
 // compress packs a request body for its stay in Redis with S2 (Snappy's
 // successor, github.com/klauspost/compress/s2): JSON shrinks to about

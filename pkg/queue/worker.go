@@ -52,7 +52,6 @@ type WorkerOptions struct {
 type Worker struct {
 	o       WorkerOptions
 	rdb     redis.UniversalClient
-	asynq   *asynq.Client
 	renders *asynq.Server
 	deliver *asynq.Server
 	log     *slog.Logger
@@ -85,7 +84,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	w := &Worker{o: o, rdb: o.Redis, asynq: asynq.NewClientFromRedisClient(o.Redis), log: o.Logger}
+	w := &Worker{o: o, rdb: o.Redis, log: o.Logger}
 	base := asynq.Config{
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,

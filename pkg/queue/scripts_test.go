@@ -1,5 +1,8 @@
 package queue
 
+// Tests of the Lua scripts that do the queue's Redis work: what they
+// write for asynq, and their answers to failures and repeated tasks.
+
 import (
 	"context"
 	"errors"
@@ -21,12 +24,15 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 	rdb := newRedis(t)
 	ctx := context.Background()
 	c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
-	enqueue := redis.NewScript(enqueueTaskLua + "return 0")
+	d, err := NewWebhooks(WebhooksOptions{HTTP: testHTTPClient(), Timeout: 10 * time.Second})
+	require.NoError(t, err)
+	enqueue := redis.NewScript(enqueueTaskLua + "return enqueue_task()")
 	tests := []struct {
 		name string
 		task asynqTask
 	}{
 		{name: "render", task: c.renderTask(newJobID())},
+		{name: "delivery", task: deliveryTask(newJobID(), d)},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -58,6 +64,12 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 			require.Equal(t, task.retry, info.MaxRetry)
 			require.Equal(t, task.timeout, info.Timeout)
 			require.Equal(t, asynq.TaskStatePending, info.State)
+
+			// A second enqueue of the same id changes nothing, as asynq's
+			// refuses it (ErrTaskIDConflict).
+			require.NoError(t, enqueue.Run(ctx, rdb, task.keys(), task.args(time.Now())...).Err())
+			require.Equal(t, ours, rdb.HGetAll(ctx, key).Val())
+			require.EqualValues(t, 1, rdb.LLen(ctx, task.keys()[1]).Val())
 			require.NoError(t, rdb.FlushDB(ctx).Err())
 		})
 	}
@@ -142,6 +154,91 @@ func TestFailedSubmitLeavesNoJob(t *testing.T) {
 			status, out = s.post(t, keyA, body, "Idempotency-Key", "order-7")
 			require.Equal(t, http.StatusCreated, status, "%v", out)
 			require.Equal(t, tc.sameJobID, out["job_id"] == earlier, "retry got %v, earlier job %q", out["job_id"], earlier)
+		})
+	}
+}
+
+// A task that runs again, because its worker died between the work and
+// the acknowledgement, must not redo what is done: each case runs the
+// handlers directly, as asynq would, against the state such a repeat meets.
+func TestRepeatedTasks(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true})
+	w, err := NewWorker(s.opts)
+	require.NoError(t, err)
+	ctx := context.Background()
+	task := func(typ, id string) *asynq.Task {
+		return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`))
+	}
+	pendingDeliveries := func() int {
+		info, err := s.client.asynqInspector().GetQueueInfo(QueueDeliveries)
+		if err != nil { // no delivery was ever queued
+			return 0
+		}
+		return info.Pending
+	}
+	tests := []struct {
+		name string
+		// prepare changes the submitted job's state; run runs the task.
+		prepare    func(id string)
+		run        func(id string) error
+		skipRetry  bool
+		renders    int
+		status     string
+		deliveries int // pending delivery tasks afterwards
+		bodyKept   bool
+	}{
+		{name: "render, then the same render again: one render, one delivery",
+			run: func(id string) error {
+				require.NoError(t, w.handleRender(ctx, task(TypeRender, id)))
+				return w.handleRender(ctx, task(TypeRender, id))
+			}, renders: 1, status: StatusDelivering, deliveries: 1},
+		{name: "render of a job whose result is stored: delivered, not rendered",
+			prepare: func(id string) {
+				s.rdb.HSet(ctx, resultKey(id), fMime, "image/png", fData, "png")
+			},
+			run:    func(id string) error { return w.handleRender(ctx, task(TypeRender, id)) },
+			status: StatusDelivering, deliveries: 1},
+		{name: "render of a finished job: nothing",
+			prepare: func(id string) { s.rdb.HSet(ctx, jobKey(id), fStatus, StatusDelivered) },
+			run:     func(id string) error { return w.handleRender(ctx, task(TypeRender, id)) },
+			status:  StatusDelivered, bodyKept: true},
+		{name: "delivery of a finished job: nothing sent",
+			prepare: func(id string) {
+				s.rdb.HSet(ctx, jobKey(id), fStatus, StatusFailed)
+				s.rdb.HSet(ctx, resultKey(id), fMime, "image/png", fData, "png")
+			},
+			run:    func(id string) error { return w.handleDeliver(ctx, task(TypeDeliver, id)) },
+			status: StatusFailed, bodyKept: true},
+		{name: "render of a job that no longer exists: no retries",
+			prepare:   func(id string) { s.rdb.Del(ctx, jobKey(id)) },
+			run:       func(id string) error { return w.handleRender(ctx, task(TypeRender, id)) },
+			skipRetry: true, bodyKept: true},
+		{name: "a task with a bad payload: no retries",
+			run: func(string) error {
+				return w.handleDeliver(ctx, asynq.NewTask(TypeDeliver, []byte(`{"job_id":"job_*"}`)))
+			},
+			skipRetry: true, status: StatusQueued, bodyKept: true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			require.NoError(t, s.rdb.FlushDB(ctx).Err())
+			id := s.submit(t, keyA, card(s.recv.URL()))
+			if tc.prepare != nil {
+				tc.prepare(id)
+			}
+			err := tc.run(id)
+			if tc.skipRetry {
+				require.ErrorIs(t, err, asynq.SkipRetry)
+			} else {
+				require.NoError(t, err)
+			}
+			renders, _ := s.rdb.HGet(ctx, jobKey(id), fRenders).Int()
+			require.Equal(t, tc.renders, renders, "renders")
+			require.Equal(t, tc.status, s.rdb.HGet(ctx, jobKey(id), fStatus).Val())
+			require.Equal(t, tc.deliveries, pendingDeliveries(), "delivery tasks")
+			require.EqualValues(t, map[bool]int64{true: 1}[tc.bodyKept], s.rdb.Exists(ctx, bodyKey(id)).Val(), "stored body")
+			require.Empty(t, s.recv.deliveries())
 		})
 	}
 }
