@@ -1,15 +1,36 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/queue"
 )
 
 // BenchmarkThroughput renders and delivers jobs with 1 and 2 worker
 // processes (render concurrency 1 each) on one Redis and reports jobs per
 // second. The 2-process number over the 1-process one is the scale-out
 // factor recorded in docs/PERFORMANCE.md.
+//
+// The jobs are queued while the render queue is paused, so the timed part
+// is only the workers draining it. The receiver runs in its own process.
+// Beside jobs/s it reports where the CPU went, per job: the worker
+// processes (worker-cpu-ms/job; worker-cores is how many cores they kept
+// busy on average), the receiver, Redis (INFO cpu, which counts every
+// client of a shared Redis) and this process; and the connections the
+// workers opened to the receiver (keep-alive working: a handful, not one
+// per job).
 func BenchmarkThroughput(b *testing.B) {
 	for _, size := range []struct {
 		name string
@@ -23,29 +44,89 @@ func BenchmarkThroughput(b *testing.B) {
 	}
 }
 
-// throughput submits n jobs of a w×h card up front and times their
-// delivery by workers worker processes.
+// throughput queues n jobs of a w×h card, then times their delivery by
+// workers worker processes.
 func throughput(b *testing.B, workers, w, h int) {
 	rdb := redisAt(b, testRedisAddr(b), 15)
 	recv := newHookReceiver(b)
 	c := submitter(b, rdb)
+	var procs []*workerProc
 	for range workers {
-		startWorker(b, "redis://"+testRedisAddr(b)+"/15", recv)
+		procs = append(procs, startWorker(b, "redis://"+testRedisAddr(b)+"/15", recv))
 	}
 	// Warm-up: each worker loads its fonts and opens connections.
-	for i := range 4 {
-		submit(b, c, mediumCard(recv.srv.URL+"/hook", i, w, h))
+	for i := range 4 * workers {
+		submit(b, c, mediumCard(recv.URL(), i, w, h))
 	}
-	recv.waitJobs(b, 4, 60*time.Second)
-	n := max(20, 150*1200*630/(w*h))
+	recv.waitJobs(b, 4*workers, 60*time.Second)
+	inspector := asynq.NewInspectorFromRedisClient(rdb)
+	require.NoError(b, inspector.PauseQueue(queue.QueueRenders))
+	n := max(40, 300*1200*630/(w*h))
 	for i := range n {
-		submit(b, c, mediumCard(recv.srv.URL+"/hook", 100+i, w, h))
+		submit(b, c, mediumCard(recv.URL(), 100+i, w, h))
 	}
-	start := time.Now()
+	before := snapshot(b, rdb, recv, procs)
 	b.ResetTimer()
-	recv.waitJobs(b, 4+n, 5*time.Minute)
+	require.NoError(b, inspector.UnpauseQueue(queue.QueueRenders))
+	recv.waitJobs(b, 4*workers+n, 5*time.Minute)
 	b.StopTimer()
-	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "jobs/s")
+	after := snapshot(b, rdb, recv, procs)
+	elapsed := after.at.Sub(before.at)
+	perJob := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(n) }
+	b.ReportMetric(float64(n)/elapsed.Seconds(), "jobs/s")
+	b.ReportMetric(float64(after.workers-before.workers)/float64(elapsed), "worker-cores")
+	b.ReportMetric(perJob(after.workers-before.workers), "worker-cpu-ms/job")
+	b.ReportMetric(perJob(after.receiver-before.receiver), "recv-cpu-ms/job")
+	b.ReportMetric(perJob(after.redis-before.redis), "redis-cpu-ms/job")
+	b.ReportMetric(perJob(after.self-before.self), "bench-cpu-ms/job")
+	b.ReportMetric(float64(recv.connections()), "conns")
+	if _, total, bad := recv.delivered(); bad != 0 || total != 4*workers+n {
+		b.Fatalf("%d deliveries for %d jobs, %d bad", total, 4*workers+n, bad)
+	}
+}
+
+// cpuSnapshot is the CPU time used so far by each party of a throughput
+// run.
+type cpuSnapshot struct {
+	at                             time.Time
+	workers, receiver, redis, self time.Duration
+}
+
+func snapshot(t testing.TB, rdb *redis.Client, recv *hookReceiver, procs []*workerProc) cpuSnapshot {
+	t.Helper()
+	s := cpuSnapshot{at: time.Now(), receiver: processCPU(t, recv.cmd.Process.Pid)}
+	for _, p := range procs {
+		s.workers += processCPU(t, p.cmd.Process.Pid)
+	}
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	require.NoError(t, err)
+	for _, line := range strings.Split(info, "\r\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
+			sec, err := strconv.ParseFloat(v, 64)
+			require.NoError(t, err)
+			s.redis += time.Duration(sec * float64(time.Second))
+		}
+	}
+	var ru syscall.Rusage
+	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return s
+}
+
+// processCPU is the user+system CPU time process pid has used, from
+// /proc/<pid>/stat (fields 14 and 15, in clock ticks of 10 ms).
+func processCPU(t testing.TB, pid int) time.Duration {
+	t.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(t, err)
+	fields := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	var ticks int64
+	for _, f := range fields[11:13] { // utime, stime (fields 14, 15; this slice starts at field 3)
+		n, err := strconv.ParseInt(f, 10, 64)
+		require.NoError(t, err)
+		ticks += n
+	}
+	return time.Duration(ticks) * 10 * time.Millisecond
 }
 
 // mediumCard is a w×h card with a gradient and text: enough CPU per job that

@@ -3,14 +3,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,7 +19,6 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/api"
@@ -40,6 +36,9 @@ const (
 var workerBin string
 
 func TestMain(m *testing.M) {
+	if secret := os.Getenv(receiverSecretEnv); secret != "" {
+		runReceiver(secret)
+	}
 	dir, err := os.MkdirTemp("", "strata-worker-test")
 	if err != nil {
 		panic(err)
@@ -76,79 +75,6 @@ func redisAt(t testing.TB, addr string, db int) *redis.Client {
 	require.NoError(t, rdb.FlushDB(context.Background()).Err())
 	t.Cleanup(func() { rdb.FlushDB(context.Background()); rdb.Close() })
 	return rdb
-}
-
-// hookReceiver is a real HTTPS receiver counting deliveries per job; it
-// checks every signature with the official verifier.
-type hookReceiver struct {
-	srv    *httptest.Server
-	caFile string
-	mu     sync.Mutex
-	byJob  map[string]int
-	first  map[string]time.Time
-	bad    int
-	notify chan struct{}
-}
-
-func newHookReceiver(t testing.TB) *hookReceiver {
-	t.Helper()
-	wh, err := standardwebhooks.NewWebhook(testSecret)
-	require.NoError(t, err)
-	r := &hookReceiver{byJob: map[string]int{}, first: map[string]time.Time{}, notify: make(chan struct{}, 1)}
-	r.srv = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		body, _ := io.ReadAll(req.Body)
-		var p struct {
-			JobID   string `json:"job_id"`
-			Success bool   `json:"success"`
-		}
-		_ = json.Unmarshal(body, &p)
-		r.mu.Lock()
-		if wh.Verify(body, req.Header) != nil || !p.Success {
-			r.bad++
-		}
-		r.byJob[p.JobID]++
-		if _, ok := r.first[p.JobID]; !ok {
-			r.first[p.JobID] = time.Now()
-		}
-		r.mu.Unlock()
-		select { // a wake-up signal, never blocking the receiver
-		case r.notify <- struct{}{}:
-		default:
-		}
-		w.WriteHeader(http.StatusNoContent)
-	}))
-	t.Cleanup(r.srv.Close)
-	// The worker processes trust the receiver through SSL_CERT_FILE, which
-	// Go's system root pool reads on Linux.
-	r.caFile = filepath.Join(t.TempDir(), "receiver.pem")
-	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: r.srv.Certificate().Raw})
-	require.NoError(t, os.WriteFile(r.caFile, pemBytes, 0o600))
-	return r
-}
-
-func (r *hookReceiver) delivered() (jobs int, total int, bad int) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for _, n := range r.byJob {
-		total += n
-	}
-	return len(r.byJob), total, r.bad
-}
-
-func (r *hookReceiver) waitJobs(t testing.TB, n int, timeout time.Duration) {
-	t.Helper()
-	deadline := time.After(timeout)
-	for {
-		if jobs, _, _ := r.delivered(); jobs >= n {
-			return
-		}
-		select {
-		case <-r.notify:
-		case <-deadline:
-			jobs, _, _ := r.delivered()
-			require.FailNowf(t, "timeout", "waited %s for %d jobs delivered, got %d", timeout, n, jobs)
-		}
-	}
 }
 
 // workerProc is one running strata-worker process.
@@ -260,16 +186,16 @@ func jobField(t testing.TB, rdb *redis.Client, id, field string) string {
 // Two worker processes share one Redis: 200 jobs, every one delivered
 // once, none rendered twice.
 func TestTwoWorkersDeliverEveryJobOnce(t *testing.T) {
-	rdb := redisAt(t, testRedisAddr(t), 13)
+	rdb := redisAt(t, testRedisAddr(t), 7) // no other package's tests use 7
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
 	metricsPort := freePort(t)
-	startWorker(t, "redis://"+testRedisAddr(t)+"/13", recv, "STRATA_WORKER_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(metricsPort))
-	startWorker(t, "redis://"+testRedisAddr(t)+"/13", recv)
+	startWorker(t, "redis://"+testRedisAddr(t)+"/7", recv, "STRATA_WORKER_METRICS_ADDR=127.0.0.1:"+strconv.Itoa(metricsPort))
+	startWorker(t, "redis://"+testRedisAddr(t)+"/7", recv)
 	const n = 200
 	ids := make([]string, n)
 	for i := range n {
-		ids[i] = submit(t, c, smallCard(recv.srv.URL+"/hook", i))
+		ids[i] = submit(t, c, smallCard(recv.URL(), i))
 	}
 	recv.waitJobs(t, n, 200*time.Second)
 	time.Sleep(300 * time.Millisecond)
@@ -307,7 +233,7 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 	recv := newHookReceiver(t)
 	c := submitter(t, rdb)
 	a := startWorker(t, "redis://"+testRedisAddr(t)+"/14", recv)
-	id := submit(t, c, slowRender(recv.srv.URL+"/hook"))
+	id := submit(t, c, slowRender(recv.URL()))
 	require.Eventually(t, func() bool { return jobField(t, rdb, id, "status") == queue.StatusRendering },
 		30*time.Second, 10*time.Millisecond)
 	time.Sleep(200 * time.Millisecond)
@@ -357,7 +283,7 @@ func TestRedisRestartLosesNoJob(t *testing.T) {
 
 	const n = 60
 	for i := range n {
-		submit(t, c, smallCard(recv.srv.URL+"/hook", i))
+		submit(t, c, smallCard(recv.URL(), i))
 	}
 	// Restart before any worker ran: every job exists only in Redis.
 	require.NoError(t, srv.Process.Signal(syscall.SIGTERM))
