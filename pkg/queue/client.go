@@ -71,9 +71,9 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 // key, a repeat of the same body within IdempotencyTTL returns the first
 // job's id; the same key with a different body is a 422.
 //
-// Everything is one script call, so one round trip, and atomic: the
-// idempotency claim, the job record, the compressed body and the render
-// task are all written or none is.
+// Everything is one round trip: the compressed body, then one script that
+// claims the idempotency key and writes the job record and the render
+// task, atomically.
 func (c *Client) Submit(ctx context.Context, s api.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
@@ -88,10 +88,20 @@ func (c *Client) Submit(ctx context.Context, s api.Submission) (string, error) {
 		claim = id + " " + hex.EncodeToString(bodySum[:])
 		keys = append(keys, idemKey(s.KeyID, hex.EncodeToString(sum[:])))
 	}
-	prev, err := submitScript.Run(ctx, c.rdb, keys, task.args(now,
-		c.o.JobTTL.Milliseconds(), compress(s.Body), claim, IdempotencyTTL.Milliseconds(),
-		fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
-		fAttempts, 0, fCreated, millis(now), fUpdated, millis(now))...).Text()
+	body := compress(s.Body)
+	var set *redis.StatusCmd
+	var sub *redis.Cmd
+	pipe(ctx, c.rdb, []*redis.Script{submitScript}, func(p redis.Pipeliner) {
+		set = p.Set(ctx, bodyKey(id), body, c.o.JobTTL)
+		sub = submitScript.EvalSha(ctx, p, keys, task.args(now,
+			c.o.JobTTL.Milliseconds(), claim, IdempotencyTTL.Milliseconds(),
+			fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
+			fAttempts, 0, fCreated, millis(now), fUpdated, millis(now))...)
+	})
+	prev, err := sub.Text()
+	if err == nil {
+		err = set.Err()
+	}
 	if err != nil {
 		c.release(ctx, keys[3:], claim)
 		return "", failure.Wrap(failure.Unavailable, err, "%s", errUnavailable)
@@ -117,21 +127,24 @@ func (c *Client) renderTask(id string) asynqTask {
 		timeout: c.o.RenderTimeout + time.Minute}
 }
 
-// submitScript: KEYS = the render task's three (asynqTask.keys), job, body
-// and, with an Idempotency-Key, its key; ARGV = the task's four, the job TTL
-// (ms), the compressed body, the idempotency claim ("<job id> <body
-// sha256>"), its TTL (ms), then the job record's fields and values. It
-// returns the earlier claim when the idempotency key is taken (nothing is
-// written then), else "".
+// submitScript runs after the compressed body was SET (beside it, in the
+// same round trip: see pipe). KEYS = the render task's three
+// (asynqTask.keys), job, body and, with an Idempotency-Key, its key; ARGV =
+// the task's four, the job TTL (ms), the idempotency claim ("<job id>
+// <body sha256>"), its TTL (ms), then the job record's fields and values.
+// It returns the earlier claim when the idempotency key is taken (the body
+// just stored is dropped, nothing else written), else "".
 var submitScript = redis.NewScript(enqueueTaskLua + `
 if KEYS[6] then
   local prev = redis.call('GET', KEYS[6])
-  if prev then return prev end
-  redis.call('SET', KEYS[6], ARGV[7], 'PX', ARGV[8])
+  if prev then
+    redis.call('DEL', KEYS[5])
+    return prev
+  end
+  redis.call('SET', KEYS[6], ARGV[6], 'PX', ARGV[7])
 end
-redis.call('HSET', KEYS[4], unpack(ARGV, 9))
+redis.call('HSET', KEYS[4], unpack(ARGV, 8))
 redis.call('PEXPIRE', KEYS[4], ARGV[5])
-redis.call('SET', KEYS[5], ARGV[6], 'PX', ARGV[5])
 enqueue_task()
 return ''`)
 

@@ -70,12 +70,18 @@ func taskJobID(t *asynq.Task, kind string) (string, error) {
 
 // openJob runs a task's opening script, whose reply starts with the job's
 // HGETALL and ends there when the job is missing or finished; the rest of
-// the reply is the script's own. A finished job gives a nil job and no
-// error: the task is a repeat after a worker died between its work and the
-// acknowledgement. A job that no longer exists ends the task without
-// retries.
-func (w *Worker) openJob(ctx context.Context, id string, s *redis.Script, keys []string, args ...any) (*job, []any, error) {
-	reply, err := s.Run(ctx, w.rdb, keys, args...).Slice()
+// the reply is the script's own. more adds commands that run after the
+// script in the same round trip (see pipe). A finished job gives a nil job
+// and no error: the task is a repeat after a worker died between its work
+// and the acknowledgement. A job that no longer exists ends the task
+// without retries.
+func (w *Worker) openJob(ctx context.Context, id string, s *redis.Script, keys []string, args []any, more func(redis.Pipeliner)) (*job, []any, error) {
+	var open *redis.Cmd
+	pipe(ctx, w.rdb, []*redis.Script{s}, func(p redis.Pipeliner) {
+		open = s.EvalSha(ctx, p, keys, args...)
+		more(p)
+	})
+	reply, err := open.Slice()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -105,18 +111,23 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	j, rest, err := w.openJob(ctx, id, openDeliveryScript, []string{jobKey(id), resultKey(id)})
+	var result *redis.MapStringStringCmd
+	j, rest, err := w.openJob(ctx, id, openDeliveryScript, []string{jobKey(id), resultKey(id)}, nil,
+		func(p redis.Pipeliner) { result = p.HGetAll(ctx, resultKey(id)) })
 	if err != nil || j == nil {
 		return err
 	}
-	res := hashFrom(rest[0])
+	res, err := result.Result()
+	if err != nil {
+		return err
+	}
+	n, _ := rest[0].(int64)
 	if len(res) == 0 {
 		msg := "The result expired before it could be delivered."
 		_ = setStatus(ctx, w.rdb, id, StatusFailed, &msg)
 		w.o.Metrics.failed("deliver")
 		return fmt.Errorf("job %s: no result: %w", id, asynq.SkipRetry)
 	}
-	n, _ := rest[1].(int64)
 	renderErr, failed := res[fError]
 	var body []byte
 	if failed {
@@ -168,12 +179,11 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 }
 
 // openDeliveryScript: KEYS = job, result. Besides the job (openJob) it
-// answers the result's HGETALL and, when there is a result, the attempt
-// number, having counted the attempt.
+// answers the attempt number, having counted the attempt, or 0 when there
+// is no result to deliver. The result is read beside it (see pipe).
 var openDeliveryScript = redis.NewScript(openJobLua + `
-local result = redis.call('HGETALL', KEYS[2])
-if #result == 0 then return {job, result} end
-return {job, result, redis.call('HINCRBY', KEYS[1], 'attempts', 1)}`)
+if redis.call('EXISTS', KEYS[2]) == 0 then return {job, 0} end
+return {job, redis.call('HINCRBY', KEYS[1], 'attempts', 1)}`)
 
 // deliveredScript: KEYS = job, result; ARGV = the final status, now (ms),
 // the last error ("": unchanged). The result is dropped once delivered.

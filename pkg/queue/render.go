@@ -2,6 +2,7 @@ package queue
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -26,17 +27,22 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	// The task may run again after a worker died at the wrong moment: a
 	// finished job is left alone (openJob), and a stored result means an
 	// earlier run rendered it, so it is delivered, not rendered again.
-	j, rest, err := w.openJob(ctx, id, openRenderScript, []string{jobKey(id), resultKey(id), bodyKey(id)}, millis(time.Now()))
+	var stored *redis.StringCmd
+	j, rest, err := w.openJob(ctx, id, openRenderScript, []string{jobKey(id), resultKey(id)}, []any{millis(time.Now())},
+		func(p redis.Pipeliner) { stored = p.Get(ctx, bodyKey(id)) })
 	if err != nil || j == nil {
 		return err
 	}
 	if rest[0] == "rendered" {
 		return w.finishRender(ctx, id, nil, nil)
 	}
-	stored, found := rest[1].(string)
+	body, err := stored.Bytes()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return err
+	}
 
 	start := time.Now()
-	data, mime, rerr := w.render(ctx, id, stored, found)
+	data, mime, rerr := w.render(ctx, id, body)
 	if rerr != nil {
 		if ctx.Err() != nil {
 			// Shutdown or the task timeout: leave it to asynq to retry.
@@ -73,23 +79,23 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// openRenderScript: KEYS = job, result, body; ARGV = now (ms). Besides the
-// job (openJob) it answers "rendered" when a result is stored already, else
-// "render" and the stored body (nil when it expired), having marked the
-// job rendering and counted the render.
+// openRenderScript: KEYS = job, result; ARGV = now (ms). Besides the job
+// (openJob) it answers "rendered" when a result is stored already, else
+// "render", having marked the job rendering and counted the render. The
+// stored body is read beside it (see pipe).
 var openRenderScript = redis.NewScript(openJobLua + `
 if redis.call('EXISTS', KEYS[2]) == 1 then return {job, 'rendered'} end
 redis.call('HSET', KEYS[1], 'status', 'rendering', 'updated', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'renders', 1)
-return {job, 'render', redis.call('GET', KEYS[3])}`)
+return {job, 'render'}`)
 
-// render decodes the stored request (found false: it expired) and
-// renders it under the render timeout.
-func (w *Worker) render(ctx context.Context, id, stored string, found bool) ([]byte, string, error) {
-	if !found {
+// render decodes the stored request (nil: it expired) and renders it under
+// the render timeout.
+func (w *Worker) render(ctx context.Context, id string, stored []byte) ([]byte, string, error) {
+	if stored == nil {
 		return nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
-	body, err := decompress([]byte(stored), w.o.Limits.MaxBodyBytes)
+	body, err := decompress(stored, w.o.Limits.MaxBodyBytes)
 	if err != nil {
 		return nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
 	}
@@ -112,16 +118,29 @@ func (w *Worker) render(ctx context.Context, id, stored string, found bool) ([]b
 
 // finishRender stores the result (field/value pairs; none when an earlier
 // run stored it), marks the job delivering (with the render's error, if
-// any), queues its webhook once and drops the stored body, in one script
-// call. The delivery task id is derived from the job id, so a render that
+// any), queues its webhook once and drops the stored body, in one round
+// trip. The delivery task id is derived from the job id, so a render that
 // runs twice (a worker died after finishing) does not deliver twice; and
 // the status is written with the enqueue, atomically, so a fast delivery's
 // final status is never overwritten by "delivering".
 func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
 	task := deliveryTask(id, w.o.Deliverer)
 	now := time.Now()
-	args := task.args(now, w.o.ResultTTL.Milliseconds(), millis(now), orEmpty(lastErr))
-	return finishRenderScript.Run(ctx, w.rdb, task.keys(jobKey(id), resultKey(id), bodyKey(id)), append(args, result...)...).Err()
+	var cmds []redis.Cmder
+	pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
+		cmds = nil
+		if len(result) > 0 {
+			cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+		}
+		cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
+			task.args(now, millis(now), orEmpty(lastErr))...))
+	})
+	for _, c := range cmds {
+		if err := c.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // deliveryTask is the task that delivers job id's webhook through d.
@@ -130,15 +149,12 @@ func deliveryTask(id string, d Deliverer) asynqTask {
 		retry: d.Retries(), timeout: d.AttemptTimeout() + 30*time.Second}
 }
 
-// finishRenderScript: KEYS = the delivery task's three (asynqTask.keys),
-// job, result, body; ARGV = the task's four, the result TTL (ms), now (ms),
-// the last error ("": none), then the result's fields and values.
+// finishRenderScript runs after the result was stored (beside it, in the
+// same round trip: see pipe). KEYS = the delivery task's three
+// (asynqTask.keys), job, body; ARGV = the task's four, now (ms), the last
+// error ("": none).
 var finishRenderScript = redis.NewScript(statusLua + enqueueTaskLua + `
-if #ARGV > 7 then
-  redis.call('HSET', KEYS[5], unpack(ARGV, 8))
-  redis.call('PEXPIRE', KEYS[5], ARGV[5])
-end
-set_status(KEYS[4], 'delivering', ARGV[6], ARGV[7])
+set_status(KEYS[4], 'delivering', ARGV[5], ARGV[6])
 enqueue_task()
-redis.call('DEL', KEYS[6])
+redis.call('DEL', KEYS[5])
 return 0`)

@@ -6,7 +6,10 @@ package queue
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
+	"os/exec"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -75,8 +78,8 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 	}
 }
 
-// faultHook makes the submit script fail as a lost connection would:
-// after Redis ran it (the answer is lost) or before.
+// faultHook makes the round trip carrying the submit script fail as a lost
+// connection would: after Redis ran it (the answers are lost) or before.
 type faultHook struct {
 	ran  bool
 	hits atomic.Int32
@@ -84,21 +87,24 @@ type faultHook struct {
 
 func (h *faultHook) DialHook(next redis.DialHook) redis.DialHook { return next }
 
-func (h *faultHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return next
-}
+func (h *faultHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook { return next }
 
-func (h *faultHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		if args := cmd.Args(); len(args) < 2 || args[0] != "evalsha" || args[1] != submitScript.Hash() {
-			return next(ctx, cmd)
+func (h *faultHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if !slices.ContainsFunc(cmds, func(c redis.Cmder) bool {
+			args := c.Args()
+			return len(args) > 1 && args[0] == "evalsha" && args[1] == submitScript.Hash()
+		}) {
+			return next(ctx, cmds)
 		}
 		h.hits.Add(1)
 		if h.ran {
-			_ = next(ctx, cmd)
+			_ = next(ctx, cmds)
 		}
 		err := errors.New("injected: connection reset by peer")
-		cmd.SetErr(err)
+		for _, c := range cmds {
+			c.SetErr(err)
+		}
 		return err
 	}
 }
@@ -131,6 +137,7 @@ func TestFailedSubmitLeavesNoJob(t *testing.T) {
 				require.Equal(t, http.StatusCreated, status, "%v", out)
 				earlier = out["job_id"].(string)
 			}
+			// Loaded, so that the faulty round trip runs it at once.
 			require.NoError(t, submitScript.Load(ctx, s.rdb).Err())
 			faulty := redis.NewClient(s.rdb.Options())
 			t.Cleanup(func() { faulty.Close() })
@@ -241,4 +248,49 @@ func TestRepeatedTasks(t *testing.T) {
 			require.Empty(t, s.recv.deliveries())
 		})
 	}
+}
+
+// Redis forgets its scripts when it restarts (or on SCRIPT FLUSH): every
+// round trip that carries one loads it and goes again, so a submit, a
+// render and a delivery all still work. On a private Redis, as flushing
+// the shared one's scripts would touch other tests.
+func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
+	t.Parallel()
+	rdb := privateRedis(t)
+	ctx := context.Background()
+	s := newStack(t, stackOptions{noWorker: true})
+	s.client.rdb = rdb
+	opts := s.opts
+	opts.Redis = rdb
+	w, err := NewWorker(opts)
+	require.NoError(t, err)
+	forget := func() { require.NoError(t, rdb.ScriptFlush(ctx).Err()) }
+
+	forget()
+	id := s.submit(t, keyA, card(s.recv.URL()))
+	require.EqualValues(t, 2, rdb.Exists(ctx, jobKey(id), bodyKey(id)).Val(), "the job and its body")
+	task := func(typ string) *asynq.Task { return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`)) }
+	forget()
+	require.NoError(t, w.handleRender(ctx, task(TypeRender)))
+	require.Equal(t, StatusDelivering, rdb.HGet(ctx, jobKey(id), fStatus).Val())
+	forget()
+	require.NoError(t, w.handleDeliver(ctx, task(TypeDeliver)))
+	require.Equal(t, StatusDelivered, rdb.HGet(ctx, jobKey(id), fStatus).Val())
+	require.Len(t, s.recv.deliveries(), 1)
+}
+
+// privateRedis runs a redis-server of the test's own on a free port.
+func privateRedis(t testing.TB) *redis.Client {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	port := ln.Addr().(*net.TCPAddr).Port
+	ln.Close()
+	cmd := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strconv.Itoa(port), "--save", "", "--appendonly", "no")
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(port)})
+	t.Cleanup(func() { rdb.Close() })
+	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond)
+	return rdb
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -97,6 +98,28 @@ func orEmpty(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// pipe sends fn's commands to Redis in one round trip; callers read each
+// command's result and error. Request bodies and results (up to megabytes)
+// travel as plain commands beside a script, never through it: a value
+// passed into or out of Lua costs Redis several times a plain SET or GET
+// (measured: 157 µs instead of 41 for 100 KB, 2.1 ms instead of 0.28 for
+// 1.5 MB). Scripts go as EVALSHA; if Redis answers NOSCRIPT (it restarted,
+// or its script cache was flushed), they are loaded and the whole pipeline
+// is sent again, which every caller's commands allow.
+func pipe(ctx context.Context, rdb redis.UniversalClient, scripts []*redis.Script, fn func(p redis.Pipeliner)) {
+	for try := 0; ; try++ {
+		cmds, _ := rdb.Pipelined(ctx, func(p redis.Pipeliner) error { fn(p); return nil })
+		if try > 0 || !slices.ContainsFunc(cmds, func(c redis.Cmder) bool { return redis.HasErrorPrefix(c.Err(), "NOSCRIPT") }) {
+			return
+		}
+		for _, s := range scripts {
+			if s.Load(ctx, rdb).Err() != nil {
+				return
+			}
+		}
+	}
 }
 
 // statusLua defines set_status for the scripts that change a job's status:
