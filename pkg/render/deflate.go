@@ -18,9 +18,10 @@ import (
 // the scanline length (filter byte included), bpp the bytes per pixel,
 // adler the Adler-32 checksum of raw.
 func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
-	tokens := tokenPool.get(len(raw)/4 + 16)
-	defer tokenPool.put(tokens)
-	tokens = tokens[:0]
+	// Drawn content makes few tokens (the certificate: about one per 40
+	// bytes); the buffer grows as needed and is kept at its grown size.
+	tokens := tokenPool.get(0)
+	defer func() { tokenPool.put(tokens) }()
 
 	dists := [...]int{bpp, stride, stride - bpp, stride + bpp, stride - 2*bpp, stride + 2*bpp, 0}
 	var litFreq [286]uint32

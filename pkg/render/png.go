@@ -57,8 +57,8 @@ func encodePNG(canvas *image.RGBA, level, filter int) ([]byte, error) {
 	}
 	filterRows(raw, stride, h, filter)
 
-	z := scanlines.get(len(raw)/8 + 1024)
-	defer func() { scanlines.put(z) }()
+	z := compressed.get(len(raw)/8 + 1024)
+	defer func() { compressed.put(z) }()
 	if level >= 1 && level <= 5 && filter == pngFilterNone && flatShare >= 0.8 {
 		// Drawn content: the run-aware encoder matches what libdeflate's
 		// levels 1–5 achieve here in a third to a half of the time; 6–9
@@ -183,7 +183,9 @@ func subtractBytes(dst, src []byte) {
 // contents are whatever its last user left.
 type bufferPool[T any] struct{ pool sync.Pool }
 
-var scanlines bufferPool[byte]
+// scanlines and compressed hold the two buffers of an encode apart, so a
+// small compressed buffer is never handed out for a large scanline one.
+var scanlines, compressed bufferPool[byte]
 
 func (b *bufferPool[T]) get(n int) []T {
 	if p, ok := b.pool.Get().(*[]T); ok && cap(*p) >= n {

@@ -115,9 +115,13 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	canvas, err := r.renderCanvas(ctx, req)
+	canvas, pooled, err := r.composeLayers(ctx, req)
 	if err != nil {
 		return Result{}, err
+	}
+	if pooled {
+		// Encoders copy the pixels; nothing refers to them afterwards.
+		defer canvases.put(canvas.Pix)
 	}
 	if err := checkContext(ctx); err != nil {
 		return Result{}, err
@@ -126,58 +130,78 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	releaseCanvas(canvas) // encoded: nothing refers to its pixels any more
 	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height}, nil
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
 func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*image.RGBA, error) {
+	canvas, _, err := r.composeLayers(ctx, req)
+	return canvas, err
+}
+
+// composeLayers draws req's layers in order onto a canvas: the first
+// layer's own image when it covers the canvas exactly (coverLayer), else a
+// canvas from the pool, which pooled reports (the caller gives it back
+// once the pixels are encoded; on an error it is given back here).
+func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canvas *image.RGBA, pooled bool, err error) {
 	layers := make([]*schema.Layer, len(req.Layers))
 	copy(layers, req.Layers)
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
-	var canvas *image.RGBA
+	defer func() {
+		if err != nil && pooled {
+			canvases.put(canvas.Pix)
+			canvas, pooled = nil, false
+		}
+	}()
+	w, h := req.Width, req.Height
 	for _, l := range layers {
 		if err := checkContext(ctx); err != nil {
-			return nil, err
+			return canvas, pooled, err
 		}
 		start := time.Now()
-		var err error
-		if canvas, err = r.drawTopLayer(ctx, canvas, l, req.Width, req.Height); err != nil {
-			return nil, err
+		if canvas == nil {
+			// Source-over onto transparent is a copy: a first layer that
+			// covers the canvas exactly becomes the canvas.
+			if canvas, err = r.coverLayer(ctx, l, w, h); err != nil {
+				return nil, false, err
+			}
+			if canvas == nil {
+				canvas, pooled = newCanvas(w, h, !paintsEveryPixel(l, w, h)), true
+				err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
+			}
+		} else {
+			err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
+		}
+		if err != nil {
+			return canvas, pooled, err
 		}
 		if r.opts.ObserveLayer != nil {
 			r.opts.ObserveLayer(l.Type, time.Since(start))
 		}
 	}
 	if canvas == nil {
-		canvas = newCanvas(req.Width, req.Height, true)
+		canvas, pooled = newCanvas(w, h, true), true
 	}
-	return canvas, nil
+	return canvas, pooled, nil
 }
 
 // canvases keeps canvas pixel buffers between renders: a canvas is the
 // largest allocation of most renders (3 MB at 1200×630), and reusing it
 // spares the garbage collector and, under an opaque background, the
-// zeroing too.
+// zeroing too. Only buffers newCanvas lent out go back: a canvas that is a
+// layer's own image (coverLayer) never came from the pool, and giving such
+// buffers back would only grow it.
 var canvases bufferPool[byte]
 
-// newCanvas returns a w×h canvas, all transparent when transparent is
-// set; otherwise its pixels are left as they were and the caller paints
-// every one.
+// newCanvas returns a w×h canvas from the pool, all transparent when
+// transparent is set; otherwise its pixels are left as they were and the
+// caller paints every one.
 func newCanvas(w, h int, transparent bool) *image.RGBA {
 	pix := canvases.get(4 * w * h)
 	if transparent {
 		clear(pix)
 	}
 	return &image.RGBA{Pix: pix, Stride: 4 * w, Rect: image.Rect(0, 0, w, h)}
-}
-
-// releaseCanvas returns a canvas's pixels to the pool once nothing refers
-// to them.
-func releaseCanvas(c *image.RGBA) {
-	if c.Stride == 4*c.Rect.Dx() {
-		canvases.put(c.Pix)
-	}
 }
 
 // paintsEveryPixel reports whether l, drawn first, covers the w×h canvas
@@ -197,21 +221,6 @@ func paintsEveryPixel(l *schema.Layer, w, h int) bool {
 		bw, bh = s.Width, s.Height
 	}
 	return x <= 0 && y <= 0 && x+bw >= w && y+bh >= h
-}
-
-// drawTopLayer draws one top-level layer onto canvas, allocating the canvas
-// with the first layer. When that first layer covers the canvas exactly,
-// its image becomes the canvas (source-over onto transparent is a copy),
-// saving an allocation and a blend.
-func (r *Renderer) drawTopLayer(ctx context.Context, canvas *image.RGBA, l *schema.Layer, w, h int) (*image.RGBA, error) {
-	if canvas == nil {
-		img, err := r.coverLayer(ctx, l, w, h)
-		if err != nil || img != nil {
-			return img, err
-		}
-		canvas = newCanvas(w, h, !paintsEveryPixel(l, w, h))
-	}
-	return canvas, r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
 }
 
 // coverLayer draws l as a whole w×h canvas when it exactly covers it
