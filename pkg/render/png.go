@@ -39,14 +39,17 @@ func encodePNG(canvas *image.RGBA, level, filter int) ([]byte, error) {
 	if level < 0 || level > 9 {
 		return nil, failure.New(failure.Invalid, "PNG compression level %d is outside 0–9.", level)
 	}
-	rows := scanlines.get(h * (1 + 4*w))
-	defer scanlines.put(rows)
-
+	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
+	// is not.
 	bands, stride := 3, 1+3*w
+	rows := scanlines.get(h * stride)
 	if !dropAlpha(rows[1:], stride, canvas) {
 		bands, stride = 4, 1+4*w
+		scanlines.put(rows)
+		rows = scanlines.get(h * stride)
 		unpremultiply(rows[1:], stride, canvas)
 	}
+	defer func() { scanlines.put(rows) }()
 	raw := rows[:h*stride]
 	flatShare := sameAsLeftShare(raw, stride, h, bands)
 	if filter == pngFilterAuto {
