@@ -1,9 +1,9 @@
 // Package queue is Strata's async mode (spec/API.md §6) on asynq and Redis.
 //
 // The API side (Client) validates nothing itself: it receives a request the
-// schema has already accepted, stores its raw body gzip-compressed under a
-// Redis key with a TTL, records the job and enqueues a small render task
-// that only names the job. The worker side (Worker) runs two asynq servers
+// schema has already accepted and, in one Redis round trip, stores its raw
+// body S2-compressed under a key with a TTL, records the job and enqueues a
+// small render task that only names the job. The worker side (Worker) runs two asynq servers
 // in one process, one per queue, so renders (CPU-bound) and webhook
 // deliveries (network-bound) never compete for the same slots:
 //

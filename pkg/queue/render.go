@@ -17,8 +17,8 @@ import (
 // delivery. Returning a plain error retries the render; a failure retrying
 // can't fix is delivered at once and the task ends with asynq.SkipRetry.
 //
-// Its Redis work is two script calls: openRenderScript before the render,
-// finishRenderScript after it.
+// Its Redis work is two round trips: openJob (openRenderScript and the
+// stored body) before the render, finishRender after it.
 func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	id, err := taskJobID(t, "render")
 	if err != nil {
