@@ -3,9 +3,10 @@
 # its own process on Redis and wrk drives it over keep-alive connections
 # (BENCH_CONNECTIONS, default 50, each one request at a time: 50 concurrent
 # submitters). After a warm-up, BENCH_ROUNDS rounds of BENCH_DURATION each;
-# every round prints wrk's latency percentiles and the API's and Redis's CPU
-# time per submit (from /proc and INFO cpu, meaningful even when the machine
-# is busy), then the medians. Nothing renders: no worker runs, and the jobs
+# every round prints wrk's latency percentiles, the server's own (the
+# duration_ms of the API's access log: handler time, without the wait for a
+# core or a read), and the API's and Redis's CPU time per submit (from /proc
+# and INFO cpu, meaningful even when the machine is busy), then the medians. Nothing renders: no worker runs, and the jobs
 # are flushed from the benchmark's Redis database after every round.
 #
 #   BENCH_REDIS_URL    database to use and flush (redis://127.0.0.1:6379/5)
@@ -15,10 +16,12 @@
 #                      0 turns it off
 #   BENCH_LOG_LEVEL    the API's log level (info: one access log line per request)
 #   BENCH_PROFILE      a file to write the API's CPU profile of the first round to
+#   BENCH_THREADS      wrk threads (2)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export STRATA_ASSETS_DIR=${STRATA_ASSETS_DIR:-$HOME/.cache/strata}
 conns=${BENCH_CONNECTIONS:-50}
+threads=${BENCH_THREADS:-2}
 duration=${BENCH_DURATION:-10s}
 rounds=${BENCH_ROUNDS:-3}
 redis_url=${BENCH_REDIS_URL:-redis://127.0.0.1:6379/5}
@@ -52,18 +55,18 @@ cpu_ms() { awk -v t="$ticks" '{print ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 redis_cpu_ms() { redis-cli -u "$redis_url" info cpu | tr -d '\r' | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {print s * 1000}'; }
 
 echo "== warm-up: $conns connections, 3s"
-wrk -t2 -c"$conns" -d3s -s "$lua" "$url" | grep '^RESULT'
+wrk -t"$threads" -c"$conns" -d3s -s "$lua" "$url" | grep '^RESULT'
 redis-cli -u "$redis_url" flushdb >/dev/null
 
 results=()
 for r in $(seq 1 "$rounds"); do
 	echo "== round $r/$rounds: $conns connections, $duration (load average $(cut -d' ' -f1-3 /proc/loadavg))"
-	a0=$(cpu_ms "$pid"); r0=$(redis_cpu_ms)
+	a0=$(cpu_ms "$pid"); r0=$(redis_cpu_ms); l0=$(wc -l <"$tmp/api.log")
 	if [ -n "$admin" ] && [ "$r" = 1 ]; then
 		curl -fs "http://$admin/debug/pprof/profile?seconds=$((${duration%s} - 1))" -o "$BENCH_PROFILE" &
 		prof=$!
 	fi
-	out=$(wrk -t2 -c"$conns" -d"$duration" --latency -s "$lua" "$url")
+	out=$(wrk -t"$threads" -c"$conns" -d"$duration" --latency -s "$lua" "$url")
 	a1=$(cpu_ms "$pid"); r1=$(redis_cpu_ms)
 	if [ -n "${prof:-}" ]; then wait "$prof"; prof=; fi
 	echo "$out" | sed -n '/Latency Distribution/,/Requests\/sec/p'
@@ -71,10 +74,12 @@ for r in $(seq 1 "$rounds"); do
 	n=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line")
 	secs=$(sed 's/.*seconds=\([0-9.]*\).*/\1/' <<<"$line")
 	pending=$(redis-cli -u "$redis_url" llen 'asynq:{renders}:pending')
+	server=$(tail -n +"$((l0 + 1))" "$tmp/api.log" | grep -o '"duration_ms":[0-9.e+-]*' | cut -d: -f2 | sort -g |
+		awk '{v[NR] = $1} END {if (NR) printf "server_p50_ms=%.3f server_p99_ms=%.3f", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1]}')
 	extra=$(awk -v n="$n" -v a="$((${a1%.*} - ${a0%.*}))" -v r0="$r0" -v r1="$r1" -v s="$secs" \
 		'BEGIN {printf "rps=%.0f api_cpu_us=%.1f redis_cpu_us=%.1f", n / s, a * 1000 / n, (r1 - r0) * 1000 / n}')
-	echo "$line $extra queued=$pending"
-	results+=("$line $extra")
+	echo "$line $extra $server queued=$pending"
+	results+=("$line $extra $server")
 	redis-cli -u "$redis_url" flushdb >/dev/null
 done
 
