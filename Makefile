@@ -42,6 +42,9 @@ bench: setup ## Run the Go benchmarks (numbers go to docs/PERFORMANCE.md)
 bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas and sharp
 	@bash scripts/bench-peers.sh
 
+bench-submit: build ## Async 201 path from outside: strata-api process + wrk, 50 connections
+	@bash scripts/bench-submit.sh
+
 load: build ## Load (50 clients, 60 s) and soak (10,000 renders) a local API; see docs/RELIABILITY.md
 	@bash scripts/load.sh
 
