@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -26,8 +25,8 @@ func Decode(body []byte, limits Limits) (*Request, error) {
 		return nil, failure.New(failure.Invalid, "The body is not valid UTF-8 (at byte %d); JSON must be UTF-8.", invalidUTF8At(body))
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	var root any
-	if err := jsonv2.UnmarshalDecode(dec, &root, numbersAsText); err != nil {
+	root, err := readValue(dec)
+	if err != nil {
 		return nil, syntaxError(body, err)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
@@ -41,25 +40,86 @@ func Decode(body []byte, limits Limits) (*Request, error) {
 	return req, nil
 }
 
-// numbersAsText keeps every JSON number as its text (a json.Number), so
-// the validators can tell 1e999 from a finite number and name the field.
-// The body is parsed by the JSON v2 implementation (go-json-experiment),
+// readValue reads the next JSON value as encoding/json would decode it
+// into an any with UseNumber: objects as map[string]any, arrays as []any,
+// numbers as json.Number (their text, so the validators can tell 1e999
+// from a finite number and name the field), strings, booleans and nil.
+// The tokens come from the JSON v2 implementation (go-json-experiment),
 // which scans megabytes of base64 about five times faster than
-// encoding/json's decoder (docs/PERFORMANCE.md). Decode keeps what
-// encoding/json and JavaScript's JSON.parse accept: a duplicate name keeps
-// its last value and a lone surrogate escape becomes U+FFFD (raw invalid
-// UTF-8 is refused before parsing).
-var numbersAsText = jsonv2.WithUnmarshalers(jsonv2.UnmarshalFromFunc(func(dec *jsontext.Decoder, v *any) error {
-	if dec.PeekKind() != '0' {
-		return jsonv2.SkipFunc // not a number: the default decoding
+// encoding/json's decoder and small bodies about twice as fast
+// (docs/PERFORMANCE.md). Decode keeps what encoding/json and JavaScript's
+// JSON.parse accept: a duplicate name keeps its last value and a lone
+// surrogate escape becomes U+FFFD (raw invalid UTF-8 is refused before
+// parsing).
+func readValue(dec *jsontext.Decoder) (any, error) {
+	switch dec.PeekKind() {
+	case '"':
+		return readString(dec)
+	case '{':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		m := map[string]any{}
+		for dec.PeekKind() != '}' {
+			name, err := readString(dec)
+			if err != nil {
+				return nil, err
+			}
+			v, err := readValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			m[name] = v
+		}
+		_, err := dec.ReadToken()
+		return m, err
+	case '[':
+		if _, err := dec.ReadToken(); err != nil {
+			return nil, err
+		}
+		a := []any{}
+		for dec.PeekKind() != ']' {
+			v, err := readValue(dec)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+		}
+		_, err := dec.ReadToken()
+		return a, err
 	}
 	tok, err := dec.ReadToken()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	*v = json.Number(tok.String())
-	return nil
-}))
+	switch tok.Kind() {
+	case '0':
+		return json.Number(tok.String()), nil
+	case 't', 'f':
+		return tok.Bool(), nil
+	}
+	return nil, nil // null
+}
+
+// readString reads a string value or object name with one copy when it
+// has no escapes (base64 never does).
+func readString(dec *jsontext.Decoder) (string, error) {
+	v, err := dec.ReadValue()
+	if err != nil {
+		return "", err
+	}
+	if len(v) < 2 || v[0] != '"' {
+		return "", fmt.Errorf("expected a string, found %s", v.Kind())
+	}
+	if bytes.IndexByte(v, '\\') < 0 {
+		return string(v[1 : len(v)-1]), nil
+	}
+	// The decoder has checked the literal (invalid UTF-8 allowed), so the
+	// only error left to report is a lone surrogate, which AppendUnquote
+	// has already replaced with U+FFFD.
+	b, _ := jsontext.AppendUnquote(nil, v)
+	return string(b), nil
+}
 
 func invalidUTF8At(b []byte) int {
 	for i := 0; i < len(b); {
