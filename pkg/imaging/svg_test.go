@@ -82,3 +82,28 @@ func TestSVGTransparency(t *testing.T) {
 	require.InDelta(t, 128, c.A, 2)
 	require.InDelta(t, 128, c.R, 2) // premultiplied: red 255 × alpha 0.5
 }
+
+// TestSVGLoadsWhileLoadersAreCreated: creating a Loader never re-blocks the
+// SVG loader, even for an instant, while another goroutine decodes an SVG
+// (CI once failed with "svgload_buffer: operation is blocked" when parallel
+// tests each called NewLoader).
+func TestSVGLoadsWhileLoadersAreCreated(t *testing.T) {
+	l := NewLoader(Options{})
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				NewLoader(Options{})
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+	for range 300 {
+		loadBox(t, l, []byte(iconSVG), 8, 8)
+	}
+}

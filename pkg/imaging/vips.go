@@ -99,6 +99,7 @@ import (
 	"errors"
 	"image"
 	"strings"
+	"sync"
 	"unsafe"
 
 	// bimg's init starts libvips (vips_init) for the whole process; this
@@ -107,10 +108,16 @@ import (
 	_ "github.com/h2non/bimg"
 )
 
+// lockdownOnce guards strata_lockdown: it blocks every untrusted loader
+// before letting SVG back in, so running it again while another goroutine
+// decodes an SVG would fail that decode with "operation is blocked".
+var lockdownOnce sync.Once
+
 // Lockdown blocks libvips' untrusted loaders except the SVG loader and turns
-// off the operation cache. NewLoader calls it; call it again after anything
-// else re-blocks untrusted loaders (vips_block_untrusted_set re-blocks SVG).
-func Lockdown() { C.strata_lockdown() }
+// off the operation cache. It runs once per process; later calls return at
+// once. NewLoader calls it. Nothing else may call vips_block_untrusted_set,
+// which would re-block SVG.
+func Lockdown() { lockdownOnce.Do(func() { C.strata_lockdown() }) }
 
 // vipsError returns libvips' error buffer as an error and clears it.
 func vipsError(op string) error {
