@@ -21,7 +21,8 @@ import (
 // Images 4 §3.5.1), so a transparent stop never darkens its neighbour.
 func drawGradient(_ context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	g := l.Gradient
-	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	// From the pool (pooledDrawers): the fills below paint every pixel.
+	img := newCanvas(w, h, len(g.Stops) == 0)
 	if len(g.Stops) == 0 {
 		return img, nil // validation requires two; nothing to paint without any
 	}
