@@ -226,7 +226,7 @@ func (d *decoder) outputOptions(path string, v any, format Format) OutputOptions
 			}
 		}
 		d.fail(o.at(key), "does not apply to output_format %s", format)
-		o.used[key] = true
+		o.use(key)
 		return false
 	}
 	if only("quality", JPEG, WebP, AVIF) {
@@ -295,7 +295,7 @@ func (d *decoder) font(path string, v any) *Font {
 	switch {
 	case o.has("buffer") && o.has("file"):
 		d.fail(path, "send the font data as either \"buffer\" or \"file\", not both")
-		o.used["buffer"], o.used["file"] = true, true
+		o.use("buffer", "file")
 	case o.has("buffer"):
 		s, _ := o.str("buffer", true)
 		f.File = File{Type: SourceBase64, Name: f.Name, Data: d.base64(o.at("buffer"), s, d.limits.MaxFontBytes)}
@@ -353,7 +353,7 @@ func (d *decoder) file(path string, v any, maxBytes int64) *File {
 	// The other source's field is ignored when empty (SDKs send both).
 	for _, k := range []string{"base64", "url"} {
 		if s, isStr := o.m[k].(string); isStr && s == "" {
-			o.used[k] = true
+			o.use(k)
 		}
 	}
 	o.finish()

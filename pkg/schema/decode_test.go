@@ -413,3 +413,24 @@ func TestDecodeJSONCompatibility(t *testing.T) {
 	_, err = Decode([]byte(`{"dimensions":{"width":1e999,"height":9},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`), DefaultLimits())
 	require.ErrorContains(t, err, "dimensions.width must be a finite number")
 }
+
+// TestDecodeManyHeadersKnownAndUnknown: an object whose keys are all read
+// (twenty headers: object.finish checks them through a set past sixteen)
+// reports none as unknown, and an unknown key beside them, one level up,
+// still is.
+func TestDecodeManyHeadersKnownAndUnknown(t *testing.T) {
+	t.Parallel()
+	var h []string
+	for i := range 20 {
+		h = append(h, fmt.Sprintf(`"X-H%d":"v"`, i))
+	}
+	image := func(fetch string) string {
+		return withLayer(`{"index":0,"type":"image","file":{"type":"url","url":"https://x/y.png","fetch_options":` + fetch + `}}`)
+	}
+	req, err := Decode([]byte(image(`{"headers":{`+strings.Join(h, ",")+`}}`)), DefaultLimits())
+	require.NoError(t, err)
+	require.Len(t, req.Layers[0].Image.File.Fetch.Headers, 20)
+
+	_, err = Decode([]byte(image(`{"headers":{`+strings.Join(h, ",")+`},"retries":3}`)), DefaultLimits())
+	require.ErrorContains(t, err, "layers[0].file.fetch_options.retries")
+}

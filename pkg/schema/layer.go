@@ -279,7 +279,7 @@ func (d *decoder) image(o *object) *Image {
 	switch {
 	case o.has("file") && o.has("buffer"):
 		d.fail(o.path, "send the image as either \"file\" or \"buffer\", not both")
-		o.used["file"], o.used["buffer"] = true, true
+		o.use("file", "buffer")
 	case o.has("buffer"):
 		if s, ok := o.str("buffer", true); ok {
 			img.File = File{Type: SourceBase64, Data: d.base64(o.at("buffer"), s, d.limits.MaxFileBytes)}
@@ -336,7 +336,7 @@ func (d *decoder) layout(o *object, sc scope) *Layout {
 	if depth > d.limits.MaxDepth {
 		d.fail(o.path, "nests layouts %d deep; at most %d levels are allowed", depth, d.limits.MaxDepth)
 		for _, k := range []string{"layers", "background_layers"} {
-			o.used[k] = true
+			o.use(k)
 		}
 	} else {
 		if items, ok := o.array("layers", true); ok {

@@ -35,7 +35,9 @@ type object struct {
 	d    *decoder
 	path string
 	m    map[string]any
-	used map[string]bool
+	// used lists the keys read. A list, not a set: an object has a handful
+	// of keys, and hashing each one again cost more than scanning them.
+	used []string
 }
 
 // object returns v as an object, or nil (with a problem) if it is not one.
@@ -45,7 +47,7 @@ func (d *decoder) object(path string, v any) *object {
 		d.fail(path, "must be an object, not %s", jsonKind(v))
 		return nil
 	}
-	return &object{d: d, path: path, m: m, used: make(map[string]bool, len(m))}
+	return &object{d: d, path: path, m: m, used: make([]string, 0, len(m))}
 }
 
 func (o *object) at(key string) string {
@@ -58,8 +60,11 @@ func (o *object) at(key string) string {
 // get returns the value of key and marks it used. A JSON null counts as absent.
 func (o *object) get(key string) (any, bool) {
 	v, ok := o.m[key]
-	o.used[key] = true
-	if !ok || v == nil {
+	if !ok {
+		return nil, false
+	}
+	o.use(key)
+	if v == nil {
 		return nil, false
 	}
 	return v, true
@@ -76,7 +81,7 @@ func (o *object) has(key string) bool {
 func (o *object) spelling(short, long string) string {
 	if o.has(short) && o.has(long) {
 		o.d.fail(o.at(long), "send either %q or %q, not both", short, long)
-		o.used[short] = true
+		o.use(short)
 	}
 	if o.has(short) {
 		return short
@@ -84,11 +89,22 @@ func (o *object) spelling(short, long string) string {
 	return long
 }
 
+// use marks keys as read.
+func (o *object) use(keys ...string) { o.used = append(o.used, keys...) }
+
 // finish reports every key that was not read.
 func (o *object) finish() {
+	read := func(k string) bool { return slices.Contains(o.used, k) }
+	if len(o.used) > 16 { // many keys (headers): a set keeps this linear
+		set := make(map[string]bool, len(o.used))
+		for _, k := range o.used {
+			set[k] = true
+		}
+		read = func(k string) bool { return set[k] }
+	}
 	var unknown []string
 	for k := range o.m {
-		if !o.used[k] {
+		if !read(k) {
 			unknown = append(unknown, k)
 		}
 	}
