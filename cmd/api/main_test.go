@@ -7,10 +7,12 @@ import (
 	"encoding/json"
 	"image/png"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -23,6 +25,12 @@ const e2eKey = "e2e-key-0123456789abcdef"
 // startMain runs a real API process in-process on a free port.
 func startMain(t *testing.T) string {
 	t.Helper()
+	return startMainWith(t, func(*config.Config) {})
+}
+
+// startMainWith is startMain with the configuration adjusted by edit.
+func startMainWith(t *testing.T, edit func(*config.Config)) string {
+	t.Helper()
 	cfg := config.NewDefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.APIKeys = map[string]string{e2eKey: ""}
@@ -30,6 +38,7 @@ func startMain(t *testing.T) string {
 	if url := os.Getenv("STRATA_TEST_REDIS_URL"); url != "" {
 		cfg.RedisURL = url
 	}
+	edit(&cfg)
 	m := NewMain(cfg)
 	require.NoError(t, m.Run(context.Background()), "is the assets dir filled? run scripts/setup.sh")
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
@@ -87,6 +96,29 @@ func TestSpecExampleBothSpellings(t *testing.T) {
 		images = append(images, raw)
 	}
 	require.Equal(t, images[0], images[1])
+}
+
+// With no Redis answering, the whole process (coalesced Redis client,
+// rate limiter, queue) answers async requests 503 within a second, again
+// and again, while sync requests still render. Regression: a submit that
+// hit the queue's 2 s timeout was answered 422 "the render took longer
+// than 30s", after 3 s.
+func TestRedisDownIs503ForAsyncOnly(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	dead := l.Addr().String()
+	require.NoError(t, l.Close())
+	base := startMainWith(t, func(c *config.Config) { c.RedisURL = "redis://" + dead + "/0" })
+	sync := `{"dimensions":{"width":64,"height":64},"layers":[{"index":0,"type":"solid-color","hex_color":"#336699"}]}`
+	async := strings.Replace(sync, `]}`, `],"webhook_url":"https://hooks.example.com/strata"}`, 1)
+	for range 3 {
+		start := time.Now()
+		status, out := generate(t, base, async)
+		require.Equal(t, http.StatusServiceUnavailable, status, "%v", out)
+		require.Less(t, time.Since(start), time.Second, "one dial per attempt, not the 2 s queue timeout")
+		status, out = generate(t, base, sync)
+		require.Equal(t, http.StatusOK, status, "%v", out)
+	}
 }
 
 func TestHealthAndReadiness(t *testing.T) {

@@ -57,9 +57,14 @@ func (s *Server) handleError(err error, c echo.Context) {
 func (s *Server) classify(err error) *failure.Error {
 	var he *echo.HTTPError
 	var mbe *http.MaxBytesError
+	var fe *failure.Error
 	switch {
 	case errors.As(err, &mbe):
 		return failure.New(failure.TooLarge, "The request body is larger than %d MB, the limit.", mbe.Limit>>20)
+	case errors.As(err, &fe):
+		// Classified where it happened, whatever it wraps: a queue that
+		// timed out is Unavailable, not a slow render.
+		return fe
 	case errors.Is(err, context.DeadlineExceeded):
 		return failure.New(failure.Unprocessable, "The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", s.limits.RenderTimeout)
 	case errors.As(err, &he):
