@@ -30,7 +30,8 @@ import (
 // busy on average), the receiver, Redis (INFO cpu, which counts every
 // client of a shared Redis) and this process; and the connections the
 // workers opened to the receiver (keep-alive working: a handful, not one
-// per job).
+// per job); and the largest peak RSS of a worker process (what the GC
+// setting costs in memory).
 func BenchmarkThroughput(b *testing.B) {
 	for _, size := range []struct {
 		name string
@@ -61,7 +62,9 @@ func throughput(b *testing.B, workers, w, h int) {
 	recv.waitJobs(b, 4*workers, 60*time.Second)
 	inspector := asynq.NewInspectorFromRedisClient(rdb)
 	require.NoError(b, inspector.PauseQueue(queue.QueueRenders))
-	n := max(40, 300*1200*630/(w*h))
+	// About 5 s of draining for one worker: long enough that a second of
+	// the machine's other work does not decide the ratio.
+	n := max(100, 1200*1200*630/(w*h))
 	for i := range n {
 		submit(b, c, mediumCard(recv.URL(), 100+i, w, h))
 	}
@@ -80,6 +83,11 @@ func throughput(b *testing.B, workers, w, h int) {
 	b.ReportMetric(perJob(after.redis-before.redis), "redis-cpu-ms/job")
 	b.ReportMetric(perJob(after.self-before.self), "bench-cpu-ms/job")
 	b.ReportMetric(float64(recv.connections()), "conns")
+	var rss int
+	for _, p := range procs {
+		rss = max(rss, peakRSS(b, p.cmd.Process.Pid))
+	}
+	b.ReportMetric(float64(rss)/1024, "worker-peak-rss-MB")
 	if _, total, bad := recv.delivered(); bad != 0 || total != 4*workers+n {
 		b.Fatalf("%d deliveries for %d jobs, %d bad", total, 4*workers+n, bad)
 	}
@@ -127,6 +135,22 @@ func processCPU(t testing.TB, pid int) time.Duration {
 		ticks += n
 	}
 	return time.Duration(ticks) * 10 * time.Millisecond
+}
+
+// peakRSS is process pid's peak resident set so far (VmHWM), in KB.
+func peakRSS(t testing.TB, pid int) int {
+	t.Helper()
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	require.NoError(t, err)
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(v), " kB"))
+			require.NoError(t, err)
+			return kb
+		}
+	}
+	t.Fatalf("no VmHWM in /proc/%d/status", pid)
+	return 0
 }
 
 // mediumCard is a w×h card with a gradient and text: enough CPU per job that

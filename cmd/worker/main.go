@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 )
 
 func main() {
+	setDefaultGOGC(os.Getenv)
 	cfg, err := config.LoadConfigFromEnv()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "strata-worker: bad configuration:\n%v\n", err)
@@ -52,6 +54,28 @@ func main() {
 	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)
+	}
+}
+
+// defaultGOGC is the worker's garbage-collection target when the operator
+// did not set GOGC. A render allocates its text, encoder and image buffers
+// on a live heap of a few tens of MB, so at Go's default of 100 a busy
+// worker collects every few jobs, partly on a second core. Measured with
+// BenchmarkThroughput on 2 cores: before canvases of gradients were pooled,
+// 200 cut a card from 5.9 to 5.3 CPU-ms and a 2400×3000 poster from 30 to
+// 27, for peak RSS 88 → 106 MB and 250 → 330 MB; with them pooled, a card
+// costs 4.1 instead of 4.2 CPU-ms and a poster 22–24 instead of 26, at the
+// same peak RSS (105–113 MB; poster 208–280 MB). At 400 the poster's peak
+// RSS doubled.
+const defaultGOGC = 200
+
+// setDefaultGOGC sets the collector's target to defaultGOGC unless GOGC is
+// set (to anything, "off" included): the operator's value wins. A memory
+// limit (GOMEMLIMIT) applies either way and makes the collector work harder
+// as the heap nears it.
+func setDefaultGOGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGOGC)
 	}
 }
 

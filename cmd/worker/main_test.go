@@ -321,3 +321,38 @@ func TestMainNeedsASecret(t *testing.T) {
 	require.ErrorContains(t, err, "no webhook secret")
 	require.NoError(t, m.Close())
 }
+
+// The worker collects garbage at GOGC 200 unless the operator set GOGC, as
+// its /metrics shows (go_gc_gogc_percent).
+func TestWorkerGOGC(t *testing.T) {
+	redisAt(t, testRedisAddr(t), 7) // flushed; the worker only polls it
+	recv := newHookReceiver(t)
+	tests := []struct {
+		name  string
+		env   []string
+		wantG string
+	}{
+		{name: "default", wantG: "200"},
+		{name: "GOGC set by the operator", env: []string{"GOGC=100"}, wantG: "100"},
+		{name: "GOGC=off", env: []string{"GOGC=off"}, wantG: "1.8446744073709552e+19"}, // off: the largest uint64
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			port := strconv.Itoa(freePort(t))
+			startWorker(t, "redis://"+testRedisAddr(t)+"/7", recv,
+				append([]string{"STRATA_WORKER_METRICS_ADDR=127.0.0.1:" + port}, tc.env...)...)
+			var metrics string
+			require.Eventually(t, func() bool {
+				resp, err := http.Get("http://127.0.0.1:" + port + "/metrics")
+				if err != nil {
+					return false
+				}
+				defer resp.Body.Close()
+				b, err := io.ReadAll(resp.Body)
+				metrics = string(b)
+				return err == nil && resp.StatusCode == http.StatusOK
+			}, 20*time.Second, 50*time.Millisecond)
+			require.Contains(t, metrics, "\ngo_gc_gogc_percent "+tc.wantG+"\n")
+		})
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -68,41 +69,6 @@ func taskJobID(t *asynq.Task, kind string) (string, error) {
 	return p.JobID, nil
 }
 
-// openJob runs a task's opening script, whose reply starts with the job's
-// HGETALL and ends there when the job is missing or finished; the rest of
-// the reply is the script's own. more adds commands that run after the
-// script in the same round trip (see pipe). A finished job gives a nil job
-// and no error: the task is a repeat after a worker died between its work
-// and the acknowledgement. A job that no longer exists ends the task
-// without retries.
-func (w *Worker) openJob(ctx context.Context, id string, s *redis.Script, keys []string, args []any, more func(redis.Pipeliner)) (*job, []any, error) {
-	var open *redis.Cmd
-	pipe(ctx, w.rdb, []*redis.Script{s}, func(p redis.Pipeliner) {
-		open = s.EvalSha(ctx, p, keys, args...)
-		more(p)
-	})
-	reply, err := open.Slice()
-	if err != nil {
-		return nil, nil, err
-	}
-	fields := hashFrom(reply[0])
-	switch {
-	case len(fields) == 0:
-		return nil, nil, fmt.Errorf("job %s: %w: %w", id, errNoJob, asynq.SkipRetry)
-	case len(reply) == 1:
-		return nil, nil, nil
-	}
-	return jobFrom(id, fields), reply[1:], nil
-}
-
-// openJobLua begins every opening script (KEYS[1] is the job): the job
-// alone is the reply when it is missing or finished.
-const openJobLua = `
-local job = redis.call('HGETALL', KEYS[1])
-local status = redis.call('HGET', KEYS[1], 'status')
-if #job == 0 or status == 'delivered' or status == 'failed' then return {job} end
-`
-
 // handleDeliver makes one delivery attempt. A retryable failure returns a
 // *RetryError (asynq schedules the next attempt through RetryDelay); a
 // final one marks the job failed and ends with asynq.SkipRetry.
@@ -111,17 +77,39 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	var result *redis.MapStringStringCmd
-	j, rest, err := w.openJob(ctx, id, openDeliveryScript, []string{jobKey(id), resultKey(id)}, nil,
-		func(p redis.Pipeliner) { result = p.HGetAll(ctx, resultKey(id)) })
-	if err != nil || j == nil {
+	// One round trip of plain commands: the four fields of the job the
+	// attempt needs and the result. The attempt is counted when its outcome
+	// is recorded (recordAttempt), by a script that runs anyway.
+	var (
+		fields *redis.SliceCmd
+		result *redis.MapStringStringCmd
+	)
+	pipe(ctx, w.rdb, nil, func(p redis.Pipeliner) {
+		fields = p.HMGet(ctx, jobKey(id), fKey, fURL, fStatus, fAttempts)
+		result = p.HGetAll(ctx, resultKey(id))
+	})
+	vals, err := fields.Result()
+	if err != nil {
 		return err
 	}
 	res, err := result.Result()
 	if err != nil {
 		return err
 	}
-	n, _ := rest[0].(int64)
+	keyID, _ := vals[0].(string)
+	url, _ := vals[1].(string)
+	status, _ := vals[2].(string)
+	attempts, _ := vals[3].(string)
+	switch status {
+	case "":
+		return fmt.Errorf("job %s: %w: %w", id, errNoJob, asynq.SkipRetry)
+	case StatusDelivered, StatusFailed:
+		// A repeat after a worker died between its work and the
+		// acknowledgement.
+		return nil
+	}
+	n, _ := strconv.Atoi(attempts)
+	n++ // this attempt
 	if len(res) == 0 {
 		msg := "The result expired before it could be delivered."
 		_ = setStatus(ctx, w.rdb, id, StatusFailed, &msg)
@@ -138,7 +126,7 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	a := w.o.Deliverer.Send(ctx, j.KeyID, j.WebhookURL, webhookID(id), body)
+	a := w.o.Deliverer.Send(ctx, keyID, url, webhookID(id), body)
 	if a.Delivered {
 		w.o.Metrics.attempt("delivered")
 		w.o.Metrics.delivered()
@@ -148,7 +136,7 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		if failed {
 			status, lastErr = StatusFailed, renderErr
 		}
-		_ = deliveredScript.Run(ctx, w.rdb, []string{jobKey(id), resultKey(id)}, status, millis(time.Now()), lastErr).Err()
+		_ = recordAttempt(ctx, w.rdb, id, status, lastErr, true)
 		return nil
 	}
 	if ctx.Err() != nil {
@@ -156,7 +144,7 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		// the task back.
 		return ctx.Err()
 	}
-	msg := "Webhook attempt " + fmt.Sprint(n) + " failed: " + a.Err.Error()
+	msg := "Webhook attempt " + strconv.Itoa(n) + " failed: " + a.Err.Error()
 	if failed {
 		msg = renderErr + " " + msg
 	}
@@ -168,26 +156,33 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		}
 		w.o.Metrics.attempt("failed")
 		w.o.Metrics.failed("deliver")
-		_ = setStatus(ctx, w.rdb, id, StatusFailed, &msg)
+		_ = recordAttempt(ctx, w.rdb, id, StatusFailed, msg, false)
 		w.log.Info("webhook failed for good", "job_id", id, "attempts", n, "error", a.Err.Error())
 		return fmt.Errorf("delivery of %s: %w: %w", id, a.Err, asynq.SkipRetry)
 	}
 	w.o.Metrics.attempt("retry")
 	w.o.Metrics.retried("deliver")
-	_ = setStatus(ctx, w.rdb, id, StatusDelivering, &msg)
+	_ = recordAttempt(ctx, w.rdb, id, StatusDelivering, msg, false)
 	return &RetryError{RetryAfter: a.RetryAfter, Err: a.Err}
 }
 
-// openDeliveryScript: KEYS = job, result. Besides the job (openJob) it
-// answers the attempt number, having counted the attempt, or 0 when there
-// is no result to deliver. The result is read beside it (see pipe).
-var openDeliveryScript = redis.NewScript(openJobLua + `
-if redis.call('EXISTS', KEYS[2]) == 0 then return {job, 0} end
-return {job, redis.call('HINCRBY', KEYS[1], 'attempts', 1)}`)
+// recordAttempt records the outcome of a delivery attempt in one script
+// call: the job's status (with lastErr unless it is ""), the attempt
+// counted, and, once delivered, the result dropped.
+func recordAttempt(ctx context.Context, rdb redis.UniversalClient, id, status, lastErr string, delivered bool) error {
+	keys := []string{jobKey(id)}
+	if delivered {
+		keys = append(keys, resultKey(id))
+	}
+	return attemptScript.Run(ctx, rdb, keys, status, millis(time.Now()), lastErr).Err()
+}
 
-// deliveredScript: KEYS = job, result; ARGV = the final status, now (ms),
-// the last error ("": unchanged). The result is dropped once delivered.
-var deliveredScript = redis.NewScript(statusLua + `
-set_status(KEYS[1], ARGV[1], ARGV[2], ARGV[3])
-redis.call('DEL', KEYS[2])
+// attemptScript: KEYS = job[, result]; ARGV = the status, now (ms), the
+// last error ("": unchanged). It counts the attempt and drops the result
+// when its key is given (delivered).
+var attemptScript = redis.NewScript(statusLua + `
+if set_status(KEYS[1], ARGV[1], ARGV[2], ARGV[3]) == 1 then
+  redis.call('HINCRBY', KEYS[1], 'attempts', 1)
+end
+if KEYS[2] then redis.call('DEL', KEYS[2]) end
 return 0`)

@@ -17,23 +17,33 @@ import (
 // delivery. Returning a plain error retries the render; a failure retrying
 // can't fix is delivered at once and the task ends with asynq.SkipRetry.
 //
-// Its Redis work is two round trips: openJob (openRenderScript and the
-// stored body) before the render, finishRender after it.
+// Its Redis work is two round trips: openRenderScript and the stored body
+// before the render, finishRender after it.
 func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	id, err := taskJobID(t, "render")
 	if err != nil {
 		return err
 	}
 	// The task may run again after a worker died at the wrong moment: a
-	// finished job is left alone (openJob), and a stored result means an
-	// earlier run rendered it, so it is delivered, not rendered again.
-	var stored *redis.StringCmd
-	j, rest, err := w.openJob(ctx, id, openRenderScript, []string{jobKey(id), resultKey(id)}, []any{millis(time.Now())},
-		func(p redis.Pipeliner) { stored = p.Get(ctx, bodyKey(id)) })
-	if err != nil || j == nil {
+	// finished job is left alone, and a stored result means an earlier run
+	// rendered it, so it is delivered, not rendered again.
+	var (
+		open   *redis.Cmd
+		stored *redis.StringCmd
+	)
+	pipe(ctx, w.rdb, []*redis.Script{openRenderScript}, func(p redis.Pipeliner) {
+		open = openRenderScript.EvalSha(ctx, p, []string{jobKey(id), resultKey(id)}, millis(time.Now()))
+		stored = p.Get(ctx, bodyKey(id))
+	})
+	state, err := open.Text()
+	switch {
+	case err != nil:
 		return err
-	}
-	if rest[0] == "rendered" {
+	case state == "missing":
+		return fmt.Errorf("job %s: %w: %w", id, errNoJob, asynq.SkipRetry)
+	case state == "finished":
+		return nil
+	case state == "rendered":
 		return w.finishRender(ctx, id, nil, nil)
 	}
 	body, err := stored.Bytes()
@@ -79,15 +89,21 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// openRenderScript: KEYS = job, result; ARGV = now (ms). Besides the job
-// (openJob) it answers "rendered" when a result is stored already, else
-// "render", having marked the job rendering and counted the render. The
-// stored body is read beside it (see pipe).
-var openRenderScript = redis.NewScript(openJobLua + `
-if redis.call('EXISTS', KEYS[2]) == 1 then return {job, 'rendered'} end
+// openRenderScript: KEYS = job, result; ARGV = now (ms). It answers
+// "missing" (no such job), "finished" (delivered or failed: the task is a
+// repeat after a worker died between its work and the acknowledgement),
+// "rendered" (a result is stored already), else "render", having marked
+// the job rendering and counted the render. Only that word travels back:
+// rendering needs nothing of the job record. The stored body is read
+// beside it (see pipe).
+var openRenderScript = redis.NewScript(`
+local status = redis.call('HGET', KEYS[1], 'status')
+if not status then return 'missing' end
+if status == 'delivered' or status == 'failed' then return 'finished' end
+if redis.call('EXISTS', KEYS[2]) == 1 then return 'rendered' end
 redis.call('HSET', KEYS[1], 'status', 'rendering', 'updated', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'renders', 1)
-return {job, 'render'}`)
+return 'render'`)
 
 // render decodes the stored request (nil: it expired) and renders it under
 // the render timeout.

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,6 +19,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // A task our scripts enqueue is byte for byte the task asynq's own
@@ -293,4 +298,181 @@ func privateRedis(t testing.TB) *redis.Client {
 	t.Cleanup(func() { rdb.Close() })
 	require.Eventually(t, func() bool { return rdb.Ping(context.Background()).Err() == nil }, 10*time.Second, 20*time.Millisecond)
 	return rdb
+}
+
+// A job's worker-side Redis work is four round trips (docs/ASYNC.md), and
+// only three carry a script: the delivery's opening is plain commands
+// (scripts cost Redis several times a plain read on a busy machine), and
+// its attempt is counted by the script that records the outcome.
+func TestWorkerRoundTrips(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true})
+	var calls callCounter
+	rdb := redis.NewClient(s.rdb.Options())
+	t.Cleanup(func() { rdb.Close() })
+	rdb.AddHook(&calls)
+	opts := s.opts
+	opts.Redis = rdb
+	w, err := NewWorker(opts)
+	require.NoError(t, err)
+	ctx := context.Background()
+	// A first job loads the scripts into Redis (EVALSHA, then SCRIPT LOAD
+	// and again on NOSCRIPT), so the second one shows the steady state.
+	var id string
+	task := func(typ string) *asynq.Task { return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`)) }
+	id = s.submit(t, keyA, card(s.recv.URL()))
+	require.NoError(t, w.handleRender(ctx, task(TypeRender)))
+	require.NoError(t, w.handleDeliver(ctx, task(TypeDeliver)))
+	id = s.submit(t, keyA, card(s.recv.URL()))
+
+	tests := []struct {
+		name           string
+		typ            string
+		handler        func(context.Context, *asynq.Task) error
+		trips, scripts int32
+		status         string
+		attempts       int
+		resultKept     bool
+	}{
+		{name: "render: open and finish, both scripts", typ: TypeRender, handler: w.handleRender,
+			trips: 2, scripts: 2, status: StatusDelivering, resultKept: true},
+		{name: "delivery: plain open, scripted finish", typ: TypeDeliver, handler: w.handleDeliver,
+			trips: 2, scripts: 1, status: StatusDelivered, attempts: 1},
+	}
+	for _, tc := range tests {
+		// In order, not as subtests: the delivery needs the render's result.
+		calls.reset()
+		require.NoError(t, tc.handler(ctx, task(tc.typ)), tc.name)
+		require.Equal(t, tc.trips, calls.trips.Load(), "%s: round trips", tc.name)
+		require.Equal(t, tc.scripts, calls.scripts.Load(), "%s: script calls", tc.name)
+		require.Equal(t, tc.status, s.rdb.HGet(ctx, jobKey(id), fStatus).Val(), tc.name)
+		attempts, _ := s.rdb.HGet(ctx, jobKey(id), fAttempts).Int()
+		require.Equal(t, tc.attempts, attempts, "%s: attempts", tc.name)
+		require.EqualValues(t, map[bool]int64{true: 1}[tc.resultKept], s.rdb.Exists(ctx, resultKey(id)).Val(), "%s: result", tc.name)
+	}
+	require.Len(t, s.recv.deliveries(), 2)
+}
+
+// callCounter is a go-redis hook counting round trips (a command or a
+// pipeline each) and the script calls among their commands.
+type callCounter struct{ trips, scripts atomic.Int32 }
+
+func (c *callCounter) reset() { c.trips.Store(0); c.scripts.Store(0) }
+
+func (c *callCounter) count(cmds []redis.Cmder) {
+	switch cmds[0].Name() {
+	case "hello", "select", "client", "auth": // a new connection's handshake
+		return
+	}
+	c.trips.Add(1)
+	for _, cmd := range cmds {
+		if name := cmd.Name(); name == "evalsha" || name == "eval" {
+			c.scripts.Add(1)
+		}
+	}
+}
+
+func (c *callCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (c *callCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.count([]redis.Cmder{cmd})
+		return next(ctx, cmd)
+	}
+}
+
+func (c *callCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.count(cmds)
+		return next(ctx, cmds)
+	}
+}
+
+// BenchmarkWorkerRedisWork measures our share of a job's Redis work on the
+// worker side, the render's two round trips and the delivery's two, without
+// asynq's dequeue and acknowledgement and without rendering or HTTP: a
+// stand-in renderer answers a 70 KB image (a social card's PNG) and a
+// stand-in deliverer always delivers. It reports Redis's CPU time per job
+// (INFO cpu: run it against a Redis of its own with STRATA_TEST_REDIS_URL,
+// since other clients count) and the bytes Redis received and sent.
+func BenchmarkWorkerRedisWork(b *testing.B) {
+	rdb := newRedis(b)
+	ctx := context.Background()
+	c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
+	image := make([]byte, 70<<10)
+	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{data: image}, Limits: schema.DefaultLimits(),
+		Deliverer: alwaysDelivers{}, Logger: testLogger()})
+	require.NoError(b, err)
+	body := card("https://example.com/hook")
+	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
+	require.NoError(b, err)
+	ids := make([]string, b.N+1)
+	for i := range ids {
+		ids[i], err = c.Submit(ctx, api.Submission{KeyID: "k", Request: req, Body: []byte(body)})
+		require.NoError(b, err)
+	}
+	job := func(id string) {
+		task := func(typ string) *asynq.Task { return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`)) }
+		require.NoError(b, w.handleRender(ctx, task(TypeRender)))
+		require.NoError(b, w.handleDeliver(ctx, task(TypeDeliver)))
+	}
+	job(ids[b.N]) // loads the scripts
+	before := redisStats(b, rdb)
+	b.ResetTimer()
+	for _, id := range ids[:b.N] {
+		job(id)
+	}
+	b.StopTimer()
+	after := redisStats(b, rdb)
+	for i, name := range []string{"redis-cpu-µs/job", "redis-in-KB/job", "redis-out-KB/job"} {
+		scale := 1e6
+		if i > 0 {
+			scale = 1.0 / 1024
+		}
+		b.ReportMetric((after[i]-before[i])*scale/float64(b.N), name)
+	}
+}
+
+// redisStats reads Redis's CPU seconds (user+system) and its network bytes
+// in and out.
+func redisStats(t testing.TB, rdb *redis.Client) [3]float64 {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "cpu", "stats").Result()
+	require.NoError(t, err)
+	var s [3]float64
+	for _, line := range strings.Split(info, "\r\n") {
+		k, v, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		f, _ := strconv.ParseFloat(v, 64)
+		switch k {
+		case "used_cpu_user", "used_cpu_sys":
+			s[0] += f
+		case "total_net_input_bytes":
+			s[1] = f
+		case "total_net_output_bytes":
+			s[2] = f
+		}
+	}
+	return s
+}
+
+// fixedRenderer renders every request into the same bytes.
+type fixedRenderer struct{ data []byte }
+
+func (r fixedRenderer) Render(context.Context, *schema.Request) (render.Result, error) {
+	return render.Result{Data: r.data, MimeType: "image/png"}, nil
+}
+
+// alwaysDelivers is a Deliverer whose every attempt is delivered.
+type alwaysDelivers struct{}
+
+func (alwaysDelivers) Send(context.Context, string, string, string, []byte) Attempt {
+	return Attempt{Delivered: true}
+}
+func (alwaysDelivers) Retries() int                  { return 0 }
+func (alwaysDelivers) AttemptTimeout() time.Duration { return time.Second }
+func (alwaysDelivers) RetryDelay(int, error, *asynq.Task) time.Duration {
+	return time.Second
 }

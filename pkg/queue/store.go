@@ -66,18 +66,6 @@ func jobFrom(id string, m map[string]string) *job {
 	return j
 }
 
-// hashFrom turns a script's HGETALL reply (field, value, field, value…)
-// into a map.
-func hashFrom(reply any) map[string]string {
-	kv, _ := reply.([]any)
-	m := make(map[string]string, len(kv)/2)
-	for i := 0; i+1 < len(kv); i += 2 {
-		k, _ := kv[i].(string)
-		m[k], _ = kv[i+1].(string)
-	}
-	return m
-}
-
 func millis(t time.Time) string { return strconv.FormatInt(t.UnixMilli(), 10) }
 
 func parseMillis(s string) time.Time {
