@@ -153,6 +153,8 @@ func renderRetryDelay(n int, err error, _ *asynq.Task) time.Duration {
 // asynqLogger routes asynq's own logs into slog.
 type asynqLogger struct{ l *slog.Logger }
 
+// Debug, Info, Warn, Error and Fatal log at the matching slog level; Fatal
+// logs an error and does not exit (asynq only calls it on broken set-up).
 func (a asynqLogger) Debug(args ...any) { a.l.Debug(fmt.Sprint(args...), "component", "asynq") }
 func (a asynqLogger) Info(args ...any)  { a.l.Info(fmt.Sprint(args...), "component", "asynq") }
 func (a asynqLogger) Warn(args ...any)  { a.l.Warn(fmt.Sprint(args...), "component", "asynq") }

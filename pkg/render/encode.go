@@ -229,6 +229,7 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 // vipsError is libvips' error text.
 type vipsError string
 
+// Error prefixes the text with "libvips".
 func (e vipsError) Error() string { return "libvips: " + string(e) }
 
 // flattenWhite writes img composited over opaque white as packed RGB. In

@@ -99,6 +99,7 @@ func paragraphDirection(runes []rune) di.Direction {
 // bidi and script runs only; faces are chosen per grapheme cluster.
 type constFontmap struct{ face *font.Face }
 
+// ResolveFace returns the one face for every rune.
 func (c constFontmap) ResolveFace(rune) *font.Face { return c.face }
 
 // shape shapes one hard line (cached).
