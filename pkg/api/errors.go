@@ -9,6 +9,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // statusOf is the one table from error kind to HTTP status.
@@ -60,7 +61,7 @@ func (s *Server) classify(err error) *failure.Error {
 	var fe *failure.Error
 	switch {
 	case errors.As(err, &mbe):
-		return failure.New(failure.TooLarge, "The request body is larger than %d MB, the limit.", mbe.Limit>>20)
+		return failure.New(failure.TooLarge, "The request body is larger than %s, the limit.", schema.FormatBytes(mbe.Limit))
 	case errors.As(err, &fe):
 		// Classified where it happened, whatever it wraps: a queue that
 		// timed out is Unavailable, not a slow render.

@@ -42,7 +42,6 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
-	"strings"
 	"syscall"
 	"time"
 
@@ -374,7 +373,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
 	}
 	if resp.ContentLength > max {
-		return nil, failure.New(failure.Unprocessable, "fetching %s: larger than %s", shown, formatBytes(max))
+		return nil, failure.New(failure.TooLarge, "fetching %s: the file is larger than %s, the limit.", shown, schema.FormatBytes(max))
 	}
 	// Read at most max+1 bytes: one byte more than allowed proves the body
 	// is too large without ever holding more than that.
@@ -383,7 +382,7 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 		return nil, c.describe(ctx, shown, timeout, err)
 	}
 	if int64(len(body)) > max {
-		return nil, failure.New(failure.Unprocessable, "fetching %s: larger than %s", shown, formatBytes(max))
+		return nil, failure.New(failure.TooLarge, "fetching %s: the file is larger than %s, the limit.", shown, schema.FormatBytes(max))
 	}
 	if len(body) == 0 {
 		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
@@ -457,19 +456,5 @@ func Explain(err error) string {
 		return "timed out"
 	default:
 		return "the request failed"
-	}
-}
-
-// formatBytes renders a byte limit for people: "20 MB", "1.5 MB", "512 KB".
-func formatBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<20:
-		return strings.TrimSuffix(fmt.Sprintf("%.1f", float64(n)/(1<<20)), ".0") + " MB"
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	default:
-		return fmt.Sprintf("%d bytes", n)
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"image"
 	"image/draw"
 	"math"
@@ -172,13 +171,19 @@ func (l *Loader) source(ctx context.Context, path string, f *schema.File) ([]byt
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, ctxErr
 			}
-			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: %s", path, fetchReason(err))
+			// A fetched file over the size limit is a 413, like a base64
+			// one; every other fetch failure is the source's fault (422).
+			kind := failure.Unprocessable
+			if failure.KindOf(err) == failure.TooLarge {
+				kind = failure.TooLarge
+			}
+			return nil, failure.Wrap(kind, err, "image at %s: %s", path, fetchReason(err))
 		}
 		data = body
 	}
 	if int64(len(data)) > l.o.MaxBytes {
 		return nil, failure.New(failure.TooLarge, "image at %s: the file is %s, over the %s limit.",
-			path, megabytes(int64(len(data))), megabytes(l.o.MaxBytes))
+			path, schema.FormatBytes(int64(len(data))), schema.FormatBytes(l.o.MaxBytes))
 	}
 	if len(data) == 0 {
 		return nil, failure.New(failure.Unprocessable, "image at %s: the file is empty.", path)
@@ -194,13 +199,6 @@ func fetchReason(err error) string {
 		return fe.PublicMessage()
 	}
 	return "the image could not be fetched."
-}
-
-func megabytes(n int64) string {
-	if n%(1<<20) == 0 {
-		return fmt.Sprintf("%d MB", n>>20)
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
 }
 
 // source is an opened input: its bytes in C memory (or decoded pixels for

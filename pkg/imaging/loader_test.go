@@ -44,9 +44,13 @@ func TestURLSource(t *testing.T) {
 		name    string
 		url     string
 		loader  *Loader
+		kind    failure.Kind
 		message string
 	}{
 		{name: "404", url: srv.URL + "/missing.png", loader: l, message: "image at layers[1]: fetching " + srv.URL + "/missing.png: status 404"},
+		{name: "over the size limit is a 413 as for base64", url: srv.URL + "/cat.png", kind: failure.TooLarge,
+			loader:  NewLoader(Options{Fetch: FetchWith(fetch.New(fetch.Options{AllowPrivate: true, MaxBytes: 5000}))}),
+			message: "image at layers[1]: fetching " + srv.URL + "/cat.png: the file is larger than 5000 bytes, the limit."},
 		{name: "private address refused by default", url: srv.URL + "/cat.png",
 			loader: NewLoader(Options{Fetch: FetchWith(fetch.New(fetch.Options{}))}), message: "image at layers[1]: fetching"},
 		{name: "no fetcher", url: srv.URL + "/cat.png", loader: NewLoader(Options{}),
@@ -57,7 +61,11 @@ func TestURLSource(t *testing.T) {
 			img := &schema.Image{File: schema.File{Type: schema.SourceURL, URL: tc.url, Fetch: auth}}
 			_, err := tc.loader.Load(context.Background(), "layers[1]", img, 10, 10)
 			fe := failure.As(err)
-			require.Equal(t, failure.Unprocessable, fe.Kind, "%v", err)
+			want := tc.kind
+			if want == 0 {
+				want = failure.Unprocessable
+			}
+			require.Equal(t, want, fe.Kind, "%v", err)
 			require.Contains(t, fe.PublicMessage(), tc.message)
 		})
 	}
@@ -89,7 +97,7 @@ func TestLoadErrors(t *testing.T) {
 		{name: "broken svg", img: base64Image([]byte("<svg><rect")), kind: failure.Unprocessable,
 			message: "image at layers[3]: the image could not be decoded (corrupt or unsupported)."},
 		{name: "over the size limit", img: base64Image(make([]byte, 1<<20+1)), kind: failure.TooLarge,
-			message: "image at layers[3]: the file is 1.0 MB, over the 1 MB limit."},
+			message: "image at layers[3]: the file is 1.0 MB (1048577 bytes), over the 1 MB limit."},
 		{name: "background removal not installed", img: &schema.Image{File: schema.File{Type: schema.SourceBase64, Data: photo}, RemoveBackground: true},
 			kind: failure.Unprocessable, message: "image at layers[3]: background removal is not installed on this server."},
 	}

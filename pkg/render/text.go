@@ -45,7 +45,11 @@ func (r *Renderer) fetchFonts(ctx context.Context, fonts []*schema.Font) ([]*sch
 		}
 		data, err := r.opts.FetchFont(ctx, f.File.URL, f.File.Fetch)
 		if err != nil {
-			return nil, failure.Wrap(failure.Unprocessable, err, "%s: font %q could not be fetched: %s", f.Path, f.Name, failure.As(err).PublicMessage())
+			kind := failure.Unprocessable // the source's fault, except a file over the limit (413)
+			if failure.KindOf(err) == failure.TooLarge {
+				kind = failure.TooLarge
+			}
+			return nil, failure.Wrap(kind, err, "%s: font %q could not be fetched: %s", f.Path, f.Name, failure.As(err).PublicMessage())
 		}
 		if r.opts.MaxFontBytes > 0 && int64(len(data)) > r.opts.MaxFontBytes {
 			return nil, failure.New(failure.TooLarge, "%s: font %q is %d bytes, over the %d-byte limit.", f.Path, f.Name, len(data), r.opts.MaxFontBytes)
