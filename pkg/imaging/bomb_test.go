@@ -118,7 +118,7 @@ func TestBombsRefusedQuickly(t *testing.T) {
 				fe := failure.As(err)
 				require.Equal(t, failure.Unprocessable, fe.Kind)
 				require.Contains(t, fe.PublicMessage(), "image at layers[2]: the image declares")
-				require.Contains(t, fe.PublicMessage(), "over the limit of 100 megapixels")
+				require.Contains(t, fe.PublicMessage(), "over the limit of 100 million pixels")
 			}
 		})
 	}

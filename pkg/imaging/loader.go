@@ -15,6 +15,7 @@ import (
 	"image"
 	"image/draw"
 	"math"
+	"strconv"
 
 	"golang.org/x/image/bmp"
 
@@ -201,6 +202,15 @@ func fetchReason(err error) string {
 	return "the image could not be fetched."
 }
 
+// pixelCount writes a pixel limit exactly: "100 million pixels",
+// "2.5 million pixels", "1500 pixels".
+func pixelCount(n int) string {
+	if n >= 1_000_000 && n%100_000 == 0 {
+		return strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64) + " million pixels"
+	}
+	return strconv.Itoa(n) + " pixels"
+}
+
 // source is an opened input: its bytes in C memory (or decoded pixels for
 // BMP) and its size after EXIF orientation. plainJPEG marks a JPEG that
 // needs neither rotation nor colour management, which jpegScaled decodes.
@@ -228,8 +238,8 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 	}
 	tooBig := func(w, h int) error {
 		return failure.New(failure.Unprocessable,
-			"image at %s: the image declares %dx%d pixels, over the limit of %d megapixels.",
-			path, w, h, l.o.MaxPixels/1_000_000)
+			"image at %s: the image declares %dx%d pixels, over the limit of %s.",
+			path, w, h, pixelCount(l.o.MaxPixels))
 	}
 	if format == FormatBMP {
 		// libvips reads BMP only through ImageMagick, which stays blocked;

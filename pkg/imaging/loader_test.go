@@ -168,3 +168,15 @@ func TestRemoveBackground(t *testing.T) {
 		})
 	}
 }
+
+func TestPixelCount(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{
+		100_000_000: "100 million pixels",
+		2_500_000:   "2.5 million pixels",
+		1000:        "1000 pixels",
+		1_234_567:   "1234567 pixels",
+	} {
+		require.Equal(t, want, pixelCount(n))
+	}
+}
