@@ -44,6 +44,21 @@ func BenchmarkAutoScaleLongTitle(b *testing.B) {
 	}
 }
 
+// BenchmarkAutoScaleLongWord: a title whose long compound breaks between
+// graphemes at the size where the text first fits, so auto-scale keeps
+// shrinking until the word is whole.
+func BenchmarkAutoScaleLongWord(b *testing.B) {
+	r := testRegistry(b)
+	tx := text("Donaudampfschifffahrtsgesellschaftskapitän announces new routes", "Inter", 96)
+	tx.AutoScale, tx.Weight = true, schema.Bold
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := r.Draw(ctx, tx, nil, 500, 160); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
 // BenchmarkShapeUncached is shaping a mixed-script line with no cache.
 func BenchmarkShapeUncached(b *testing.B) {
 	r := testRegistry(b)
