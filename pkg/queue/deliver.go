@@ -144,7 +144,7 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		// the task back.
 		return ctx.Err()
 	}
-	msg := "Webhook attempt " + strconv.Itoa(n) + " failed: " + a.Err.Error()
+	msg := sentence("Webhook attempt " + strconv.Itoa(n) + " failed: " + a.Err.Error())
 	if failed {
 		msg = renderErr + " " + msg
 	}
@@ -164,6 +164,15 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	w.o.Metrics.retried("deliver")
 	_ = recordAttempt(ctx, w.rdb, id, StatusDelivering, msg, false)
 	return &RetryError{RetryAfter: a.RetryAfter, Err: a.Err}
+}
+
+// sentence ends s with a full stop unless it ends with punctuation
+// already, so the words added after it read as a new sentence.
+func sentence(s string) string {
+	if strings.HasSuffix(s, ".") || strings.HasSuffix(s, "!") || strings.HasSuffix(s, "?") {
+		return s
+	}
+	return s + "."
 }
 
 // recordAttempt records the outcome of a delivery attempt in one script

@@ -132,7 +132,7 @@ func TestDeliveryOutcomes(t *testing.T) {
 			timeout: 500 * time.Millisecond, attempts: 2, status: StatusDelivered},
 		{name: "503 then 200", script: []reply{{status: 503}}, attempts: 2, status: StatusDelivered},
 		{name: "exhausted retries end failed and stay visible", script: []reply{{status: 500}, {status: 500}, {status: 500}, {status: 500}, {status: 500}},
-			attempts: 4, status: StatusFailed, errPart: "Gave up after 4 attempts"},
+			attempts: 4, status: StatusFailed, errPart: "Webhook attempt 4 failed: the receiver answered status 500. Gave up after 4 attempts."},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
