@@ -68,7 +68,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			fmt.Fprintf(stderr, "strata: %v\n", err)
 			return 2
 		}
-		if _, err := schema.Decode(body, cfg.Limits); err != nil {
+		req, err := schema.Decode(body, cfg.Limits)
+		if err == nil {
+			err = render.CheckCodeBoxes(req)
+		}
+		if err != nil {
 			return report(stderr, err)
 		}
 		fmt.Fprintln(stdout, "valid")

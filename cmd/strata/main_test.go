@@ -53,6 +53,19 @@ func TestValidateReportsPathsLikeTheAPI(t *testing.T) {
 	code = run(context.Background(), []string{"validate", "-"}, strings.NewReader(request), &stdout, &stderr)
 	require.Equal(t, 0, code)
 	require.Equal(t, "valid\n", stdout.String())
+
+	// A QR code too small for its value is reported too, as the render's
+	// 422 would be.
+	stdout.Reset()
+	stderr.Reset()
+	tooSmall := `{"dimensions":{"width":100,"height":100},"layers":[{"index":0,"type":"qr-code","value":"` +
+		strings.Repeat("x", 100) + `","position":{"x":0,"y":0},"dimensions":{"width":20,"height":20},
+		"foreground_hex_color":"#000","background_hex_color":"#fff"}]}`
+	code = run(context.Background(), []string{"validate", "-"}, strings.NewReader(tooSmall), &stdout, &stderr)
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr.String(), "QR code box 20x20 is too small")
+	require.Contains(t, stderr.String(), `"path":"layers[0]"`)
+	require.Empty(t, stdout.String())
 }
 
 func TestUsage(t *testing.T) {

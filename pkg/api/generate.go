@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -137,6 +138,11 @@ func (s *Server) submit(c echo.Context, req *schema.Request, body []byte) error 
 	if len(idem) > 255 {
 		return &failure.Error{Kind: failure.Invalid, Message: "The Idempotency-Key header must be at most 255 characters.",
 			Details: []failure.Detail{{Path: "headers.Idempotency-Key", Message: "must be at most 255 characters"}}}
+	}
+	// A code whose box is too small fails every render: say so now (the
+	// same 422 a sync render gives) instead of queueing a certain failure.
+	if err := render.CheckCodeBoxes(req); err != nil {
+		return err
 	}
 	id, err := s.async.Submit(c.Request().Context(), Submission{
 		KeyID: c.Get(ctxKeyID).(string), IdempotencyKey: idem, Request: req, Body: body,

@@ -84,6 +84,28 @@ func BarcodeMinSize(format schema.BarcodeFormat, value string) (w, h int, err er
 	return (qz.left + len(bits) + qz.right) * MinModule, MinBarHeight, nil
 }
 
+// CheckBarcodeBox reports, without drawing, the error Barcode would
+// return for value as a format barcode in a w×h box: nil when it fits.
+func CheckBarcodeBox(format schema.BarcodeFormat, value string, w, h int) error {
+	bits, err := barModules(format, value)
+	if err != nil {
+		return err
+	}
+	qz := barcodeQuietZones[format]
+	return barcodeBoxFits(format, qz.left+len(bits)+qz.right, w, h)
+}
+
+// barcodeBoxFits: span modules (quiet zones included) need MinModule
+// pixels each across, and the bars MinBarHeight.
+func barcodeBoxFits(format schema.BarcodeFormat, span, w, h int) error {
+	if w < span*MinModule || h < MinBarHeight {
+		return failure.New(failure.Unprocessable,
+			"Barcode box %dx%d is too small: this %s value needs %d modules including quiet zones at %d pixels each, so the box must be at least %dx%d pixels",
+			w, h, format, span, MinModule, span*MinModule, MinBarHeight)
+	}
+	return nil
+}
+
 // Barcode draws value as a format barcode into a fresh w×h box: the whole
 // box is bg; the bars use the widest whole-pixel module at which the
 // symbol and its quiet zones fit the width, are centred horizontally and
@@ -98,10 +120,8 @@ func Barcode(format schema.BarcodeFormat, value string, w, h int, fg, bg color.N
 	}
 	qz := barcodeQuietZones[format]
 	span := qz.left + len(bits) + qz.right
-	if w < span*MinModule || h < MinBarHeight {
-		return nil, failure.New(failure.Unprocessable,
-			"Barcode box %dx%d is too small: this %s value needs %d modules including quiet zones at %d pixels each, so the box must be at least %dx%d pixels",
-			w, h, format, span, MinModule, span*MinModule, MinBarHeight)
+	if err := barcodeBoxFits(format, span, w, h); err != nil {
+		return nil, err
 	}
 	mod := w / span
 	x0 := (w-mod*span)/2 + qz.left*mod

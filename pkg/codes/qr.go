@@ -65,10 +65,8 @@ func QR(value string, level string, w, h int, fg, bg color.NRGBA) (*image.RGBA, 
 	n := len(m)
 	span := n + 2*QRQuietZone
 	side := min(w, h)
-	if side < span*MinModule {
-		return nil, failure.New(failure.Unprocessable,
-			"QR code box %dx%d is too small: this value needs %d modules including the quiet zone at %d pixels each, so the box must be at least %dx%d pixels",
-			w, h, span, MinModule, span*MinModule, span*MinModule)
+	if err := qrBoxFits(span, w, h); err != nil {
+		return nil, err
 	}
 	mod := side / span
 	size := mod * span
@@ -92,6 +90,27 @@ func QR(value string, level string, w, h int, fg, bg color.NRGBA) (*image.RGBA, 
 		}
 	}
 	return img, nil
+}
+
+// CheckQRBox reports, without drawing, the error QR would return for
+// value at level in a w×h box: nil when it fits.
+func CheckQRBox(value, level string, w, h int) error {
+	m, err := qrMatrix(value, level)
+	if err != nil {
+		return err
+	}
+	return qrBoxFits(len(m)+2*QRQuietZone, w, h)
+}
+
+// qrBoxFits: a span-module code (quiet zone included) needs MinModule
+// pixels a module on the box's shorter side.
+func qrBoxFits(span, w, h int) error {
+	if min(w, h) < span*MinModule {
+		return failure.New(failure.Unprocessable,
+			"QR code box %dx%d is too small: this value needs %d modules including the quiet zone at %d pixels each, so the box must be at least %dx%d pixels",
+			w, h, span, MinModule, span*MinModule, span*MinModule)
+	}
+	return nil
 }
 
 // QRMinSize returns the smallest square box side in pixels that holds

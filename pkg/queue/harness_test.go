@@ -39,7 +39,7 @@ const (
 // redisDBs are the spare Redis databases this package's tests use, one
 // per running test (asynq's queues are per database, so two tests sharing
 // one would take each other's tasks). No other package's tests use them
-// (pkg/api uses 8 and 12, pkg/redisbatch 11, pkg/ratelimit 13, cmd/worker 7, 14 and 15,
+// (pkg/api uses 8, 10 and 12, pkg/redisbatch 11, pkg/ratelimit 13, cmd/worker 7, 14 and 15,
 // scripts/bench-submit.sh 5): a test flushing one would delete another's
 // jobs.
 var redisDBs = func() chan int {

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/codes"
 	"github.com/strata-render/strata/pkg/codes/codestest"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
@@ -231,16 +232,73 @@ func TestCodesTooSmall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := r.Render(context.Background(), &schema.Request{Width: 600, Height: 300,
-				Layers: []*schema.Layer{tt.c.layer(0, 0, 0, codeInk, codePaper)}})
-			require.Error(t, err)
-			fe := failure.As(err)
-			require.Equal(t, failure.Unprocessable, fe.Kind)
-			require.Equal(t, tt.want, fe.PublicMessage())
-			require.Len(t, fe.Details, 1)
-			require.Equal(t, "layers[0]", fe.Details[0].Path)
+			req := &schema.Request{Width: 600, Height: 300,
+				Layers: []*schema.Layer{tt.c.layer(0, 0, 0, codeInk, codePaper)}}
+			_, err := r.Render(context.Background(), req)
+			// CheckCodeBoxes (async submit, strata validate) gives the
+			// same answer without rendering.
+			for _, err := range []error{err, CheckCodeBoxes(req)} {
+				require.Error(t, err)
+				fe := failure.As(err)
+				require.Equal(t, failure.Unprocessable, fe.Kind)
+				require.Equal(t, tt.want, fe.PublicMessage())
+				require.Len(t, fe.Details, 1)
+				require.Equal(t, "layers[0]", fe.Details[0].Path)
+			}
 		})
 	}
+}
+
+// TestCheckCodeBoxesAgreesWithRender: at every format's minimum box the
+// check passes and the render succeeds; one pixel less, both refuse.
+// Boxes inside layouts are checked too, and every too-small code is listed.
+func TestCheckCodeBoxesAgreesWithRender(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	for _, c := range codeRenderCases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var w, h int
+			if c.format == codestest.QR {
+				side, err := codes.QRMinSize(c.value, "")
+				require.NoError(t, err)
+				w, h = side, side
+			} else {
+				var err error
+				w, h, err = codes.BarcodeMinSize(c.format, c.value)
+				require.NoError(t, err)
+			}
+			for _, d := range []struct{ dw, dh int }{{0, 0}, {-1, 0}, {0, -1}} {
+				cc := c
+				cc.w, cc.h = w+d.dw, h+d.dh
+				req := &schema.Request{Width: 600, Height: 300, Layers: []*schema.Layer{cc.layer(0, 0, 0, codeInk, codePaper)}}
+				_, renderErr := r.Render(context.Background(), req)
+				checkErr := CheckCodeBoxes(req)
+				require.Equal(t, renderErr == nil, checkErr == nil, "%dx%d: render %v, check %v", cc.w, cc.h, renderErr, checkErr)
+				if fits := d == struct{ dw, dh int }{}; fits != (checkErr == nil) {
+					t.Fatalf("%dx%d: fits=%v but check says %v", cc.w, cc.h, fits, checkErr)
+				}
+			}
+		})
+	}
+	t.Run("in layouts, every one listed", func(t *testing.T) {
+		small := codeCase{format: codestest.QR, value: "https://example.com", w: 40, h: 40}
+		bar := codeCase{format: schema.EAN8, value: "96385074", w: 50, h: 40}
+		inner := small.layer(0, 0, 0, codeInk, codePaper)
+		inner.Path = "layers[0].layers[1]"
+		bg := bar.layer(0, 0, 0, codeInk, codePaper)
+		bg.Path = "layers[0].background_layers[0]"
+		req := &schema.Request{Width: 600, Height: 300, Layers: []*schema.Layer{{
+			Path: "layers[0]", Type: schema.TypeLayout, Opacity: 100,
+			Layout: &schema.Layout{Children: []*schema.Layer{inner}, BackgroundLayers: []*schema.Layer{bg}},
+		}}}
+		fe := failure.As(CheckCodeBoxes(req))
+		require.Equal(t, failure.Unprocessable, fe.Kind)
+		require.Len(t, fe.Details, 2)
+		require.Equal(t, "layers[0].background_layers[0]", fe.Details[0].Path)
+		require.Equal(t, "layers[0].layers[1]", fe.Details[1].Path)
+		require.Contains(t, fe.PublicMessage(), "(and 1 more, listed in details)")
+	})
 }
 
 // codeSamplePhoto loads a sample photo from the assets dir
