@@ -14,14 +14,15 @@ import (
 
 // statusOf is the one table from error kind to HTTP status.
 var statusOf = map[failure.Kind]int{
-	failure.Internal:      http.StatusInternalServerError,
-	failure.Invalid:       http.StatusBadRequest,
-	failure.Unauthorized:  http.StatusUnauthorized,
-	failure.NotFound:      http.StatusNotFound,
-	failure.TooLarge:      http.StatusRequestEntityTooLarge,
-	failure.Unprocessable: http.StatusUnprocessableEntity,
-	failure.RateLimited:   http.StatusTooManyRequests,
-	failure.Unavailable:   http.StatusServiceUnavailable,
+	failure.Internal:         http.StatusInternalServerError,
+	failure.Invalid:          http.StatusBadRequest,
+	failure.Unauthorized:     http.StatusUnauthorized,
+	failure.NotFound:         http.StatusNotFound,
+	failure.TooLarge:         http.StatusRequestEntityTooLarge,
+	failure.Unprocessable:    http.StatusUnprocessableEntity,
+	failure.RateLimited:      http.StatusTooManyRequests,
+	failure.Unavailable:      http.StatusServiceUnavailable,
+	failure.MethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // errorBody is the error envelope of spec/API.md §1. Error stays a string:
@@ -73,7 +74,7 @@ func (s *Server) classify(err error) *failure.Error {
 		case http.StatusNotFound:
 			return failure.New(failure.NotFound, "No such endpoint; POST to /image-generation/v1/generate.")
 		case http.StatusMethodNotAllowed:
-			return &failure.Error{Kind: failure.Invalid, Message: "This endpoint does not accept that method."}
+			return &failure.Error{Kind: failure.MethodNotAllowed, Message: "This endpoint does not accept that method."}
 		case http.StatusRequestEntityTooLarge:
 			return failure.New(failure.TooLarge, "The request body is over the size limit.")
 		}

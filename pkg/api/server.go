@@ -123,7 +123,37 @@ func New(o Options) *Server {
 	if s.async != nil {
 		v1.GET("/jobs/:id", s.jobStatus)
 	}
+	// The group's catch-all would answer a known path asked with another
+	// method 404; it is a 405 naming the method to use.
+	for path, method := range map[string]string{"/generate": http.MethodPost, "/render": http.MethodPost, "/jobs/:id": http.MethodGet} {
+		for _, r := range e.Match(otherMethods(method), "/image-generation/v1"+path, wrongMethod(method)) {
+			r.Name = WrongMethodRoute
+		}
+	}
 	return s
+}
+
+// WrongMethodRoute names the routes that only answer 405 (see New).
+const WrongMethodRoute = "wrong-method"
+
+// otherMethods are the HTTP methods a client may send other than allowed.
+func otherMethods(allowed string) []string {
+	var out []string
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		if m != allowed {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// wrongMethod answers 405 with an Allow header naming the one method the
+// path takes.
+func wrongMethod(allowed string) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		c.Response().Header().Set(echo.HeaderAllow, allowed)
+		return failure.New(failure.MethodNotAllowed, "%s is not accepted here; use %s %s.", c.Request().Method, allowed, c.Request().URL.Path)
+	}
 }
 
 // Handler returns the server as an http.Handler.
@@ -139,8 +169,9 @@ func KeyID(key string) string {
 // authenticate checks the Bearer key in constant time against every key.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		token, ok := strings.CutPrefix(c.Request().Header.Get(echo.HeaderAuthorization), "Bearer ")
-		if !ok || token == "" {
+		// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" works.
+		scheme, token, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 			return failure.New(failure.Unauthorized, "Missing API key: send Authorization: Bearer <key>.")
 		}
 		got := sha256.Sum256([]byte(strings.TrimSpace(token)))

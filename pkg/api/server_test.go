@@ -217,3 +217,53 @@ func TestReadyzReportsOptionalChecks(t *testing.T) {
 	require.Equal(t, "ok", body.Checks["fonts"])
 	require.Contains(t, body.Checks["redis"], "unexpected EOF")
 }
+
+// A known path asked with the wrong method is a 405 with Allow; an
+// Authorization scheme in any case is accepted.
+func TestMethodsAndAuthScheme(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, nil)
+	do := func(method, path, auth, body string) (*http.Response, envelope) {
+		req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		require.NoError(t, err)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		var env envelope
+		if method != http.MethodHead {
+			require.NoError(t, json.NewDecoder(resp.Body).Decode(&env))
+		}
+		return resp, env
+	}
+	methods := []struct {
+		method, path, allow string
+	}{
+		{http.MethodGet, "/image-generation/v1/generate", "POST"},
+		{http.MethodPut, "/image-generation/v1/render", "POST"},
+		{http.MethodDelete, "/image-generation/v1/generate", "POST"},
+		{http.MethodHead, "/image-generation/v1/generate", "POST"},
+		{http.MethodPost, "/image-generation/v1/jobs/job_0123", "GET"},
+	}
+	for _, tc := range methods {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			resp, env := do(tc.method, tc.path, "Bearer "+testKey, "")
+			require.Equal(t, http.StatusMethodNotAllowed, resp.StatusCode)
+			require.Equal(t, tc.allow, resp.Header.Get("Allow"))
+			if tc.method != http.MethodHead {
+				require.Contains(t, env.Error, "use "+tc.allow+" "+tc.path)
+			}
+		})
+	}
+	for _, auth := range []string{"Bearer " + testKey, "bearer " + testKey, "BEARER  " + testKey} {
+		resp, env := do(http.MethodPost, "/image-generation/v1/generate", auth, solidRequest)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%q: %s", auth, env.Error)
+	}
+	for _, auth := range []string{"Basic " + testKey, "Bearer", testKey} {
+		resp, env := do(http.MethodPost, "/image-generation/v1/generate", auth, solidRequest)
+		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%q", auth)
+		require.Contains(t, env.Error, "Missing API key")
+	}
+}

@@ -30,6 +30,8 @@ const (
 	RateLimited
 	// Unavailable is a dependency that is down or a server at capacity (503).
 	Unavailable
+	// MethodNotAllowed is a known path asked with the wrong method (405).
+	MethodNotAllowed
 )
 
 // String names the kind for logs and metrics labels.
@@ -49,6 +51,8 @@ func (k Kind) String() string {
 		return "rate_limited"
 	case Unavailable:
 		return "unavailable"
+	case MethodNotAllowed:
+		return "method_not_allowed"
 	default:
 		return "internal"
 	}
