@@ -1,6 +1,7 @@
 package queue
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -9,6 +10,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/go-json-experiment/json/jsontext"
 
 	"github.com/redis/go-redis/v9"
 
@@ -65,11 +68,25 @@ func (c *Client) Close() error { return nil }
 // Ping reports whether Redis answers, for readiness checks.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
+// canonicalJSON is body in RFC 8785 canonical form (sorted keys, no
+// insignificant space, one spelling per number and string), so equal JSON
+// hashes equal. The schema has already accepted body as JSON; should
+// canonicalisation fail anyway, the raw bytes are compared.
+func canonicalJSON(body []byte) []byte {
+	v := jsontext.Value(bytes.Clone(body))
+	if err := v.Canonicalize(); err != nil {
+		return body
+	}
+	return v
+}
+
 const errUnavailable = "Async rendering is unavailable right now: the queue cannot be reached. Retry later, or render synchronously without webhook_url."
 
 // Submit stores the request and enqueues its render. With an idempotency
 // key, a repeat of the same body within IdempotencyTTL returns the first
-// job's id; the same key with a different body is a 422.
+// job's id; the same key with a different body is a 422. Bodies are
+// compared as JSON (canonicalJSON): a client that re-serialises its
+// request with other key order, spacing or number spelling is repeating it.
 //
 // Everything is one round trip: the compressed body, then one script that
 // claims the idempotency key and writes the job record and the render
@@ -84,7 +101,7 @@ func (c *Client) Submit(ctx context.Context, s api.Submission) (string, error) {
 	claim := ""
 	if s.IdempotencyKey != "" {
 		sum := sha256.Sum256([]byte(s.IdempotencyKey))
-		bodySum := sha256.Sum256(s.Body)
+		bodySum := sha256.Sum256(canonicalJSON(s.Body))
 		claim = id + " " + hex.EncodeToString(bodySum[:])
 		keys = append(keys, idemKey(s.KeyID, hex.EncodeToString(sum[:])))
 	}

@@ -8,6 +8,8 @@ import (
 	"errors"
 	"image/png"
 	"net/http"
+	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -252,6 +254,8 @@ func TestIdempotencyKey(t *testing.T) {
 		same   bool
 	}{
 		{name: "same key and body", key: keyA, body: body, status: http.StatusCreated, same: true},
+		{name: "same JSON re-serialised (key order, spacing, number spelling)", key: keyA, status: http.StatusCreated, same: true,
+			body: reserialised(t, body)},
 		{name: "same key, different body", key: keyA, body: strings.Replace(body, "Async", "Other", 1), status: http.StatusUnprocessableEntity},
 		{name: "another API key with the same idempotency key", key: keyB, body: body, status: http.StatusCreated},
 	}
@@ -267,6 +271,46 @@ func TestIdempotencyKey(t *testing.T) {
 	info, err := s.client.asynqInspector().GetQueueInfo(QueueRenders)
 	require.NoError(t, err)
 	require.Equal(t, 2, info.Pending, "one job for key A, one for key B")
+}
+
+// reserialised is body as another client library would send it: keys
+// reversed, no spaces, 1200 written as 1.2e3.
+func reserialised(t *testing.T, body string) string {
+	var v any
+	require.NoError(t, json.Unmarshal([]byte(body), &v))
+	var write func(v any) string
+	write = func(v any) string {
+		switch v := v.(type) {
+		case map[string]any:
+			keys := make([]string, 0, len(v))
+			for k := range v {
+				keys = append(keys, k)
+			}
+			sort.Sort(sort.Reverse(sort.StringSlice(keys)))
+			parts := make([]string, len(keys))
+			for i, k := range keys {
+				parts[i] = strconv.Quote(k) + ":" + write(v[k])
+			}
+			return "{" + strings.Join(parts, ",") + "}"
+		case []any:
+			parts := make([]string, len(v))
+			for i, e := range v {
+				parts[i] = write(e)
+			}
+			return "[" + strings.Join(parts, ",") + "]"
+		case float64:
+			if v == 1200 {
+				return "1.2e3"
+			}
+		}
+		b, err := json.Marshal(v)
+		require.NoError(t, err)
+		return string(b)
+	}
+	out := write(v)
+	require.NotEqual(t, body, out)
+	require.Contains(t, out, "1.2e3")
+	return out
 }
 
 // Any invalid request is a 400 and leaves nothing in Redis.
