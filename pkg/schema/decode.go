@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,14 +26,14 @@ func Decode(body []byte, limits Limits) (*Request, error) {
 		return nil, failure.New(failure.Invalid, "The body is not valid UTF-8 (at byte %d); JSON must be UTF-8.", invalidUTF8At(body))
 	}
 	dec := jsontext.NewDecoder(bytes.NewReader(body), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
-	root, err := readValue(dec)
+	d := &decoder{limits: limits, absent: make([]absentKey, 0, 64)}
+	root, err := d.readValue(dec)
 	if err != nil {
 		return nil, syntaxError(body, err)
 	}
 	if _, err := dec.ReadToken(); err != io.EOF {
 		return nil, failure.New(failure.Invalid, "The body must hold exactly one JSON object; there is more after it.")
 	}
-	d := &decoder{limits: limits}
 	req := d.request(root)
 	if err := d.err(); err != nil {
 		return nil, err
@@ -47,11 +48,15 @@ func Decode(body []byte, limits Limits) (*Request, error) {
 // The tokens come from the JSON v2 implementation (go-json-experiment),
 // which scans megabytes of base64 about five times faster than
 // encoding/json's decoder and small bodies about twice as fast
-// (docs/PERFORMANCE.md). Decode keeps what encoding/json and JavaScript's
-// JSON.parse accept: a duplicate name keeps its last value and a lone
-// surrogate escape becomes U+FFFD (raw invalid UTF-8 is refused before
-// parsing).
-func readValue(dec *jsontext.Decoder) (any, error) {
+// (docs/PERFORMANCE.md). A lone surrogate escape becomes U+FFFD, as in
+// encoding/json and JavaScript's JSON.parse (raw invalid UTF-8 is refused
+// before parsing). A name that appears twice in one object is a problem
+// at its path, where encoding/json and JSON.parse would silently keep the
+// last value: the client meant one of the two, and we can't tell which.
+// The decoder's own duplicate check is off because it stops at the first
+// duplicate with a JSON Pointer; the map's length catches them instead,
+// at no cost to bodies without any.
+func (d *decoder) readValue(dec *jsontext.Decoder) (any, error) {
 	switch dec.PeekKind() {
 	case '"':
 		return readString(dec)
@@ -60,16 +65,25 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 			return nil, err
 		}
 		m := map[string]any{}
+		var repeated map[string]bool // names reported as duplicates
 		for dec.PeekKind() != '}' {
 			name, err := readString(dec)
 			if err != nil {
 				return nil, err
 			}
-			v, err := readValue(dec)
+			v, err := d.readValue(dec)
 			if err != nil {
 				return nil, err
 			}
+			n := len(m)
 			m[name] = v
+			if len(m) == n && !repeated[name] {
+				if repeated == nil {
+					repeated = map[string]bool{}
+				}
+				repeated[name] = true
+				d.duplicate(dec)
+			}
 		}
 		_, err := dec.ReadToken()
 		return m, err
@@ -79,7 +93,7 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		}
 		a := []any{}
 		for dec.PeekKind() != ']' {
-			v, err := readValue(dec)
+			v, err := d.readValue(dec)
 			if err != nil {
 				return nil, err
 			}
@@ -99,6 +113,28 @@ func readValue(dec *jsontext.Decoder) (any, error) {
 		return tok.Bool(), nil
 	}
 	return nil, nil // null
+}
+
+// duplicate records a problem at the object member dec has just read,
+// whose name its object already held.
+func (d *decoder) duplicate(dec *jsontext.Decoder) {
+	// The decoder's pointer names the member just read; the stack says
+	// which of its tokens index arrays, so the path takes the API's form
+	// (layers[0].hex_color, not /layers/0/hex_color).
+	var b strings.Builder
+	level := 0
+	for tok := range dec.StackPointer().Tokens() {
+		level++
+		if kind, _ := dec.StackIndex(level); kind == '[' {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	d.fail(b.String(), "appears twice in the same object; send it once")
 }
 
 // readString reads a string value or object name with one copy when it
@@ -154,11 +190,18 @@ func (d *decoder) err() error {
 		return nil
 	}
 	first := problems[0]
-	msg := fmt.Sprintf("%s %s.", first.Path, first.Message)
-	if first.Path == "" {
-		msg = first.Message + "."
+	msg := first.Message
+	if first.Path != "" {
+		msg = first.Path + " " + msg
 	}
-	if len(problems) > 1 {
+	if !strings.HasSuffix(msg, "?") {
+		msg += "."
+	}
+	switch len(problems) {
+	case 1:
+	case 2:
+		msg += " (and 1 more problem, listed in details)"
+	default:
 		msg = fmt.Sprintf("%s (and %d more problems, listed in details)", msg, len(problems)-1)
 	}
 	return &failure.Error{Kind: kind, Message: msg, Details: problems}
@@ -176,8 +219,11 @@ func (d *decoder) request(root any) *Request {
 	} else {
 		o.missing("dimensions")
 	}
-	req.OutputFormat = Format(o.enum("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif"))
-	if v, ok := o.get("output_options"); ok {
+	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif")
+	req.OutputFormat = Format(format)
+	if v, ok := o.get("output_options"); ok && formatOK {
+		// Which options apply depends on the format: with an invalid
+		// format, the format is the one problem reported.
 		req.Output = d.outputOptions(o.at("output_options"), v, req.OutputFormat)
 	}
 	if fonts, ok := o.array("fonts", false); ok {
@@ -218,6 +264,7 @@ func (d *decoder) outputOptions(path string, v any, format Format) OutputOptions
 	}
 	only := func(key string, formats ...Format) bool {
 		if !o.has(key) {
+			o.known(key)
 			return false
 		}
 		for _, f := range formats {
@@ -258,7 +305,7 @@ func (d *decoder) canvasSize(path string, v any) (w, h int) {
 	h, _ = o.integer(o.spelling("height", "height_in_px"), true, 1, d.limits.MaxSide)
 	o.finish()
 	if w > 0 && h > 0 && float64(w)*float64(h) > d.limits.MaxMegapixels*1e6 {
-		d.fail(path, "is %dx%d = %.1f megapixels; at most %g are allowed", w, h, float64(w)*float64(h)/1e6, d.limits.MaxMegapixels)
+		d.fail(path, "is %dx%d = %.1f megapixels; at most %s are allowed", w, h, float64(w)*float64(h)/1e6, fmtNum(d.limits.MaxMegapixels))
 	}
 	return w, h
 }
@@ -292,6 +339,7 @@ func (d *decoder) font(path string, v any) *Font {
 	if !o.has("style") {
 		o.missing("style")
 	}
+	o.known("buffer", "file")
 	switch {
 	case o.has("buffer") && o.has("file"):
 		d.fail(path, "send the font data as either \"buffer\" or \"file\", not both")
@@ -338,10 +386,12 @@ func (d *decoder) file(path string, v any, maxBytes int64) *File {
 	f.Name, _ = o.str("name", false)
 	switch f.Type {
 	case SourceBase64:
+		o.kind = "a base64 file"
 		if s, ok := o.str("base64", true); ok {
 			f.Data = d.base64(o.at("base64"), s, maxBytes)
 		}
 	case SourceURL:
+		o.kind = "a url file"
 		if s, ok := o.str("url", true); ok {
 			d.sourceURL(o.at("url"), s)
 			f.URL = s
@@ -355,6 +405,11 @@ func (d *decoder) file(path string, v any, maxBytes int64) *File {
 		if s, isStr := o.m[k].(string); isStr && s == "" {
 			o.use(k)
 		}
+	}
+	if f.Type == "" {
+		// Which fields are known depends on the type: with it missing or
+		// invalid, that is the one problem reported.
+		return f
 	}
 	o.finish()
 	return f
@@ -387,18 +442,7 @@ func (d *decoder) fetchOptions(path string, v any) FetchOptions {
 	}
 	if h, ok := o.get("headers"); ok {
 		if ho := d.object(o.at("headers"), h); ho != nil {
-			fo.Headers = map[string]string{}
-			for k := range ho.m {
-				val, ok := ho.str(k, false)
-				switch {
-				case forbiddenHeaders[strings.ToLower(k)]:
-					d.fail(ho.at(k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
-				case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
-					d.fail(ho.at(k), "is not a valid HTTP header")
-				case ok:
-					fo.Headers[k] = val
-				}
-			}
+			fo.Headers = d.headers(ho, o.has("auth"))
 		}
 	}
 	if ms, ok := o.integer("timeout_ms", false, 1000, 60000); ok {
@@ -409,6 +453,45 @@ func (d *decoder) fetchOptions(path string, v any) FetchOptions {
 	}
 	o.finish()
 	return fo
+}
+
+// headers reads fetch_options.headers. Names are case-insensitive in
+// HTTP, so two names that differ only in case are one header sent twice
+// (which value would win is up to map order), and an Authorization header
+// beside auth would be silently overwritten by it: both are problems.
+// Names are read in sorted order so problems come out in a stable order.
+func (d *decoder) headers(ho *object, auth bool) map[string]string {
+	out := make(map[string]string, len(ho.m))
+	names := make([]string, 0, len(ho.m))
+	for k := range ho.m {
+		names = append(names, k)
+	}
+	sort.Strings(names)
+	var seen map[string]string // lower-case name → first spelling
+	if len(names) > 1 {
+		seen = make(map[string]string, len(names))
+	}
+	for _, k := range names {
+		val, ok := ho.str(k, false)
+		lower := strings.ToLower(k)
+		first, dup := seen[lower]
+		switch {
+		case forbiddenHeaders[lower]:
+			d.fail(ho.at(k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
+		case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
+			d.fail(ho.at(k), "is not a valid HTTP header")
+		case dup:
+			d.fail(ho.at(k), "is the same header as %q (header names ignore case); send it once", first)
+		case auth && lower == "authorization":
+			d.fail(ho.at(k), "conflicts with auth, which sets the Authorization header too; use one of them")
+		case ok:
+			out[k] = val
+		}
+		if seen != nil && !dup {
+			seen[lower] = k
+		}
+	}
+	return out
 }
 
 func validHeaderName(k string) bool {
@@ -432,14 +515,19 @@ func (d *decoder) fetchAuth(path string, v any) *FetchAuth {
 	a := &FetchAuth{Type: o.enum("type", "", "bearer", "basic")}
 	switch a.Type {
 	case "bearer":
+		o.kind = "bearer auth"
 		a.Token, _ = o.str("token", true)
 	case "basic":
+		o.kind = "basic auth"
 		a.Username, _ = o.str("username", true)
 		a.Password, _ = o.str("password", false)
 	default:
 		if !o.has("type") {
 			o.missing("type")
 		}
+		// Which fields are known depends on the type: with it missing or
+		// invalid, that is the one problem reported.
+		return a
 	}
 	o.finish()
 	return a

@@ -21,6 +21,12 @@ const maxCoordinate = 1e6
 // correction level (byte mode).
 var QRCapacity = map[string]int{"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
 
+// layerKinds names each layer type for unknown-field messages.
+var layerKinds = map[LayerType]string{
+	TypeSolidColor: "a solid-color layer", TypeGradient: "a gradient layer", TypeText: "a text layer",
+	TypeImage: "an image layer", TypeQRCode: "a qr-code layer", TypeBarcode: "a barcode layer", TypeLayout: "a layout layer",
+}
+
 func (d *decoder) layers(path string, items []any, sc scope) []*Layer {
 	out := make([]*Layer, 0, len(items))
 	for i, item := range items {
@@ -46,6 +52,7 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 	if !o.has("type") {
 		o.missing("type")
 	}
+	o.kind = layerKinds[l.Type]
 	if idx, ok := o.integer("index", !sc.child && !sc.background, 0, math.MaxInt32); ok {
 		l.Index, l.HasIndex = idx, true
 	}
@@ -76,7 +83,9 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 		l.Radii = d.radii(o)
 	}
 	if l.Type == "" {
-		// Without a type, the other fields can't be judged.
+		// Which fields are known depends on the type: with it missing or
+		// invalid, that is the one problem reported (the fields every
+		// type has are still checked).
 		return nil
 	}
 	o.finish()
@@ -124,37 +133,45 @@ func (d *decoder) size(path string, v any, autoAllowed, zeroIsOmitted bool) *Siz
 		return nil
 	}
 	s := &Size{}
-	side := func(short, long string) (n int, auto bool) {
-		key := o.spelling(short, long)
-		raw, ok := o.get(key)
-		if !ok {
+	// side reads one side: a whole number of pixels, greater than 0 (0
+	// passes here; whether it may is decided below, for both sides at
+	// once), or "auto". ok is false after a problem was recorded.
+	side := func(key string) (n int, auto, ok bool) {
+		raw, present := o.get(key)
+		if !present {
 			o.missing(key)
-			return 0, false
+			return 0, false, false
 		}
 		if str, isStr := raw.(string); isStr && str == "auto" {
 			if !autoAllowed {
 				d.fail(o.at(key), "can be \"auto\" only for a text layer inside a layout")
+				return 0, true, false
 			}
-			return 0, true
+			return 0, true, true
 		}
-		f, ok := d.number(o.at(key), raw, 0, d.maxSide())
+		f, ok := d.number(o.at(key), raw, between(math.Inf(-1), math.Inf(1)))
 		if !ok {
-			return 0, false
+			return 0, false, false
 		}
-		n, _ = d.whole(o.at(key), f, 0, int(d.maxSide()))
-		return n, false
+		if f == 0 {
+			return 0, false, true
+		}
+		n, ok = d.whole(o.at(key), raw, f, bounds{lo: 0, hi: d.maxSide(), aboveLo: true})
+		return n, false, ok
 	}
 	wKey, hKey := o.spelling("width", "width_in_px"), o.spelling("height", "height_in_px")
-	s.Width, s.AutoWidth = side("width", "width_in_px")
-	s.Height, s.AutoHeight = side("height", "height_in_px")
+	var wOK, hOK bool
+	s.Width, s.AutoWidth, wOK = side(wKey)
+	s.Height, s.AutoHeight, hOK = side(hKey)
 	o.finish()
-	if zeroIsOmitted && s.Width == 0 && s.Height == 0 && !s.AutoWidth && !s.AutoHeight && o.has(wKey) && o.has(hKey) {
+	wZero, hZero := wOK && s.Width == 0 && !s.AutoWidth, hOK && s.Height == 0 && !s.AutoHeight
+	if zeroIsOmitted && wZero && hZero {
 		return nil
 	}
-	if o.has(wKey) && s.Width == 0 && !s.AutoWidth {
+	if wZero {
 		d.fail(o.at(wKey), "must be greater than 0")
 	}
-	if o.has(hKey) && s.Height == 0 && !s.AutoHeight {
+	if hZero {
 		d.fail(o.at(hKey), "must be greater than 0")
 	}
 	return s
@@ -243,7 +260,7 @@ func (d *decoder) gradient(o *object) *Gradient {
 		pos, posOK := so.num("position", true, 0, 100)
 		so.finish()
 		if posOK && pos < prev {
-			d.fail(so.at("position"), "must not be smaller than the previous stop's (%g); list stops in ascending order", prev)
+			d.fail(so.at("position"), "must not be smaller than the previous stop's (%s); list stops in ascending order", fmtNum(prev))
 		}
 		if posOK {
 			prev = pos
@@ -262,7 +279,7 @@ func (d *decoder) text(o *object) *Text {
 		t.Text = s
 	}
 	t.FontName, _ = o.str("font_name", true)
-	t.FontSize, _ = o.num("font_size_in_px", true, math.SmallestNonzeroFloat64, 2000)
+	t.FontSize, _ = o.numIn("font_size_in_px", true, bounds{lo: 0, hi: 2000, aboveLo: true})
 	t.Color, _ = o.color("text_color", true)
 	t.Weight = d.weight(o, "font_weight", false)
 	t.Italic = o.enum("font_style", "normal", "normal", "italic") == "italic"
@@ -276,6 +293,7 @@ func (d *decoder) text(o *object) *Text {
 
 func (d *decoder) image(o *object) *Image {
 	img := &Image{}
+	o.known("file", "buffer")
 	switch {
 	case o.has("file") && o.has("buffer"):
 		d.fail(o.path, "send the image as either \"file\" or \"buffer\", not both")

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -19,6 +20,19 @@ type decoder struct {
 	problems   []failure.Detail
 	tooLarge   []failure.Detail
 	layerCount int
+	// absent lists the keys readers asked for that their object did not
+	// hold: with the keys each object did hold, they are the fields valid
+	// at that place, from which an unknown field's suggestion is drawn.
+	// One list for the whole request, not one per object: the objects
+	// that end up needing it are rare, and growing a shared slice costs a
+	// few allocations per request instead of one per object.
+	absent []absentKey
+}
+
+// absentKey is a key asked of an object that did not hold it.
+type absentKey struct {
+	o   *object
+	key string
 }
 
 func (d *decoder) fail(path, format string, args ...any) {
@@ -38,6 +52,9 @@ type object struct {
 	// used lists the keys read. A list, not a set: an object has a handful
 	// of keys, and hashing each one again cost more than scanning them.
 	used []string
+	// kind names what the object is once its discriminator is known
+	// ("a text layer", "a url file"), for unknown-field messages.
+	kind string
 }
 
 // object returns v as an object, or nil (with a problem) if it is not one.
@@ -61,6 +78,7 @@ func (o *object) at(key string) string {
 func (o *object) get(key string) (any, bool) {
 	v, ok := o.m[key]
 	if !ok {
+		o.d.absent = append(o.d.absent, absentKey{o, key})
 		return nil, false
 	}
 	o.use(key)
@@ -76,23 +94,86 @@ func (o *object) has(key string) bool {
 	return ok && v != nil
 }
 
+// otherSpelling maps each field that has two spellings, the reference
+// page's short one and its SDKs' long one, to the other spelling.
+var otherSpelling = map[string]string{
+	"x": "x_in_px", "y": "y_in_px", "width": "width_in_px", "height": "height_in_px",
+	"x_in_px": "x", "y_in_px": "y", "width_in_px": "width", "height_in_px": "height",
+}
+
+// isShortSpelling reports whether key is the short spelling of a field
+// that has two.
+func isShortSpelling(key string) bool {
+	long, ok := otherSpelling[key]
+	return ok && len(long) > len(key)
+}
+
 // spelling picks the one spelling of a field the client used: the
-// reference page's (short) or its SDKs' (long). Both at once is a problem.
+// reference page's (short) or its SDKs' (long). Both at once is one
+// problem, on the long one's path. When neither is present it picks the
+// spelling the object already uses for its other fields (short if any
+// short one is present), so that "is required" names a key the client
+// would write. Both keys count as read (a null one too).
 func (o *object) spelling(short, long string) string {
-	if o.has(short) && o.has(long) {
-		o.d.fail(o.at(long), "send either %q or %q, not both", short, long)
-		o.use(short)
+	hasShort, hasLong := o.has(short), o.has(long)
+	// The key returned is read by the caller; the other is marked here.
+	for _, k := range [2]string{short, long} {
+		v, present := o.m[k]
+		switch {
+		case !present:
+			o.d.absent = append(o.d.absent, absentKey{o, k})
+		case v == nil || (k == long && hasShort):
+			o.use(k)
+		}
 	}
-	if o.has(short) {
+	switch {
+	case hasShort && hasLong:
+		o.d.fail(o.at(long), "repeats %s: send either %q or %q, not both", short, short, long)
 		return short
+	case hasShort:
+		return short
+	case hasLong:
+		return long
+	case o.style() == "long":
+		return long
 	}
-	return long
+	return short
+}
+
+// style says which spelling of the two-spelling fields o uses: "short"
+// if any short key is present, else "long" if any long key is, else "".
+func (o *object) style() string {
+	style := ""
+	for k, v := range o.m {
+		if _, ok := otherSpelling[k]; !ok || v == nil {
+			continue
+		}
+		if isShortSpelling(k) {
+			return "short"
+		}
+		style = "long"
+	}
+	return style
 }
 
 // use marks keys as read.
 func (o *object) use(keys ...string) { o.used = append(o.used, keys...) }
 
-// finish reports every key that was not read.
+// known marks keys as fields valid in o: read if present, and candidates
+// for an unknown field's suggestion if not. Readers call it for fields
+// they check with has and read only in some branches.
+func (o *object) known(keys ...string) {
+	for _, k := range keys {
+		if _, ok := o.m[k]; ok {
+			o.used = append(o.used, k)
+		} else {
+			o.d.absent = append(o.d.absent, absentKey{o, k})
+		}
+	}
+}
+
+// finish reports every key that was not read, with the closest known
+// field as a suggestion when there is one.
 func (o *object) finish() {
 	read := func(k string) bool { return slices.Contains(o.used, k) }
 	if len(o.used) > 16 { // many keys (headers): a set keeps this linear
@@ -110,11 +191,97 @@ func (o *object) finish() {
 	}
 	sort.Strings(unknown)
 	for _, k := range unknown {
-		o.d.fail(o.at(k), "unknown field %q", k)
+		msg := "is not a known field"
+		if o.kind != "" {
+			msg += " of " + o.kind
+		}
+		if s := o.closest(k); s != "" {
+			msg += "; did you mean " + s + "?"
+		}
+		o.d.fail(o.at(k), "%s", msg)
 	}
 }
 
+// closest returns the known field of o nearest to the unknown key k, or ""
+// when none is near enough to be the one meant: at most 2 edits
+// (insertions, deletions, substitutions, swaps of neighbours; letter case
+// ignored) and at most half of k's length, so that short keys such as
+// "z" are not matched to "x". The known fields are the keys the readers
+// asked for, present or not, minus those already present: suggesting a
+// field the object holds would not help. Ties go to the alphabetically
+// first field.
+func (o *object) closest(k string) string {
+	limit := min(2, len(k)/2)
+	best, bestDist := "", limit+1
+	consider := func(c string) {
+		if _, present := o.m[c]; present || c == k {
+			return
+		}
+		if dist := editDistance(strings.ToLower(k), strings.ToLower(c), limit); dist < bestDist || (dist == bestDist && c < best) {
+			best, bestDist = c, dist
+		}
+	}
+	for _, c := range o.used {
+		consider(c)
+	}
+	for _, a := range o.d.absent {
+		if a.o == o {
+			consider(a.key)
+		}
+	}
+	if bestDist > limit {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance between a and b
+// (Levenshtein plus swaps of neighbouring bytes), or limit+1 when it is
+// more than limit.
+func editDistance(a, b string, limit int) int {
+	if d := len(a) - len(b); d > limit || -d > limit {
+		return limit + 1
+	}
+	// Three rows: the one before last (for swaps), the last and this one.
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], prev2[j-2]+1)
+			}
+			rowMin = min(rowMin, cur[j])
+		}
+		if rowMin > limit {
+			return limit + 1
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return min(prev[len(b)], limit+1)
+}
+
+// missing reports a required key as absent. For a field with two
+// spellings in an object that uses neither yet, it names both.
 func (o *object) missing(key string) {
+	if other, ok := otherSpelling[key]; ok && o.style() == "" {
+		short, long := key, other
+		if !isShortSpelling(key) {
+			short, long = other, key
+		}
+		o.d.fail(o.at(key), "is required (send %q or %q)", short, long)
+		return
+	}
 	o.d.fail(o.at(key), "is required")
 }
 
@@ -147,8 +314,47 @@ func (o *object) boolean(key string, def bool) bool {
 	return b
 }
 
+// bounds is the range a number must lie in: lo to hi inclusive, or above
+// lo (exclusive) when aboveLo is set. Infinite ends leave that side open.
+type bounds struct {
+	lo, hi  float64
+	aboveLo bool
+}
+
+// between returns the closed range lo to hi.
+func between(lo, hi float64) bounds { return bounds{lo: lo, hi: hi} }
+
+func (b bounds) contains(f float64) bool {
+	if b.aboveLo {
+		return f > b.lo && f <= b.hi
+	}
+	return f >= b.lo && f <= b.hi
+}
+
+// String states the range as a message's predicate, with numbers as
+// people write them: "between 0 and 100", "greater than 0 and at most
+// 2000".
+func (b bounds) String() string {
+	switch {
+	case b.aboveLo && math.IsInf(b.hi, 1):
+		return "greater than " + fmtNum(b.lo)
+	case b.aboveLo:
+		return "greater than " + fmtNum(b.lo) + " and at most " + fmtNum(b.hi)
+	case math.IsInf(b.lo, -1):
+		return "at most " + fmtNum(b.hi)
+	case math.IsInf(b.hi, 1):
+		return "at least " + fmtNum(b.lo)
+	}
+	return "between " + fmtNum(b.lo) + " and " + fmtNum(b.hi)
+}
+
 // num reads a finite number within [lo, hi].
 func (o *object) num(key string, required bool, lo, hi float64) (float64, bool) {
+	return o.numIn(key, required, between(lo, hi))
+}
+
+// numIn reads a finite number within b.
+func (o *object) numIn(key string, required bool, b bounds) (float64, bool) {
 	v, ok := o.get(key)
 	if !ok {
 		if required {
@@ -156,10 +362,10 @@ func (o *object) num(key string, required bool, lo, hi float64) (float64, bool) 
 		}
 		return 0, false
 	}
-	return o.d.number(o.at(key), v, lo, hi)
+	return o.d.number(o.at(key), v, b)
 }
 
-func (d *decoder) number(path string, v any, lo, hi float64) (float64, bool) {
+func (d *decoder) number(path string, v any, b bounds) (float64, bool) {
 	n, isNum := v.(json.Number)
 	if !isNum {
 		d.fail(path, "must be a number, not %s", jsonKind(v))
@@ -170,8 +376,8 @@ func (d *decoder) number(path string, v any, lo, hi float64) (float64, bool) {
 		d.fail(path, "must be a finite number")
 		return 0, false
 	}
-	if f < lo || f > hi {
-		d.fail(path, "must be between %s and %s (got %s)", fmtNum(lo), fmtNum(hi), n)
+	if !b.contains(f) {
+		d.fail(path, "must be %s (got %s)", b, gotNum(v))
 		return 0, false
 	}
 	return f, true
@@ -179,20 +385,23 @@ func (d *decoder) number(path string, v any, lo, hi float64) (float64, bool) {
 
 // integer reads a whole number within [lo, hi].
 func (o *object) integer(key string, required bool, lo, hi int) (int, bool) {
-	f, ok := o.num(key, required, math.Inf(-1), math.Inf(1))
+	v := o.m[key]
+	f, ok := o.numIn(key, required, between(math.Inf(-1), math.Inf(1)))
 	if !ok {
 		return 0, false
 	}
-	return o.d.whole(o.at(key), f, lo, hi)
+	return o.d.whole(o.at(key), v, f, between(float64(lo), float64(hi)))
 }
 
-func (d *decoder) whole(path string, f float64, lo, hi int) (int, bool) {
+// whole checks that f, read from the JSON number v, is a whole number
+// within b.
+func (d *decoder) whole(path string, v any, f float64, b bounds) (int, bool) {
 	if f != math.Trunc(f) {
-		d.fail(path, "must be a whole number (got %s)", fmtNum(f))
+		d.fail(path, "must be a whole number (got %s)", gotNum(v))
 		return 0, false
 	}
-	if f < float64(lo) || f > float64(hi) {
-		d.fail(path, "must be between %d and %d (got %s)", lo, hi, fmtNum(f))
+	if !b.contains(f) {
+		d.fail(path, "must be %s (got %s)", b, gotNum(v))
 		return 0, false
 	}
 	return int(f), true
@@ -213,15 +422,23 @@ func (o *object) color(key string, required bool) (color.NRGBA, bool) {
 
 // enum reads one of the allowed strings (matched exactly), or def.
 func (o *object) enum(key string, def string, allowed ...string) string {
+	s, _ := o.choice(key, def, allowed...)
+	return s
+}
+
+// choice is enum that also reports whether the value is usable: false
+// when key is present but not one of allowed (a problem was recorded).
+func (o *object) choice(key string, def string, allowed ...string) (string, bool) {
+	v, present := o.m[key]
 	s, ok := o.str(key, false)
 	if !ok {
-		return def
+		return def, !present || v == nil
 	}
 	if !slices.Contains(allowed, s) {
 		o.d.fail(o.at(key), "must be one of %s (got %q)", strings.Join(allowed, ", "), truncate(s, 30))
-		return def
+		return def, false
 	}
-	return s
+	return s, true
 }
 
 func (o *object) array(key string, required bool) ([]any, bool) {
@@ -298,18 +515,33 @@ func jsonKind(v any) string {
 	return "an unknown value"
 }
 
+// fmtNum formats a bound or a computed number for a message as people
+// write numbers, and as JSON would accept them: plain decimal digits, no
+// exponent and no thousands separator (1000000, 0.5).
 func fmtNum(f float64) string {
 	if math.IsInf(f, 0) {
 		return "infinity"
 	}
-	return fmt.Sprintf("%g", f)
+	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
+// gotNum is the number the client sent, as they wrote it (shortened past
+// 30 characters), for the "(got …)" of a message.
+func gotNum(v any) string {
+	n, _ := v.(json.Number)
+	return truncate(string(n), 30)
+}
+
+// fmtBytes formats a byte limit: in MB or KB when it is a whole number of
+// them, else in bytes.
 func fmtBytes(n int64) string {
-	if n >= 1<<20 {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
 		return fmt.Sprintf("%d MB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KB", n>>10)
 	}
-	return fmt.Sprintf("%d KB", n>>10)
+	return fmt.Sprintf("%d bytes", n)
 }
 
 func truncate(s string, n int) string {
