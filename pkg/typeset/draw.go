@@ -97,37 +97,77 @@ func (r *Registry) shapeText(ss *session, set *FontSet, t *schema.Text) [][]*sha
 const minAutoSize = 1
 
 // fit lays the text out for a w×h box: at the requested size, or with
-// auto-scale at the largest size ≤ the requested one at which it fits.
-// Sizes are binary-searched over whole pixels below the requested size
-// (shaping is done once; each probe only scales and re-wraps).
+// auto-scale at the largest size ≤ the requested one at which the text
+// fits with every word whole; when no size down to minAutoSize keeps
+// every word whole, at the largest size at which it fits with words
+// broken between graphemes; at minAutoSize, clipped, when nothing fits.
+// Shaping is done once; each probe only scales and re-wraps.
 func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
 	paras := r.shapeText(ss, set, t)
+	var probed map[float64]*block // the fallback search re-probes sizes
 	at := func(size float64) *block {
-		return r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)
-	}
-	b := at(t.FontSize)
-	if !t.AutoScale || b.fits(w, h) {
+		if b, ok := probed[size]; ok {
+			return b
+		}
+		b := r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)
+		if probed == nil {
+			probed = make(map[float64]*block, 16)
+		}
+		probed[size] = b
 		return b
 	}
-	// Invariant: lo fits (or is the minimum), hi does not fit.
-	lo, hi := float64(minAutoSize), t.FontSize
-	best := at(lo)
-	if !best.fits(w, h) || hi <= lo {
-		return best
+	fits := func(b *block) bool { return b.fits(w, h) }
+	whole := func(b *block) bool { return !b.broken && b.fits(w, h) }
+	top := at(t.FontSize)
+	if !t.AutoScale || whole(top) || t.FontSize <= minAutoSize {
+		return top
 	}
+	if lo := lowest(at, whole, t.FontSize); lo != nil {
+		return largest(at, whole, lo, t.FontSize)
+	}
+	// No size keeps every word whole (a word is wider than the box even
+	// at the smallest size): the largest size that fits, words broken.
+	if fits(top) {
+		return top
+	}
+	if lo := lowest(at, fits, t.FontSize); lo != nil {
+		return largest(at, fits, lo, t.FontSize)
+	}
+	return at(minAutoSize)
+}
+
+// lowest returns the layout at the first of minAutoSize, 2·minAutoSize,
+// 4·minAutoSize … below hi at which ok holds; nil if there is none. The
+// first probe nearly always succeeds; the others catch texts that fit
+// only above the minimum (a word broken into lines as wide as the box
+// whose ink margins overflow it at tiny sizes).
+func lowest(at func(float64) *block, ok func(*block) bool, hi float64) *block {
+	for size := float64(minAutoSize); size < hi; size *= 2 {
+		if b := at(size); ok(b) {
+			return b
+		}
+	}
+	return nil
+}
+
+// largest binary-searches whole-pixel sizes in (lo.size, hi) for the
+// largest at which ok holds. Invariant: ok(lo) holds and ok fails at hi;
+// every candidate is laid out and checked, so the result satisfies ok
+// even where ok is not monotone in size (it is then a local maximum: ok
+// fails one pixel above it).
+func largest(at func(float64) *block, ok func(*block) bool, lo *block, hi float64) *block {
 	for {
-		mid := math.Floor((lo + hi) / 2)
-		if mid <= lo {
-			mid = lo + 1
+		mid := math.Floor((lo.size + hi) / 2)
+		if mid <= lo.size {
+			mid = lo.size + 1
 		}
 		if mid >= hi {
-			break
+			return lo
 		}
-		if c := at(mid); c.fits(w, h) {
-			lo, best = mid, c
+		if c := at(mid); ok(c) {
+			lo = c
 		} else {
 			hi = mid
 		}
 	}
-	return best
 }

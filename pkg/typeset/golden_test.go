@@ -50,6 +50,9 @@ func goldenCases(t *testing.T) []goldenCase {
 		goldenCase{name: "autoscale_title", text: with(text("An unusually long headline that has to shrink to fit its box", "Poppins", 96), func(t *schema.Text) {
 			t.AutoScale, t.Weight = true, schema.Bold
 		}), w: 500, h: 160},
+		// The audit's case: the word is drawn whole at 20 px, not broken
+		// "Supercalif / ragilistic" at 37 px.
+		goldenCase{name: "autoscale_long_word", text: with(text("Supercalifragilistic", "Inter", 60), func(t *schema.Text) { t.AutoScale = true }), w: 180, h: 90},
 		goldenCase{name: "paragraphs", text: with(text("First paragraph, line one\nline two\n\nSecond paragraph", "Lora", 24), func(t *schema.Text) { t.ParagraphSpacing = 20 }), w: 400, h: 160},
 		goldenCase{name: "arabic", text: text("مرحبا بالعالم، هذا نص عربي متصل", "Inter", 36), w: 520, h: 120},
 		goldenCase{name: "hebrew_mixed", text: text("שלום World 2026 עולם", "Inter", 36), w: 520, h: 80},

@@ -3,6 +3,7 @@ package typeset
 import (
 	"strconv"
 	"strings"
+	"unicode"
 	"unsafe"
 
 	"github.com/go-text/typesetting/di"
@@ -36,11 +37,15 @@ type shapedLine struct {
 	refs   []faceRef
 	dir    di.Direction
 	bounds shaping.Bounds
+	// wordBreak[i] reports whether a line may end before rune i without
+	// splitting a word (see wordBreaks); a wrapped line ending anywhere
+	// else was broken between graphemes.
+	wordBreak []bool
 }
 
 // shapedCost approximates a shaped line's memory for the cache bound.
 func shapedCost(sl *shapedLine) int {
-	n := 256 + 8*len(sl.runes)
+	n := 256 + 9*len(sl.runes)
 	for _, o := range sl.runs {
 		n += 200 + int(unsafe.Sizeof(shaping.Glyph{}))*len(o.Glyphs)
 	}
@@ -166,6 +171,8 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 		}
 	}
 
+	sl.wordBreak = wordBreaks(&seg, runes, r.thaiDictionary() != nil)
+
 	// Bidi and script runs, then split where the face changes.
 	var bidiSeg shaping.Segmenter
 	inputs := bidiSeg.Split(shaping.Input{
@@ -199,6 +206,45 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 		}
 	}
 	return sl
+}
+
+// wordBreaks marks the positions where a line may end without splitting
+// a word: the UAX #14 break opportunities (the same ones go-text's line
+// wrapper tries first, so breaks between CJK ideographs and after Thai
+// words, where breakThai put a U+200B, count), and any position between
+// two letters of a script that UAX #14 leaves to a dictionary (class SA:
+// Lao, Khmer, Myanmar …, and Thai when there is no Thai dictionary),
+// where breaking between grapheme clusters is the only way to wrap. seg
+// must be initialised with runes.
+func wordBreaks(seg *segmenter.Segmenter, runes []rune, thaiDict bool) []bool {
+	ok := make([]bool, len(runes)+1)
+	it := seg.LineIterator()
+	for it.Next() {
+		l := it.Line()
+		ok[l.Offset+len(l.Text)] = true
+	}
+	for i := 1; i < len(runes); i++ {
+		// Before a space the word has ended (the wrapper breaks there when
+		// a word's trailing space is in another run); between two letters
+		// of a dictionary script, grapheme breaks are how it wraps.
+		if unicode.IsSpace(runes[i]) || dictionaryScript(runes[i-1], thaiDict) && dictionaryScript(runes[i], thaiDict) {
+			ok[i] = true
+		}
+	}
+	return ok
+}
+
+// dictionaryScript reports whether c is in a script whose words UAX #14
+// leaves to a dictionary we don't have (line break class SA).
+func dictionaryScript(c rune, thaiDict bool) bool {
+	switch language.LookupScript(c) {
+	case language.Thai:
+		return !thaiDict
+	case language.Lao, language.Khmer, language.Myanmar, language.Tai_Le, language.New_Tai_Lue,
+		language.Tai_Tham, language.Tai_Viet, language.Ahom:
+		return true
+	}
+	return false
 }
 
 // String describes a shaped line for debugging.

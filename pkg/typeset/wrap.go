@@ -50,6 +50,9 @@ type block struct {
 	lines  []line
 	width  float64 // widest line (advance or ink)
 	height float64 // sum of line heights and paragraph gaps
+	// broken: wrapping split a word between grapheme clusters because
+	// the word alone is wider than the box (an emergency break).
+	broken bool
 }
 
 // scaleRun copies a run shaped at refSize to size.
@@ -123,7 +126,14 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 		limit = fixed.Int26_6(maxWidth * 64)
 	}
 	lines, _ := ss.wrap.WrapParagraphF(shaping.WrapConfig{Direction: sl.dir, BreakPolicy: shaping.WhenNecessary}, limit, sl.runes, shaping.NewSliceIterator(runs))
-	for _, wl := range lines {
+	for i, wl := range lines {
+		// A line ends after its last run in logical order; ending where
+		// no word ends means the wrapper fell back to grapheme breaks.
+		if i < len(lines)-1 && len(wl) > 0 {
+			if last := wl[len(wl)-1]; !sl.wordBreak[last.Runes.Offset+last.Runes.Count] {
+				b.broken = true
+			}
+		}
 		ln := base
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
