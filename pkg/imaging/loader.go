@@ -92,7 +92,32 @@ type placement struct {
 	window image.Rectangle
 }
 
+// LoadNatural returns img at its natural size (after EXIF orientation; an
+// SVG at the size it declares), scaled down with its aspect ratio kept
+// when it is larger than maxW×maxH, never up: the image of a layer that
+// gives a position but no dimensions, like a canvas drawImage(img, x, y)
+// whose picture is kept inside the canvas. Errors are as Load's.
+func (l *Loader) LoadNatural(ctx context.Context, path string, img *schema.Image, maxW, maxH int) (*image.RGBA, error) {
+	out, _, err := l.loadSized(ctx, path, img, maxW, maxH, func(sw, sh int) (int, int) {
+		return naturalBox(sw, sh, maxW, maxH)
+	}, strategyDefault)
+	return out, err
+}
+
+// naturalBox is the box of a sw×sh source drawn at its natural size, or
+// scaled down uniformly to fit maxW×maxH; each side at least 1 pixel.
+func naturalBox(sw, sh, maxW, maxH int) (int, int) {
+	f := math.Min(1, math.Min(float64(maxW)/float64(sw), float64(maxH)/float64(sh)))
+	return max(1, min(maxW, int(math.Round(float64(sw)*f)))), max(1, min(maxH, int(math.Round(float64(sh)*f))))
+}
+
 func (l *Loader) load(ctx context.Context, path string, img *schema.Image, w, h int, s strategy) (*image.RGBA, placement, error) {
+	return l.loadSized(ctx, path, img, w, h, func(int, int) (int, int) { return w, h }, s)
+}
+
+// loadSized is Load with the box chosen by box from the source's size;
+// w×h (the box's bound) must not be empty.
+func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, w, h int, box func(sw, sh int) (int, int), s strategy) (*image.RGBA, placement, error) {
 	var none placement
 	if w <= 0 || h <= 0 {
 		return nil, none, failure.New(failure.Internal, "image at %s: empty box %dx%d", path, w, h)
@@ -113,6 +138,7 @@ func (l *Loader) load(ctx context.Context, path string, img *schema.Image, w, h 
 		return nil, none, err
 	}
 	defer src.close()
+	w, h = box(src.w, src.h)
 
 	// Scale to cover the box; the window is what the output shows.
 	scale := math.Max(float64(w)/float64(src.w), float64(h)/float64(src.h))

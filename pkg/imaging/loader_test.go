@@ -2,6 +2,7 @@ package imaging
 
 import (
 	"context"
+	"image"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -179,4 +180,32 @@ func TestPixelCount(t *testing.T) {
 	} {
 		require.Equal(t, want, pixelCount(n))
 	}
+}
+
+func TestNaturalBox(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ sw, sh, maxW, maxH, w, h int }{
+		{40, 20, 200, 100, 40, 20},   // fits: natural size
+		{400, 200, 100, 50, 100, 50}, // scaled down to fit
+		{300, 100, 180, 80, 180, 60}, // aspect kept: the tighter side wins
+		{10, 1000, 500, 100, 1, 100}, // never thinner than a pixel
+		{1000, 1000, 1000, 1000, 1000, 1000},
+	}
+	for _, tc := range tests {
+		w, h := naturalBox(tc.sw, tc.sh, tc.maxW, tc.maxH)
+		require.Equal(t, [2]int{tc.w, tc.h}, [2]int{w, h}, "%dx%d in %dx%d", tc.sw, tc.sh, tc.maxW, tc.maxH)
+	}
+}
+
+// TestLoadNaturalSVG: an SVG's natural size is the one it declares, and
+// it is drawn from its vectors at that size.
+func TestLoadNaturalSVG(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(Options{})
+	out, err := l.LoadNatural(context.Background(), "layers[0]", base64Image([]byte(iconSVG)), 500, 500)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 24, 24), out.Rect)
+	out, err = l.LoadNatural(context.Background(), "layers[0]", base64Image([]byte(iconSVG)), 12, 500)
+	require.NoError(t, err)
+	require.Equal(t, image.Rect(0, 0, 12, 12), out.Rect)
 }

@@ -1,7 +1,12 @@
 package render
 
 import (
+	"bytes"
 	"context"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
 	"os"
 	"path/filepath"
 	"testing"
@@ -91,6 +96,50 @@ func TestImageLayerErrors(t *testing.T) {
 			fe := failure.As(err)
 			require.Equal(t, failure.Unprocessable, fe.Kind)
 			require.Contains(t, fe.PublicMessage(), tc.message)
+		})
+	}
+}
+
+// TestImageWithPositionOnly: an image layer with a position and no
+// dimensions is drawn at its natural size there, scaled down (aspect kept,
+// never up) only to stay inside the canvas; at position (0, 0), the Go
+// SDK's zero struct, it still fills the canvas.
+func TestImageWithPositionOnly(t *testing.T) {
+	t.Parallel()
+	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
+	require.NoError(t, err)
+	t.Cleanup(r.Close)
+	redPNG := func(w, h int) []byte {
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		draw.Draw(img, img.Rect, image.NewUniform(color.NRGBA{255, 0, 0, 255}), image.Point{}, draw.Src)
+		var buf bytes.Buffer
+		require.NoError(t, png.Encode(&buf, img))
+		return buf.Bytes()
+	}
+	tests := []struct {
+		name    string
+		src     []byte
+		x, y    float64
+		redRect image.Rectangle // where the image lands on the 200×100 canvas
+	}{
+		{name: "natural size", src: redPNG(40, 20), x: 10, y: 10, redRect: image.Rect(10, 10, 50, 30)},
+		{name: "scaled down to the room left", src: redPNG(400, 200), x: 100, y: 50, redRect: image.Rect(100, 50, 200, 100)},
+		{name: "aspect kept when scaled", src: redPNG(300, 100), x: 20, y: 20, redRect: image.Rect(20, 20, 200, 80)},
+		{name: "origin means the whole canvas", src: redPNG(40, 20), x: 0, y: 0, redRect: image.Rect(0, 0, 200, 100)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := renderRGBA(t, r, request(200, 100, solid(0, "#FFFFFF"), imageLayer(1, tc.src, at(tc.x, tc.y))))
+			for y := 0; y < 100; y++ {
+				for x := 0; x < 200; x++ {
+					c := got.RGBAAt(x, y)
+					red := c.R == 255 && c.G == 0 && c.B == 0
+					if red != image.Pt(x, y).In(tc.redRect) {
+						t.Fatalf("pixel (%d,%d) = %v; the image should cover exactly %v", x, y, c, tc.redRect)
+					}
+				}
+			}
 		})
 	}
 }

@@ -242,8 +242,8 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
 		return nil, false, nil // the solid fast path is cheaper still
 	}
-	if l.Type == schema.TypeLayout && l.Size == nil {
-		return nil, false, nil // auto-sized: its box is its content's, not the canvas
+	if (l.Type == schema.TypeLayout && l.Size == nil) || naturalSized(l) {
+		return nil, false, nil // sized by its content, not the canvas
 	}
 	if p := l.Position; p != nil && (math.Round(p.X) != 0 || math.Round(p.Y) != 0) {
 		return nil, false, nil
@@ -309,6 +309,10 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	w, h := boxW, boxH
 	if l.Size != nil {
 		w, h = l.Size.Width, l.Size.Height
+	} else if naturalSized(l) {
+		// The image's natural size, within the room right of and below
+		// its position (drawImage scales it down to fit, never up).
+		w, h = boxW-int(math.Round(l.Position.X)), boxH-int(math.Round(l.Position.Y))
 	} else if l.Type == schema.TypeLayout {
 		// A layout without dimensions is as big as its content: measure it
 		// first (the memo on ctx keeps the sizes for drawing its children).
