@@ -104,30 +104,26 @@ const minAutoSize = 1
 // Shaping is done once; each probe only scales and re-wraps.
 func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
 	paras := r.shapeText(ss, set, t)
-	var probed map[float64]*block // the fallback search re-probes sizes
-	at := func(size float64) *block {
-		if b, ok := probed[size]; ok {
-			return b
-		}
-		b := r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)
-		if probed == nil {
-			probed = make(map[float64]*block, 16)
-		}
-		probed[size] = b
-		return b
-	}
-	fits := func(b *block) bool { return b.fits(w, h) }
-	whole := func(b *block) bool { return !b.broken && b.fits(w, h) }
-	top := at(t.FontSize)
-	if !t.AutoScale || whole(top) || t.FontSize <= minAutoSize {
+	top := r.layout(ss, paras, t.FontSize, w, t.ParagraphSpacing, t.SplitLines)
+	fits, whole := rule{w: w, h: h}, rule{w: w, h: h, whole: true}
+	if !t.AutoScale || whole.ok(top) || t.FontSize <= minAutoSize {
 		return top
+	}
+	probed := map[float64]*block{t.FontSize: top} // the fallback search re-probes sizes
+	at := func(size float64) *block {
+		b, ok := probed[size]
+		if !ok {
+			b = r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)
+			probed[size] = b
+		}
+		return b
 	}
 	if lo := lowest(at, whole, t.FontSize); lo != nil {
 		return largest(at, whole, lo, t.FontSize)
 	}
 	// No size keeps every word whole (a word is wider than the box even
 	// at the smallest size): the largest size that fits, words broken.
-	if fits(top) {
+	if fits.ok(top) {
 		return top
 	}
 	if lo := lowest(at, fits, t.FontSize); lo != nil {
@@ -136,14 +132,24 @@ func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) 
 	return at(minAutoSize)
 }
 
+// rule is what auto-scale asks of a layout: that it fits a w×h box and,
+// when whole is set, that no word is broken between graphemes.
+type rule struct {
+	w, h  float64
+	whole bool
+}
+
+// ok reports whether b satisfies the rule.
+func (r rule) ok(b *block) bool { return (!r.whole || !b.broken) && b.fits(r.w, r.h) }
+
 // lowest returns the layout at the first of minAutoSize, 2·minAutoSize,
 // 4·minAutoSize … below hi at which ok holds; nil if there is none. The
 // first probe nearly always succeeds; the others catch texts that fit
 // only above the minimum (a word broken into lines as wide as the box
 // whose ink margins overflow it at tiny sizes).
-func lowest(at func(float64) *block, ok func(*block) bool, hi float64) *block {
+func lowest(at func(float64) *block, ok rule, hi float64) *block {
 	for size := float64(minAutoSize); size < hi; size *= 2 {
-		if b := at(size); ok(b) {
+		if b := at(size); ok.ok(b) {
 			return b
 		}
 	}
@@ -155,7 +161,7 @@ func lowest(at func(float64) *block, ok func(*block) bool, hi float64) *block {
 // every candidate is laid out and checked, so the result satisfies ok
 // even where ok is not monotone in size (it is then a local maximum: ok
 // fails one pixel above it).
-func largest(at func(float64) *block, ok func(*block) bool, lo *block, hi float64) *block {
+func largest(at func(float64) *block, ok rule, lo *block, hi float64) *block {
 	for {
 		mid := math.Floor((lo.size + hi) / 2)
 		if mid <= lo.size {
@@ -164,7 +170,7 @@ func largest(at func(float64) *block, ok func(*block) bool, lo *block, hi float6
 		if mid >= hi {
 			return lo
 		}
-		if c := at(mid); ok(c) {
+		if c := at(mid); ok.ok(c) {
 			lo = c
 		} else {
 			hi = mid
