@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -121,20 +122,16 @@ func (d *decoder) duplicate(dec *jsontext.Decoder) {
 	// The decoder's pointer names the member just read; the stack says
 	// which of its tokens index arrays, so the path takes the API's form
 	// (layers[0].hex_color, not /layers/0/hex_color).
-	var b strings.Builder
-	level := 0
+	path, level := "", 0
 	for tok := range dec.StackPointer().Tokens() {
 		level++
 		if kind, _ := dec.StackIndex(level); kind == '[' {
-			b.WriteString("[" + tok + "]")
-			continue
+			path += "[" + tok + "]"
+		} else {
+			path = memberPath(path, tok)
 		}
-		if b.Len() > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(tok)
 	}
-	d.fail(b.String(), "appears twice in the same object; send it once")
+	d.fail(path, "appears twice in the same object; send it once")
 }
 
 // readString reads a string value or object name with one copy when it
@@ -180,7 +177,9 @@ func syntaxError(body []byte, err error) error {
 	return failure.New(failure.Invalid, "The body is not valid JSON: %s.", err.Error())
 }
 
-// err turns the collected problems into one error.
+// err turns the collected problems into one error. A problem found twice
+// (the same name repeated in both values of a repeated name) is listed
+// once.
 func (d *decoder) err() error {
 	problems, kind := d.problems, failure.Invalid
 	if len(problems) == 0 {
@@ -188,6 +187,14 @@ func (d *decoder) err() error {
 	}
 	if len(problems) == 0 {
 		return nil
+	}
+	if len(problems) > 1 {
+		seen := make(map[failure.Detail]bool, len(problems))
+		problems = slices.DeleteFunc(problems, func(p failure.Detail) bool {
+			dup := seen[p]
+			seen[p] = true
+			return dup
+		})
 	}
 	first := problems[0]
 	msg := first.Message
@@ -472,18 +479,24 @@ func (d *decoder) headers(ho *object, auth bool) map[string]string {
 		seen = make(map[string]string, len(names))
 	}
 	for _, k := range names {
-		val, ok := ho.str(k, false)
+		// Not ho.str: its problem's path would not bracket a name like X.Y.
+		ho.use(k)
+		raw := ho.m[k]
+		val, ok := raw.(string)
+		if !ok && raw != nil {
+			d.fail(memberPath(ho.path, k), "must be a string, not %s", jsonKind(raw))
+		}
 		lower := strings.ToLower(k)
 		first, dup := seen[lower]
 		switch {
 		case forbiddenHeaders[lower]:
-			d.fail(ho.at(k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
+			d.fail(memberPath(ho.path, k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
 		case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
-			d.fail(ho.at(k), "is not a valid HTTP header")
+			d.fail(memberPath(ho.path, k), "is not a valid HTTP header")
 		case dup:
-			d.fail(ho.at(k), "is the same header as %q (header names ignore case); send it once", first)
+			d.fail(memberPath(ho.path, k), "is the same header as %q (header names ignore case); send it once", first)
 		case auth && lower == "authorization":
-			d.fail(ho.at(k), "conflicts with auth, which sets the Authorization header too; use one of them")
+			d.fail(memberPath(ho.path, k), "conflicts with auth, which sets the Authorization header too; use one of them")
 		case ok:
 			out[k] = val
 		}

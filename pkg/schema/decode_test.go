@@ -360,6 +360,14 @@ func FuzzDecode(f *testing.F) {
 			if _, mErr := json.Marshal(fe.Details); mErr != nil {
 				t.Fatal(mErr)
 			}
+			// One mistake, one problem: the same detail twice is noise.
+			seen := map[failure.Detail]bool{}
+			for _, d := range fe.Details {
+				if seen[d] {
+					t.Fatalf("detail %+v reported twice in %+v", d, fe.Details)
+				}
+				seen[d] = true
+			}
 			return
 		}
 		if req.Width <= 0 || req.Height <= 0 || len(req.Layers) == 0 {
@@ -649,6 +657,20 @@ func TestDecodeExactProblems(t *testing.T) {
 			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"meta":[{"a":1},{"x/~1":1,"x/~1":2}]}`,
 			message: `meta[1].x/~1 appears twice in the same object; send it once. (and 1 more problem, listed in details)`,
 			details: []failure.Detail{{Path: "meta[1].x/~1", Message: "appears twice in the same object; send it once"}, {Path: "meta", Message: "is not a known field"}},
+		},
+		{
+			name:    "duplicates inside both values of a duplicate, listed once",
+			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"meta":{"a":{"b":1,"b":2},"a":{"b":1,"b":2}}}`,
+			message: `meta.a.b appears twice in the same object; send it once. (and 2 more problems, listed in details)`,
+			details: []failure.Detail{{Path: "meta.a.b", Message: "appears twice in the same object; send it once"}, {Path: "meta.a", Message: "appears twice in the same object; send it once"}, {Path: "meta", Message: "is not a known field"}},
+		},
+		// An empty name used to give a path of "" (a message with no
+		// subject), and a name with a dot a path that reads as two names.
+		{
+			name:    "empty and dotted names in brackets",
+			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"":1,"a.b":1,"c":{"":1,"":2}}`,
+			message: `c[""] appears twice in the same object; send it once. (and 3 more problems, listed in details)`,
+			details: []failure.Detail{{Path: `c[""]`, Message: "appears twice in the same object; send it once"}, {Path: `[""]`, Message: "is not a known field"}, {Path: `["a.b"]`, Message: "is not a known field"}, {Path: "c", Message: "is not a known field"}},
 		},
 		{
 			name:    "duplicate header",

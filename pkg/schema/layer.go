@@ -21,10 +21,26 @@ const maxCoordinate = 1e6
 // correction level (byte mode).
 var QRCapacity = map[string]int{"L": 2953, "M": 2331, "Q": 1663, "H": 1273}
 
-// layerKinds names each layer type for unknown-field messages.
-var layerKinds = map[LayerType]string{
-	TypeSolidColor: "a solid-color layer", TypeGradient: "a gradient layer", TypeText: "a text layer",
-	TypeImage: "an image layer", TypeQRCode: "a qr-code layer", TypeBarcode: "a barcode layer", TypeLayout: "a layout layer",
+// layerKind names a layer type for unknown-field messages (a switch:
+// cheaper than a map for the handful of types).
+func layerKind(t LayerType) string {
+	switch t {
+	case TypeSolidColor:
+		return "a solid-color layer"
+	case TypeGradient:
+		return "a gradient layer"
+	case TypeText:
+		return "a text layer"
+	case TypeImage:
+		return "an image layer"
+	case TypeQRCode:
+		return "a qr-code layer"
+	case TypeBarcode:
+		return "a barcode layer"
+	case TypeLayout:
+		return "a layout layer"
+	}
+	return ""
 }
 
 func (d *decoder) layers(path string, items []any, sc scope) []*Layer {
@@ -52,7 +68,7 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 	if !o.has("type") {
 		o.missing("type")
 	}
-	o.kind = layerKinds[l.Type]
+	o.kind = layerKind(l.Type)
 	if idx, ok := o.integer("index", !sc.child && !sc.background, 0, math.MaxInt32); ok {
 		l.Index, l.HasIndex = idx, true
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/go-json-experiment/json/jsontext"
+
 	"github.com/strata-render/strata/pkg/failure"
 )
 
@@ -67,11 +69,30 @@ func (d *decoder) object(path string, v any) *object {
 	return &object{d: d, path: path, m: m, used: make([]string, 0, len(m))}
 }
 
+// at is the path of o's member key, for the field names readers ask for
+// (which never need brackets); names that come from the client (unknown
+// keys, header names) go through memberPath.
 func (o *object) at(key string) string {
 	if o.path == "" {
 		return key
 	}
 	return o.path + "." + key
+}
+
+// memberPath is the path of the member key of the object at path:
+// path.key, or just key at the top. A name that would make the path
+// ambiguous or invisible (empty, or holding . [ ] or ") is written in
+// brackets as a JSON string instead: headers["X.Y"], [""]. Field names
+// never need it; header names and unknown keys may.
+func memberPath(path, key string) string {
+	if key == "" || strings.ContainsAny(key, `.[]"`) {
+		q, _ := jsontext.AppendQuote(nil, key)
+		return path + "[" + string(q) + "]"
+	}
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // get returns the value of key and marks it used. A JSON null counts as absent.
@@ -115,16 +136,21 @@ func isShortSpelling(key string) bool {
 // short one is present), so that "is required" names a key the client
 // would write. Both keys count as read (a null one too).
 func (o *object) spelling(short, long string) string {
-	hasShort, hasLong := o.has(short), o.has(long)
+	vShort, inShort := o.m[short]
+	vLong, inLong := o.m[long]
+	hasShort, hasLong := vShort != nil, vLong != nil
 	// The key returned is read by the caller; the other is marked here.
-	for _, k := range [2]string{short, long} {
-		v, present := o.m[k]
-		switch {
-		case !present:
-			o.d.absent = append(o.d.absent, absentKey{o, k})
-		case v == nil || (k == long && hasShort):
-			o.use(k)
-		}
+	switch {
+	case !inShort:
+		o.d.absent = append(o.d.absent, absentKey{o, short})
+	case !hasShort:
+		o.use(short)
+	}
+	switch {
+	case !inLong:
+		o.d.absent = append(o.d.absent, absentKey{o, long})
+	case !hasLong || hasShort:
+		o.use(long)
 	}
 	switch {
 	case hasShort && hasLong:
@@ -198,7 +224,7 @@ func (o *object) finish() {
 		if s := o.closest(k); s != "" {
 			msg += "; did you mean " + s + "?"
 		}
-		o.d.fail(o.at(k), "%s", msg)
+		o.d.fail(memberPath(o.path, k), "%s", msg)
 	}
 }
 
@@ -355,14 +381,21 @@ func (o *object) num(key string, required bool, lo, hi float64) (float64, bool) 
 
 // numIn reads a finite number within b.
 func (o *object) numIn(key string, required bool, b bounds) (float64, bool) {
+	f, _, ok := o.numRaw(key, required, b)
+	return f, ok
+}
+
+// numRaw is numIn that also returns the JSON value read.
+func (o *object) numRaw(key string, required bool, b bounds) (float64, any, bool) {
 	v, ok := o.get(key)
 	if !ok {
 		if required {
 			o.missing(key)
 		}
-		return 0, false
+		return 0, nil, false
 	}
-	return o.d.number(o.at(key), v, b)
+	f, ok := o.d.number(o.at(key), v, b)
+	return f, v, ok
 }
 
 func (d *decoder) number(path string, v any, b bounds) (float64, bool) {
@@ -385,8 +418,7 @@ func (d *decoder) number(path string, v any, b bounds) (float64, bool) {
 
 // integer reads a whole number within [lo, hi].
 func (o *object) integer(key string, required bool, lo, hi int) (int, bool) {
-	v := o.m[key]
-	f, ok := o.numIn(key, required, between(math.Inf(-1), math.Inf(1)))
+	f, v, ok := o.numRaw(key, required, between(math.Inf(-1), math.Inf(1)))
 	if !ok {
 		return 0, false
 	}
@@ -429,10 +461,14 @@ func (o *object) enum(key string, def string, allowed ...string) string {
 // choice is enum that also reports whether the value is usable: false
 // when key is present but not one of allowed (a problem was recorded).
 func (o *object) choice(key string, def string, allowed ...string) (string, bool) {
-	v, present := o.m[key]
-	s, ok := o.str(key, false)
+	v, ok := o.get(key)
 	if !ok {
-		return def, !present || v == nil
+		return def, true
+	}
+	s, isStr := v.(string)
+	if !isStr {
+		o.d.fail(o.at(key), "must be a string, not %s", jsonKind(v))
+		return def, false
 	}
 	if !slices.Contains(allowed, s) {
 		o.d.fail(o.at(key), "must be one of %s (got %q)", strings.Join(allowed, ", "), truncate(s, 30))
