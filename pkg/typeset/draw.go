@@ -96,11 +96,18 @@ func (r *Registry) shapeText(ss *session, set *FontSet, t *schema.Text) [][]*sha
 // does not fit at it is drawn at it and clipped.
 const minAutoSize = 1
 
+// wholeWordShrink is how many times smaller auto-scale may make text to
+// keep every word whole: when words fit whole only below 1/wholeWordShrink
+// of a size at which the text fits with a word broken, the word is broken.
+const wholeWordShrink = 4
+
 // fit lays the text out for a w×h box: at the requested size, or with
 // auto-scale at the largest size ≤ the requested one at which the text
 // fits with every word whole; when no size down to minAutoSize keeps
-// every word whole, at the largest size at which it fits with words
-// broken between graphemes; at minAutoSize, clipped, when nothing fits.
+// every word whole, or only sizes under 1/wholeWordShrink of one at which
+// it fits with a word broken, at the largest size at which it fits with
+// words broken between graphemes; at minAutoSize, clipped, when nothing
+// fits.
 // Shaping is done once; each probe only scales and re-wraps.
 func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
 	paras := r.shapeText(ss, set, t)
@@ -118,15 +125,27 @@ func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) 
 		}
 		return b
 	}
-	if lo := lowest(at, whole, t.FontSize); lo != nil {
-		return largest(at, whole, lo, t.FontSize)
+	if lo := lowest(at, whole, minAutoSize, t.FontSize); lo != nil {
+		best := largest(at, whole, lo, t.FontSize)
+		// Keeping words whole may shrink the text to a quarter of the
+		// size at which it fits with a word broken, no further: a
+		// 150-letter "word" is better broken at 19 px than whole at 1 px.
+		if floor := wholeWordShrink * best.size; floor < t.FontSize {
+			if fits.ok(top) {
+				return top
+			}
+			if c := lowest(at, fits, floor, t.FontSize); c != nil {
+				return largest(at, fits, c, t.FontSize)
+			}
+		}
+		return best
 	}
 	// No size keeps every word whole (a word is wider than the box even
 	// at the smallest size): the largest size that fits, words broken.
 	if fits.ok(top) {
 		return top
 	}
-	if lo := lowest(at, fits, t.FontSize); lo != nil {
+	if lo := lowest(at, fits, minAutoSize, t.FontSize); lo != nil {
 		return largest(at, fits, lo, t.FontSize)
 	}
 	return at(minAutoSize)
@@ -142,13 +161,13 @@ type rule struct {
 // ok reports whether b satisfies the rule.
 func (r rule) ok(b *block) bool { return (!r.whole || !b.broken) && b.fits(r.w, r.h) }
 
-// lowest returns the layout at the first of minAutoSize, 2·minAutoSize,
-// 4·minAutoSize … below hi at which ok holds; nil if there is none. The
-// first probe nearly always succeeds; the others catch texts that fit
-// only above the minimum (a word broken into lines as wide as the box
-// whose ink margins overflow it at tiny sizes).
-func lowest(at func(float64) *block, ok rule, hi float64) *block {
-	for size := float64(minAutoSize); size < hi; size *= 2 {
+// lowest returns the layout at the first of from, 2·from, 4·from …
+// below hi at which ok holds; nil if there is none. The first probe
+// nearly always succeeds; the others catch texts that fit only above it
+// (a word broken into lines as wide as the box whose ink margins overflow
+// it at tiny sizes).
+func lowest(at func(float64) *block, ok rule, from, hi float64) *block {
+	for size := from; size < hi; size *= 2 {
 		if b := at(size); ok.ok(b) {
 			return b
 		}
