@@ -204,12 +204,19 @@ func (d *decoder) err() error {
 	if !strings.HasSuffix(msg, "?") {
 		msg += "."
 	}
-	switch len(problems) {
-	case 1:
-	case 2:
+	total := len(problems)
+	if kind == failure.Invalid {
+		total += d.dropped
+	}
+	switch {
+	case total == 1:
+	case total == 2:
 		msg += " (and 1 more problem, listed in details)"
+	case total <= shownProblems:
+		msg = fmt.Sprintf("%s (and %d more problems, listed in details)", msg, total-1)
 	default:
-		msg = fmt.Sprintf("%s (and %d more problems, listed in details)", msg, len(problems)-1)
+		msg = fmt.Sprintf("%s (and %d more problems; details lists the first %d)", msg, total-1, shownProblems)
+		problems = problems[:shownProblems]
 	}
 	return &failure.Error{Kind: kind, Message: msg, Details: problems}
 }

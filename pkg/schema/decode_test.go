@@ -270,6 +270,23 @@ func TestDecodeReportsEveryProblem(t *testing.T) {
 	require.Contains(t, fe.Message, "more problems")
 }
 
+// A body with thousands of mistakes gets a short answer: the count of
+// them all, the first shownProblems as details.
+func TestDecodeCapsTheDetails(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString(`{"dimensions":{"width":10,"height":10},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]`)
+	for i := range 5000 {
+		fmt.Fprintf(&b, `,"junk%d":1`, i)
+	}
+	b.WriteString(`}`)
+	_, err := Decode([]byte(b.String()), DefaultLimits())
+	fe := failure.As(err)
+	require.Equal(t, failure.Invalid, fe.Kind)
+	require.Len(t, fe.Details, shownProblems)
+	require.Contains(t, fe.Message, "(and 4999 more problems; details lists the first 100)")
+}
+
 func TestDecodeLimits(t *testing.T) {
 	t.Parallel()
 	limits := DefaultLimits()

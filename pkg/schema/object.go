@@ -18,9 +18,11 @@ import (
 
 // decoder walks a generic JSON tree, collecting every problem with its path.
 type decoder struct {
-	limits     Limits
-	problems   []failure.Detail
-	tooLarge   []failure.Detail
+	limits   Limits
+	problems []failure.Detail
+	tooLarge []failure.Detail
+	// dropped counts problems found after keptProblems were collected.
+	dropped    int
 	layerCount int
 	// absent lists the keys readers asked for that their object did not
 	// hold: with the keys each object did hold, they are the fields valid
@@ -37,7 +39,19 @@ type absentKey struct {
 	key string
 }
 
+// keptProblems bounds the problems kept while decoding, and shownProblems
+// the details an error lists: a body of thousands of bad keys gets a
+// short answer, not one detail per key.
+const (
+	keptProblems  = 1000
+	shownProblems = 100
+)
+
 func (d *decoder) fail(path, format string, args ...any) {
+	if len(d.problems) >= keptProblems {
+		d.dropped++
+		return
+	}
 	d.problems = append(d.problems, failure.Detail{Path: path, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -501,7 +515,7 @@ func (d *decoder) base64(path, s string, max int64) []byte {
 	}
 	s = strings.TrimRight(s, "=")
 	if int64(base64.RawStdEncoding.DecodedLen(len(s))) > max {
-		d.failTooLarge(path, "decodes to more than %s, the limit", fmtBytes(max))
+		d.failTooLarge(path, "decodes to more than %s, the limit", FormatBytes(max))
 		return nil
 	}
 	enc := base64.RawStdEncoding
@@ -566,18 +580,6 @@ func fmtNum(f float64) string {
 func gotNum(v any) string {
 	n, _ := v.(json.Number)
 	return truncate(string(n), 30)
-}
-
-// fmtBytes formats a byte limit: in MB or KB when it is a whole number of
-// them, else in bytes.
-func fmtBytes(n int64) string {
-	switch {
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d bytes", n)
 }
 
 func truncate(s string, n int) string {
