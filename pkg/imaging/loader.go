@@ -142,6 +142,11 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 
 	// Scale to cover the box; the window is what the output shows.
 	scale := math.Max(float64(w)/float64(src.w), float64(h)/float64(src.h))
+	if src.svg && scale < svgMinScale {
+		return nil, none, failure.New(failure.Unprocessable,
+			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
+			path, src.w, src.h, int(1/svgMinScale), w, h)
+	}
 	cw := max(w, int(math.Ceil(float64(src.w)*scale-1e-6)))
 	ch := max(h, int(math.Ceil(float64(src.h)*scale-1e-6)))
 	window := centreWindow(cw, ch, w, h)
@@ -245,7 +250,14 @@ type source struct {
 	pixels    *vimage
 	w, h      int
 	plainJPEG bool
+	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
 }
+
+// svgMinScale is the smallest scale an SVG is drawn at. librsvg's loader
+// refuses scales under 0.001 and then draws at the full declared size: a
+// 200-byte SVG declaring 600000×600000 px took 15 GB. Such an SVG is
+// refused instead (it declares a size hundreds of times its box).
+const svgMinScale = 0.002
 
 func (s *source) close() {
 	if s.buf != nil {
@@ -309,7 +321,7 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		w, h = h, w
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.icc
-	return &source{buf: buf, w: w, h: h, plainJPEG: plain}, nil
+	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
 }
 
 // thumbnail decodes and resizes the source in one libvips pipeline.

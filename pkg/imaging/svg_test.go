@@ -1,8 +1,11 @@
 package imaging
 
 import (
+	"context"
 	"testing"
+	"time"
 
+	"github.com/strata-render/strata/pkg/failure"
 	"github.com/stretchr/testify/require"
 )
 
@@ -106,4 +109,34 @@ func TestSVGLoadsWhileLoadersAreCreated(t *testing.T) {
 	for range 300 {
 		loadBox(t, l, []byte(iconSVG), 8, 8)
 	}
+}
+
+// TestSVGDeclaringAHugeSize: librsvg draws at the full declared size when
+// the scale it is asked for is under its minimum; an SVG declaring a size
+// hundreds of times its box is refused, quickly and without the memory.
+func TestSVGDeclaringAHugeSize(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(Options{})
+	huge := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="600000" height="600000"><rect width="600000" height="600000" fill="#f00"/></svg>`)
+	for _, load := range []func() error{
+		func() error {
+			_, err := l.Load(context.Background(), "layers[0]", base64Image(huge), 512, 512)
+			return err
+		},
+		func() error {
+			_, err := l.LoadNatural(context.Background(), "layers[0]", base64Image(huge), 512, 512)
+			return err
+		},
+	} {
+		start := time.Now()
+		err := load()
+		fe := failure.As(err)
+		require.Equal(t, failure.Unprocessable, fe.Kind, "%v", err)
+		require.Contains(t, fe.PublicMessage(), "the SVG declares 600000x600000 pixels, more than 500 times its 512x512 box")
+		require.Less(t, time.Since(start), 2*time.Second)
+	}
+	// 400 times the box is still drawn, from its vectors.
+	big := []byte(`<svg xmlns="http://www.w3.org/2000/svg" width="204800" height="204800"><rect width="204800" height="204800" fill="#f00"/></svg>`)
+	out := loadBox(t, l, big, 512, 512)
+	require.Equal(t, uint8(255), out.RGBAAt(256, 256).R)
 }
