@@ -881,3 +881,25 @@ func TestLayoutFromJSON(t *testing.T) {
 	require.Equal(t, want.Rect, got.Rect)
 	require.True(t, bytes.Equal(want.Pix, got.Pix), "the decoded request renders differently from the fixture")
 }
+
+// TestNestedLayoutsShareOnePixelBudget: the layer images alive at once (a
+// layout's and its children's) share one budget of 4 times the canvas, so
+// nesting cannot multiply memory (it once took 7 GB from 500 bytes).
+func TestNestedLayoutsShareOnePixelBudget(t *testing.T) {
+	t.Parallel()
+	r := newTestRenderer(t)
+	nested := func(outer, inner int) *schema.Layer {
+		in := layout(size(inner, inner), kids(block(10, 10, "#ff0000", rotate(5))))
+		in.Path = "layers[0].layers[0]"
+		out := layout(size(outer, outer), kids(in))
+		out.Path = "layers[0]"
+		return out
+	}
+	// Canvas 1000×1000: the budget is 4 megapixels.
+	_, err := r.Render(context.Background(), request(1000, 1000, nested(1000, 1000)))
+	require.NoError(t, err, "2 megapixels of layouts fit")
+	_, err = r.Render(context.Background(), request(1000, 1000, nested(1900, 1500)))
+	fe := failure.As(err)
+	require.Equal(t, failure.Unprocessable, fe.Kind, "%v", err)
+	require.Contains(t, fe.PublicMessage(), "layers[0].layers[0] is 1500x1500 = 2.2 megapixels; with the 3.6 megapixels of the layouts it is inside")
+}

@@ -161,6 +161,7 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 		}
 	}()
 	w, h := req.Width, req.Height
+	ctx = withPixelBudget(ctx, w, h)
 	for _, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
@@ -277,13 +278,36 @@ func checkContext(ctx context.Context) error {
 	return nil
 }
 
-// layerPixelLimit is the largest layer box drawn through a layer image
-// into dst: four times dst's area (a rotated layer covering the canvas
+// layerPixelLimit is the most layer-image pixels alive at once for a
+// w×h canvas: four times its area (a rotated layer covering the canvas
 // needs about twice each side), and at least 4 megapixels. Validation lets
 // a side reach four times the canvas cap, which alone would be a 4 GB
 // allocation.
-func layerPixelLimit(dst *image.RGBA) float64 {
-	return max(4*float64(dst.Rect.Dx())*float64(dst.Rect.Dy()), 4e6)
+func layerPixelLimit(w, h int) float64 {
+	return max(4*float64(w)*float64(h), 4e6)
+}
+
+// pixelBudget is carried on the context while layers are drawn: limit is
+// layerPixelLimit of the canvas, used the pixels of the layout images a
+// layer is drawn into (alive while their children are drawn). Without it a
+// layout four times the canvas holding one four times bigger again took
+// 7 GB from 500 bytes of JSON.
+type pixelBudget struct{ limit, used float64 }
+
+type pixelBudgetKey struct{}
+
+// withPixelBudget starts the budget for a w×h canvas.
+func withPixelBudget(ctx context.Context, w, h int) context.Context {
+	return context.WithValue(ctx, pixelBudgetKey{}, pixelBudget{limit: layerPixelLimit(w, h)})
+}
+
+// budgetFor is ctx's budget, or a fresh one for dst when drawing starts
+// below Render (tests).
+func budgetFor(ctx context.Context, dst *image.RGBA) pixelBudget {
+	if b, ok := ctx.Value(pixelBudgetKey{}).(pixelBudget); ok {
+		return b
+	}
+	return pixelBudget{limit: layerPixelLimit(dst.Rect.Dx(), dst.Rect.Dy())}
 }
 
 // farAway is a layer offset beyond which nothing can reach a destination
@@ -341,9 +365,18 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
 		return nil
 	}
-	if limit := layerPixelLimit(dst); float64(w)*float64(h) > limit {
-		return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels here (4 times its destination).",
-			l.Path, w, h, float64(w)*float64(h)/1e6, limit/1e6)
+	budget, px := budgetFor(ctx, dst), float64(w)*float64(h)
+	if budget.used+px > budget.limit {
+		if budget.used == 0 {
+			return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
+				l.Path, w, h, px/1e6, budget.limit/1e6)
+		}
+		return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; with the %.1f megapixels of the layouts it is inside, that is over the %.1f megapixels (4 times the canvas) layers may hold at once.",
+			l.Path, w, h, px/1e6, budget.used/1e6, budget.limit/1e6)
+	}
+	if l.Type == schema.TypeLayout {
+		// The layout's image stays alive while its children are drawn.
+		ctx = context.WithValue(ctx, pixelBudgetKey{}, pixelBudget{limit: budget.limit, used: budget.used + px})
 	}
 	img, err := draw(ctx, r, l, w, h)
 	if err != nil {
