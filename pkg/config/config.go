@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"os"
 	"runtime"
 	"strconv"
@@ -159,8 +160,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str("STRATA_ASSETS_DIR", &c.AssetsDir)
 	str("STRATA_LOG_LEVEL", &c.LogLevel)
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
-		if _, err := webhook.ParseSecret(v); err != nil {
-			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_SECRET: %v (make one with: echo whsec_$(openssl rand -base64 32))", err))
+		if err := checkSecrets(v); err != nil {
+			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_SECRET: %v (make one with: echo whsec_$(openssl rand -base64 32); during a rotation give both, space-separated)", err))
 		}
 		c.WebhookSecret = v
 	}
@@ -206,7 +207,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	duration("STRATA_WEBHOOK_TIMEOUT", &c.WebhookTimeout)
 	if v, ok := lookup("STRATA_WEBHOOK_RETRY_SCALE"); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || f > 100 {
+		if err != nil || !(f > 0 && f <= 100) { // also NaN
 			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_RETRY_SCALE=%q: must be a number in (0, 100]", v))
 		} else {
 			c.WebhookRetryScale = f
@@ -217,7 +218,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	integer("STRATA_MAX_CANVAS_SIDE", &l.MaxSide, 1)
 	if v, ok := lookup("STRATA_MAX_CANVAS_MEGAPIXELS"); ok && v != "" {
 		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 {
+		if err != nil || !(f > 0) || math.IsInf(f, 0) { // also NaN
 			errs = append(errs, fmt.Errorf("STRATA_MAX_CANVAS_MEGAPIXELS=%q: must be a positive number", v))
 		} else {
 			l.MaxMegapixels = f
@@ -255,9 +256,20 @@ func parseKeyRateLimits(v string, defaultBurst int) (map[string][2]int, error) {
 	return out, errors.Join(errs...)
 }
 
-func validSecret(s string) bool {
-	_, err := webhook.ParseSecret(s)
-	return err == nil
+// checkSecrets checks a webhook secret setting: one whsec_ secret, or
+// several separated by spaces while one is being rotated out (every
+// delivery is then signed with each, per Standard Webhooks).
+func checkSecrets(s string) error {
+	fields := strings.Fields(s)
+	if len(fields) == 0 {
+		return errors.New("no secret given")
+	}
+	for _, f := range fields {
+		if _, err := webhook.ParseSecret(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func parseAPIKeys(v string) (map[string]string, error) {
@@ -272,7 +284,7 @@ func parseAPIKeys(v string) (map[string]string, error) {
 		switch {
 		case len(key) < 16:
 			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: key #%d is shorter than 16 characters", i+1))
-		case hasSecret && !validSecret(secret):
+		case hasSecret && checkSecrets(secret) != nil:
 			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must be whsec_ and 24–64 bytes of base64", i+1))
 		default:
 			keys[key] = secret

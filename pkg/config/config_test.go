@@ -1,6 +1,7 @@
 package config
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -89,6 +90,21 @@ func TestLoadWorkerVariables(t *testing.T) {
 			"STRATA_DELIVERY_CONCURRENCY": "0", "STRATA_RESULT_TTL": "forever", "STRATA_WEBHOOK_TIMEOUT": "-1s",
 			"STRATA_WEBHOOK_RETRY_SCALE": "0",
 		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE"}},
+		{name: "NaN is not a number here", env: map[string]string{
+			"STRATA_WEBHOOK_RETRY_SCALE": "NaN", "STRATA_MAX_CANVAS_MEGAPIXELS": "NaN",
+		}, wantErr: []string{"STRATA_WEBHOOK_RETRY_SCALE", "STRATA_MAX_CANVAS_MEGAPIXELS"}},
+		{name: "infinite megapixels", env: map[string]string{"STRATA_MAX_CANVAS_MEGAPIXELS": "+Inf"},
+			wantErr: []string{"STRATA_MAX_CANVAS_MEGAPIXELS"}},
+		{name: "two secrets during a rotation", env: map[string]string{
+			"STRATA_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  whsec_dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rz",
+			"STRATA_API_KEYS":       "key-aaaaaaaaaaaaaaaa:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rz",
+		}, check: func(t *testing.T, c Config) {
+			require.Len(t, strings.Fields(c.WebhookSecret), 2)
+			require.Len(t, strings.Fields(c.APIKeys["key-aaaaaaaaaaaaaaaa"]), 2)
+		}},
+		{name: "a bad secret among two", env: map[string]string{
+			"STRATA_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw nope",
+		}, wantErr: []string{"STRATA_WEBHOOK_SECRET"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
