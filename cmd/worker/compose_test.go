@@ -89,6 +89,11 @@ func TestComposeFile(t *testing.T) {
 			require.Greater(t, time.Duration(*w.StopGracePeriod), 25*time.Second)
 			require.NotEmpty(t, service("api").Ports)
 		}},
+		{name: "the API also gets a grace period over the shutdown timeout", check: func(t *testing.T) {
+			a := service("api")
+			require.NotNil(t, a.StopGracePeriod)
+			require.Greater(t, time.Duration(*a.StopGracePeriod), 25*time.Second)
+		}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, tc.check)
