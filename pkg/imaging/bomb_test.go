@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"hash/crc32"
 	"image"
 	"image/color"
@@ -149,4 +150,22 @@ func TestPixelLimitBoundary(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestSideLimit: a raster input wider or taller than MaxImageSide is
+// refused from its header, before libvips buffers its lines.
+func TestSideLimit(t *testing.T) {
+	t.Parallel()
+	l := NewLoader(Options{})
+	for _, size := range []image.Point{{MaxImageSide + 1, 8}, {8, MaxImageSide + 1}} {
+		var buf bytes.Buffer
+		require.NoError(t, png.Encode(&buf, image.NewGray(image.Rectangle{Max: size})))
+		_, err := l.Load(context.Background(), "layers[0]", base64Image(buf.Bytes()), 64, 64)
+		fe := failure.As(err)
+		require.Equal(t, failure.Unprocessable, fe.Kind, "%v", err)
+		require.Contains(t, fe.PublicMessage(), fmt.Sprintf("the image is %dx%d pixels; each side may be at most 16384.", size.X, size.Y))
+	}
+	var buf bytes.Buffer
+	require.NoError(t, png.Encode(&buf, image.NewGray(image.Rect(0, 0, MaxImageSide, 8))))
+	loadBox(t, l, buf.Bytes(), 64, 64)
 }

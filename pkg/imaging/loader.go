@@ -253,6 +253,12 @@ type source struct {
 	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
 }
 
+// MaxImageSide caps each side of a raster input. libvips' scaling holds
+// buffers of whole source lines, so memory grows with the width even
+// within the pixel limit: a 100 MP PNG 100000 px wide took 1.27 GB in a
+// 512 px box, 40000 px 840 MB, 10000 px 246 MB.
+const MaxImageSide = 16384
+
 // svgMinScale is the smallest scale an SVG is drawn at. librsvg's loader
 // refuses scales under 0.001 and then draws at the full declared size: a
 // 200-byte SVG declaring 600000×600000 px took 15 GB. Such an SVG is
@@ -312,6 +318,11 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 	if format != FormatSVG && int64(w)*int64(h) > int64(l.o.MaxPixels) {
 		buf.free()
 		return nil, tooBig(w, h)
+	}
+	if format != FormatSVG && max(w, h) > MaxImageSide {
+		buf.free()
+		return nil, failure.New(failure.Unprocessable,
+			"image at %s: the image is %dx%d pixels; each side may be at most %d.", path, w, h, MaxImageSide)
 	}
 	if w <= 0 || h <= 0 {
 		buf.free()
