@@ -130,7 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 	})
 	m.ln, err = net.Listen("tcp", m.Config.ListenAddr)
 	if err != nil {
-		return err
+		return fmt.Errorf("STRATA_LISTEN_ADDR=%q: %w", m.Config.ListenAddr, err)
 	}
 	m.http = &http.Server{
 		Handler:           srv.Handler(),
