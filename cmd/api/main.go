@@ -74,7 +74,9 @@ type Main struct {
 
 // NewMain returns a Main for cfg.
 func NewMain(cfg config.Config) *Main {
-	return &Main{Config: cfg, Log: cfg.Logger(os.Stderr)}
+	log := cfg.Logger(os.Stderr)
+	queue.LogRedisTo(log)
+	return &Main{Config: cfg, Log: log}
 }
 
 // Run builds the engine and starts serving; it returns once listening.
