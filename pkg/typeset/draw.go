@@ -26,7 +26,7 @@ func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 	}
 	ss := r.session()
 	defer r.release(ss)
-	b := r.fit(ss, set, t, float64(w), float64(h))
+	b := r.fit(ctx, ss, set, t, float64(w), float64(h))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -109,7 +109,12 @@ const wholeWordShrink = 4
 // words broken between graphemes; at minAutoSize, clipped, when nothing
 // fits.
 // Shaping is done once; each probe only scales and re-wraps.
-func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
+//
+// When ctx ends during an auto-scale search, the remaining probes are
+// skipped (each answers at once with an empty block) and the caller, which
+// checks ctx after fit, returns its error: a search costs at most one
+// layout past the render's time limit.
+func (r *Registry) fit(ctx context.Context, ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
 	paras := r.shapeText(ss, set, t)
 	top := r.layout(ss, paras, t.FontSize, w, t.ParagraphSpacing, t.SplitLines)
 	fits, whole := rule{w: w, h: h}, rule{w: w, h: h, whole: true}
@@ -118,6 +123,9 @@ func (r *Registry) fit(ss *session, set *FontSet, t *schema.Text, w, h float64) 
 	}
 	probed := map[float64]*block{t.FontSize: top} // the fallback search re-probes sizes
 	at := func(size float64) *block {
+		if ctx.Err() != nil {
+			return &block{size: size}
+		}
 		b, ok := probed[size]
 		if !ok {
 			b = r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)

@@ -143,7 +143,7 @@ func TestAutoScaleProperty(t *testing.T) {
 		w, h := 60+rng.IntN(600), 40+rng.IntN(300)
 		name := fmt.Sprintf("%d %q %s %.0fpx in %dx%d", i, tx.Text, tx.FontName, tx.FontSize, w, h)
 
-		b := r.fit(ss, nil, tx, float64(w), float64(h))
+		b := r.fit(context.Background(), ss, nil, tx, float64(w), float64(h))
 		require.LessOrEqual(t, b.size, tx.FontSize, name)
 		paras := r.shapeText(ss, nil, tx)
 		at := func(size float64) *block {
@@ -247,7 +247,7 @@ func TestAutoScaleSplitWord(t *testing.T) {
 	defer r.release(ss)
 	tx := text("Supercalifragilistic", "Inter", 60)
 	tx.AutoScale = true
-	b := r.fit(ss, nil, tx, 180, 90)
+	b := r.fit(context.Background(), ss, nil, tx, 180, 90)
 	require.False(t, b.broken)
 	require.True(t, b.fits(180, 90))
 	require.Equal(t, 20.0, b.size)
@@ -315,7 +315,7 @@ func TestAutoScaleKeepsWordsWhole(t *testing.T) {
 			}
 			require.Positive(t, largestFit, "some size must fit")
 
-			b := r.fit(ss, nil, tx, tc.w, tc.h)
+			b := r.fit(context.Background(), ss, nil, tx, tc.w, tc.h)
 			require.True(t, b.fits(tc.w, tc.h))
 			require.Equal(t, tc.want == fallback, b.broken)
 			switch tc.want {
@@ -365,4 +365,25 @@ func TestEmergencyBreaksMonotoneInSize(t *testing.T) {
 			require.False(t, brokenAt != 0 && !b.broken, "%d %q %s %.0f px wide: broken at %.0f px, whole at %.0f px", i, tx.Text, tx.FontName, w, brokenAt, size)
 		}
 	}
+}
+
+// TestAutoScaleStopsWhenTheContextEnds: once the render's time is up, an
+// auto-scale search lays nothing more out (Draw then returns ctx's error).
+func TestAutoScaleStopsWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
+	r := testRegistry(t)
+	ss := r.session()
+	defer r.release(ss)
+	tx := text(strings.Repeat("Typography is the craft of arranging type. ", 40), "Inter", 200)
+	tx.AutoScale = true
+	b := r.fit(context.Background(), ss, nil, tx, 300, 200)
+	require.NotEmpty(t, b.lines)
+	require.Less(t, b.size, 200.0)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	b = r.fit(ctx, ss, nil, tx, 300, 200)
+	require.Empty(t, b.lines, "no probe is laid out after the context ended")
+	_, err := r.Draw(ctx, tx, nil, 300, 200)
+	require.ErrorIs(t, err, context.Canceled)
 }
