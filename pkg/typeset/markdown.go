@@ -71,10 +71,17 @@ type mdItem struct {
 	opener  bool
 }
 
+// maxMarkdownPairs caps the emphasis pairs of one text; markers past it
+// are literal. Every pair adds style runs, and a word made of thousands of
+// runs (`**_` repeated) costs the line wrapper quadratic time: 64 KB of it
+// took 18 s. No real text has hundreds of bold or italic spans in a layer.
+const maxMarkdownPairs = 500
+
 // parseMarkdown resolves **bold**, *italic* and ***bold italic***: a
 // run of 1–3 asterisks followed by a non-space opens, one preceded by a
 // non-space closes the nearest open run of the same length. A backslash
-// escapes an asterisk or a backslash; unmatched markers are literal.
+// escapes an asterisk or a backslash; unmatched markers are literal, and
+// so are all markers after the first maxMarkdownPairs pairs.
 func parseMarkdown(s string) ([]rune, []uint8) {
 	src := []rune(s)
 	items := make([]mdItem, 0, len(src))
@@ -97,10 +104,14 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 	}
 	// Pair delimiter runs with a stack of openers.
 	var stack []int
+	pairs := 0
 	for i := range items {
 		it := &items[i]
 		if it.n == 0 || it.n > 3 {
 			continue
+		}
+		if pairs == maxMarkdownPairs {
+			break
 		}
 		canClose := i > 0 && !isSpace(items[i-1])
 		canOpen := i+1 < len(items) && !isSpace(items[i+1])
@@ -113,6 +124,7 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 				}
 			}
 			if found >= 0 {
+				pairs++
 				items[stack[found]].matched = true
 				items[stack[found]].opener = true
 				it.matched = true

@@ -54,6 +54,8 @@ func TestParseMarkdown(t *testing.T) {
 		{"multiline bold", "**a\nb**", "[b:a\nb]"},
 		{"empty", "", ""},
 		{"emoji inside bold", "**hi 👋**", "[b:hi 👋]"},
+		{"markers past the pair cap are literal", strings.Repeat("**a** ", maxMarkdownPairs) + "**b**",
+			strings.Repeat("[b:a] ", maxMarkdownPairs) + "**b**"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
