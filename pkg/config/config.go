@@ -30,7 +30,9 @@ type Config struct {
 	// APIKeys maps each accepted API key to its webhook secret ("" means
 	// the default secret) (STRATA_API_KEYS: "key" or "key:whsec_…", comma-separated).
 	APIKeys map[string]string
-	// RedisURL is the queue's Redis (STRATA_REDIS_URL).
+	// RedisURL is the Redis of the queue, job store and rate limiter
+	// (STRATA_REDIS_URL): redis://, rediss://, unix:// or, for Redis
+	// Sentinel, redis-sentinel:// (ParseRedisURL).
 	RedisURL string
 	// WebhookSecret signs webhooks for keys without their own secret
 	// (STRATA_WEBHOOK_SECRET, "whsec_…").
@@ -157,6 +159,9 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str("STRATA_LISTEN_ADDR", &c.ListenAddr)
 	str("STRATA_ADMIN_ADDR", &c.AdminAddr)
 	str("STRATA_REDIS_URL", &c.RedisURL)
+	if _, _, err := ParseRedisURL(c.RedisURL); err != nil {
+		errs = append(errs, fmt.Errorf("STRATA_REDIS_URL: %v", err))
+	}
 	str("STRATA_ASSETS_DIR", &c.AssetsDir)
 	str("STRATA_LOG_LEVEL", &c.LogLevel)
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
