@@ -36,7 +36,7 @@ type Variable struct {
 	Fields []string `json:"fields"`
 	// Path is the layer's JSON path in the template, e.g. layers[2].layers[0].
 	Path string `json:"path"`
-	addr []int // indices along layers / layers / background_layers (negative)
+	addr []int  // indices along layers / layers / background_layers (negative)
 }
 
 // Parse validates a template body: a request that schema.Decode accepts,
