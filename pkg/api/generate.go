@@ -64,29 +64,58 @@ type acceptedBody struct {
 // generate handles POST /generate and /render: sync renders answer 200
 // with the image; requests with a webhook_url are queued (201).
 func (s *Server) generate(c echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	req, err := schema.Decode(body, s.limits)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, req, body)
+}
+
+// readBody reads the request body within MaxBodyBytes.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
 	if r.ContentLength > s.limits.MaxBodyBytes {
 		// Refuse a declared oversize body before reading any of it.
-		return &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
+		return nil, &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.limits.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return err
+			return nil, err
 		}
-		return failure.Wrap(failure.Invalid, err, "The request body could not be read.")
+		return nil, failure.Wrap(failure.Invalid, err, "The request body could not be read.")
 	}
-	req, err := schema.Decode(body, s.limits)
-	if err != nil {
-		return err
-	}
+	return body, nil
+}
+
+// respond answers a validated request in the /generate envelope: queued
+// (201) with a webhook_url, else rendered (200). body is the request's
+// JSON, which the worker decodes again.
+func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error {
 	if req.WebhookURL != "" {
 		return s.submit(c, req, body)
 	}
-	if err := s.acquire(r.Context()); err != nil {
+	res, err := s.renderSync(c, req)
+	if err != nil {
 		return err
+	}
+	return c.JSON(http.StatusOK, successBody{
+		Success: true,
+		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
+	})
+}
+
+// renderSync renders req within a render slot and the render timeout.
+func (s *Server) renderSync(c echo.Context, req *schema.Request) (render.Result, error) {
+	r := c.Request()
+	if err := s.acquire(r.Context()); err != nil {
+		return render.Result{}, err
 	}
 	defer s.release()
 	s.metrics.inFlight.Inc()
@@ -96,14 +125,11 @@ func (s *Server) generate(c echo.Context) error {
 	res, err := s.renderer.Render(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil && r.Context().Err() == nil {
-			return context.DeadlineExceeded
+			return render.Result{}, context.DeadlineExceeded
 		}
-		return err
+		return render.Result{}, err
 	}
-	return c.JSON(http.StatusOK, successBody{
-		Success: true,
-		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
-	})
+	return res, nil
 }
 
 // acquire takes a render slot, waiting up to s.wait; at capacity the

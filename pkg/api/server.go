@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -161,10 +161,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // KeyID is a stable, non-secret identifier of an API key for logs and job
 // ownership: a short hash prefix.
-func KeyID(key string) string {
-	sum := sha256.Sum256([]byte("strata-key:" + key))
-	return "key_" + hex.EncodeToString(sum[:6])
-}
+func KeyID(key string) string { return imageurl.KeyID(key) }
 
 // authenticate checks the Bearer key in constant time against every key.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

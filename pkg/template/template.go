@@ -96,9 +96,11 @@ func decodeJSON(b []byte) (any, error) {
 // Modification overrides fields of one named layer.
 type Modification struct {
 	// Path is where the client wrote it, e.g. modifications[1].
-	Path   string
-	Name   string
-	Fields []Field
+	Path string
+	// NamePath is where the name was written; "" means Path + ".name".
+	NamePath string
+	Name     string
+	Fields   []Field
 }
 
 // Field is one overridden field.
@@ -195,7 +197,11 @@ func (t *Template) Apply(mods []Modification, top map[string]any, limits schema.
 			} else if len(t.Variables) == 0 {
 				msg += " (it has no named layers)"
 			}
-			problems = append(problems, failure.Detail{Path: m.Path + ".name", Message: msg})
+			np := m.NamePath
+			if np == "" {
+				np = m.Path + ".name"
+			}
+			problems = append(problems, failure.Detail{Path: np, Message: msg})
 			continue
 		}
 		v := t.Variables[vi]
