@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -101,7 +103,7 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 	if req.WebhookURL != "" {
 		return s.submit(c, req, body)
 	}
-	res, err := s.renderSync(c, req)
+	res, err := s.renderCached(c, req)
 	if err != nil {
 		return err
 	}
@@ -111,20 +113,37 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 	})
 }
 
+// renderCached renders req through the render cache, when there is one,
+// and says what happened in a Cache-Status header (RFC 9211).
+func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Result, error) {
+	if s.cache == nil {
+		return s.renderSync(c.Request().Context(), req)
+	}
+	// Cache-Control: no-cache (or Pragma: no-cache) asks for a fresh render.
+	rh := c.Request().Header
+	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
+	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
+		func(ctx context.Context) (render.Result, error) { return s.renderSync(ctx, req) })
+	if err != nil {
+		return render.Result{}, err
+	}
+	c.Response().Header().Set("Cache-Status", status)
+	return res, nil
+}
+
 // renderSync renders req within a render slot and the render timeout.
-func (s *Server) renderSync(c echo.Context, req *schema.Request) (render.Result, error) {
-	r := c.Request()
-	if err := s.acquire(r.Context()); err != nil {
+func (s *Server) renderSync(parent context.Context, req *schema.Request) (render.Result, error) {
+	if err := s.acquire(parent); err != nil {
 		return render.Result{}, err
 	}
 	defer s.release()
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RenderTimeout)
+	ctx, cancel := context.WithTimeout(parent, s.limits.RenderTimeout)
 	defer cancel()
 	res, err := s.renderer.Render(ctx, req)
 	if err != nil {
-		if ctx.Err() != nil && r.Context().Err() == nil {
+		if ctx.Err() != nil && parent.Err() == nil {
 			return render.Result{}, context.DeadlineExceeded
 		}
 		return render.Result{}, err
