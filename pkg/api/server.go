@@ -141,12 +141,12 @@ func New(o Options) *Server {
 	}
 	if s.templates != nil {
 		v1.GET("/templates", s.listTemplates)
-		v1.PUT("/templates/:id", s.putTemplate)
-		v1.GET("/templates/:id", s.getTemplate)
-		v1.DELETE("/templates/:id", s.deleteTemplate)
-		v1.POST("/templates/:id/generate", s.generateTemplate)
+		v1.PUT("/templates/:template_id", s.putTemplate)
+		v1.GET("/templates/:template_id", s.getTemplate)
+		v1.DELETE("/templates/:template_id", s.deleteTemplate)
+		v1.POST("/templates/:template_id/generate", s.generateTemplate)
 		// Signed URLs authenticate by their signature, not a header.
-		e.GET("/image-generation/v1/templates/:id/:file", s.templateImage)
+		e.GET("/image-generation/v1/templates/:template_id/:file", s.templateImage)
 	}
 	// The group's catch-all would answer a known path asked with another
 	// method 404; it is a 405 naming the method to use.

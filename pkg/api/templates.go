@@ -50,7 +50,7 @@ func (s *Server) putTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.templates.Put(c.Request().Context(), s.keyOf(c), c.Param("id"), body)
+	st, err := s.templates.Put(c.Request().Context(), s.keyOf(c), c.Param("template_id"), body)
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (s *Server) getTemplate(c echo.Context) error {
 		}
 		version = n
 	}
-	st, err := s.templates.Get(c.Request().Context(), s.keyOf(c), c.Param("id"), version)
+	st, err := s.templates.Get(c.Request().Context(), s.keyOf(c), c.Param("template_id"), version)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Server) listTemplates(c echo.Context) error {
 }
 
 func (s *Server) deleteTemplate(c echo.Context) error {
-	if err := s.templates.Delete(c.Request().Context(), s.keyOf(c), c.Param("id")); err != nil {
+	if err := s.templates.Delete(c.Request().Context(), s.keyOf(c), c.Param("template_id")); err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true})
@@ -140,7 +140,7 @@ func (s *Server) generateTemplate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	st, err := s.templates.Get(c.Request().Context(), s.keyOf(c), c.Param("id"), version)
+	st, err := s.templates.Get(c.Request().Context(), s.keyOf(c), c.Param("template_id"), version)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (s *Server) templateImage(c echo.Context) error {
 
 func (s *Server) serveImage(c echo.Context, signed *imageurl.Signed, format string) error {
 	r := c.Request()
-	st, err := s.templates.Get(r.Context(), signed.KeyID, c.Param("id"), signed.Version)
+	st, err := s.templates.Get(r.Context(), signed.KeyID, c.Param("template_id"), signed.Version)
 	if err != nil {
 		return err
 	}
