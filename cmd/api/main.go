@@ -136,7 +136,9 @@ func (m *Main) Run(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("STRATA_CACHE_REDIS_URL: %w", err)
 			}
-			copts.DialerRetries = 1
+			// A cache that is down must cost little: the render goes on
+			// without it (pkg/rendercache), after at most these waits.
+			copts.DialerRetries, copts.DialTimeout, copts.ReadTimeout, copts.WriteTimeout = 1, 250*time.Millisecond, time.Second, time.Second
 			m.cache = redis.NewClient(copts)
 			co.Redis = m.cache
 		}

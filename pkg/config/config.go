@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -196,8 +197,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	integer64("STRATA_CACHE_MAX_ENTRY_BYTES", &c.CacheMaxEntryBytes)
 	duration("STRATA_CACHE_TTL", &c.CacheTTL)
-	if c.CacheRedisURL != "" && c.CacheRedisURL == c.RedisURL {
-		errs = append(errs, fmt.Errorf("STRATA_CACHE_REDIS_URL: must not be STRATA_REDIS_URL: the queue's Redis runs noeviction and the cache would fill it"))
+	if c.CacheRedisURL != "" && sameServer(c.CacheRedisURL, c.RedisURL) {
+		errs = append(errs, fmt.Errorf("STRATA_CACHE_REDIS_URL=%q: must be another Redis server than STRATA_REDIS_URL (another database is not enough): the queue's Redis runs noeviction and the cache would fill it", c.CacheRedisURL))
 	}
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
 		if err := checkSecrets(v); err != nil {
@@ -338,4 +339,21 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.LogLevel))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// sameServer reports whether two Redis URLs name one server (host and
+// port; the database number does not matter: policies are per server).
+func sameServer(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		return "6379"
+	}
+	return strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }
