@@ -48,12 +48,15 @@ func call(t *testing.T, method, url, key, body string, headers ...string) (*http
 	return resp, b
 }
 
-func startTemplateMain(t *testing.T, cacheDB int) string {
+func startTemplateMain(t testing.TB, cacheDB int, edits ...func(*config.Config)) string {
 	t.Helper()
 	return startMainWith(t, func(c *config.Config) {
 		c.APIKeys = map[string]string{e2eKey: "", otherKey: ""}
 		c.RateLimit = 0
 		c.CacheRedisURL = strings.TrimSuffix(redistest.URL(), "/0") + "/" + strconv.Itoa(cacheDB)
+		for _, e := range edits {
+			e(c)
+		}
 	})
 }
 
@@ -133,9 +136,12 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	etag := resp.Header.Get("ETag")
 	require.Regexp(t, regexp.MustCompile(`^"[A-Za-z0-9_-]{24}"$`), etag)
 
-	resp, body = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", etag)
+	renders := metric(t, "strata_render_cache_misses_total", base) + metric(t, "strata_render_cache_hits_total", base)
+	resp, body = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", `"x", `+etag)
 	require.Equal(t, http.StatusNotModified, resp.StatusCode)
 	require.Empty(t, body)
+	require.Equal(t, renders, metric(t, "strata_render_cache_misses_total", base)+metric(t, "strata_render_cache_hits_total", base),
+		"a 304 neither renders nor reads the cache")
 
 	latest, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=#FF00FF"})
 	require.NoError(t, err)
