@@ -56,6 +56,7 @@ type Store struct {
 	dir   string
 	mu    sync.RWMutex
 	files map[string]*fileTemplate
+	bad   map[string]time.Time // path → mtime of a bad file already reported
 }
 
 type fileTemplate struct {
@@ -70,7 +71,7 @@ func NewStore(rdb *redis.Client, limits schema.Limits, log *slog.Logger) *Store 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{rdb: rdb, limits: limits, log: log, files: map[string]*fileTemplate{}}
+	return &Store{rdb: rdb, limits: limits, log: log, files: map[string]*fileTemplate{}, bad: map[string]time.Time{}}
 }
 
 func tplKey(keyID, id string) string { return "strata:tpl:" + keyID + ":" + id }
@@ -255,6 +256,9 @@ func (s *Store) Reload() {
 		if old != nil && old.modTime.Equal(info.ModTime()) && old.size == info.Size() {
 			continue
 		}
+		if t, seen := s.bad[p]; seen && t.Equal(info.ModTime()) {
+			continue // reported once already
+		}
 		body, err := os.ReadFile(p)
 		var t *Template
 		if err == nil {
@@ -266,6 +270,7 @@ func (s *Store) Reload() {
 		}
 		if err != nil {
 			s.log.Error("template file not loaded; the last good version stays", "path", p, "error", err.Error())
+			s.bad[p] = info.ModTime()
 			if old != nil {
 				// Remember the bad state so it is reported once, not every poll.
 				s.mu.Lock()
@@ -274,6 +279,7 @@ func (s *Store) Reload() {
 			}
 			continue
 		}
+		delete(s.bad, p)
 		s.mu.Lock()
 		s.files[id] = &fileTemplate{stored: Stored{ID: id, Source: "file", CreatedAt: info.ModTime().UTC(), Template: t}, modTime: info.ModTime(), size: info.Size()}
 		s.mu.Unlock()
