@@ -731,3 +731,25 @@ func TestDecodeExactProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestLongNamesEchoedCut: an unknown key of 1 MB is named in its error by
+// its first 64 bytes, cut at a rune boundary.
+func TestLongNamesEchoedCut(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("é", 1<<19) // 1 MB, 2-byte runes
+	_, err := Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"`+key+`":1}`), DefaultLimits())
+	fe := failure.As(err)
+	require.NotNil(t, fe)
+	require.Len(t, fe.Details, 1)
+	require.Equal(t, strings.Repeat("é", 32)+"…", fe.Details[0].Path)
+	require.Less(t, len(fe.Error()), 1000)
+
+	for in, want := range map[string]string{
+		"short":                       "short",
+		strings.Repeat("a", 64):       strings.Repeat("a", 64),
+		strings.Repeat("a", 65):       strings.Repeat("a", 64) + "…",
+		"a" + strings.Repeat("€", 30): "a" + strings.Repeat("€", 21) + "…", // 3-byte runes: 1+63 bytes fit
+	} {
+		require.Equal(t, want, shownName(in))
+	}
+}
