@@ -294,7 +294,7 @@ func (d *decoder) text(o *object) *Text {
 		}
 		t.Text = s
 	}
-	t.FontName, _ = o.str("font_name", true)
+	t.FontName, _ = o.strMax("font_name", true, MaxNameBytes)
 	t.FontSize, _ = o.numIn("font_size_in_px", true, bounds{lo: 0, hi: 2000, aboveLo: true})
 	t.Color, _ = o.color("text_color", true)
 	t.Weight = d.weight(o, "font_weight", false)

@@ -361,6 +361,16 @@ func (o *object) str(key string, required bool) (string, bool) {
 	return s, true
 }
 
+// strMax is str for a field of at most max bytes; a longer value is a
+// problem (and is returned, so the caller's other checks still run).
+func (o *object) strMax(key string, required bool, max int) (string, bool) {
+	s, ok := o.str(key, required)
+	if ok && len(s) > max {
+		o.d.fail(o.at(key), "is %d bytes; at most %d are allowed", len(s), max)
+	}
+	return s, ok
+}
+
 func (o *object) boolean(key string, def bool) bool {
 	v, ok := o.get(key)
 	if !ok {
