@@ -196,6 +196,17 @@ func (d *decoder) err() error {
 			return dup
 		})
 	}
+	total := len(problems)
+	if kind == failure.Invalid {
+		total += d.dropped
+	}
+	return summarize(kind, problems, total)
+}
+
+// summarize makes one error of problems (total counts those dropped too):
+// the first problem as the sentence, the count of the others, and at most
+// shownProblems details.
+func summarize(kind failure.Kind, problems []failure.Detail, total int) *failure.Error {
 	first := problems[0]
 	msg := first.Message
 	if first.Path != "" {
@@ -203,10 +214,6 @@ func (d *decoder) err() error {
 	}
 	if !strings.HasSuffix(msg, "?") {
 		msg += "."
-	}
-	total := len(problems)
-	if kind == failure.Invalid {
-		total += d.dropped
 	}
 	switch {
 	case total == 1:

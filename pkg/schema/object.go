@@ -32,6 +32,8 @@ type decoder struct {
 	// that end up needing it are rare, and growing a shared slice costs a
 	// few allocations per request instead of one per object.
 	absent []absentKey
+	// names maps each layer name seen to its layer's path.
+	names map[string]string
 }
 
 // absentKey is a key asked of an object that did not hold it.
