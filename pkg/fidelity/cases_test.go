@@ -27,6 +27,7 @@ func allCases() []fcase {
 	cs = append(cs, shapeCases()...)
 	cs = append(cs, gradientCases()...)
 	cs = append(cs, layoutCases()...)
+	cs = append(cs, effectCases()...)
 	cs = append(cs, textCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
@@ -207,3 +208,78 @@ func layoutCases() []fcase {
 }
 
 func textCases() []fcase { return nil }
+
+// effectCases are the layer effects against their CSS definitions.
+func effectCases() []fcase {
+	const bg = `{"index":0,"type":"solid-color","hex_color":"#F8FAFC"}`
+	bgHTML := div(0, 0, 240, 160, "background:#F8FAFC")
+	card := func(extra string) string { return solidJSON(1, 50, 40, 140, 80, "#2563EB", extra) }
+	cardHTML := func(css string) string { return div(50, 40, 140, 80, "background:#2563EB;"+css) }
+	cs := []fcase{
+		{name: "shadow", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":16,"shadows":[{"x_in_px":6,"y_in_px":10,"blur_in_px":20,"hex_color":"#0F172A80"}]`)),
+			html:   bgHTML + cardHTML("border-radius:16px;box-shadow:6px 10px 20px 0 rgba(15,23,42,0.502)")},
+		{name: "shadow-spread-sharp", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":10,"shadows":[{"x_in_px":-8,"y_in_px":6,"spread_in_px":6,"hex_color":"#DC2626"}]`)),
+			html:   bgHTML + cardHTML("border-radius:10px;box-shadow:-8px 6px 0 6px #DC2626")},
+		{name: "shadow-multiple", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":20,"shadows":[{"y_in_px":2,"blur_in_px":4,"hex_color":"#00000040"},{"y_in_px":16,"blur_in_px":32,"spread_in_px":-4,"hex_color":"#7C3AED99"}]`)),
+			html:   bgHTML + cardHTML("border-radius:20px;box-shadow:0 2px 4px 0 rgba(0,0,0,0.251),0 16px 32px -4px rgba(124,58,237,0.6)")},
+		{name: "shadow-under-translucent", w: 240, h: 160,
+			// An outer shadow is cut away under the box: it never shows through.
+			layers: layers(bg, solidJSON(1, 50, 40, 140, 80, "#2563EB55", `,"shadows":[{"x_in_px":20,"y_in_px":20,"blur_in_px":10,"hex_color":"#000000"}]`)),
+			html:   bgHTML + div(50, 40, 140, 80, "background:rgba(37,99,235,0.333);box-shadow:20px 20px 10px #000")},
+		{name: "shadow-rotated-opacity", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":12,"rotation_in_degrees":12,"opacity":80,"shadows":[{"x_in_px":4,"y_in_px":8,"blur_in_px":12,"hex_color":"#000000AA"}]`)),
+			html:   bgHTML + cardHTML("border-radius:12px;transform:rotate(12deg);opacity:0.8;box-shadow:4px 8px 12px rgba(0,0,0,0.667)")},
+		{name: "border", w: 240, h: 160,
+			layers: layers(bg, card(`,"border":{"width_in_px":6,"hex_color":"#F59E0B"}`)),
+			html:   bgHTML + cardHTML("border:6px solid #F59E0B")},
+		{name: "border-rounded", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":28,"border":{"width_in_px":10,"hex_color":"#FFFFFFCC"}`)),
+			html:   bgHTML + cardHTML("border-radius:28px;border:10px solid rgba(255,255,255,0.8);background-clip:border-box")},
+		{name: "border-gradient-shadow", w: 240, h: 160,
+			layers: layers(bg, gradientJSON("linear", 0, `[{"hex_color":"#0EA5E9","position":0},{"hex_color":"#A855F7","position":100}]`,
+				`,"border_radius":18,"border":{"width_in_px":3,"hex_color":"#0F172A"},"shadows":[{"y_in_px":8,"blur_in_px":16,"hex_color":"#0F172A66"}]`)),
+			html: bgHTML + div(gx, gy, gw, gh, "background:linear-gradient(90deg,#0EA5E9 0%,#A855F7 100%) border-box;border-radius:18px;border:3px solid #0F172A;box-shadow:0 8px 16px rgba(15,23,42,0.4)")},
+		{name: "blur", w: 240, h: 160,
+			layers: layers(bg, card(`,"border_radius":16,"blur_in_px":6`)),
+			html:   bgHTML + cardHTML("border-radius:16px;filter:blur(6px)")},
+		{name: "blur-small", w: 240, h: 160,
+			layers: layers(bg, card(`,"blur_in_px":2`)),
+			html:   bgHTML + cardHTML("filter:blur(2px)")},
+		{name: "mask-fade", w: 240, h: 160,
+			layers: layers(bg, gradientJSON("linear", 0, `[{"hex_color":"#F97316","position":0},{"hex_color":"#DB2777","position":100}]`,
+				`,"mask":{"angle_in_degrees":90,"colors":[{"hex_color":"#000000FF","position":30},{"hex_color":"#00000000","position":100}]}`)),
+			html: bgHTML + div(gx, gy, gw, gh, "background:linear-gradient(90deg,#F97316 0%,#DB2777 100%);mask-image:linear-gradient(180deg,rgba(0,0,0,1) 30%,rgba(0,0,0,0) 100%)")},
+	}
+	// Filters on a colourful gradient (so every channel moves).
+	rainbow := `[{"hex_color":"#EF4444","position":0},{"hex_color":"#EAB308","position":25},{"hex_color":"#22C55E","position":50},{"hex_color":"#3B82F6","position":75},{"hex_color":"#A855F7","position":100}]`
+	rainbowCSS := "linear-gradient(90deg,#EF4444 0%,#EAB308 25%,#22C55E 50%,#3B82F6 75%,#A855F7 100%)"
+	for _, f := range []struct{ name, json, css string }{
+		{"grayscale", `"grayscale":1`, "grayscale(1)"},
+		{"grayscale-half", `"grayscale":0.5`, "grayscale(0.5)"},
+		{"sepia", `"sepia":0.8`, "sepia(0.8)"},
+		{"brightness", `"brightness":1.4`, "brightness(1.4)"},
+		{"contrast", `"contrast":1.6`, "contrast(1.6)"},
+		{"saturate", `"saturate":2.5`, "saturate(2.5)"},
+		{"invert", `"invert":1`, "invert(1)"},
+		{"hue-rotate", `"hue_rotate_in_degrees":120`, "hue-rotate(120deg)"},
+		{"combined", `"hue_rotate_in_degrees":-45,"contrast":1.2,"sepia":0.3,"brightness":0.9`, "sepia(0.3) brightness(0.9) contrast(1.2) hue-rotate(-45deg)"},
+	} {
+		cs = append(cs, fcase{name: "filter-" + f.name, w: 240, h: 160,
+			layers: layers(bg, gradientJSON("linear", 0, rainbow, `,"filters":{`+f.json+`}`)),
+			html:   bgHTML + div(gx, gy, gw, gh, "background:"+rainbowCSS+";filter:"+f.css)})
+	}
+	// Blend modes: a vertical gradient over a horizontal one.
+	under := `{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":0,"colors":` + rainbow + `,"position":{"x":0,"y":0},"dimensions":{"width":240,"height":160}}`
+	over := `[{"hex_color":"#FFFFFF","position":0},{"hex_color":"#808080","position":50},{"hex_color":"#0F172A","position":100}]`
+	for _, mode := range []string{"multiply", "screen", "overlay", "darken", "lighten", "color-dodge", "color-burn",
+		"hard-light", "soft-light", "difference", "exclusion", "hue", "saturation", "color", "luminosity"} {
+		cs = append(cs, fcase{name: "blend-" + mode, w: 240, h: 160,
+			layers: layers(under, fmt.Sprintf(`{"index":1,"type":"gradient","gradient_type":"linear","angle_in_degrees":90,"colors":%s,"position":{"x":30,"y":20},"dimensions":{"width":180,"height":120},"border_radius":24,"blend_mode":%q}`, over, mode)),
+			html: div(0, 0, 240, 160, "background:"+rainbowCSS) +
+				div(30, 20, 180, 120, "background:linear-gradient(180deg,#FFFFFF 0%,#808080 50%,#0F172A 100%);border-radius:24px;mix-blend-mode:"+mode)})
+	}
+	return cs
+}

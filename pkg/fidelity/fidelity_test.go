@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/png"
 	"net/http"
 	"net/http/httptest"
@@ -132,7 +133,7 @@ func fontFaces(t *testing.T, fonts string) string {
 
 // TestFidelity renders every case in Strata and in headless Chromium and
 // holds each to its threshold; it logs the table (STRATA_FIDELITY_OUT=file
-// also writes it, SAVE_ACTUAL=dir saves both images of every case).
+// also writes it, SAVE_ACTUAL=dir saves each case as one image, Strata left, Chromium right).
 func TestFidelity(t *testing.T) {
 	if os.Getenv("STRATA_BROWSER_TESTS") == "0" {
 		t.Skip("STRATA_BROWSER_TESTS=0")
@@ -223,8 +224,11 @@ body{font-family:Inter}
 		fmt.Fprintf(&table, "| %s | %s | %.2f | %s | %s |\n", c.name, what, mean, deltaText, result)
 		if save != "" {
 			require.NoError(t, os.MkdirAll(save, 0o755))
-			writePNG(t, filepath.Join(save, c.name+".strata.png"), a)
-			writePNG(t, filepath.Join(save, c.name+".chromium.png"), b)
+			// Strata on the left, Chromium on the right.
+			pair := image.NewRGBA(image.Rect(0, 0, 2*c.w, c.h))
+			draw.Draw(pair, a.Rect, a, image.Point{}, draw.Src)
+			draw.Draw(pair, a.Rect.Add(image.Pt(c.w, 0)), b, image.Point{}, draw.Src)
+			writePNG(t, filepath.Join(save, c.name+".png"), pair)
 		}
 		t.Run(c.name, func(t *testing.T) {
 			meanMax, boxMax := c.limits()
