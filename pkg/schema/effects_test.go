@@ -55,7 +55,7 @@ func TestDecodeEffectsRejects(t *testing.T) {
 		{"shadow negative blur", solidWith(`,"shadows":[{"blur_in_px":-1,"hex_color":"#000"}]`), "layers[0].shadows[0].blur_in_px", "between 0 and 1000"},
 		{"shadow offset too far", solidWith(`,"shadows":[{"x_in_px":1001,"hex_color":"#000"}]`), "layers[0].shadows[0].x_in_px", "between -1000 and 1000"},
 		{"shadow typo", solidWith(`,"shadows":[{"blur_in_pxx":1,"hex_color":"#000"}]`), "layers[0].shadows[0].blur_in_pxx", "did you mean blur_in_px?"},
-		{"too many shadows", solidWith(`,"shadows":[`+strings.Repeat(`{"hex_color":"#000"},`, 8)+`{"hex_color":"#000"}]`), "layers[0].shadows", "at most 8"},
+		{"too many shadows", solidWith(`,"shadows":[` + strings.Repeat(`{"hex_color":"#000"},`, 8) + `{"hex_color":"#000"}]`), "layers[0].shadows", "at most 8"},
 		{"shadow on text", withLayer(`{"index":0,"type":"text",` + okBox + `,` + okText + `,"shadows":[{"hex_color":"#000"}]}`), "layers[0].shadows", "solid-color, gradient, image and layout layers only"},
 		{"border on a barcode", withLayer(`{"index":0,"type":"barcode","value":"1","format":"code128",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff","border":{"width_in_px":1,"hex_color":"#000"}}`), "layers[0].border", "layers only"},
 		{"border zero width", solidWith(`,"border":{"width_in_px":0,"hex_color":"#000"}`), "layers[0].border.width_in_px", "greater than 0"},
