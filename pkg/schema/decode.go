@@ -351,7 +351,7 @@ func (d *decoder) font(path string, v any) *Font {
 		return nil
 	}
 	f := &Font{Path: path}
-	f.Name, _ = o.str("name", true)
+	f.Name, _ = o.strMax("name", true, MaxNameBytes)
 	if f.Name != "" && strings.TrimSpace(f.Name) == "" {
 		d.fail(o.at("name"), "must not be blank")
 	}
@@ -404,7 +404,7 @@ func (d *decoder) file(path string, v any, maxBytes int64) *File {
 	if !o.has("type") {
 		o.missing("type")
 	}
-	f.Name, _ = o.str("name", false)
+	f.Name, _ = o.strMax("name", false, MaxNameBytes)
 	switch f.Type {
 	case SourceBase64:
 		o.kind = "a base64 file"
@@ -482,6 +482,10 @@ func (d *decoder) fetchOptions(path string, v any) FetchOptions {
 // beside auth would be silently overwritten by it: both are problems.
 // Names are read in sorted order so problems come out in a stable order.
 func (d *decoder) headers(ho *object, auth bool) map[string]string {
+	if len(ho.m) > MaxHeaders {
+		d.fail(ho.path, "has %d headers; at most %d are allowed", len(ho.m), MaxHeaders)
+		return nil
+	}
 	out := make(map[string]string, len(ho.m))
 	names := make([]string, 0, len(ho.m))
 	for k := range ho.m {
@@ -507,6 +511,10 @@ func (d *decoder) headers(ho *object, auth bool) map[string]string {
 			d.fail(memberPath(ho.path, k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
 		case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
 			d.fail(memberPath(ho.path, k), "is not a valid HTTP header")
+		case len(k) > MaxNameBytes:
+			d.fail(memberPath(ho.path, k), "is a header name of %d bytes; at most %d are allowed", len(k), MaxNameBytes)
+		case len(val) > MaxHeaderValueBytes:
+			d.fail(memberPath(ho.path, k), "is %d bytes; at most %d are allowed", len(val), MaxHeaderValueBytes)
 		case dup:
 			d.fail(memberPath(ho.path, k), "is the same header as %q (header names ignore case); send it once", first)
 		case auth && lower == "authorization":
@@ -543,11 +551,11 @@ func (d *decoder) fetchAuth(path string, v any) *FetchAuth {
 	switch a.Type {
 	case "bearer":
 		o.kind = "bearer auth"
-		a.Token, _ = o.str("token", true)
+		a.Token, _ = o.strMax("token", true, MaxHeaderValueBytes)
 	case "basic":
 		o.kind = "basic auth"
-		a.Username, _ = o.str("username", true)
-		a.Password, _ = o.str("password", false)
+		a.Username, _ = o.strMax("username", true, MaxHeaderValueBytes)
+		a.Password, _ = o.strMax("password", false, MaxHeaderValueBytes)
 	default:
 		if !o.has("type") {
 			o.missing("type")

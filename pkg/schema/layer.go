@@ -100,6 +100,9 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 	if l.Type == TypeSolidColor || l.Type == TypeGradient || l.Type == TypeImage || l.Type == TypeLayout {
 		l.Radii = d.radii(o)
 	}
+	if l.Type != "" {
+		l.Effects = d.effects(o, l.Type)
+	}
 	if l.Type == "" {
 		// Which fields are known depends on the type: with it missing or
 		// invalid, that is the one problem reported (the fields every
@@ -285,6 +288,14 @@ func (d *decoder) gradient(o *object) *Gradient {
 		}
 		g.Angle = a
 	}
+	g.Stops = d.stops(o)
+	return g
+}
+
+// stops reads a gradient's colors: at least two, at most 64, positions
+// ascending.
+func (d *decoder) stops(o *object) []ColorStop {
+	var out []ColorStop
 	stops, ok := o.array("colors", true)
 	if ok && len(stops) < 2 {
 		d.fail(o.at("colors"), "needs at least two colour stops (got %d)", len(stops))
@@ -309,9 +320,9 @@ func (d *decoder) gradient(o *object) *Gradient {
 		if posOK {
 			prev = pos
 		}
-		g.Stops = append(g.Stops, ColorStop{Color: c, Position: pos})
+		out = append(out, ColorStop{Color: c, Position: pos})
 	}
-	return g
+	return out
 }
 
 func (d *decoder) text(o *object) *Text {
@@ -322,7 +333,7 @@ func (d *decoder) text(o *object) *Text {
 		}
 		t.Text = s
 	}
-	t.FontName, _ = o.str("font_name", true)
+	t.FontName, _ = o.strMax("font_name", true, MaxNameBytes)
 	t.FontSize, _ = o.numIn("font_size_in_px", true, bounds{lo: 0, hi: 2000, aboveLo: true})
 	t.Color, _ = o.color("text_color", true)
 	t.Weight = d.weight(o, "font_weight", false)

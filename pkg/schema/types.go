@@ -89,6 +89,9 @@ type Layer struct {
 	Rotation float64
 	// Radii are the corner radii in pixels, before CSS clamping.
 	Radii Corners
+	// Effects are shadows, border, blur, filters, mask and blend mode;
+	// nil when the layer has none.
+	Effects *Effects
 
 	Solid    *SolidColor
 	Gradient *Gradient
