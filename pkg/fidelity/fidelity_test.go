@@ -240,7 +240,6 @@ body{font-family:Inter}
 		})
 	}
 	t.Log("\n" + table.String())
-	fmt.Print(table.String())
 	if p := os.Getenv("STRATA_FIDELITY_OUT"); p != "" {
 		require.NoError(t, os.WriteFile(p, []byte(table.String()), 0o644))
 	}
