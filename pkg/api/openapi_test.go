@@ -281,7 +281,7 @@ func everyField(t *testing.T, long bool) string {
 	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
 	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}, "shadows": [{"x_in_px": 2, "y_in_px": 4, "blur_in_px": 8, "spread_in_px": -1, "hex_color": "#00000080"}],
 	     "border": {"width_in_px": 2, "hex_color": "#FFF"}},
-	    {"index": 5, "type": "image", "buffer": %q},
+	    {"index": 5, "type": "image", "buffer": %q, "fit": "cover", "focal_point": {"x_in_percent": 20, "y_in_percent": 80}},
 	    {"index": 6, "type": "image", "file": {"type": "url", "url": "https://img.example.com/a.png",
 	     "fetch_options": {"auth": {"type": "basic", "username": "u", "password": "p"}}}, "position": {"x": 0, "y": 0}, "dimensions": {"width": 50, "height": 50}},
 	    {"index": 7, "type": "qr-code", "value": "https://strata.example", "foreground_hex_color": "#000000", "background_hex_color": "#FFFFFF",

@@ -22,12 +22,13 @@ func layers(ls ...string) string { return "[" + strings.Join(ls, ",") + "]" }
 
 // allCases is the suite: today's shapes, gradients and layouts, then the
 // layer effects, then text.
-func allCases() []fcase {
+func allCases(photos map[string]string) []fcase {
 	var cs []fcase
 	cs = append(cs, shapeCases()...)
 	cs = append(cs, gradientCases()...)
 	cs = append(cs, layoutCases()...)
 	cs = append(cs, effectCases()...)
+	cs = append(cs, imageCases(photos)...)
 	cs = append(cs, textCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
@@ -282,4 +283,46 @@ func effectCases() []fcase {
 				div(30, 20, 180, 120, "background:linear-gradient(180deg,#FFFFFF 0%,#808080 50%,#0F172A 100%);border-radius:24px;mix-blend-mode:"+mode)})
 	}
 	return cs
+}
+
+// imageCases are the image fits against CSS object-fit and
+// object-position (served from the same files).
+func imageCases(photos map[string]string) []fcase {
+	const bg = `{"index":0,"type":"solid-color","hex_color":"#F1F5F9"}`
+	bgHTML := div(0, 0, 240, 160, "background:#F1F5F9")
+	img := func(name string, x, y, w, h int, extra string) string {
+		return fmt.Sprintf(`{"index":1,"type":"image","file":{"type":"base64","name":%q,"base64":%q},"position":{"x":%d,"y":%d},"dimensions":{"width":%d,"height":%d}%s}`,
+			name, photos[name], x, y, w, h, extra)
+	}
+	tag := func(name string, x, y, w, h int, css string) string {
+		return fmt.Sprintf(`<img class="a" src="/img/%s" style="left:%dpx;top:%dpx;width:%dpx;height:%dpx;%s">`, name, x, y, w, h, css)
+	}
+	// Photos are downscaled by libvips' Lanczos3 in Strata and by Skia's
+	// mipmapped filter in Chromium, which is softer: the crop, letterbox
+	// and placement are the same, the fine detail is not.
+	const why = "photo downscaling: libvips Lanczos3 is sharper than Chromium's mipmapped filter"
+	return []fcase{
+		{name: "control-image-focal", control: true, w: 240, h: 160,
+			// The crop at the opposite corner.
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 80, `,"focal_point":{"x_in_percent":0,"y_in_percent":100}`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 80, "object-fit:cover;object-position:100% 0%"), why: why, meanLimit: 4},
+		{name: "control-image-contain-as-cover", control: true, w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
+			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:cover"), why: why, meanLimit: 4},
+		{name: "image-cover", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 100, "")),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 100, "object-fit:cover"), why: why, meanLimit: 4},
+		{name: "image-cover-focal", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 80, `,"focal_point":{"x_in_percent":0,"y_in_percent":100}`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 80, "object-fit:cover;object-position:0% 100%"), why: why, meanLimit: 4},
+		{name: "image-cover-focal-tall", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 60, 10, 100, 140, `,"focal_point":{"x_in_percent":25,"y_in_percent":50}`)),
+			html:   bgHTML + tag("rocket.jpg", 60, 10, 100, 140, "object-fit:cover;object-position:25% 50%"), why: why, meanLimit: 4},
+		{name: "image-contain", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
+			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:contain"), why: why, meanLimit: 4},
+		{name: "image-fill", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 20, 20, 200, 100, `,"fit":"fill","border_radius":16`)),
+			html:   bgHTML + tag("rocket.jpg", 20, 20, 200, 100, "object-fit:fill;border-radius:16px"), why: why, meanLimit: 4},
+	}
 }
