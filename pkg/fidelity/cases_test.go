@@ -29,6 +29,7 @@ func allCases(photos map[string]string) []fcase {
 	cs = append(cs, layoutCases()...)
 	cs = append(cs, effectCases()...)
 	cs = append(cs, imageCases(photos)...)
+	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
@@ -324,5 +325,20 @@ func imageCases(photos map[string]string) []fcase {
 		{name: "image-fill", w: 240, h: 160,
 			layers: layers(bg, img("rocket.jpg", 20, 20, 200, 100, `,"fit":"fill","border_radius":16`)),
 			html:   bgHTML + tag("rocket.jpg", 20, 20, 200, 100, "object-fit:fill;border-radius:16px"), why: why, meanLimit: 4},
+	}
+}
+
+// backdropCases are frosted glass: a translucent card blurring what is
+// behind it.
+func backdropCases() []fcase {
+	stripes := `{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":0,"colors":[{"hex_color":"#111827","position":0},{"hex_color":"#111827","position":25},{"hex_color":"#FBBF24","position":25},{"hex_color":"#FBBF24","position":50},{"hex_color":"#2563EB","position":50},{"hex_color":"#2563EB","position":75},{"hex_color":"#F1F5F9","position":75}],"position":{"x":0,"y":0},"dimensions":{"width":240,"height":160}}`
+	stripesHTML := div(0, 0, 240, 160, "background:linear-gradient(90deg,#111827 0%,#111827 25%,#FBBF24 25%,#FBBF24 50%,#2563EB 50%,#2563EB 75%,#F1F5F9 75%)")
+	return []fcase{
+		{name: "backdrop-blur", w: 240, h: 160,
+			layers: layers(stripes, solidJSON(1, 30, 30, 180, 100, "#FFFFFF40", `,"border_radius":20,"backdrop_blur_in_px":8`)),
+			html:   stripesHTML + div(30, 30, 180, 100, "background:rgba(255,255,255,0.251);border-radius:20px;backdrop-filter:blur(8px)")},
+		{name: "backdrop-blur-small", w: 240, h: 160,
+			layers: layers(stripes, solidJSON(1, 30, 30, 180, 100, "#00000020", `,"backdrop_blur_in_px":3`)),
+			html:   stripesHTML + div(30, 30, 180, 100, "background:rgba(0,0,0,0.125);backdrop-filter:blur(3px)")},
 	}
 }

@@ -240,3 +240,33 @@ func applyFilters(img *image.RGBA, fs []schema.Filter) {
 		p[0], p[1], p[2] = uint8(r*k+0.5), uint8(g*k+0.5), uint8(b*k+0.5)
 	}
 }
+
+// backdropBlur blurs dst inside the rounded box (CSS backdrop-filter:
+// blur()): what is around the box, within the blur's reach, blurs into it,
+// as in Chromium; beyond dst is transparent.
+func backdropBlur(dst *image.RGBA, box image.Rectangle, radii schema.Corners, sigma float64) {
+	in := box.Intersect(dst.Rect)
+	if in.Empty() {
+		return
+	}
+	region := box.Inset(-blurMargin(sigma)).Intersect(dst.Rect)
+	tmp := image.NewRGBA(image.Rect(0, 0, region.Dx(), region.Dy()))
+	for y := region.Min.Y; y < region.Max.Y; y++ {
+		copy(tmp.Pix[(y-region.Min.Y)*tmp.Stride:], dst.Pix[dst.PixOffset(region.Min.X, y):dst.PixOffset(region.Max.X, y)])
+	}
+	gaussianBlur(tmp, sigma)
+	cov := boxCoverage(box.Dx(), box.Dy(), clampRadii(radii, float64(box.Dx()), float64(box.Dy())))
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		for x := in.Min.X; x < in.Max.X; x++ {
+			a := cov.Pix[cov.PixOffset(x-box.Min.X, y-box.Min.Y)+3]
+			if a == 0 {
+				continue
+			}
+			d := dst.Pix[dst.PixOffset(x, y):]
+			b := tmp.Pix[tmp.PixOffset(x-region.Min.X, y-region.Min.Y):]
+			for c := 0; c < 4; c++ {
+				d[c] = uint8((uint32(b[c])*uint32(a) + uint32(d[c])*uint32(255-a) + 127) / 255)
+			}
+		}
+	}
+}

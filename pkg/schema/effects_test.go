@@ -21,7 +21,7 @@ func TestDecodeEffects(t *testing.T) {
 		`"border":{"width_in_px":3,"hex_color":"#F00"},"blur_in_px":2.5,`+
 		`"filters":{"hue_rotate_in_degrees":90,"grayscale":0.5,"contrast":1.5},`+
 		`"mask":{"angle_in_degrees":90,"colors":[{"hex_color":"#000","position":0},{"hex_color":"#00000000","position":100}]},`+
-		`"blend_mode":"multiply"`)), DefaultLimits())
+		`"blend_mode":"multiply","backdrop_blur_in_px":6,"rotation_in_degrees":360`)), DefaultLimits())
 	require.NoError(t, err)
 	e := req.Layers[0].Effects
 	require.Equal(t, []Shadow{{X: -2, Y: 4, Blur: 8, Spread: -1, Color: color.NRGBA{0, 0, 0, 0x80}}}, e.Shadows)
@@ -32,6 +32,7 @@ func TestDecodeEffects(t *testing.T) {
 	require.Equal(t, 90.0, e.Mask.Angle)
 	require.Len(t, e.Mask.Stops, 2)
 	require.Equal(t, BlendMode("multiply"), e.BlendMode())
+	require.Equal(t, 6.0, e.BackdropBlur) // a whole turn is no rotation
 
 	// No effect fields: no Effects at all (the compositor's fast paths).
 	req, err = Decode([]byte(solidWith(`,"blend_mode":"normal","filters":{}`)), DefaultLimits())
@@ -87,6 +88,9 @@ func TestDecodeEffectsRejects(t *testing.T) {
 		{"focal point with smart crop", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","should_use_smart_cropping":true,"focal_point":{"x_in_percent":1,"y_in_percent":2}}`), "layers[0].focal_point", "cannot be combined with should_use_smart_cropping"},
 		{"focal point over 100", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","focal_point":{"x_in_percent":101,"y_in_percent":2}}`), "layers[0].focal_point.x_in_percent", "between 0 and 100"},
 		{"focal point without y", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","focal_point":{"x_in_percent":1}}`), "layers[0].focal_point.y_in_percent", "is required"},
+		{"negative backdrop blur", solidWith(`,"backdrop_blur_in_px":-1`), "layers[0].backdrop_blur_in_px", "between 0 and 1000"},
+		{"backdrop blur rotated", solidWith(`,"backdrop_blur_in_px":4,"rotation_in_degrees":10`), "layers[0].backdrop_blur_in_px", "cannot be combined with rotation_in_degrees"},
+		{"backdrop blur on text", withLayer(`{"index":0,"type":"text",` + okBox + `,` + okText + `,"backdrop_blur_in_px":4}`), "layers[0].backdrop_blur_in_px", "layers only"},
 		{"mask radial", solidWith(`,"mask":{"gradient_type":"radial","colors":[]}`), "layers[0].mask.gradient_type", "is not a known field of a mask"},
 	}
 	for _, tc := range cases {

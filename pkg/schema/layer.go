@@ -99,7 +99,7 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 		l.Radii = d.radii(o)
 	}
 	if l.Type != "" {
-		l.Effects = d.effects(o, l.Type)
+		l.Effects = d.effects(o, l.Type, l.Rotation)
 	}
 	if l.Type == "" {
 		// Which fields are known depends on the type: with it missing or
