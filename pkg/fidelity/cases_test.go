@@ -22,12 +22,14 @@ func layers(ls ...string) string { return "[" + strings.Join(ls, ",") + "]" }
 
 // allCases is the suite: today's shapes, gradients and layouts, then the
 // layer effects, then text.
-func allCases() []fcase {
+func allCases(photos map[string]string) []fcase {
 	var cs []fcase
 	cs = append(cs, shapeCases()...)
 	cs = append(cs, gradientCases()...)
 	cs = append(cs, layoutCases()...)
 	cs = append(cs, effectCases()...)
+	cs = append(cs, imageCases(photos)...)
+	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
@@ -207,7 +209,31 @@ func layoutCases() []fcase {
 	}
 }
 
-func textCases() []fcase { return nil }
+// textCases hold text lines to their ink boxes (glyph rasterisers
+// differ in anti-aliasing, never by a pixel in where a line's ink is).
+func textCases() []fcase {
+	const bg = `{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}`
+	text := func(s, font string, size int, align string) string {
+		return fmt.Sprintf(`{"index":1,"type":"text","text":%q,"font_name":%q,"font_size_in_px":%d,"text_color":"#111111","text_align":%q,"position":{"x":10,"y":10},"dimensions":{"width":220,"height":140}}`, s, font, size, align)
+	}
+	page := func(s, font string, size int, align, dir string) string {
+		return fmt.Sprintf(`<div class="a" style="left:10px;top:10px;width:220px;height:140px;font-family:%s;font-size:%dpx;line-height:normal;color:#111111;text-align:%s;direction:%s;overflow:hidden">%s</div>`, font, size, align, dir, s)
+	}
+	return []fcase{
+		{name: "text-latin-wrapped", how: boxes, w: 240, h: 160,
+			layers: layers(bg, text("Strata draws cards that match the browser", "Inter", 24, "left")),
+			html:   page("Strata draws cards that match the browser", "Inter", 24, "left", "ltr")},
+		{name: "text-latin-center", how: boxes, w: 240, h: 160,
+			layers: layers(bg, text("Centred lines of text", "Inter", 28, "center")),
+			html:   page("Centred lines of text", "Inter", 28, "center", "ltr")},
+		{name: "text-hebrew", how: boxes, w: 240, h: 160,
+			layers: layers(bg, text("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right")),
+			html:   page("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right", "rtl")},
+		{name: "text-cjk", how: boxes, w: 240, h: 160,
+			layers: layers(bg, text("你好，世界。排版测试", "NotoSansSC", 26, "left")),
+			html:   page("你好，世界。排版测试", "NotoSansSC", 26, "left", "ltr")},
+	}
+}
 
 // effectCases are the layer effects against their CSS definitions.
 func effectCases() []fcase {
@@ -282,4 +308,61 @@ func effectCases() []fcase {
 				div(30, 20, 180, 120, "background:linear-gradient(180deg,#FFFFFF 0%,#808080 50%,#0F172A 100%);border-radius:24px;mix-blend-mode:"+mode)})
 	}
 	return cs
+}
+
+// imageCases are the image fits against CSS object-fit and
+// object-position (served from the same files).
+func imageCases(photos map[string]string) []fcase {
+	const bg = `{"index":0,"type":"solid-color","hex_color":"#F1F5F9"}`
+	bgHTML := div(0, 0, 240, 160, "background:#F1F5F9")
+	img := func(name string, x, y, w, h int, extra string) string {
+		return fmt.Sprintf(`{"index":1,"type":"image","file":{"type":"base64","name":%q,"base64":%q},"position":{"x":%d,"y":%d},"dimensions":{"width":%d,"height":%d}%s}`,
+			name, photos[name], x, y, w, h, extra)
+	}
+	tag := func(name string, x, y, w, h int, css string) string {
+		return fmt.Sprintf(`<img class="a" src="/img/%s" style="left:%dpx;top:%dpx;width:%dpx;height:%dpx;%s">`, name, x, y, w, h, css)
+	}
+	// Photos are downscaled by libvips' Lanczos3 in Strata and by Skia's
+	// mipmapped filter in Chromium, which is softer: the crop, letterbox
+	// and placement are the same, the fine detail is not.
+	const why = "photo downscaling: libvips Lanczos3 is sharper than Chromium's mipmapped filter"
+	return []fcase{
+		{name: "control-image-focal", control: true, w: 240, h: 160,
+			// The crop at the opposite corner.
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 80, `,"focal_point":{"x_in_percent":0,"y_in_percent":100}`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 80, "object-fit:cover;object-position:100% 0%"), why: why, meanLimit: 4},
+		{name: "control-image-contain-as-cover", control: true, w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
+			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:cover"), why: why, meanLimit: 4},
+		{name: "image-cover", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 100, "")),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 100, "object-fit:cover"), why: why, meanLimit: 4},
+		{name: "image-cover-focal", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 80, `,"focal_point":{"x_in_percent":0,"y_in_percent":100}`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 80, "object-fit:cover;object-position:0% 100%"), why: why, meanLimit: 4},
+		{name: "image-cover-focal-tall", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 60, 10, 100, 140, `,"focal_point":{"x_in_percent":25,"y_in_percent":50}`)),
+			html:   bgHTML + tag("rocket.jpg", 60, 10, 100, 140, "object-fit:cover;object-position:25% 50%"), why: why, meanLimit: 4},
+		{name: "image-contain", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
+			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:contain"), why: why, meanLimit: 4},
+		{name: "image-fill", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 20, 20, 200, 100, `,"fit":"fill","border_radius":16`)),
+			html:   bgHTML + tag("rocket.jpg", 20, 20, 200, 100, "object-fit:fill;border-radius:16px"), why: why, meanLimit: 4},
+	}
+}
+
+// backdropCases are frosted glass: a translucent card blurring what is
+// behind it.
+func backdropCases() []fcase {
+	stripes := `{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":0,"colors":[{"hex_color":"#111827","position":0},{"hex_color":"#111827","position":25},{"hex_color":"#FBBF24","position":25},{"hex_color":"#FBBF24","position":50},{"hex_color":"#2563EB","position":50},{"hex_color":"#2563EB","position":75},{"hex_color":"#F1F5F9","position":75}],"position":{"x":0,"y":0},"dimensions":{"width":240,"height":160}}`
+	stripesHTML := div(0, 0, 240, 160, "background:linear-gradient(90deg,#111827 0%,#111827 25%,#FBBF24 25%,#FBBF24 50%,#2563EB 50%,#2563EB 75%,#F1F5F9 75%)")
+	return []fcase{
+		{name: "backdrop-blur", w: 240, h: 160,
+			layers: layers(stripes, solidJSON(1, 30, 30, 180, 100, "#FFFFFF40", `,"border_radius":20,"backdrop_blur_in_px":8`)),
+			html:   stripesHTML + div(30, 30, 180, 100, "background:rgba(255,255,255,0.251);border-radius:20px;backdrop-filter:blur(8px)")},
+		{name: "backdrop-blur-small", w: 240, h: 160,
+			layers: layers(stripes, solidJSON(1, 30, 30, 180, 100, "#00000020", `,"backdrop_blur_in_px":3`)),
+			html:   stripesHTML + div(30, 30, 180, 100, "background:rgba(0,0,0,0.125);backdrop-filter:blur(3px)")},
+	}
 }

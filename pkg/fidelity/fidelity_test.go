@@ -3,6 +3,7 @@ package fidelity
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"image"
 	"image/color"
@@ -147,7 +148,7 @@ func TestFidelity(t *testing.T) {
 	require.NoError(t, err)
 	defer r.Close()
 
-	cases := allCases()
+	cases := allCases(samples(t, filepath.Join(assets, "samples")))
 	// One page, the cases stacked, one screenshot.
 	var pageHTML strings.Builder
 	pageHTML.WriteString("<!doctype html><html><head><meta charset=utf-8><style>\n")
@@ -173,7 +174,7 @@ body{font-family:Inter}
 	mux := http.NewServeMux()
 	mux.Handle("/fonts/", http.StripPrefix("/fonts/", http.FileServer(http.Dir(filepath.Join(assets, "fonts")))))
 	mux.Handle("/emoji/", http.StripPrefix("/emoji/", http.FileServer(http.Dir(filepath.Join(assets, "emoji")))))
-	mux.Handle("/img/", http.StripPrefix("/img/", http.FileServer(http.Dir("testdata"))))
+	mux.Handle("/img/", http.StripPrefix("/img/", http.FileServer(http.Dir(filepath.Join(assets, "samples")))))
 	mux.HandleFunc("/page.html", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write([]byte(pageHTML.String()))
@@ -240,10 +241,21 @@ body{font-family:Inter}
 		})
 	}
 	t.Log("\n" + table.String())
-	fmt.Print(table.String())
 	if p := os.Getenv("STRATA_FIDELITY_OUT"); p != "" {
 		require.NoError(t, os.WriteFile(p, []byte(table.String()), 0o644))
 	}
+}
+
+// samples reads the sample photos the image cases use (scripts/setup.sh
+// installs them), base64-encoded for requests.
+func samples(t *testing.T, dir string) map[string]string {
+	out := map[string]string{}
+	for _, name := range []string{"chelsea.png", "rocket.jpg"} {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		require.NoError(t, err, "sample photo (run scripts/setup.sh)")
+		out[name] = base64.StdEncoding.EncodeToString(b)
+	}
+	return out
 }
 
 func writePNG(t *testing.T, path string, img image.Image) {

@@ -147,11 +147,21 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
 	}
+	if img.Fit == schema.FitContain || img.Fit == schema.FitFill {
+		out, err := l.fitInside(ctx, path, src, img, w, h)
+		return out, placement{scale, image.Rect(0, 0, w, h)}, err
+	}
 	cw := max(w, int(math.Ceil(float64(src.w)*scale-1e-6)))
 	ch := max(h, int(math.Ceil(float64(src.h)*scale-1e-6)))
 	window := centreWindow(cw, ch, w, h)
+	if f := img.Focal; f != nil {
+		// CSS object-position: the point f% across the image meets the
+		// point f% across the box.
+		x, y := int(math.Round(float64(cw-w)*f.X/100)), int(math.Round(float64(ch-h)*f.Y/100))
+		window = image.Rect(x, y, x+w, y+h)
+	}
 
-	if !img.SmartCrop && !img.RemoveBackground {
+	if !img.SmartCrop && !img.RemoveBackground && img.Focal == nil {
 		// One libvips pipeline: shrink-on-load, resize, centre crop.
 		out, err := src.thumbnail(w, h, cropCentre, sizeBoth)
 		if err != nil {
@@ -189,6 +199,39 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(out, out.Rect, full, window.Min, draw.Src)
 	return out, placement{scale, window}, nil
+}
+
+// fitInside draws the source for fit "fill" (stretched to the box) or
+// "contain" (scaled to fit inside it with its aspect ratio, centred; the
+// rest of the box transparent), as CSS object-fit does.
+func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *schema.Image, w, h int) (*image.RGBA, error) {
+	iw, ih := w, h
+	if img.Fit == schema.FitContain {
+		f := math.Min(float64(w)/float64(src.w), float64(h)/float64(src.h))
+		iw = min(w, max(1, int(math.Round(float64(src.w)*f))))
+		ih = min(h, max(1, int(math.Round(float64(src.h)*f))))
+	}
+	full, err := src.thumbnail(iw, ih, cropNone, sizeForce)
+	if err != nil {
+		return nil, l.decodeError(path, err)
+	}
+	if img.RemoveBackground {
+		mask, err := l.o.Segmenter.Mask(ctx, full)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+		}
+		applyMask(full, mask)
+	}
+	if iw == w && ih == h && full.Rect == image.Rect(0, 0, w, h) {
+		return full, nil
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	at := image.Pt((w-iw)/2, (h-ih)/2)
+	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
+	return out, nil
 }
 
 // source returns the file's bytes, fetching URL sources.

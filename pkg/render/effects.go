@@ -124,23 +124,43 @@ func drawShadow(out *image.RGBA, s schema.Shadow, m, w, h int, radii schema.Corn
 		return max(r+s.Spread, 0)
 	}
 	sr := schema.Corners{TopLeft: grow(radii.TopLeft), TopRight: grow(radii.TopRight), BottomRight: grow(radii.BottomRight), BottomLeft: grow(radii.BottomLeft)}
-	layer := image.NewRGBA(out.Rect)
+	// The shadow's coverage, one byte a pixel, blurred, then coloured.
+	ow, oh := out.Rect.Dx(), out.Rect.Dy()
+	cov := make([]uint8, ow*oh)
 	x := int(math.Round(float64(m) + s.X - s.Spread))
 	y := int(math.Round(float64(m) + s.Y - s.Spread))
-	compositeSolid(layer, premultiply(s.Color), x, y, int(math.Round(sw)), int(math.Round(sh)), sr, 1)
-	gaussianBlur(layer, s.Blur/2)
+	shape := boxCoverage(int(math.Round(sw)), int(math.Round(sh)), sr)
+	for j := max(0, -y); j < shape.Rect.Dy() && y+j < oh; j++ {
+		for i := max(0, -x); i < shape.Rect.Dx() && x+i < ow; i++ {
+			cov[(y+j)*ow+x+i] = shape.Pix[shape.PixOffset(i, j)+3]
+		}
+	}
+	gaussianBlurPlane(cov, ow, oh, ow, 1, s.Blur/2)
+	// Cut the box away: an outer shadow never shows through it.
 	for j := 0; j < h; j++ {
-		for i := 0; i < w; i++ {
-			a := box.Pix[box.PixOffset(i, j)+3]
+		row := cov[(m+j)*ow+m : (m+j)*ow+m+w]
+		brow := box.Pix[j*box.Stride : j*box.Stride+4*w]
+		for i := range row {
+			if a := brow[4*i+3]; a != 0 {
+				row[i] = mul255(row[i], 255-a)
+			}
+		}
+	}
+	c := premultiply(s.Color)
+	p := uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
+	for j := 0; j < oh; j++ {
+		d := out.Pix[j*out.Stride : j*out.Stride+4*ow]
+		for i, a := range cov[j*ow : (j+1)*ow] {
 			if a == 0 {
 				continue
 			}
-			p := layer.Pix[layer.PixOffset(m+i, m+j):]
-			k := 255 - a
-			p[0], p[1], p[2], p[3] = mul255(p[0], k), mul255(p[1], k), mul255(p[2], k), mul255(p[3], k)
+			q := mulPacked(p, uint32(a))
+			o := d[4*i : 4*i+4 : 4*i+4]
+			v := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
+			v = q + mulPacked(v, 255-q>>24)
+			o[0], o[1], o[2], o[3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
 		}
 	}
-	compositeAligned(out, layer, 0, 0, 255)
 }
 
 // applyMask multiplies img by the alpha of a linear gradient drawn over
@@ -218,5 +238,35 @@ func applyFilters(img *image.RGBA, fs []schema.Filter) {
 		}
 		k := a * 255
 		p[0], p[1], p[2] = uint8(r*k+0.5), uint8(g*k+0.5), uint8(b*k+0.5)
+	}
+}
+
+// backdropBlur blurs dst inside the rounded box (CSS backdrop-filter:
+// blur()): what is around the box, within the blur's reach, blurs into it,
+// as in Chromium; beyond dst is transparent.
+func backdropBlur(dst *image.RGBA, box image.Rectangle, radii schema.Corners, sigma float64) {
+	in := box.Intersect(dst.Rect)
+	if in.Empty() {
+		return
+	}
+	region := box.Inset(-blurMargin(sigma)).Intersect(dst.Rect)
+	tmp := image.NewRGBA(image.Rect(0, 0, region.Dx(), region.Dy()))
+	for y := region.Min.Y; y < region.Max.Y; y++ {
+		copy(tmp.Pix[(y-region.Min.Y)*tmp.Stride:], dst.Pix[dst.PixOffset(region.Min.X, y):dst.PixOffset(region.Max.X, y)])
+	}
+	gaussianBlur(tmp, sigma)
+	cov := boxCoverage(box.Dx(), box.Dy(), clampRadii(radii, float64(box.Dx()), float64(box.Dy())))
+	for y := in.Min.Y; y < in.Max.Y; y++ {
+		for x := in.Min.X; x < in.Max.X; x++ {
+			a := cov.Pix[cov.PixOffset(x-box.Min.X, y-box.Min.Y)+3]
+			if a == 0 {
+				continue
+			}
+			d := dst.Pix[dst.PixOffset(x, y):]
+			b := tmp.Pix[tmp.PixOffset(x-region.Min.X, y-region.Min.Y):]
+			for c := 0; c < 4; c++ {
+				d[c] = uint8((uint32(b[c])*uint32(a) + uint32(d[c])*uint32(255-a) + 127) / 255)
+			}
+		}
 	}
 }

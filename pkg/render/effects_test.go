@@ -18,8 +18,8 @@ import (
 // boxes, within 15% of sigma².
 func TestGaussianBlurMoments(t *testing.T) {
 	t.Parallel()
-	for _, sigma := range []float64{2, 3.5, 8, 20} {
-		n := 8*int(sigma) + 41
+	for _, sigma := range []float64{2, 3.5, 8, 12, 20, 40} {
+		n := 10*int(sigma) + 41
 		img := image.NewRGBA(image.Rect(0, 0, n, n))
 		c := n / 2
 		// A 4-px bar the full height: the vertical pass keeps it as it
@@ -43,7 +43,8 @@ func TestGaussianBlurMoments(t *testing.T) {
 			vx += float64(img.RGBAAt(x, c).A) * d * d
 		}
 		vx /= mass
-		require.InDelta(t, 4*255, mass, 4*255*0.02, "sigma %g: mass", sigma)
+		// 8-bit rounding at the lower resolution loses up to 3% at sigma 40.
+		require.InDelta(t, 4*255, mass, 4*255*0.04, "sigma %g: mass", sigma)
 		require.InDelta(t, float64(c), mx, 0.1, "sigma %g: centre", sigma)
 		// The 4-px bar adds its own variance, (4²−1)/12.
 		// SVG's three boxes of width d: variance (d²−1)/12 each (an even
@@ -54,8 +55,14 @@ func TestGaussianBlurMoments(t *testing.T) {
 		if int(d)%2 == 0 {
 			boxes = 2*(d*d-1)/12 + ((d+1)*(d+1)-1)/12
 		}
-		require.InEpsilon(t, boxes+15.0/12, vx, 0.03, "sigma %g: variance", sigma)
 		require.InEpsilon(t, sigma*sigma, boxes, 0.15, "sigma %g: boxes against a true Gaussian", sigma)
+		if sigma < 12 {
+			require.InEpsilon(t, boxes+15.0/12, vx, 0.03, "sigma %g: variance", sigma)
+		} else {
+			// Blurred at a lower resolution: the boxes are rounded there, and
+			// 8-bit rounding thins the far tails (9% at sigma 40).
+			require.InEpsilon(t, boxes+15.0/12, vx, 0.10, "sigma %g: variance", sigma)
+		}
 	}
 }
 

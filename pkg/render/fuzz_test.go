@@ -64,7 +64,7 @@ func abs(v float64) float64 {
 }
 
 // FuzzEffects throws arbitrary effect settings (shadow geometry, border,
-// blur, filter amounts, mask angle, blend mode) with rotation at the
+// blur, backdrop blur, filter amounts, mask angle, blend mode) with rotation at the
 // compositor: it must never panic and never write outside the
 // destination.
 func FuzzEffects(f *testing.F) {
@@ -93,6 +93,9 @@ func FuzzEffects(f *testing.F) {
 		}
 		if masked {
 			e.Mask = &schema.Gradient{Kind: schema.Linear, Angle: clamp(mask, -1e6, 1e6), Stops: st2()}
+		}
+		if math.Mod(l.Rotation, 360) == 0 {
+			e.BackdropBlur = e.Blur // validation refuses it on rotated layers
 		}
 		l.Effects = e
 		if err := (&Renderer{}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {

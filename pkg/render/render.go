@@ -392,6 +392,9 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	}
 	applyCorners(img, l.Radii)
 	drawn := img
+	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
+		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
+	}
 	if l.Effects != nil {
 		var m int
 		img, m = applyEffects(img, l)

@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"image/color"
+	"math"
 )
 
 // Effects are a layer's CSS-like effects (our extensions): box shadows, a
@@ -26,12 +27,15 @@ type Effects struct {
 	// Blend is the blend mode with what is below (CSS mix-blend-mode);
 	// "" or BlendNormal is source-over.
 	Blend BlendMode
+	// BackdropBlur blurs what is below the layer's box before the layer
+	// is drawn (CSS backdrop-filter: blur(), the standard deviation).
+	BackdropBlur float64
 }
 
 // IsZero reports whether the layer has no effect at all.
 func (e *Effects) IsZero() bool {
 	return e == nil || (len(e.Shadows) == 0 && e.Border == nil && e.Blur == 0 && len(e.Filters) == 0 &&
-		e.Mask == nil && (e.Blend == "" || e.Blend == BlendNormal))
+		e.Mask == nil && (e.Blend == "" || e.Blend == BlendNormal) && e.BackdropBlur == 0)
 }
 
 // BlendMode is the effects' blend mode, BlendNormal when there is none
@@ -98,8 +102,9 @@ var BlendModes = []string{"normal", "multiply", "screen", "overlay", "darken", "
 // blurred margin stays a bounded multiple of it.
 const maxBlur = 1000
 
-// effects reads the effect fields of a layer of type t.
-func (d *decoder) effects(o *object, t LayerType) *Effects {
+// effects reads the effect fields of a layer of type t turned by
+// rotation degrees.
+func (d *decoder) effects(o *object, t LayerType, rotation float64) *Effects {
 	e := &Effects{}
 	boxed := t == TypeSolidColor || t == TypeGradient || t == TypeImage || t == TypeLayout
 	if items, ok := o.array("shadows", false); ok {
@@ -166,6 +171,15 @@ func (d *decoder) effects(o *object, t LayerType) *Effects {
 		}
 	}
 	e.Blend = BlendMode(o.enum("blend_mode", "", BlendModes...))
+	if b, ok := o.num("backdrop_blur_in_px", false, 0, maxBlur); ok {
+		switch {
+		case !boxed:
+			d.fail(o.at("backdrop_blur_in_px"), "applies to solid-color, gradient, image and layout layers only")
+		case math.Mod(rotation, 360) != 0:
+			d.fail(o.at("backdrop_blur_in_px"), "cannot be combined with rotation_in_degrees yet; blur an unrotated layer")
+		}
+		e.BackdropBlur = b
+	}
 	if e.IsZero() {
 		return nil
 	}

@@ -21,7 +21,7 @@ func TestDecodeEffects(t *testing.T) {
 		`"border":{"width_in_px":3,"hex_color":"#F00"},"blur_in_px":2.5,`+
 		`"filters":{"hue_rotate_in_degrees":90,"grayscale":0.5,"contrast":1.5},`+
 		`"mask":{"angle_in_degrees":90,"colors":[{"hex_color":"#000","position":0},{"hex_color":"#00000000","position":100}]},`+
-		`"blend_mode":"multiply"`)), DefaultLimits())
+		`"blend_mode":"multiply","backdrop_blur_in_px":6,"rotation_in_degrees":360`)), DefaultLimits())
 	require.NoError(t, err)
 	e := req.Layers[0].Effects
 	require.Equal(t, []Shadow{{X: -2, Y: 4, Blur: 8, Spread: -1, Color: color.NRGBA{0, 0, 0, 0x80}}}, e.Shadows)
@@ -32,12 +32,22 @@ func TestDecodeEffects(t *testing.T) {
 	require.Equal(t, 90.0, e.Mask.Angle)
 	require.Len(t, e.Mask.Stops, 2)
 	require.Equal(t, BlendMode("multiply"), e.BlendMode())
+	require.Equal(t, 6.0, e.BackdropBlur) // a whole turn is no rotation
 
 	// No effect fields: no Effects at all (the compositor's fast paths).
 	req, err = Decode([]byte(solidWith(`,"blend_mode":"normal","filters":{}`)), DefaultLimits())
 	require.NoError(t, err)
 	require.Nil(t, req.Layers[0].Effects)
 	require.Equal(t, BlendNormal, req.Layers[0].Effects.BlendMode())
+
+	// Image fits: cover by default, a focal point in percent.
+	req, err = Decode([]byte(withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","focal_point":{"x_in_percent":10,"y_in_percent":90}}`)), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, FitCover, req.Layers[0].Image.Fit)
+	require.Equal(t, &Point{X: 10, Y: 90}, req.Layers[0].Image.Focal)
+	req, err = Decode([]byte(withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","fit":"contain"}`)), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, FitContain, req.Layers[0].Image.Fit)
 
 	// Blur, filters and blend modes apply to every layer type.
 	req, err = Decode([]byte(withLayer(`{"index":0,"type":"text",`+okBox+`,`+okText+`,"blur_in_px":1,"blend_mode":"screen"}`)), DefaultLimits())
@@ -72,6 +82,15 @@ func TestDecodeEffectsRejects(t *testing.T) {
 		{"blend mode not a string", solidWith(`,"blend_mode":1`), "layers[0].blend_mode", "must be a string"},
 		{"mask with one stop", solidWith(`,"mask":{"colors":[{"hex_color":"#000","position":0}]}`), "layers[0].mask.colors", "at least two"},
 		{"mask without colours", solidWith(`,"mask":{"angle_in_degrees":90}`), "layers[0].mask.colors", "is required"},
+		{"unknown fit", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","fit":"scale-down"}`), "layers[0].fit", "must be one of cover, contain, fill"},
+		{"smart crop with contain", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","fit":"contain","should_use_smart_cropping":true}`), "layers[0].should_use_smart_cropping", "fit \"cover\" only"},
+		{"focal point with fill", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","fit":"fill","focal_point":{"x_in_percent":1,"y_in_percent":2}}`), "layers[0].focal_point", "fit \"cover\" only"},
+		{"focal point with smart crop", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","should_use_smart_cropping":true,"focal_point":{"x_in_percent":1,"y_in_percent":2}}`), "layers[0].focal_point", "cannot be combined with should_use_smart_cropping"},
+		{"focal point over 100", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","focal_point":{"x_in_percent":101,"y_in_percent":2}}`), "layers[0].focal_point.x_in_percent", "between 0 and 100"},
+		{"focal point without y", withLayer(`{"index":0,"type":"image","buffer":"iVBORw0KGgo=","focal_point":{"x_in_percent":1}}`), "layers[0].focal_point.y_in_percent", "is required"},
+		{"negative backdrop blur", solidWith(`,"backdrop_blur_in_px":-1`), "layers[0].backdrop_blur_in_px", "between 0 and 1000"},
+		{"backdrop blur rotated", solidWith(`,"backdrop_blur_in_px":4,"rotation_in_degrees":10`), "layers[0].backdrop_blur_in_px", "cannot be combined with rotation_in_degrees"},
+		{"backdrop blur on text", withLayer(`{"index":0,"type":"text",` + okBox + `,` + okText + `,"backdrop_blur_in_px":4}`), "layers[0].backdrop_blur_in_px", "layers only"},
 		{"mask radial", solidWith(`,"mask":{"gradient_type":"radial","colors":[]}`), "layers[0].mask.gradient_type", "is not a known field of a mask"},
 	}
 	for _, tc := range cases {

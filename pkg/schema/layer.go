@@ -101,7 +101,7 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 		l.Radii = d.radii(o)
 	}
 	if l.Type != "" {
-		l.Effects = d.effects(o, l.Type)
+		l.Effects = d.effects(o, l.Type, l.Rotation)
 	}
 	if l.Type == "" {
 		// Which fields are known depends on the type: with it missing or
@@ -368,6 +368,25 @@ func (d *decoder) image(o *object) *Image {
 	}
 	img.SmartCrop = o.boolean("should_use_smart_cropping", false)
 	img.RemoveBackground = o.boolean("should_remove_background", false)
+	img.Fit = Fit(o.enum("fit", "cover", "cover", "contain", "fill"))
+	if img.Fit != FitCover && img.SmartCrop {
+		d.fail(o.at("should_use_smart_cropping"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
+	}
+	if v, ok := o.get("focal_point"); ok {
+		if fo := d.object(o.at("focal_point"), v); fo != nil {
+			fo.kind = "a focal point"
+			x, _ := fo.num("x_in_percent", true, 0, 100)
+			y, _ := fo.num("y_in_percent", true, 0, 100)
+			fo.finish()
+			img.Focal = &Point{X: x, Y: y}
+		}
+		switch {
+		case img.Fit != FitCover:
+			d.fail(o.at("focal_point"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
+		case img.SmartCrop:
+			d.fail(o.at("focal_point"), "cannot be combined with should_use_smart_cropping, which chooses the crop itself")
+		}
+	}
 	return img
 }
 

@@ -261,7 +261,24 @@ type Image struct {
 	File             File
 	SmartCrop        bool
 	RemoveBackground bool
+	// Fit is how the image fills its box (our extension): FitCover (the
+	// default), FitContain or FitFill.
+	Fit Fit
+	// Focal, for cover without smart crop, is where the crop sits, in
+	// percent of the overflow (CSS object-position: 0 0 is the top-left,
+	// 50 50 the centre); nil is centred.
+	Focal *Point
 }
+
+// Fit is an image layer's CSS object-fit.
+type Fit string
+
+// The fits.
+const (
+	FitCover   Fit = "cover"
+	FitContain Fit = "contain"
+	FitFill    Fit = "fill"
+)
 
 // QRCode is the payload of a qr-code layer.
 type QRCode struct {
