@@ -82,11 +82,32 @@ func (s *Server) generate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	// A destination this key may not write is refused before any work.
+	if err := s.storage.Check(c.Get(ctxKeyID).(string), req.Storage); err != nil {
+		return err
+	}
 	if req.WebhookURL != "" {
 		return s.submit(c, req, body)
 	}
-	if err := s.acquire(r.Context()); err != nil {
+	res, err := s.renderSync(r, req)
+	if err != nil {
 		return err
+	}
+	if req.Storage != nil {
+		return s.store(c, req.Storage, res)
+	}
+	return c.JSON(http.StatusOK, successBody{
+		Success: true,
+		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
+	})
+}
+
+// renderSync renders req in a render slot, under the render timeout. The
+// slot is free again when it returns (an upload to storage waits on the
+// network, not the CPU).
+func (s *Server) renderSync(r *http.Request, req *schema.Request) (render.Result, error) {
+	if err := s.acquire(r.Context()); err != nil {
+		return render.Result{}, err
 	}
 	defer s.release()
 	s.metrics.inFlight.Inc()
@@ -96,14 +117,11 @@ func (s *Server) generate(c echo.Context) error {
 	res, err := s.renderer.Render(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil && r.Context().Err() == nil {
-			return context.DeadlineExceeded
+			return res, context.DeadlineExceeded
 		}
-		return err
+		return res, err
 	}
-	return c.JSON(http.StatusOK, successBody{
-		Success: true,
-		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
-	})
+	return res, nil
 }
 
 // acquire takes a render slot, waiting up to s.wait; at capacity the

@@ -20,6 +20,7 @@ import (
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 )
 
 // Renderer renders a validated request into an encoded image.
@@ -55,6 +56,9 @@ type Options struct {
 	// Collectors are extra Prometheus collectors served on /metrics
 	// (render latency by layer type, queue metrics).
 	Collectors []prometheus.Collector
+	// Storage puts results in the object storage a request names; nil
+	// refuses such requests with a 400.
+	Storage *storage.Store
 }
 
 // Server is the HTTP API.
@@ -71,6 +75,7 @@ type Server struct {
 	required []string
 	rate     RateLimits
 	metrics  *metrics
+	storage  *storage.Store
 }
 
 type apiKey struct {
@@ -97,7 +102,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
-		rate: o.Rate, metrics: newMetrics(o.Collectors...),
+		rate: o.Rate, metrics: newMetrics(o.Collectors...), storage: o.Storage,
 	}
 	for k := range o.Keys {
 		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
