@@ -93,6 +93,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.engine = eng
+	store, err := engine.NewStorage(m.Config, api.KeyID)
+	if err != nil {
+		return err
+	}
 	opts, err := redis.ParseURL(m.Config.RedisURL)
 	if err != nil {
 		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
@@ -161,6 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Required: []string{"fonts"},
 		Logger:   m.Log,
+		Storage:  store,
 	})
 	m.ln, err = net.Listen("tcp", m.Config.ListenAddr)
 	if err != nil {

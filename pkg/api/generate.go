@@ -100,12 +100,20 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 // (201) with a webhook_url, else rendered (200). body is the request's
 // JSON, which the worker decodes again.
 func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error {
+	// A destination this key may not write is refused before any work.
+	if err := s.storage.Check(c.Get(ctxKeyID).(string), req.Storage); err != nil {
+		return err
+	}
 	if req.WebhookURL != "" {
 		return s.submit(c, req, body)
 	}
 	res, err := s.renderCached(c, req)
 	if err != nil {
 		return err
+	}
+	if req.Storage != nil {
+		// After the render slot is free: the upload waits on the network.
+		return s.store(c, req.Storage, res)
 	}
 	return c.JSON(http.StatusOK, successBody{
 		Success: true,

@@ -39,6 +39,8 @@ import (
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/storage/s3test"
 	"github.com/strata-render/strata/pkg/template"
 )
 
@@ -385,6 +387,11 @@ func TestOpenAPIAgreesWithDecoder(t *testing.T) {
 		{"unknown output format", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"bmp"}`},
 		{"quality out of range", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"jpeg","output_options":{"quality":101}}`},
 		{"unknown output option", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_options":{"speed":1}}`},
+		{"storage without key", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders"}}`},
+		{"storage bucket upper case", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"Renders","key":"k"}}`},
+		{"storage unknown acl", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","acl":"open"}}`},
+		{"storage lifetime over a week", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","presigned_url_lifetime_in_seconds":604801}}`},
+		{"storage credentials", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","secret_access_key":"x"}}`},
 	}
 	for _, tc := range invalid {
 		t.Run(tc.name, func(t *testing.T) {
@@ -450,6 +457,20 @@ func TestOpenAPIContract(t *testing.T) {
 	srv := contractServer(t, nil)
 	noQueue := contractServer(t, func(o *api.Options) { o.Async = nil })
 	slow := contractServer(t, func(o *api.Options) { o.Limits.RenderTimeout = time.Nanosecond })
+	s3 := s3test.Start(t)
+	bucket := s3.Bucket(t)
+	stored := contractServer(t, func(o *api.Options) {
+		cfg, err := storage.Parse([]byte(`{"destinations":[{"api_keys":["` + oaKey + `"],"endpoint":"` + s3.Endpoint +
+			`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + s3test.WriterSecret +
+			`","buckets":["` + bucket + `"],"path_style":true}]}`))
+		require.NoError(t, err)
+		o.Storage, err = storage.New(cfg, storage.Options{KeyID: api.KeyID})
+		require.NoError(t, err)
+	})
+	toStorage := func(extra string) string {
+		return `{"dimensions":{"width":120,"height":60},"layers":[{"index":0,"type":"solid-color","hex_color":"#3366FF"}],"storage":{"bucket":"` +
+			bucket + `","key":"oa/{sha256}.{ext}","acl":"private","cache_control":"no-cache","presigned_url_lifetime_in_seconds":60` + extra + `}}`
+	}
 
 	const canvas = `"dimensions":{"width":120,"height":60}`
 	solid := `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#3366FF"}]}`
@@ -476,6 +497,10 @@ func TestOpenAPIContract(t *testing.T) {
 		    {"type":"solid-color","hex_color":"#0a0","dimensions":{"width_in_px":20,"height_in_px":20}},
 		    {"type":"text","text":"auto","font_name":"Inter","font_size_in_px":12,"text_color":"#000","dimensions":{"width_in_px":"auto","height_in_px":"auto"}}]}]}`},
 		{name: "async 201", body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"webhook_url":"https://hooks.invalid/strata"}`, wantStatus: 201},
+		{name: "sync to storage", srv: stored, body: toStorage(""), wantStatus: 200},
+		{name: "sync to storage, buffer kept", srv: stored, body: toStorage(`,"should_return_buffer":true`), wantStatus: 200},
+		{name: "storage bucket not granted 400", srv: stored, body: strings.Replace(toStorage(""), bucket, "not-granted", 1), wantStatus: 400},
+		{name: "storage not configured 400", body: toStorage(""), wantStatus: 400},
 		{name: "job status unknown 404", method: http.MethodGet, path: "/image-generation/v1/jobs/no-such-job", wantStatus: 404},
 		{name: "bad colour 400", body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#12345"}]}`, wantStatus: 400, docRejects: true},
 		{name: "malformed JSON 400", body: `{"dimensions":`, wantStatus: 400, docRejects: true},

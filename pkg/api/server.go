@@ -21,6 +21,7 @@ import (
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/template"
 )
 
@@ -63,6 +64,9 @@ type Options struct {
 	// Collectors are extra Prometheus collectors served on /metrics
 	// (render latency by layer type, queue metrics).
 	Collectors []prometheus.Collector
+	// Storage puts results in the object storage a request names; nil
+	// refuses such requests with a 400.
+	Storage *storage.Store
 }
 
 // Server is the HTTP API.
@@ -79,6 +83,7 @@ type Server struct {
 	required []string
 	rate     RateLimits
 	metrics  *metrics
+	storage  *storage.Store
 
 	templates       *template.Store
 	rawKeys         map[string]string // key id → API key, for signed URLs
@@ -110,7 +115,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
-		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...),
+		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage,
 		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
 		cache: o.Cache,
 	}

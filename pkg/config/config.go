@@ -19,6 +19,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -82,6 +83,16 @@ type Config struct {
 	// KeyRateLimits overrides the budget per API key
 	// (STRATA_KEY_RATE_LIMITS: "key=perMinute[/burst],…").
 	KeyRateLimits map[string][2]int
+	// Storage grants API keys object storage buckets (STRATA_STORAGE_FILE,
+	// a JSON file: storage.Config); nil refuses requests with a storage
+	// destination.
+	Storage *storage.Config
+	// StoragePartSize is the multipart threshold and part size in bytes
+	// (STRATA_STORAGE_PART_SIZE, at least 5 MiB).
+	StoragePartSize int
+	// StorageRetries is how many attempts may follow a failed upload
+	// (STRATA_STORAGE_RETRIES).
+	StorageRetries int
 	// TemplatesDir holds file templates, <template_id>.json, polled for
 	// changes (STRATA_TEMPLATES_DIR; empty: none).
 	TemplatesDir string
@@ -128,6 +139,8 @@ func NewDefaultConfig() Config {
 		RateLimit:          600,
 		RateBurst:          60,
 		KeyRateLimits:      map[string][2]int{},
+		StoragePartSize:    storage.DefaultPartSize,
+		StorageRetries:     storage.DefaultRetries,
 		// 256 MB holds ~5,000 typical 50 KB social cards per process.
 		CacheMaxBytes:      256 << 20,
 		CacheMaxEntryBytes: 8 << 20,
@@ -254,6 +267,15 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			c.WebhookRetryScale = f
 		}
 	}
+	if v, ok := lookup("STRATA_STORAGE_FILE"); ok && v != "" {
+		cfg, err := storage.LoadFile(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("STRATA_STORAGE_FILE: %w", err))
+		}
+		c.Storage = cfg
+	}
+	integer("STRATA_STORAGE_PART_SIZE", &c.StoragePartSize, storage.MinPartSize)
+	integer("STRATA_STORAGE_RETRIES", &c.StorageRetries, 0)
 
 	l := &c.Limits
 	integer("STRATA_MAX_CANVAS_SIDE", &l.MaxSide, 1)

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,6 +123,34 @@ func TestLoadWorkerVariables(t *testing.T) {
 			tc.check(t, c)
 		})
 	}
+}
+
+func TestLoadStorageVariables(t *testing.T) {
+	t.Parallel()
+	c, err := Load(lookupFrom(nil))
+	require.NoError(t, err)
+	require.Nil(t, c.Storage)
+	require.Equal(t, 16<<20, c.StoragePartSize)
+	require.Equal(t, 4, c.StorageRetries)
+
+	path := filepath.Join(t.TempDir(), "storage.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"destinations":[{"api_keys":["key-aaaaaaaaaaaaaaaa"],"endpoint":"http://127.0.0.1:8333",
+		"region":"us-east-1","access_key_id":"a","secret_access_key":"b","buckets":["renders"],"path_style":true}]}`), 0o600))
+	c, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": path, "STRATA_STORAGE_PART_SIZE": "8388608", "STRATA_STORAGE_RETRIES": "0"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"renders"}, c.Storage.Destinations[0].Buckets)
+	require.Equal(t, 8<<20, c.StoragePartSize)
+	require.Equal(t, 0, c.StorageRetries)
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"destinations":[{"endpoint":"s3"}]}`), 0o600))
+	_, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": bad, "STRATA_STORAGE_PART_SIZE": "1000", "STRATA_STORAGE_RETRIES": "-1"}))
+	require.Error(t, err)
+	for _, want := range []string{"STRATA_STORAGE_FILE: " + bad + ": destinations[0].endpoint", "STRATA_STORAGE_PART_SIZE", "STRATA_STORAGE_RETRIES"} {
+		require.Contains(t, err.Error(), want)
+	}
+	_, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": "/nonexistent/storage.json"}))
+	require.ErrorContains(t, err, "STRATA_STORAGE_FILE")
 }
 
 func TestTemplateAndCacheVariables(t *testing.T) {

@@ -261,6 +261,9 @@ func (d *decoder) request(root any) *Request {
 		d.webhookURL(o.at("webhook_url"), s)
 		req.WebhookURL = s
 	}
+	if v, ok := o.get("storage"); ok {
+		req.Storage = d.storage(o.at("storage"), v)
+	}
 	if layers, ok := o.array("layers", true); ok {
 		if len(layers) == 0 {
 			d.fail("layers", "must hold at least one layer")

@@ -22,6 +22,8 @@ type Request struct {
 	Fonts []*Font
 	// WebhookURL, when set, makes the request asynchronous.
 	WebhookURL string
+	// Storage, when set, puts the result in object storage (our extension).
+	Storage *Storage
 	// Output tunes the encoder (our extension); zero fields keep the
 	// measured defaults.
 	Output OutputOptions
