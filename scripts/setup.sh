@@ -18,7 +18,7 @@ STAMPS="$ASSETS/.stamps"
 JOBS="${SETUP_JOBS:-4}"
 export REPO MANIFEST ASSETS STAMPS
 
-APT_PACKAGES=(libvips-dev libdeflate-dev libjpeg-dev pkg-config redis-server zbar-tools chromium wrk libthai-data openssl ca-certificates)
+APT_PACKAGES=(libvips-dev libharfbuzz-dev libharfbuzz-bin libdeflate-dev libjpeg-dev pkg-config redis-server zbar-tools chromium wrk libthai-data openssl ca-certificates)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -231,13 +231,13 @@ do_source() {
 				[[ $got == "$sha" ]] || { echo "$name: sha256 of $extract is $got, pinned $sha" >&2; return 1; }
 			fi
 			place "$root/$extract" "$ASSETS/$dest"
-			[[ $source == deb:*python3-skimage* ]] || echo "file: $dest"
+			[[ ${#pending[@]} -gt 1 ]] || echo "file: $dest"
 			;;
 		*) echo "$name: unknown kind $kind" >&2; return 1 ;;
 		esac
 		stamp "$row" "$name"
 	done
-	[[ $source == deb:*python3-skimage* ]] && echo "samples: ${#pending[@]} files"
+	[[ ${#pending[@]} -gt 1 && $kind == file ]] && echo "files: ${#pending[@]} from $source"
 	return 0
 }
 

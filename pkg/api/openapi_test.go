@@ -39,6 +39,7 @@ import (
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/template"
 )
 
 const (
@@ -116,7 +117,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	t.Parallel()
 	doc := loadDoc(t)
-	srv := api.New(api.Options{Keys: map[string]string{oaKey: ""}, Limits: schema.DefaultLimits(), Async: fakeAsyncForRoutes{}})
+	srv := api.New(api.Options{Keys: map[string]string{oaKey: ""}, Limits: schema.DefaultLimits(), Async: fakeAsyncForRoutes{},
+		Templates: template.NewStore(nil, schema.DefaultLimits(), nil)})
 	e, ok := srv.Handler().(*echo.Echo)
 	require.True(t, ok)
 	param := regexp.MustCompile(`:(\w+)`)
@@ -125,8 +127,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		if r.Method == echo.RouteNotFound || r.Name == api.WrongMethodRoute {
 			continue
 		}
-		// Echo's ":id" is the document's "{job_id}", "*" its "{file}".
-		path := strings.Replace(param.ReplaceAllString(r.Path, "{job_$1}"), "/*", "/{file}", 1)
+		// Echo's ":id" is the document's "{job_id}", ":name" its "{name}",
+		// "*" its "{file}".
+		path := strings.Replace(strings.Replace(param.ReplaceAllString(r.Path, "{$1}"), "{id}", "{job_id}", 1), "/*", "/{file}", 1)
 		item := doc.Paths.Find(path)
 		require.NotNil(t, item, "route %s %s is not in openapi.json", r.Method, r.Path)
 		require.NotNil(t, item.GetOperation(r.Method), "route %s %s is not in openapi.json", r.Method, r.Path)
@@ -253,29 +256,29 @@ func everyField(t *testing.T, long bool) string {
 	              "fetch_options": {"headers": {"X-Token": "t"}, "timeout_ms": 5000, "auth": {"type": "bearer", "token": "tok"}}}}
 	  ],
 	  "layers": [
-	    {"index": 0, "type": "solid-color", "hex_color": "#0F172A", "opacity": 90, "rotation_in_degrees": 0,
+	    {"index": 0, "type": "solid-color", "name": "bg", "hex_color": "#0F172A", "opacity": 90, "rotation_in_degrees": 0,
 	     "border_top_left_radius": 4, "border_top_right_radius": 4, "border_bottom_left_radius": 0, "border_bottom_right_radius": 0,
 	     "angled_edges": [{"edge": "right", "angle_in_degrees": 10}, {"edge": "bottom", "angle_in_degrees": -5}],
 	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 0, "height": 0}},
-	    {"index": 1, "type": "gradient", "gradient_type": "linear", "angle_in_degrees": 90, "border_radius": 12,
+	    {"index": 1, "type": "gradient", "name": "band", "gradient_type": "linear", "angle_in_degrees": 90, "border_radius": 12,
 	     "colors": [{"hex_color": "#F00", "position": 0}, {"hex_color": "#00FF0080", "position": 100}],
 	     "position": {"x": 10.5, "y": 10}, "dimensions": {"width": 200, "height": 100}},
 	    {"index": 2, "type": "gradient", "gradient_type": "radial", "opacity": 50,
 	     "colors": [{"hex_color": "#fff", "position": 0}, {"hex_color": "#000", "position": 50}, {"hex_color": "#000", "position": 100}],
 	     "position": {"x": 10, "y": 10}, "dimensions": {"width": 100, "height": 100}},
-	    {"index": 3, "type": "text", "text": "Hello **bold** *it*\n\nNext", "font_name": "Brand", "font_size_in_px": 24.5,
+	    {"index": 3, "type": "text", "name": "title", "text": "Hello **bold** *it*\n\nNext", "font_name": "Brand", "font_size_in_px": 24.5,
 	     "text_color": "#FFFFFF", "font_weight": "bold", "font_style": "italic", "text_align": "center", "vertical_align": "bottom",
 	     "is_splitting_lines": false, "paragraph_spacing_in_px": 8, "should_auto_scale": true, "rotation_in_degrees": -3, "opacity": 100,
 	     "position": {"x": 20, "y": 20}, "dimensions": {"width": 300, "height": 80}},
-	    {"index": 4, "type": "image", "file": {"type": "base64", "name": "a.png", "base64": %q, "url": "", "fetch_options": {}},
+	    {"index": 4, "type": "image", "name": "photo", "file": {"type": "base64", "name": "a.png", "base64": %q, "url": "", "fetch_options": {}},
 	     "should_use_smart_cropping": true, "should_remove_background": false, "border_radius": 8,
 	     "position": {"x": 300, "y": 20}, "dimensions": {"width": 100, "height": 100}},
 	    {"index": 5, "type": "image", "buffer": %q},
 	    {"index": 6, "type": "image", "file": {"type": "url", "url": "https://img.example.com/a.png",
 	     "fetch_options": {"auth": {"type": "basic", "username": "u", "password": "p"}}}, "position": {"x": 0, "y": 0}, "dimensions": {"width": 50, "height": 50}},
-	    {"index": 7, "type": "qr-code", "value": "https://strata.example", "foreground_hex_color": "#000000", "background_hex_color": "#FFFFFF",
+	    {"index": 7, "type": "qr-code", "name": "qr", "value": "https://strata.example", "foreground_hex_color": "#000000", "background_hex_color": "#FFFFFF",
 	     "error_correction": "H", "rotation_in_degrees": 0, "position": {"x": 450, "y": 20}, "dimensions": {"width": 120, "height": 120}},
-	    {"index": 8, "type": "barcode", "value": "5901234123457", "format": "ean13", "foreground_hex_color": "#000", "background_hex_color": "#fff",
+	    {"index": 8, "type": "barcode", "name": "ean", "value": "5901234123457", "format": "ean13", "foreground_hex_color": "#000", "background_hex_color": "#fff",
 	     "position": {"x": 20, "y": 200}, "dimensions": {"width": 200, "height": 80}},
 	    {"index": 9, "type": "barcode", "value": "A123B", "format": "codabar", "foreground_hex_color": "#000", "background_hex_color": "#fff",
 	     "position": {"x": 250, "y": 200}, "dimensions": {"width": 200, "height": 80}},
@@ -290,7 +293,7 @@ func everyField(t *testing.T, long bool) string {
 	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 60, "height": 60}},
 	    {"index": 15, "type": "barcode", "value": "ABC", "format": "code39", "opacity": 70, "rotation_in_degrees": 90,
 	     "foreground_hex_color": "#000", "background_hex_color": "#fff", "position": {"x": 0, "y": 0}, "dimensions": {"width": 200, "height": 60}},
-	    {"index": 16, "type": "layout", "opacity": 80, "rotation_in_degrees": -2, "dimensions": {"width": 200, "height": 100},
+	    {"index": 16, "type": "layout", "name": "row", "opacity": 80, "rotation_in_degrees": -2, "dimensions": {"width": 200, "height": 100},
 	     "border_top_left_radius": 1, "border_top_right_radius": 2, "border_bottom_left_radius": 3, "border_bottom_right_radius": 4,
 	     "layers": [{"type": "barcode", "value": "12345670", "format": "ean8", "foreground_hex_color": "#000", "background_hex_color": "#fff", "dimensions": {"width": 150, "height": 50}}]},
 	    {"index": 10, "type": "layout", "direction": "vertical", "gap": 4, "horizontal_alignment": "center", "vertical_alignment": "end",

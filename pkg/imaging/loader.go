@@ -280,10 +280,11 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		return nil, failure.New(failure.Unprocessable,
 			"image at %s: not a supported image format (PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF, BMP or SVG).", path)
 	}
-	tooBig := func(w, h int) error {
-		return failure.New(failure.Unprocessable,
-			"image at %s: the image declares %dx%d pixels, over the limit of %s.",
-			path, w, h, pixelCount(l.o.MaxPixels))
+	if format == FormatJPEG {
+		if n := jpegScans(data, MaxJPEGScans); n > MaxJPEGScans {
+			return nil, failure.New(failure.Unprocessable,
+				"image at %s: the JPEG has more than %d scans; re-encode it (a progressive JPEG normally has about 10).", path, MaxJPEGScans)
+		}
 	}
 	if format == FormatBMP {
 		// libvips reads BMP only through ImageMagick, which stays blocked;
@@ -292,20 +293,24 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		if err != nil {
 			return nil, l.decodeError(path, err)
 		}
-		if int64(cfg.Width)*int64(cfg.Height) > int64(l.o.MaxPixels) {
-			return nil, tooBig(cfg.Width, cfg.Height)
+		if err := l.checkSize(path, cfg.Width, cfg.Height); err != nil {
+			return nil, err
 		}
 		img, err := bmp.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, l.decodeError(path, err)
 		}
-		nrgba := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
-		draw.Draw(nrgba, nrgba.Rect, img, img.Bounds().Min, draw.Src)
-		return &source{pixels: fromNRGBA(nrgba), w: cfg.Width, h: cfg.Height}, nil
+		pixels := cNRGBA(img)
+		if pixels == nil {
+			return nil, failure.New(failure.Internal, "image at %s: no memory for %dx%d pixels", path, cfg.Width, cfg.Height)
+		}
+		return &source{pixels: pixels, w: cfg.Width, h: cfg.Height}, nil
 	}
 	if format == FormatGIF {
-		if w, h, ok := gifScreen(data); ok && int64(w)*int64(h) > int64(l.o.MaxPixels) {
-			return nil, tooBig(w, h)
+		if w, h, ok := gifScreen(data); ok {
+			if err := l.checkSize(path, w, h); err != nil {
+				return nil, err
+			}
 		}
 	}
 	buf := newCBuf(data)
@@ -315,14 +320,11 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		return nil, l.decodeError(path, err)
 	}
 	w, h, orient := hdr.w, hdr.h, hdr.orient
-	if format != FormatSVG && int64(w)*int64(h) > int64(l.o.MaxPixels) {
-		buf.free()
-		return nil, tooBig(w, h)
-	}
-	if format != FormatSVG && max(w, h) > MaxImageSide {
-		buf.free()
-		return nil, failure.New(failure.Unprocessable,
-			"image at %s: the image is %dx%d pixels; each side may be at most %d.", path, w, h, MaxImageSide)
+	if format != FormatSVG {
+		if err := l.checkSize(path, w, h); err != nil {
+			buf.free()
+			return nil, err
+		}
 	}
 	if w <= 0 || h <= 0 {
 		buf.free()
@@ -333,6 +335,21 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.icc
 	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
+}
+
+// checkSize refuses a raster input whose declared size is over the pixel
+// limit or MaxImageSide, before any pixel is decoded.
+func (l *Loader) checkSize(path string, w, h int) error {
+	if int64(w)*int64(h) > int64(l.o.MaxPixels) {
+		return failure.New(failure.Unprocessable,
+			"image at %s: the image declares %dx%d pixels, over the limit of %s.",
+			path, w, h, pixelCount(l.o.MaxPixels))
+	}
+	if max(w, h) > MaxImageSide {
+		return failure.New(failure.Unprocessable,
+			"image at %s: the image is %dx%d pixels; each side may be at most %d.", path, w, h, MaxImageSide)
+	}
+	return nil
 }
 
 // thumbnail decodes and resizes the source in one libvips pipeline.

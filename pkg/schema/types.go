@@ -75,6 +75,9 @@ type Layer struct {
 	Index    int
 	HasIndex bool
 	Type     LayerType
+	// Name is the layer's name in a template (our extension; unique in
+	// the request, nested layers included); "" when unnamed.
+	Name string
 	// Opacity is 0..100 (default 100).
 	Opacity float64
 	// Position is the top-left corner; nil when omitted.
@@ -86,6 +89,9 @@ type Layer struct {
 	Rotation float64
 	// Radii are the corner radii in pixels, before CSS clamping.
 	Radii Corners
+	// Effects are shadows, border, blur, filters, mask and blend mode;
+	// nil when the layer has none.
+	Effects *Effects
 
 	Solid    *SolidColor
 	Gradient *Gradient
