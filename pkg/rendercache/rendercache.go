@@ -173,6 +173,14 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 			return res, StatusHit, nil
 		}
 		won, err := c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
+		if won {
+			// The previous holder may have stored and released between
+			// our look and our lock: look again before rendering.
+			if res, ok := c.shared(ctx, key); ok {
+				c.o.Redis.Del(ctx, lock)
+				return res, StatusHit, nil
+			}
+		}
 		if err != nil || won || time.Now().After(deadline) {
 			// Redis down, our turn, or a holder that never finished:
 			// render here.
