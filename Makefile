@@ -6,7 +6,7 @@ export STRATA_ASSETS_DIR ?= $(HOME)/.cache/strata
 TEST_REDIS_PORT ?= 6379
 BIN := bin
 
-.PHONY: help setup build run test test-short vet lint bench bench-peers load fuzz golden clean
+.PHONY: help setup build run test test-short fidelity vet lint bench bench-peers load fuzz golden clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -30,6 +30,9 @@ test: setup vet ## Set up and run every test with -race against a real Redis
 	@export STRATA_TEST_REDIS_URL=$$(bash scripts/ensure-redis.sh $(TEST_REDIS_PORT)) && \
 	echo "tests use Redis at $$STRATA_TEST_REDIS_URL" && \
 	$(GO) test -race -count=1 -timeout 14m ./...
+
+fidelity: setup ## Strata against headless Chromium, case by case (prints the table; also part of make test)
+	set -o pipefail; $(GO) test -count=1 -v -run 'TestFidelity$$' ./pkg/fidelity/ | grep -E '^(\||--- FAIL|ok|FAIL|\s+fidelity_test)'
 
 test-short: ## Quick tests without -race
 	$(GO) test -count=1 -short ./...

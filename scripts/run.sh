@@ -21,6 +21,18 @@ export STRATA_ALLOW_PRIVATE_NETWORKS=${STRATA_ALLOW_PRIVATE_NETWORKS:-true}
 
 redis_port=$(sed -E 's#^redis://([^@]*@)?[^:/]+:?([0-9]*).*#\2#' <<<"$STRATA_REDIS_URL")
 bash scripts/ensure-redis.sh "${redis_port:-6379}" >/dev/null
+# The render cache gets its own Redis with an LRU policy: the queue's runs
+# noeviction and must never fill up with images (docs/TEMPLATES.md).
+export STRATA_CACHE_REDIS_URL=${STRATA_CACHE_REDIS_URL:-redis://127.0.0.1:6380/0}
+cache_port=$(sed -E 's#^redis://([^@]*@)?[^:/]+:?([0-9]*).*#\2#' <<<"$STRATA_CACHE_REDIS_URL")
+started_cache=false
+[ -e ".run/redis-${cache_port:-6380}/redis.pid" ] || started_cache=true
+bash scripts/ensure-redis.sh "${cache_port:-6380}" >/dev/null
+if $started_cache && [ -e ".run/redis-${cache_port:-6380}/redis.pid" ]; then
+  redis-cli -p "${cache_port:-6380}" config set maxmemory 256mb >/dev/null
+  redis-cli -p "${cache_port:-6380}" config set maxmemory-policy allkeys-lru >/dev/null
+  redis-cli -p "${cache_port:-6380}" config set appendonly no >/dev/null
+fi
 
 pids=()
 cleanup() {
@@ -28,6 +40,7 @@ cleanup() {
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   bash scripts/ensure-redis.sh stop "${redis_port:-6379}" >/dev/null 2>&1 || true
+  bash scripts/ensure-redis.sh stop "${cache_port:-6380}" >/dev/null 2>&1 || true
 }
 trap cleanup INT TERM EXIT
 

@@ -18,7 +18,7 @@ STAMPS="$ASSETS/.stamps"
 JOBS="${SETUP_JOBS:-4}"
 export REPO MANIFEST ASSETS STAMPS
 
-APT_PACKAGES=(libvips-dev libdeflate-dev libjpeg-dev pkg-config redis-server zbar-tools chromium wrk libthai-data openssl ca-certificates)
+APT_PACKAGES=(libvips-dev libharfbuzz-dev libharfbuzz-bin libdeflate-dev libjpeg-dev pkg-config redis-server zbar-tools chromium wrk libthai-data openssl ca-certificates)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -231,13 +231,13 @@ do_source() {
 				[[ $got == "$sha" ]] || { echo "$name: sha256 of $extract is $got, pinned $sha" >&2; return 1; }
 			fi
 			place "$root/$extract" "$ASSETS/$dest"
-			[[ $source == deb:*python3-skimage* ]] || echo "file: $dest"
+			[[ ${#pending[@]} -gt 1 ]] || echo "file: $dest"
 			;;
 		*) echo "$name: unknown kind $kind" >&2; return 1 ;;
 		esac
 		stamp "$row" "$name"
 	done
-	[[ $source == deb:*python3-skimage* ]] && echo "samples: ${#pending[@]} files"
+	[[ ${#pending[@]} -gt 1 && $kind == file ]] && echo "files: ${#pending[@]} from $source"
 	return 0
 }
 
@@ -259,6 +259,31 @@ build_fontconv() {
 	say "building scripts/fontconv"
 	mkdir -p "$ASSETS/bin"
 	(cd "$REPO" && CGO_ENABLED=0 go build -buildvcs=false -o "$FONTCONV" ./scripts/fontconv)
+}
+
+# SeaweedFS: the real S3-compatible server the object storage tests upload to
+# (pkg/storage/s3test). Built from the Go module proxy at a pinned version into
+# $ASSETS/bin/weed; its go.mod has replace directives, so `go install pkg@version`
+# refuses it and it is built inside the downloaded module instead. About 14 min
+# of CPU on 2 cores the first time (docs/PERFORMANCE.md); a matching stamp skips it.
+WEED_MODULE=github.com/seaweedfs/seaweedfs
+WEED_VERSION=v0.0.0-20261109003541-7506e5f91cd6
+
+weed_done() { [[ -x $ASSETS/bin/weed && -f $STAMPS/weed && $(<"$STAMPS/weed") == "$WEED_VERSION" ]]; }
+
+build_weed() {
+	weed_done && { say "weed: $WEED_VERSION up to date"; return 0; }
+	command -v go >/dev/null || die "go is needed to build SeaweedFS"
+	local dir start=$SECONDS
+	say "building SeaweedFS $WEED_VERSION (the S3 server of the storage tests; takes minutes)"
+	dir=$(go mod download -json "$WEED_MODULE@$WEED_VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+	[[ -d $dir ]] || die "go mod download $WEED_MODULE@$WEED_VERSION failed"
+	mkdir -p "$ASSETS/bin" "$STAMPS"
+	(cd "$dir" && CGO_ENABLED=0 GOFLAGS=-mod=readonly go build -buildvcs=false -trimpath -ldflags "-s -w" \
+		-o "$ASSETS/bin/weed.part.$$" ./weed) || die "building SeaweedFS failed"
+	mv -f "$ASSETS/bin/weed.part.$$" "$ASSETS/bin/weed"
+	printf '%s\n' "$WEED_VERSION" >"$STAMPS/weed"
+	say "weed: built in $((SECONDS - start))s"
 }
 
 # check_fonts: every font family dir has TTFs; prints a summary, fails on an empty family.
@@ -298,6 +323,7 @@ main() {
 			row_done "$row" || { say "missing: ${row%%	*}"; bad=1; }
 		done < <(rows)
 		check_fonts || bad=1
+		weed_done || { say "missing: weed (SeaweedFS $WEED_VERSION)"; bad=1; }
 		[[ $bad -eq 0 ]] && say "assets complete in $ASSETS"
 		return $bad
 	fi
@@ -336,6 +362,7 @@ main() {
 			die "some assets failed (see above); run again to retry only those"
 	fi
 	check_fonts
+	build_weed
 	local incomplete=0
 	while IFS= read -r row; do
 		row_done "$row" || { say "still missing: ${row%%	*}"; incomplete=1; }

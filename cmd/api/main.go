@@ -25,6 +25,8 @@ import (
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/redisbatch"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/rendercache"
+	"github.com/strata-render/strata/pkg/template"
 )
 
 func main() {
@@ -70,6 +72,8 @@ type Main struct {
 	http   *http.Server
 	done   chan error
 	admin  *admin.Server
+	cache  *redis.Client // the render cache's Redis, when shared
+	stop   context.CancelFunc
 }
 
 // NewMain returns a Main for cfg.
@@ -89,6 +93,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.engine = eng
+	store, err := engine.NewStorage(m.Config, api.KeyID)
+	if err != nil {
+		return err
+	}
 	opts, err := redis.ParseURL(m.Config.RedisURL)
 	if err != nil {
 		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
@@ -115,7 +123,35 @@ func (m *Main) Run(ctx context.Context) error {
 		Redis: m.redis, JobTTL: m.Config.JobTTL, RenderTimeout: m.Config.Limits.RenderTimeout,
 		Metrics: qm, Logger: m.Log,
 	})
+	templates := template.NewStore(m.redis, m.Config.Limits, m.Log)
+	var watchCtx context.Context
+	watchCtx, m.stop = context.WithCancel(context.Background())
+	if dir := m.Config.TemplatesDir; dir != "" {
+		if err := templates.WatchDir(watchCtx, dir, 2*time.Second); err != nil {
+			return err
+		}
+	}
+	var cache *rendercache.Cache
+	if m.Config.CacheMaxBytes > 0 {
+		co := rendercache.Options{MaxBytes: m.Config.CacheMaxBytes, MaxEntryBytes: m.Config.CacheMaxEntryBytes,
+			TTL: m.Config.CacheTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
+		if m.Config.CacheRedisURL != "" {
+			copts, err := redis.ParseURL(m.Config.CacheRedisURL)
+			if err != nil {
+				return fmt.Errorf("STRATA_CACHE_REDIS_URL: %w", err)
+			}
+			// A cache that is down must cost little: the render goes on
+			// without it (pkg/rendercache), after at most these waits.
+			copts.DialerRetries, copts.DialTimeout, copts.ReadTimeout, copts.WriteTimeout = 1, 250*time.Millisecond, time.Second, time.Second
+			m.cache = redis.NewClient(copts)
+			co.Redis = m.cache
+		}
+		cache = rendercache.New(co)
+	}
 	srv := api.New(api.Options{
+		Templates:         templates,
+		Cache:             cache,
+		RendererVersion:   engine.RendererVersion(),
 		Async:             m.queue,
 		Collectors:        []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
 		Rate:              rate,
@@ -129,6 +165,7 @@ func (m *Main) Run(ctx context.Context) error {
 		},
 		Required: []string{"fonts"},
 		Logger:   m.Log,
+		Storage:  store,
 	})
 	m.ln, err = net.Listen("tcp", m.Config.ListenAddr)
 	if err != nil {
@@ -175,6 +212,12 @@ func (m *Main) Close() error {
 	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())
+	}
+	if m.cache != nil {
+		errs = append(errs, m.cache.Close())
+	}
+	if m.stop != nil {
+		m.stop()
 	}
 	if m.engine != nil {
 		m.engine.Close()

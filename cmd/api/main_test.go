@@ -29,7 +29,7 @@ func startMain(t *testing.T) string {
 }
 
 // startMainWith is startMain with the configuration adjusted by edit.
-func startMainWith(t *testing.T, edit func(*config.Config)) string {
+func startMainWith(t testing.TB, edit func(*config.Config)) string {
 	t.Helper()
 	cfg := config.NewDefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -35,7 +36,7 @@ func TestComposeFile(t *testing.T) {
 	require.NoError(t, err)
 	p, err := opts.LoadProject(context.Background())
 	require.NoError(t, err)
-	require.ElementsMatch(t, []string{"redis", "api", "worker"}, p.ServiceNames())
+	require.ElementsMatch(t, []string{"redis", "redis-cache", "api", "worker"}, p.ServiceNames())
 
 	service := func(name string) types.ServiceConfig {
 		s, err := p.GetService(name)
@@ -47,11 +48,18 @@ func TestComposeFile(t *testing.T) {
 		check func(t *testing.T)
 	}{
 		{name: "every service has a health check", check: func(t *testing.T) {
-			for _, n := range []string{"redis", "api", "worker"} {
+			for _, n := range []string{"redis", "redis-cache", "api", "worker"} {
 				hc := service(n).HealthCheck
 				require.NotNil(t, hc, n)
 				require.NotEmpty(t, hc.Test, n)
 			}
+		}},
+		{name: "the render cache has its own LRU Redis, never the queue's", check: func(t *testing.T) {
+			c := service("redis-cache")
+			require.Contains(t, strings.Join(c.Command, " "), "--maxmemory-policy allkeys-lru")
+			api := service("api")
+			require.Equal(t, "redis://redis-cache:6379/0", *api.Environment["STRATA_CACHE_REDIS_URL"])
+			require.NotEqual(t, *api.Environment["STRATA_REDIS_URL"], *api.Environment["STRATA_CACHE_REDIS_URL"])
 		}},
 		{name: "redis runs deploy/redis.conf with AOF and noeviction", check: func(t *testing.T) {
 			r := service("redis")

@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/admin"
+	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
@@ -117,6 +118,10 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.engine = eng
+	store, err := engine.NewStorage(m.Config, api.KeyID)
+	if err != nil {
+		return err
+	}
 	m.redis = redis.NewClient(opts)
 	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
 	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
@@ -140,6 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RenderConcurrency:   m.Config.WorkerConcurrency,
 		DeliveryConcurrency: m.Config.DeliveryConcurrency,
 		Deliverer:           deliverer,
+		Storage:             store,
 		ResultTTL:           m.Config.ResultTTL,
 		ShutdownTimeout:     m.Config.ShutdownTimeout,
 		Metrics:             qm,

@@ -23,6 +23,7 @@ var statusOf = map[failure.Kind]int{
 	failure.RateLimited:      http.StatusTooManyRequests,
 	failure.Unavailable:      http.StatusServiceUnavailable,
 	failure.MethodNotAllowed: http.StatusMethodNotAllowed,
+	failure.Forbidden:        http.StatusForbidden,
 }
 
 // errorBody is the error envelope of spec/API.md §1. Error stays a string:

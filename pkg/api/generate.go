@@ -6,12 +6,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -64,46 +66,97 @@ type acceptedBody struct {
 // generate handles POST /generate and /render: sync renders answer 200
 // with the image; requests with a webhook_url are queued (201).
 func (s *Server) generate(c echo.Context) error {
+	body, err := s.readBody(c)
+	if err != nil {
+		return err
+	}
+	req, err := schema.Decode(body, s.limits)
+	if err != nil {
+		return err
+	}
+	return s.respond(c, req, body)
+}
+
+// readBody reads the request body within MaxBodyBytes.
+func (s *Server) readBody(c echo.Context) ([]byte, error) {
 	r := c.Request()
 	if r.ContentLength > s.limits.MaxBodyBytes {
 		// Refuse a declared oversize body before reading any of it.
-		return &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
+		return nil, &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.limits.MaxBodyBytes)
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return err
+			return nil, err
 		}
-		return failure.Wrap(failure.Invalid, err, "The request body could not be read.")
+		return nil, failure.Wrap(failure.Invalid, err, "The request body could not be read.")
 	}
-	req, err := schema.Decode(body, s.limits)
-	if err != nil {
+	return body, nil
+}
+
+// respond answers a validated request in the /generate envelope: queued
+// (201) with a webhook_url, else rendered (200). body is the request's
+// JSON, which the worker decodes again.
+func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error {
+	// A destination this key may not write is refused before any work.
+	if err := s.storage.Check(c.Get(ctxKeyID).(string), req.Storage); err != nil {
 		return err
 	}
 	if req.WebhookURL != "" {
 		return s.submit(c, req, body)
 	}
-	if err := s.acquire(r.Context()); err != nil {
+	res, err := s.renderCached(c, req)
+	if err != nil {
 		return err
 	}
-	defer s.release()
-	s.metrics.inFlight.Inc()
-	defer s.metrics.inFlight.Dec()
-	ctx, cancel := context.WithTimeout(r.Context(), s.limits.RenderTimeout)
-	defer cancel()
-	res, err := s.renderer.Render(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil && r.Context().Err() == nil {
-			return context.DeadlineExceeded
-		}
-		return err
+	if req.Storage != nil {
+		// After the render slot is free: the upload waits on the network.
+		return s.store(c, req.Storage, res)
 	}
 	return c.JSON(http.StatusOK, successBody{
 		Success: true,
 		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
 	})
+}
+
+// renderCached renders req through the render cache, when there is one,
+// and says what happened in a Cache-Status header (RFC 9211).
+func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Result, error) {
+	if s.cache == nil {
+		return s.renderSync(c.Request().Context(), req)
+	}
+	// Cache-Control: no-cache (or Pragma: no-cache) asks for a fresh render.
+	rh := c.Request().Header
+	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
+	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
+		func(ctx context.Context) (render.Result, error) { return s.renderSync(ctx, req) })
+	if err != nil {
+		return render.Result{}, err
+	}
+	c.Response().Header().Set("Cache-Status", status)
+	return res, nil
+}
+
+// renderSync renders req within a render slot and the render timeout.
+func (s *Server) renderSync(parent context.Context, req *schema.Request) (render.Result, error) {
+	if err := s.acquire(parent); err != nil {
+		return render.Result{}, err
+	}
+	defer s.release()
+	s.metrics.inFlight.Inc()
+	defer s.metrics.inFlight.Dec()
+	ctx, cancel := context.WithTimeout(parent, s.limits.RenderTimeout)
+	defer cancel()
+	res, err := s.renderer.Render(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil && parent.Err() == nil {
+			return render.Result{}, context.DeadlineExceeded
+		}
+		return render.Result{}, err
+	}
+	return res, nil
 }
 
 // acquire takes a render slot, waiting up to s.wait; at capacity the

@@ -39,6 +39,9 @@ import (
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/storage/s3test"
+	"github.com/strata-render/strata/pkg/template"
 )
 
 const (
@@ -116,7 +119,8 @@ func TestOpenAPIDocumentIsValid(t *testing.T) {
 func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 	t.Parallel()
 	doc := loadDoc(t)
-	srv := api.New(api.Options{Keys: map[string]string{oaKey: ""}, Limits: schema.DefaultLimits(), Async: fakeAsyncForRoutes{}})
+	srv := api.New(api.Options{Keys: map[string]string{oaKey: ""}, Limits: schema.DefaultLimits(), Async: fakeAsyncForRoutes{},
+		Templates: template.NewStore(nil, schema.DefaultLimits(), nil)})
 	e, ok := srv.Handler().(*echo.Echo)
 	require.True(t, ok)
 	param := regexp.MustCompile(`:(\w+)`)
@@ -125,8 +129,9 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 		if r.Method == echo.RouteNotFound || r.Name == api.WrongMethodRoute {
 			continue
 		}
-		// Echo's ":id" is the document's "{job_id}", "*" its "{file}".
-		path := strings.Replace(param.ReplaceAllString(r.Path, "{job_$1}"), "/*", "/{file}", 1)
+		// Echo's ":id" is the document's "{job_id}", ":name" its "{name}",
+		// "*" its "{file}".
+		path := strings.Replace(strings.Replace(param.ReplaceAllString(r.Path, "{$1}"), "{id}", "{job_id}", 1), "/*", "/{file}", 1)
 		item := doc.Paths.Find(path)
 		require.NotNil(t, item, "route %s %s is not in openapi.json", r.Method, r.Path)
 		require.NotNil(t, item.GetOperation(r.Method), "route %s %s is not in openapi.json", r.Method, r.Path)
@@ -253,30 +258,45 @@ func everyField(t *testing.T, long bool) string {
 	              "fetch_options": {"headers": {"X-Token": "t"}, "timeout_ms": 5000, "auth": {"type": "bearer", "token": "tok"}}}}
 	  ],
 	  "layers": [
-	    {"index": 0, "type": "solid-color", "hex_color": "#0F172A", "opacity": 90, "rotation_in_degrees": 0,
+	    {"index": 0, "type": "solid-color", "name": "bg", "hex_color": "#0F172A", "opacity": 90, "rotation_in_degrees": 0,
 	     "border_top_left_radius": 4, "border_top_right_radius": 4, "border_bottom_left_radius": 0, "border_bottom_right_radius": 0,
 	     "angled_edges": [{"edge": "right", "angle_in_degrees": 10}, {"edge": "bottom", "angle_in_degrees": -5}],
-	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 0, "height": 0}},
-	    {"index": 1, "type": "gradient", "gradient_type": "linear", "angle_in_degrees": 90, "border_radius": 12,
+	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 0, "height": 0}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}, "shadows": [{"x_in_px": 2, "y_in_px": 4, "blur_in_px": 8, "spread_in_px": -1, "hex_color": "#00000080"}],
+	     "border": {"width_in_px": 2, "hex_color": "#FFF"}, "backdrop_blur_in_px": 4},
+	    {"index": 1, "type": "gradient", "name": "band", "gradient_type": "linear", "angle_in_degrees": 90, "border_radius": 12,
 	     "colors": [{"hex_color": "#F00", "position": 0}, {"hex_color": "#00FF0080", "position": 100}],
-	     "position": {"x": 10.5, "y": 10}, "dimensions": {"width": 200, "height": 100}},
+	     "position": {"x": 10.5, "y": 10}, "dimensions": {"width": 200, "height": 100}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}, "shadows": [{"x_in_px": 2, "y_in_px": 4, "blur_in_px": 8, "spread_in_px": -1, "hex_color": "#00000080"}],
+	     "border": {"width_in_px": 2, "hex_color": "#FFF"}, "backdrop_blur_in_px": 4},
 	    {"index": 2, "type": "gradient", "gradient_type": "radial", "opacity": 50,
 	     "colors": [{"hex_color": "#fff", "position": 0}, {"hex_color": "#000", "position": 50}, {"hex_color": "#000", "position": 100}],
 	     "position": {"x": 10, "y": 10}, "dimensions": {"width": 100, "height": 100}},
-	    {"index": 3, "type": "text", "text": "Hello **bold** *it*\n\nNext", "font_name": "Brand", "font_size_in_px": 24.5,
+	    {"index": 3, "type": "text", "name": "title", "text": "Hello **bold** *it*\n\nNext", "font_name": "Brand", "font_size_in_px": 24.5,
 	     "text_color": "#FFFFFF", "font_weight": "bold", "font_style": "italic", "text_align": "center", "vertical_align": "bottom",
 	     "is_splitting_lines": false, "paragraph_spacing_in_px": 8, "should_auto_scale": true, "rotation_in_degrees": -3, "opacity": 100,
-	     "position": {"x": 20, "y": 20}, "dimensions": {"width": 300, "height": 80}},
-	    {"index": 4, "type": "image", "file": {"type": "base64", "name": "a.png", "base64": %q, "url": "", "fetch_options": {}},
+	     "position": {"x": 20, "y": 20}, "dimensions": {"width": 300, "height": 80}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}},
+	    {"index": 4, "type": "image", "name": "photo", "file": {"type": "base64", "name": "a.png", "base64": %q, "url": "", "fetch_options": {}},
 	     "should_use_smart_cropping": true, "should_remove_background": false, "border_radius": 8,
-	     "position": {"x": 300, "y": 20}, "dimensions": {"width": 100, "height": 100}},
-	    {"index": 5, "type": "image", "buffer": %q},
+	     "position": {"x": 300, "y": 20}, "dimensions": {"width": 100, "height": 100}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}, "shadows": [{"x_in_px": 2, "y_in_px": 4, "blur_in_px": 8, "spread_in_px": -1, "hex_color": "#00000080"}],
+	     "border": {"width_in_px": 2, "hex_color": "#FFF"}, "backdrop_blur_in_px": 4},
+	    {"index": 5, "type": "image", "buffer": %q, "fit": "cover", "focal_point": {"x_in_percent": 20, "y_in_percent": 80}},
 	    {"index": 6, "type": "image", "file": {"type": "url", "url": "https://img.example.com/a.png",
 	     "fetch_options": {"auth": {"type": "basic", "username": "u", "password": "p"}}}, "position": {"x": 0, "y": 0}, "dimensions": {"width": 50, "height": 50}},
-	    {"index": 7, "type": "qr-code", "value": "https://strata.example", "foreground_hex_color": "#000000", "background_hex_color": "#FFFFFF",
-	     "error_correction": "H", "rotation_in_degrees": 0, "position": {"x": 450, "y": 20}, "dimensions": {"width": 120, "height": 120}},
-	    {"index": 8, "type": "barcode", "value": "5901234123457", "format": "ean13", "foreground_hex_color": "#000", "background_hex_color": "#fff",
-	     "position": {"x": 20, "y": 200}, "dimensions": {"width": 200, "height": 80}},
+	    {"index": 7, "type": "qr-code", "name": "qr", "value": "https://strata.example", "foreground_hex_color": "#000000", "background_hex_color": "#FFFFFF",
+	     "error_correction": "H", "rotation_in_degrees": 0, "position": {"x": 450, "y": 20}, "dimensions": {"width": 120, "height": 120}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}},
+	    {"index": 8, "type": "barcode", "name": "ean", "value": "5901234123457", "format": "ean13", "foreground_hex_color": "#000", "background_hex_color": "#fff",
+	     "position": {"x": 20, "y": 200}, "dimensions": {"width": 200, "height": 80}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}},
 	    {"index": 9, "type": "barcode", "value": "A123B", "format": "codabar", "foreground_hex_color": "#000", "background_hex_color": "#fff",
 	     "position": {"x": 250, "y": 200}, "dimensions": {"width": 200, "height": 80}},
 	    {"index": 11, "type": "solid-color", "hex_color": "#abc", "border_radius": 3},
@@ -290,12 +310,15 @@ func everyField(t *testing.T, long bool) string {
 	     "position": {"x": 0, "y": 0}, "dimensions": {"width": 60, "height": 60}},
 	    {"index": 15, "type": "barcode", "value": "ABC", "format": "code39", "opacity": 70, "rotation_in_degrees": 90,
 	     "foreground_hex_color": "#000", "background_hex_color": "#fff", "position": {"x": 0, "y": 0}, "dimensions": {"width": 200, "height": 60}},
-	    {"index": 16, "type": "layout", "opacity": 80, "rotation_in_degrees": -2, "dimensions": {"width": 200, "height": 100},
+	    {"index": 16, "type": "layout", "name": "row", "opacity": 80, "rotation_in_degrees": -2, "dimensions": {"width": 200, "height": 100},
 	     "border_top_left_radius": 1, "border_top_right_radius": 2, "border_bottom_left_radius": 3, "border_bottom_right_radius": 4,
 	     "layers": [{"type": "barcode", "value": "12345670", "format": "ean8", "foreground_hex_color": "#000", "background_hex_color": "#fff", "dimensions": {"width": 150, "height": 50}}]},
 	    {"index": 10, "type": "layout", "direction": "vertical", "gap": 4, "horizontal_alignment": "center", "vertical_alignment": "end",
 	     "background_color": "#00000080", "padding_top": 4, "padding_right": 4, "padding_bottom": 4, "padding_left": 4, "border_radius": 6,
-	     "position": {"x": 400, "y": 150},
+	     "position": {"x": 400, "y": 150}, "blur_in_px": 1.5, "blend_mode": "multiply",
+	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
+	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}, "shadows": [{"x_in_px": 2, "y_in_px": 4, "blur_in_px": 8, "spread_in_px": -1, "hex_color": "#00000080"}],
+	     "border": {"width_in_px": 2, "hex_color": "#FFF"}, "backdrop_blur_in_px": 4,
 	     "background_layers": [{"type": "solid-color", "hex_color": "#123456"}],
 	     "layers": [
 	       {"type": "text", "text": "auto", "font_name": "Inter", "font_size_in_px": 14, "text_color": "#fff", "dimensions": {"width": "auto", "height": "auto"}},
@@ -364,6 +387,11 @@ func TestOpenAPIAgreesWithDecoder(t *testing.T) {
 		{"unknown output format", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"bmp"}`},
 		{"quality out of range", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_format":"jpeg","output_options":{"quality":101}}`},
 		{"unknown output option", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"output_options":{"speed":1}}`},
+		{"storage without key", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders"}}`},
+		{"storage bucket upper case", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"Renders","key":"k"}}`},
+		{"storage unknown acl", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","acl":"open"}}`},
+		{"storage lifetime over a week", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","presigned_url_lifetime_in_seconds":604801}}`},
+		{"storage credentials", `{"dimensions":{"width":100,"height":100},"layers":[` + solid + `],"storage":{"bucket":"renders","key":"k","secret_access_key":"x"}}`},
 	}
 	for _, tc := range invalid {
 		t.Run(tc.name, func(t *testing.T) {
@@ -429,6 +457,20 @@ func TestOpenAPIContract(t *testing.T) {
 	srv := contractServer(t, nil)
 	noQueue := contractServer(t, func(o *api.Options) { o.Async = nil })
 	slow := contractServer(t, func(o *api.Options) { o.Limits.RenderTimeout = time.Nanosecond })
+	s3 := s3test.Start(t)
+	bucket := s3.Bucket(t)
+	stored := contractServer(t, func(o *api.Options) {
+		cfg, err := storage.Parse([]byte(`{"destinations":[{"api_keys":["` + oaKey + `"],"endpoint":"` + s3.Endpoint +
+			`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + s3test.WriterSecret +
+			`","buckets":["` + bucket + `"],"path_style":true}]}`))
+		require.NoError(t, err)
+		o.Storage, err = storage.New(cfg, storage.Options{KeyID: api.KeyID})
+		require.NoError(t, err)
+	})
+	toStorage := func(extra string) string {
+		return `{"dimensions":{"width":120,"height":60},"layers":[{"index":0,"type":"solid-color","hex_color":"#3366FF"}],"storage":{"bucket":"` +
+			bucket + `","key":"oa/{sha256}.{ext}","acl":"private","cache_control":"no-cache","presigned_url_lifetime_in_seconds":60` + extra + `}}`
+	}
 
 	const canvas = `"dimensions":{"width":120,"height":60}`
 	solid := `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#3366FF"}]}`
@@ -455,6 +497,10 @@ func TestOpenAPIContract(t *testing.T) {
 		    {"type":"solid-color","hex_color":"#0a0","dimensions":{"width_in_px":20,"height_in_px":20}},
 		    {"type":"text","text":"auto","font_name":"Inter","font_size_in_px":12,"text_color":"#000","dimensions":{"width_in_px":"auto","height_in_px":"auto"}}]}]}`},
 		{name: "async 201", body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"webhook_url":"https://hooks.invalid/strata"}`, wantStatus: 201},
+		{name: "sync to storage", srv: stored, body: toStorage(""), wantStatus: 200},
+		{name: "sync to storage, buffer kept", srv: stored, body: toStorage(`,"should_return_buffer":true`), wantStatus: 200},
+		{name: "storage bucket not granted 400", srv: stored, body: strings.Replace(toStorage(""), bucket, "not-granted", 1), wantStatus: 400},
+		{name: "storage not configured 400", body: toStorage(""), wantStatus: 400},
 		{name: "job status unknown 404", method: http.MethodGet, path: "/image-generation/v1/jobs/no-such-job", wantStatus: 404},
 		{name: "bad colour 400", body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#12345"}]}`, wantStatus: 400, docRejects: true},
 		{name: "malformed JSON 400", body: `{"dimensions":`, wantStatus: 400, docRejects: true},

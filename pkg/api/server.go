@@ -7,7 +7,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -18,8 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/template"
 )
 
 // Renderer renders a validated request into an encoded image.
@@ -52,9 +55,18 @@ type Options struct {
 	Logger *slog.Logger
 	// Rate configures per-key rate limiting.
 	Rate RateLimits
+	// Templates stores templates; nil leaves the template routes out.
+	Templates *template.Store
+	// Cache is the render cache; nil renders every time.
+	Cache *rendercache.Cache
+	// RendererVersion identifies the renderer in ETags and cache keys.
+	RendererVersion string
 	// Collectors are extra Prometheus collectors served on /metrics
 	// (render latency by layer type, queue metrics).
 	Collectors []prometheus.Collector
+	// Storage puts results in the object storage a request names; nil
+	// refuses such requests with a 400.
+	Storage *storage.Store
 }
 
 // Server is the HTTP API.
@@ -71,6 +83,12 @@ type Server struct {
 	required []string
 	rate     RateLimits
 	metrics  *metrics
+	storage  *storage.Store
+
+	templates       *template.Store
+	rawKeys         map[string]string // key id → API key, for signed URLs
+	rendererVersion string
+	cache           *rendercache.Cache
 }
 
 type apiKey struct {
@@ -97,10 +115,13 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
-		rate: o.Rate, metrics: newMetrics(o.Collectors...),
+		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage,
+		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
+		cache: o.Cache,
 	}
 	for k := range o.Keys {
 		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
+		s.rawKeys[KeyID(k)] = k
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -122,6 +143,15 @@ func New(o Options) *Server {
 	v1.POST("/render", s.generate)
 	if s.async != nil {
 		v1.GET("/jobs/:id", s.jobStatus)
+	}
+	if s.templates != nil {
+		v1.GET("/templates", s.listTemplates)
+		v1.PUT("/templates/:template_id", s.putTemplate)
+		v1.GET("/templates/:template_id", s.getTemplate)
+		v1.DELETE("/templates/:template_id", s.deleteTemplate)
+		v1.POST("/templates/:template_id/generate", s.generateTemplate)
+		// Signed URLs authenticate by their signature, not a header.
+		e.GET("/image-generation/v1/templates/:template_id/:file", s.templateImage)
 	}
 	// The group's catch-all would answer a known path asked with another
 	// method 404; it is a 405 naming the method to use.
@@ -161,10 +191,7 @@ func (s *Server) Handler() http.Handler { return s.echo }
 
 // KeyID is a stable, non-secret identifier of an API key for logs and job
 // ownership: a short hash prefix.
-func KeyID(key string) string {
-	sum := sha256.Sum256([]byte("strata-key:" + key))
-	return "key_" + hex.EncodeToString(sum[:6])
-}
+func KeyID(key string) string { return imageurl.KeyID(key) }
 
 // authenticate checks the Bearer key in constant time against every key.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
@@ -213,4 +240,11 @@ func (s *Server) readyz(c echo.Context) error {
 		checks[name] = "ok"
 	}
 	return c.JSON(status, map[string]any{"ready": status == http.StatusOK, "checks": checks})
+}
+
+func cacheCollectors(c *rendercache.Cache) []prometheus.Collector {
+	if c == nil {
+		return nil
+	}
+	return c.Collectors()
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math"
+	"net/url"
 	"os"
 	"runtime"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -81,6 +83,33 @@ type Config struct {
 	// KeyRateLimits overrides the budget per API key
 	// (STRATA_KEY_RATE_LIMITS: "key=perMinute[/burst],…").
 	KeyRateLimits map[string][2]int
+	// Storage grants API keys object storage buckets (STRATA_STORAGE_FILE,
+	// a JSON file: storage.Config); nil refuses requests with a storage
+	// destination.
+	Storage *storage.Config
+	// StoragePartSize is the multipart threshold and part size in bytes
+	// (STRATA_STORAGE_PART_SIZE, at least 5 MiB).
+	StoragePartSize int
+	// StorageRetries is how many attempts may follow a failed upload
+	// (STRATA_STORAGE_RETRIES).
+	StorageRetries int
+	// TemplatesDir holds file templates, <template_id>.json, polled for
+	// changes (STRATA_TEMPLATES_DIR; empty: none).
+	TemplatesDir string
+	// CacheRedisURL is the render cache's shared Redis
+	// (STRATA_CACHE_REDIS_URL; empty: each process caches alone). It must
+	// not be the queue's Redis, which runs noeviction.
+	CacheRedisURL string
+	// CacheMaxBytes is the in-process render cache's size
+	// (STRATA_CACHE_MAX_BYTES; 0 turns the render cache off).
+	CacheMaxBytes int64
+	// CacheMaxEntryBytes is the largest image the cache keeps
+	// (STRATA_CACHE_MAX_ENTRY_BYTES).
+	CacheMaxEntryBytes int64
+	// CacheTTL is how long the shared cache keeps an image
+	// (STRATA_CACHE_TTL); it also bounds how stale a fetched image URL's
+	// contents can be in a cached render.
+	CacheTTL time.Duration
 }
 
 // NewDefaultConfig returns the configuration used when no variable is set.
@@ -110,6 +139,12 @@ func NewDefaultConfig() Config {
 		RateLimit:          600,
 		RateBurst:          60,
 		KeyRateLimits:      map[string][2]int{},
+		StoragePartSize:    storage.DefaultPartSize,
+		StorageRetries:     storage.DefaultRetries,
+		// 256 MB holds ~5,000 typical 50 KB social cards per process.
+		CacheMaxBytes:      256 << 20,
+		CacheMaxEntryBytes: 8 << 20,
+		CacheTTL:           24 * time.Hour,
 	}
 }
 
@@ -159,6 +194,25 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	str("STRATA_REDIS_URL", &c.RedisURL)
 	str("STRATA_ASSETS_DIR", &c.AssetsDir)
 	str("STRATA_LOG_LEVEL", &c.LogLevel)
+	str("STRATA_TEMPLATES_DIR", &c.TemplatesDir)
+	if c.TemplatesDir != "" {
+		if fi, err := os.Stat(c.TemplatesDir); err != nil || !fi.IsDir() {
+			errs = append(errs, fmt.Errorf("STRATA_TEMPLATES_DIR=%q: must be an existing directory", c.TemplatesDir))
+		}
+	}
+	str("STRATA_CACHE_REDIS_URL", &c.CacheRedisURL)
+	if v, ok := lookup("STRATA_CACHE_MAX_BYTES"); ok && v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 0 {
+			errs = append(errs, fmt.Errorf("STRATA_CACHE_MAX_BYTES=%q: must be a whole number of bytes ≥ 0 (0 turns the cache off)", v))
+		}
+		c.CacheMaxBytes = n
+	}
+	integer64("STRATA_CACHE_MAX_ENTRY_BYTES", &c.CacheMaxEntryBytes)
+	duration("STRATA_CACHE_TTL", &c.CacheTTL)
+	if c.CacheRedisURL != "" && sameServer(c.CacheRedisURL, c.RedisURL) {
+		errs = append(errs, fmt.Errorf("STRATA_CACHE_REDIS_URL=%q: must be another Redis server than STRATA_REDIS_URL (another database is not enough): the queue's Redis runs noeviction and the cache would fill it", c.CacheRedisURL))
+	}
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
 		if err := checkSecrets(v); err != nil {
 			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_SECRET: %v (make one with: echo whsec_$(openssl rand -base64 32); during a rotation give both, space-separated)", err))
@@ -213,6 +267,15 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 			c.WebhookRetryScale = f
 		}
 	}
+	if v, ok := lookup("STRATA_STORAGE_FILE"); ok && v != "" {
+		cfg, err := storage.LoadFile(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("STRATA_STORAGE_FILE: %w", err))
+		}
+		c.Storage = cfg
+	}
+	integer("STRATA_STORAGE_PART_SIZE", &c.StoragePartSize, storage.MinPartSize)
+	integer("STRATA_STORAGE_RETRIES", &c.StorageRetries, 0)
 
 	l := &c.Limits
 	integer("STRATA_MAX_CANVAS_SIDE", &l.MaxSide, 1)
@@ -298,4 +361,21 @@ func (c Config) Logger(w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(c.LogLevel))
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// sameServer reports whether two Redis URLs name one server (host and
+// port; the database number does not matter: policies are per server).
+func sameServer(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil {
+		return a == b
+	}
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		return "6379"
+	}
+	return strings.EqualFold(ua.Hostname(), ub.Hostname()) && port(ua) == port(ub)
 }

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -120,5 +122,57 @@ func TestLoadWorkerVariables(t *testing.T) {
 			require.NoError(t, err)
 			tc.check(t, c)
 		})
+	}
+}
+
+func TestLoadStorageVariables(t *testing.T) {
+	t.Parallel()
+	c, err := Load(lookupFrom(nil))
+	require.NoError(t, err)
+	require.Nil(t, c.Storage)
+	require.Equal(t, 16<<20, c.StoragePartSize)
+	require.Equal(t, 4, c.StorageRetries)
+
+	path := filepath.Join(t.TempDir(), "storage.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"destinations":[{"api_keys":["key-aaaaaaaaaaaaaaaa"],"endpoint":"http://127.0.0.1:8333",
+		"region":"us-east-1","access_key_id":"a","secret_access_key":"b","buckets":["renders"],"path_style":true}]}`), 0o600))
+	c, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": path, "STRATA_STORAGE_PART_SIZE": "8388608", "STRATA_STORAGE_RETRIES": "0"}))
+	require.NoError(t, err)
+	require.Equal(t, []string{"renders"}, c.Storage.Destinations[0].Buckets)
+	require.Equal(t, 8<<20, c.StoragePartSize)
+	require.Equal(t, 0, c.StorageRetries)
+
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	require.NoError(t, os.WriteFile(bad, []byte(`{"destinations":[{"endpoint":"s3"}]}`), 0o600))
+	_, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": bad, "STRATA_STORAGE_PART_SIZE": "1000", "STRATA_STORAGE_RETRIES": "-1"}))
+	require.Error(t, err)
+	for _, want := range []string{"STRATA_STORAGE_FILE: " + bad + ": destinations[0].endpoint", "STRATA_STORAGE_PART_SIZE", "STRATA_STORAGE_RETRIES"} {
+		require.Contains(t, err.Error(), want)
+	}
+	_, err = Load(lookupFrom(map[string]string{"STRATA_STORAGE_FILE": "/nonexistent/storage.json"}))
+	require.ErrorContains(t, err, "STRATA_STORAGE_FILE")
+}
+
+func TestTemplateAndCacheVariables(t *testing.T) {
+	t.Parallel()
+	env := func(kv map[string]string) func(string) (string, bool) {
+		return func(k string) (string, bool) { v, ok := kv[k]; return v, ok }
+	}
+	dir := t.TempDir()
+	c, err := Load(env(map[string]string{"STRATA_TEMPLATES_DIR": dir, "STRATA_CACHE_REDIS_URL": "redis://cache:6379/0",
+		"STRATA_CACHE_MAX_BYTES": "0", "STRATA_CACHE_MAX_ENTRY_BYTES": "1000", "STRATA_CACHE_TTL": "1h"}))
+	require.NoError(t, err)
+	require.Equal(t, dir, c.TemplatesDir)
+	require.Equal(t, "redis://cache:6379/0", c.CacheRedisURL)
+	require.Equal(t, int64(0), c.CacheMaxBytes)
+	require.Equal(t, int64(1000), c.CacheMaxEntryBytes)
+	require.Equal(t, time.Hour, c.CacheTTL)
+
+	_, err = Load(env(map[string]string{"STRATA_TEMPLATES_DIR": dir + "/missing", "STRATA_CACHE_MAX_BYTES": "-1",
+		"STRATA_CACHE_MAX_ENTRY_BYTES": "0", "STRATA_CACHE_TTL": "soon",
+		"STRATA_REDIS_URL": "redis://r:6379/0", "STRATA_CACHE_REDIS_URL": "redis://r/1"}))
+	require.Error(t, err)
+	for _, name := range []string{"STRATA_TEMPLATES_DIR", "STRATA_CACHE_MAX_BYTES", "STRATA_CACHE_MAX_ENTRY_BYTES", "STRATA_CACHE_TTL", "STRATA_CACHE_REDIS_URL"} {
+		require.Contains(t, err.Error(), name)
 	}
 }

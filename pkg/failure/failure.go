@@ -32,6 +32,9 @@ const (
 	Unavailable
 	// MethodNotAllowed is a known path asked with the wrong method (405).
 	MethodNotAllowed
+	// Forbidden is a credential that is present but refused, such as a
+	// signed URL whose signature does not match (403).
+	Forbidden
 )
 
 // String names the kind for logs and metrics labels.
@@ -53,6 +56,8 @@ func (k Kind) String() string {
 		return "unavailable"
 	case MethodNotAllowed:
 		return "method_not_allowed"
+	case Forbidden:
+		return "forbidden"
 	default:
 		return "internal"
 	}

@@ -350,6 +350,10 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 			if next.URL.Scheme != "http" && next.URL.Scheme != "https" {
 				return &schemeError{scheme: next.URL.Scheme}
 			}
+			// net/http sets Referer to the previous URL (query included)
+			// on every redirect; the redirect's target is not told where
+			// it came from.
+			next.Header.Del("Referer")
 			// The client's headers and credentials were meant for the
 			// origin it named; a redirect elsewhere does not get them.
 			if leavesOrigin(via[0].URL, next.URL) {

@@ -650,3 +650,33 @@ func TestHTTPClient(t *testing.T) {
 		require.Error(t, err)
 	})
 }
+
+// TestRedirectSendsNoReferer: net/http would send the original URL, query
+// included, as Referer to the redirect's target, same origin or not.
+func TestRedirectSendsNoReferer(t *testing.T) {
+	t.Parallel()
+	referers := make(chan string, 4)
+	target := startServer(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+		referers <- r.Header.Get("Referer")
+		servePNG(w, r)
+	})
+	origin := startServer(t, "127.0.0.1", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/same" {
+			http.Redirect(w, r, "/img.png", http.StatusFound)
+			return
+		}
+		if r.URL.Path == "/img.png" {
+			referers <- r.Header.Get("Referer")
+			servePNG(w, r)
+			return
+		}
+		http.Redirect(w, r, "http://127.0.0.1:"+target.port()+"/img.png", http.StatusFound)
+	})
+	c := New(Options{AllowPrivate: true})
+	for _, p := range []string{"/cross?token=secret", "/same?token=secret"} {
+		resp, err := c.Get(context.Background(), "http://127.0.0.1:"+origin.port()+p, schema.FetchOptions{})
+		require.NoError(t, err)
+		require.Equal(t, pngBytes, resp.Body)
+		require.Empty(t, <-referers, p)
+	}
+}

@@ -147,11 +147,21 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
 	}
+	if img.Fit == schema.FitContain || img.Fit == schema.FitFill {
+		out, err := l.fitInside(ctx, path, src, img, w, h)
+		return out, placement{scale, image.Rect(0, 0, w, h)}, err
+	}
 	cw := max(w, int(math.Ceil(float64(src.w)*scale-1e-6)))
 	ch := max(h, int(math.Ceil(float64(src.h)*scale-1e-6)))
 	window := centreWindow(cw, ch, w, h)
+	if f := img.Focal; f != nil {
+		// CSS object-position: the point f% across the image meets the
+		// point f% across the box.
+		x, y := int(math.Round(float64(cw-w)*f.X/100)), int(math.Round(float64(ch-h)*f.Y/100))
+		window = image.Rect(x, y, x+w, y+h)
+	}
 
-	if !img.SmartCrop && !img.RemoveBackground {
+	if !img.SmartCrop && !img.RemoveBackground && img.Focal == nil {
 		// One libvips pipeline: shrink-on-load, resize, centre crop.
 		out, err := src.thumbnail(w, h, cropCentre, sizeBoth)
 		if err != nil {
@@ -189,6 +199,39 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	draw.Draw(out, out.Rect, full, window.Min, draw.Src)
 	return out, placement{scale, window}, nil
+}
+
+// fitInside draws the source for fit "fill" (stretched to the box) or
+// "contain" (scaled to fit inside it with its aspect ratio, centred; the
+// rest of the box transparent), as CSS object-fit does.
+func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *schema.Image, w, h int) (*image.RGBA, error) {
+	iw, ih := w, h
+	if img.Fit == schema.FitContain {
+		f := math.Min(float64(w)/float64(src.w), float64(h)/float64(src.h))
+		iw = min(w, max(1, int(math.Round(float64(src.w)*f))))
+		ih = min(h, max(1, int(math.Round(float64(src.h)*f))))
+	}
+	full, err := src.thumbnail(iw, ih, cropNone, sizeForce)
+	if err != nil {
+		return nil, l.decodeError(path, err)
+	}
+	if img.RemoveBackground {
+		mask, err := l.o.Segmenter.Mask(ctx, full)
+		if err != nil {
+			if ctxErr := ctx.Err(); ctxErr != nil {
+				return nil, ctxErr
+			}
+			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+		}
+		applyMask(full, mask)
+	}
+	if iw == w && ih == h && full.Rect == image.Rect(0, 0, w, h) {
+		return full, nil
+	}
+	out := image.NewRGBA(image.Rect(0, 0, w, h))
+	at := image.Pt((w-iw)/2, (h-ih)/2)
+	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
+	return out, nil
 }
 
 // source returns the file's bytes, fetching URL sources.
@@ -280,10 +323,11 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		return nil, failure.New(failure.Unprocessable,
 			"image at %s: not a supported image format (PNG, JPEG, WebP, GIF, TIFF, AVIF/HEIF, BMP or SVG).", path)
 	}
-	tooBig := func(w, h int) error {
-		return failure.New(failure.Unprocessable,
-			"image at %s: the image declares %dx%d pixels, over the limit of %s.",
-			path, w, h, pixelCount(l.o.MaxPixels))
+	if format == FormatJPEG {
+		if n := jpegScans(data, MaxJPEGScans); n > MaxJPEGScans {
+			return nil, failure.New(failure.Unprocessable,
+				"image at %s: the JPEG has more than %d scans; re-encode it (a progressive JPEG normally has about 10).", path, MaxJPEGScans)
+		}
 	}
 	if format == FormatBMP {
 		// libvips reads BMP only through ImageMagick, which stays blocked;
@@ -292,20 +336,24 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		if err != nil {
 			return nil, l.decodeError(path, err)
 		}
-		if int64(cfg.Width)*int64(cfg.Height) > int64(l.o.MaxPixels) {
-			return nil, tooBig(cfg.Width, cfg.Height)
+		if err := l.checkSize(path, cfg.Width, cfg.Height); err != nil {
+			return nil, err
 		}
 		img, err := bmp.Decode(bytes.NewReader(data))
 		if err != nil {
 			return nil, l.decodeError(path, err)
 		}
-		nrgba := image.NewNRGBA(image.Rect(0, 0, cfg.Width, cfg.Height))
-		draw.Draw(nrgba, nrgba.Rect, img, img.Bounds().Min, draw.Src)
-		return &source{pixels: fromNRGBA(nrgba), w: cfg.Width, h: cfg.Height}, nil
+		pixels := cNRGBA(img)
+		if pixels == nil {
+			return nil, failure.New(failure.Internal, "image at %s: no memory for %dx%d pixels", path, cfg.Width, cfg.Height)
+		}
+		return &source{pixels: pixels, w: cfg.Width, h: cfg.Height}, nil
 	}
 	if format == FormatGIF {
-		if w, h, ok := gifScreen(data); ok && int64(w)*int64(h) > int64(l.o.MaxPixels) {
-			return nil, tooBig(w, h)
+		if w, h, ok := gifScreen(data); ok {
+			if err := l.checkSize(path, w, h); err != nil {
+				return nil, err
+			}
 		}
 	}
 	buf := newCBuf(data)
@@ -315,14 +363,11 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		return nil, l.decodeError(path, err)
 	}
 	w, h, orient := hdr.w, hdr.h, hdr.orient
-	if format != FormatSVG && int64(w)*int64(h) > int64(l.o.MaxPixels) {
-		buf.free()
-		return nil, tooBig(w, h)
-	}
-	if format != FormatSVG && max(w, h) > MaxImageSide {
-		buf.free()
-		return nil, failure.New(failure.Unprocessable,
-			"image at %s: the image is %dx%d pixels; each side may be at most %d.", path, w, h, MaxImageSide)
+	if format != FormatSVG {
+		if err := l.checkSize(path, w, h); err != nil {
+			buf.free()
+			return nil, err
+		}
 	}
 	if w <= 0 || h <= 0 {
 		buf.free()
@@ -333,6 +378,21 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.icc
 	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
+}
+
+// checkSize refuses a raster input whose declared size is over the pixel
+// limit or MaxImageSide, before any pixel is decoded.
+func (l *Loader) checkSize(path string, w, h int) error {
+	if int64(w)*int64(h) > int64(l.o.MaxPixels) {
+		return failure.New(failure.Unprocessable,
+			"image at %s: the image declares %dx%d pixels, over the limit of %s.",
+			path, w, h, pixelCount(l.o.MaxPixels))
+	}
+	if max(w, h) > MaxImageSide {
+		return failure.New(failure.Unprocessable,
+			"image at %s: the image is %dx%d pixels; each side may be at most %d.", path, w, h, MaxImageSide)
+	}
+	return nil
 }
 
 // thumbnail decodes and resizes the source in one libvips pipeline.

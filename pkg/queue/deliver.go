@@ -118,9 +118,13 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	}
 	renderErr, failed := res[fError]
 	var body []byte
-	if failed {
+	stored, isStored := res[fStored]
+	switch {
+	case failed:
 		body, err = webhook.FailureBody(id, renderErr)
-	} else {
+	case isStored:
+		body, err = webhook.StoredBody(id, []byte(res[fData]), res[fMime], json.RawMessage(stored))
+	default:
 		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime])
 	}
 	if err != nil {

@@ -26,6 +26,7 @@ import (
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 )
 
 // Test keys and secrets. keyB has its own secret; keyA uses the default.
@@ -201,6 +202,8 @@ type stackOptions struct {
 	shutdownFor time.Duration
 	// blockPrivate keeps the SSRF guard on, as in production.
 	blockPrivate bool
+	// storage is the object storage of the API and the worker.
+	storage *storage.Store
 }
 
 func newStack(t testing.TB, so stackOptions) *stack {
@@ -214,7 +217,7 @@ func newStack(t testing.TB, so stackOptions) *stack {
 		r = renderer(t)
 	}
 	srv := api.New(api.Options{Keys: keys, Limits: schema.DefaultLimits(), Renderer: r, Async: s.client,
-		RenderConcurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		RenderConcurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Storage: so.storage})
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
 
@@ -234,7 +237,7 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	require.NoError(t, err)
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
 		DeliveryConcurrency: 4, Deliverer: d, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
-		Logger: testLogger()}
+		Logger: testLogger(), Storage: so.storage}
 	if !so.noWorker {
 		s.startWorker(t)
 	}

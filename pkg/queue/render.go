@@ -30,10 +30,12 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	var (
 		open   *redis.Cmd
 		stored *redis.StringCmd
+		owner  *redis.StringCmd
 	)
 	pipe(ctx, w.rdb, []*redis.Script{openRenderScript}, func(p redis.Pipeliner) {
 		open = openRenderScript.EvalSha(ctx, p, []string{jobKey(id), resultKey(id)}, millis(time.Now()))
 		stored = p.Get(ctx, bodyKey(id))
+		owner = p.HGet(ctx, jobKey(id), fKey) // whose storage credentials to use
 	})
 	state, err := open.Text()
 	switch {
@@ -52,7 +54,11 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	}
 
 	start := time.Now()
-	data, mime, rerr := w.render(ctx, id, body)
+	req, data, mime, rerr := w.render(ctx, id, body)
+	var result []any
+	if rerr == nil {
+		result, rerr = w.resultFields(ctx, id, owner.Val(), req, data, mime)
+	}
 	if rerr != nil {
 		if ctx.Err() != nil {
 			// Shutdown or the task timeout: leave it to asynq to retry.
@@ -82,7 +88,7 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 		// receiver; asynq archives the (tiny) task for operators to see.
 		return fmt.Errorf("render of %s failed for good (%s): %w", id, kind, asynq.SkipRetry)
 	}
-	if err := w.finishRender(ctx, id, []any{fMime, mime, fData, data}, nil); err != nil {
+	if err := w.finishRender(ctx, id, result, nil); err != nil {
 		return err
 	}
 	w.o.Metrics.rendered("image", time.Since(start).Seconds())
@@ -106,30 +112,30 @@ redis.call('HINCRBY', KEYS[1], 'renders', 1)
 return 'render'`)
 
 // render decodes the stored request (nil: it expired) and renders it under
-// the render timeout.
-func (w *Worker) render(ctx context.Context, id string, stored []byte) ([]byte, string, error) {
+// the render timeout; it returns the decoded request beside the image.
+func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, []byte, string, error) {
 	if stored == nil {
-		return nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
+		return nil, nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
 	body, err := decompress(stored, w.o.Limits.MaxBodyBytes)
 	if err != nil {
-		return nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
+		return nil, nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
 	}
 	req, err := schema.Decode(body, w.o.Limits)
 	if err != nil {
-		return nil, "", err
+		return nil, nil, "", err
 	}
 	rctx, cancel := context.WithTimeout(ctx, w.o.Limits.RenderTimeout)
 	defer cancel()
 	res, err := w.o.Renderer.Render(rctx, req)
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {
-			return nil, "", failure.Wrap(failure.Unprocessable, err,
+			return nil, nil, "", failure.Wrap(failure.Unprocessable, err,
 				"The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", w.o.Limits.RenderTimeout)
 		}
-		return nil, "", err
+		return nil, nil, "", err
 	}
-	return res.Data, res.MimeType, nil
+	return req, res.Data, res.MimeType, nil
 }
 
 // finishRender stores the result (field/value pairs; none when an earlier

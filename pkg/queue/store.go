@@ -42,6 +42,9 @@ const (
 	fMime  = "mime"
 	fData  = "data"
 	fError = "error"
+	// fStored is the storage.Object (JSON) of a result put in object
+	// storage; fData is then kept only when the request asked for it.
+	fStored = "stored"
 )
 
 var errNoJob = errors.New("job record not found (expired or never created)")

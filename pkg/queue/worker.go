@@ -14,6 +14,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/storage"
 )
 
 // WorkerOptions configure a Worker.
@@ -29,6 +30,9 @@ type WorkerOptions struct {
 	DeliveryConcurrency int
 	// Deliverer sends webhooks.
 	Deliverer Deliverer
+	// Storage puts results in the object storage their request names;
+	// nil fails such jobs with a message saying storage is not set up.
+	Storage *storage.Store
 	// ResultTTL is how long a rendered result waits for its delivery.
 	ResultTTL time.Duration
 	// ShutdownTimeout is how long Shutdown lets in-flight tasks finish;

@@ -16,6 +16,7 @@ import (
 	"github.com/h2non/bimg"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -249,6 +250,73 @@ func BenchmarkHandover(b *testing.B) {
 				tc.run()
 			}
 			cpu.report()
+		})
+	}
+}
+
+// effectsCard is the effects benchmark design: 1200×630, a photo filling
+// the canvas and three rounded cards. With effects the photo is blurred
+// (blur_in_px 12) and each card has two shadows (a tight one and a 40 px
+// soft one) and a border; without, the same layers plain.
+func effectsCard(b *testing.B, effects bool) *schema.Request {
+	photo := samplePhotoBytes(b, "chelsea.png")
+	bg := imageLayer(0, photo, box(0, 0, 1200, 630))
+	cards := []*schema.Layer{
+		solid(1, "#FFFFFFE6", box(80, 120, 320, 380), radius(28)),
+		solid(2, "#FFFFFFE6", box(440, 120, 320, 380), radius(28)),
+		linear(3, 30, stops("#2563EB", 0, "#7C3AED", 100), box(800, 120, 320, 380), radius(28)),
+	}
+	if effects {
+		bg.Effects = &schema.Effects{Blur: 12}
+		for _, c := range cards {
+			c.Effects = &schema.Effects{
+				Shadows: []schema.Shadow{{Y: 2, Blur: 6, Color: hex("#0000004D")}, {Y: 24, Blur: 40, Spread: -6, Color: hex("#0F172A66")}},
+				Border:  &schema.Border{Width: 2, Color: hex("#FFFFFF")},
+			}
+		}
+	}
+	return request(1200, 630, append([]*schema.Layer{bg}, cards...)...)
+}
+
+// BenchmarkEffectsCard renders effectsCard with and without its effects
+// (target: effects ≤ 1.5× plain; docs/PERFORMANCE.md, "Layer effects").
+func BenchmarkEffectsCard(b *testing.B) {
+	for _, effects := range []bool{false, true} {
+		name := "plain"
+		if effects {
+			name = "effects"
+		}
+		b.Run(name, func(b *testing.B) {
+			r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := effectsCard(b, effects)
+			ctx := context.Background()
+			b.ReportAllocs()
+			cpu := cpuClock(b)
+			for b.Loop() {
+				if _, err := r.Render(ctx, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			cpu.report()
+		})
+	}
+}
+
+// BenchmarkGaussianBlur shows the blur is O(pixels): the same time per
+// pixel whatever the radius.
+func BenchmarkGaussianBlur(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 1200, 630))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	for _, sigma := range []float64{2, 12, 60} {
+		b.Run(fmt.Sprintf("sigma=%g", sigma), func(b *testing.B) {
+			for b.Loop() {
+				gaussianBlur(img, sigma)
+			}
 		})
 	}
 }

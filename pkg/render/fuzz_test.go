@@ -3,6 +3,8 @@ package render
 import (
 	"context"
 	"image"
+	"image/color"
+	"math"
 	"testing"
 
 	"github.com/strata-render/strata/pkg/schema"
@@ -59,4 +61,56 @@ func abs(v float64) float64 {
 		return -v
 	}
 	return v
+}
+
+// FuzzEffects throws arbitrary effect settings (shadow geometry, border,
+// blur, backdrop blur, filter amounts, mask angle, blend mode) with rotation at the
+// compositor: it must never panic and never write outside the
+// destination.
+func FuzzEffects(f *testing.F) {
+	f.Add(uint8(30), uint8(20), 4.0, -3.0, 6.0, 2.0, 3.0, 1.5, 1.0, 30.0, uint8(3), 15.0, false)
+	f.Add(uint8(1), uint8(1), -50.0, 50.0, 49.0, -49.0, 40.0, 40.0, 10.0, -720.0, uint8(14), 90.0, true)
+	f.Fuzz(func(t *testing.T, w, h uint8, sx, sy, sblur, spread, border, blur, amount, rot float64, mode uint8, mask float64, masked bool) {
+		clamp := func(v, lo, hi float64) float64 {
+			if math.IsNaN(v) {
+				return 0
+			}
+			return min(max(v, lo), hi)
+		}
+		dst := image.NewRGBA(image.Rect(0, 0, 64, 48))
+		sub := dst.SubImage(image.Rect(8, 8, 40, 40)).(*image.RGBA)
+		l := solid(0, "#336699CC", box(4, 4, int(w)/4+1, int(h)/4+1))
+		l.Rotation = clamp(rot, -1e6, 1e6)
+		l.Radii = schema.Corners{TopLeft: 5, BottomRight: 12}
+		e := &schema.Effects{
+			Shadows: []schema.Shadow{{X: clamp(sx, -50, 50), Y: clamp(sy, -50, 50), Blur: clamp(sblur, 0, 50), Spread: clamp(spread, -50, 50), Color: color.NRGBA{0, 0, 0, 200}}},
+			Blur:    clamp(blur, 0, 20),
+			Filters: []schema.Filter{{Kind: schema.Contrast, Amount: clamp(amount, 0, 10)}, {Kind: schema.HueRotate, Amount: clamp(amount*100, -3600, 3600)}},
+			Blend:   schema.BlendMode(schema.BlendModes[int(mode)%len(schema.BlendModes)]),
+		}
+		if b := clamp(border, 0, 1000); b > 0 {
+			e.Border = &schema.Border{Width: b, Color: color.NRGBA{255, 0, 0, 255}}
+		}
+		if masked {
+			e.Mask = &schema.Gradient{Kind: schema.Linear, Angle: clamp(mask, -1e6, 1e6), Stops: st2()}
+		}
+		if math.Mod(l.Rotation, 360) == 0 {
+			e.BackdropBlur = e.Blur // validation refuses it on rotated layers
+		}
+		l.Effects = e
+		if err := (&Renderer{}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
+			t.Fatal(err)
+		}
+		for py := 0; py < 48; py++ {
+			for px := 0; px < 64; px++ {
+				if !(image.Point{px, py}).In(sub.Rect) && dst.RGBAAt(px, py).A != 0 {
+					t.Fatalf("pixel %d,%d outside the destination was drawn", px, py)
+				}
+			}
+		}
+	})
+}
+
+func st2() []schema.ColorStop {
+	return []schema.ColorStop{{Color: color.NRGBA{0, 0, 0, 255}, Position: 0}, {Color: color.NRGBA{0, 0, 0, 0}, Position: 100}}
 }

@@ -21,7 +21,7 @@ import (
 
 // samplePhotoBytes reads a sample photo from the assets dir
 // ($STRATA_ASSETS_DIR or ~/.cache/strata), failing when it is missing.
-func samplePhotoBytes(t *testing.T, name string) []byte {
+func samplePhotoBytes(t testing.TB, name string) []byte {
 	t.Helper()
 	dir := assets.Dir()
 	path := filepath.Join(dir, "samples", name)

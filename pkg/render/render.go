@@ -234,7 +234,7 @@ func newCanvas(w, h int, transparent bool) *image.RGBA {
 // with opaque colour through the solid fast path, so the canvas under it
 // need not be cleared.
 func paintsEveryPixel(l *schema.Layer, w, h int) bool {
-	if l.Type != schema.TypeSolidColor || len(l.Solid.AngledEdges) > 0 || l.Solid.Color.A != 255 ||
+	if l.Type != schema.TypeSolidColor || l.Effects != nil || len(l.Solid.AngledEdges) > 0 || l.Solid.Color.A != 255 ||
 		l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 || !l.Radii.IsZero() {
 		return false
 	}
@@ -255,7 +255,7 @@ func paintsEveryPixel(l *schema.Layer, w, h int) bool {
 // pooled reports a canvas from the pool (pooledDrawers).
 func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, err error) {
 	draw, ok := drawers[l.Type]
-	if !ok || l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 {
+	if !ok || l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 || l.Effects != nil {
 		return nil, false, nil
 	}
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
@@ -377,13 +377,18 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		// and integer pixel maths further down stays far from overflow.
 		return nil
 	}
-	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 {
+	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
 		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
 		return nil
 	}
 	budget, px := budgetFor(ctx, dst), float64(w)*float64(h)
+	if l.Effects != nil {
+		// Effects draw into a copy grown by their margin.
+		m := float64(effectMargin(l.Effects))
+		px += (float64(w)+2*m)*(float64(h)+2*m) + float64(w)*float64(h)
+	}
 	if budget.used+px > budget.limit {
 		if budget.used == 0 {
 			return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
@@ -404,9 +409,29 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		return nil
 	}
 	applyCorners(img, l.Radii)
-	composite(dst, img, x, y, l.Rotation, opacity)
+	drawn := img
+	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
+		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
+	}
+	if l.Effects != nil {
+		var m int
+		img, m = applyEffects(img, l)
+		x, y = x-float64(m), y-float64(m)
+	}
+	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
+		if math.Mod(l.Rotation, 360) != 0 {
+			// Rotate onto a transparent copy of the destination's area,
+			// then blend that.
+			tmp := image.NewRGBA(dst.Rect)
+			composite(tmp, img, x, y, l.Rotation, 1)
+			img, x, y = tmp, float64(dst.Rect.Min.X), float64(dst.Rect.Min.Y)
+		}
+		compositeBlend(dst, img, int(math.Round(x)), int(math.Round(y)), opacity, mode)
+	} else {
+		composite(dst, img, x, y, l.Rotation, opacity)
+	}
 	if pooledDrawers[l.Type] {
-		canvases.put(img.Pix)
+		canvases.put(drawn.Pix)
 	}
 	return nil
 }

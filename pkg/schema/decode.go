@@ -196,6 +196,17 @@ func (d *decoder) err() error {
 			return dup
 		})
 	}
+	total := len(problems)
+	if kind == failure.Invalid {
+		total += d.dropped
+	}
+	return summarize(kind, problems, total)
+}
+
+// summarize makes one error of problems (total counts those dropped too):
+// the first problem as the sentence, the count of the others, and at most
+// shownProblems details.
+func summarize(kind failure.Kind, problems []failure.Detail, total int) *failure.Error {
 	first := problems[0]
 	msg := first.Message
 	if first.Path != "" {
@@ -203,10 +214,6 @@ func (d *decoder) err() error {
 	}
 	if !strings.HasSuffix(msg, "?") {
 		msg += "."
-	}
-	total := len(problems)
-	if kind == failure.Invalid {
-		total += d.dropped
 	}
 	switch {
 	case total == 1:
@@ -253,6 +260,9 @@ func (d *decoder) request(root any) *Request {
 	if s, ok := o.str("webhook_url", false); ok {
 		d.webhookURL(o.at("webhook_url"), s)
 		req.WebhookURL = s
+	}
+	if v, ok := o.get("storage"); ok {
+		req.Storage = d.storage(o.at("storage"), v)
 	}
 	if layers, ok := o.array("layers", true); ok {
 		if len(layers) == 0 {
@@ -344,7 +354,7 @@ func (d *decoder) font(path string, v any) *Font {
 		return nil
 	}
 	f := &Font{Path: path}
-	f.Name, _ = o.str("name", true)
+	f.Name, _ = o.strMax("name", true, MaxNameBytes)
 	if f.Name != "" && strings.TrimSpace(f.Name) == "" {
 		d.fail(o.at("name"), "must not be blank")
 	}
@@ -397,7 +407,7 @@ func (d *decoder) file(path string, v any, maxBytes int64) *File {
 	if !o.has("type") {
 		o.missing("type")
 	}
-	f.Name, _ = o.str("name", false)
+	f.Name, _ = o.strMax("name", false, MaxNameBytes)
 	switch f.Type {
 	case SourceBase64:
 		o.kind = "a base64 file"
@@ -475,6 +485,10 @@ func (d *decoder) fetchOptions(path string, v any) FetchOptions {
 // beside auth would be silently overwritten by it: both are problems.
 // Names are read in sorted order so problems come out in a stable order.
 func (d *decoder) headers(ho *object, auth bool) map[string]string {
+	if len(ho.m) > MaxHeaders {
+		d.fail(ho.path, "has %d headers; at most %d are allowed", len(ho.m), MaxHeaders)
+		return nil
+	}
 	out := make(map[string]string, len(ho.m))
 	names := make([]string, 0, len(ho.m))
 	for k := range ho.m {
@@ -500,6 +514,10 @@ func (d *decoder) headers(ho *object, auth bool) map[string]string {
 			d.fail(memberPath(ho.path, k), "cannot be set: hop-by-hop, Cookie and Host headers are not forwarded")
 		case !validHeaderName(k) || strings.ContainsAny(val, "\r\n"):
 			d.fail(memberPath(ho.path, k), "is not a valid HTTP header")
+		case len(k) > MaxNameBytes:
+			d.fail(memberPath(ho.path, k), "is a header name of %d bytes; at most %d are allowed", len(k), MaxNameBytes)
+		case len(val) > MaxHeaderValueBytes:
+			d.fail(memberPath(ho.path, k), "is %d bytes; at most %d are allowed", len(val), MaxHeaderValueBytes)
 		case dup:
 			d.fail(memberPath(ho.path, k), "is the same header as %q (header names ignore case); send it once", first)
 		case auth && lower == "authorization":
@@ -536,11 +554,11 @@ func (d *decoder) fetchAuth(path string, v any) *FetchAuth {
 	switch a.Type {
 	case "bearer":
 		o.kind = "bearer auth"
-		a.Token, _ = o.str("token", true)
+		a.Token, _ = o.strMax("token", true, MaxHeaderValueBytes)
 	case "basic":
 		o.kind = "basic auth"
-		a.Username, _ = o.str("username", true)
-		a.Password, _ = o.str("password", false)
+		a.Username, _ = o.strMax("username", true, MaxHeaderValueBytes)
+		a.Password, _ = o.strMax("password", false, MaxHeaderValueBytes)
 	default:
 		if !o.has("type") {
 			o.missing("type")

@@ -219,6 +219,14 @@ func TestDecodeRejects(t *testing.T) {
 		{"image file and buffer", withLayer(`{"index":0,"type":"image","buffer":"aGk=","file":{"type":"base64","base64":"aGk="}}`), "layers[0]", "not both", failure.Invalid},
 		{"image bad base64", withLayer(`{"index":0,"type":"image","file":{"type":"base64","base64":"!!!"}}`), "layers[0].file.base64", "not valid base64", failure.Invalid},
 		{"image ftp url", withLayer(`{"index":0,"type":"image","file":{"type":"url","url":"ftp://x/y.png"}}`), "layers[0].file.url", "http or https", failure.Invalid},
+		{"font_name over 256 bytes", withLayer(`{"index":0,"type":"text",` + okBox + `,"text":"a","font_name":"` + strings.Repeat("n", 257) + `","font_size_in_px":12,"text_color":"#000"}`), "layers[0].font_name", "is 257 bytes; at most 256 are allowed", failure.Invalid},
+		{"custom font name over 256 bytes", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"fonts":[{"name":"` + strings.Repeat("n", 300) + `","file":{"type":"base64","base64":"AAAA"}}]}`, "fonts[0].name", "is 300 bytes; at most 256", failure.Invalid},
+		{"file name over 256 bytes", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","name":"` + strings.Repeat("f", 257) + `","url":"https://x/y.png"}}`), "layers[0].file.name", "is 257 bytes", failure.Invalid},
+		{"header value over 8 KB", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","url":"https://x/y.png","fetch_options":{"headers":{"X-A":"` + strings.Repeat("v", 8193) + `"}}}}`), "layers[0].file.fetch_options.headers.X-A", "is 8193 bytes; at most 8192", failure.Invalid},
+		{"header name over 256 bytes", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","url":"https://x/y.png","fetch_options":{"headers":{"X` + strings.Repeat("a", 256) + `":"v"}}}}`), "layers[0].file.fetch_options.headers.X" + strings.Repeat("a", 63) + "…", "is a header name of 257 bytes", failure.Invalid},
+		{"33 headers", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","url":"https://x/y.png","fetch_options":{"headers":{` + manyHeaders(33) + `}}}}`), "layers[0].file.fetch_options.headers", "has 33 headers; at most 32", failure.Invalid},
+		{"bearer token over 8 KB", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","url":"https://x/y.png","fetch_options":{"auth":{"type":"bearer","token":"` + strings.Repeat("t", 8193) + `"}}}}`), "layers[0].file.fetch_options.auth.token", "is 8193 bytes", failure.Invalid},
+		{"basic password over 8 KB", withLayer(`{"index":0,"type":"image",` + okBox + `,"file":{"type":"url","url":"https://x/y.png","fetch_options":{"auth":{"type":"basic","username":"u","password":"` + strings.Repeat("p", 8193) + `"}}}}`), "layers[0].file.fetch_options.auth.password", "is 8193 bytes", failure.Invalid},
 		{"fetch cookie header", withLayer(`{"index":0,"type":"image","file":{"type":"url","url":"https://x/y.png","fetch_options":{"headers":{"Cookie":"a=b"}}}}`), "layers[0].file.fetch_options.headers.Cookie", "cannot be set", failure.Invalid},
 		{"fetch timeout too long", withLayer(`{"index":0,"type":"image","file":{"type":"url","url":"https://x/y.png","fetch_options":{"timeout_ms":120000}}}`), "layers[0].file.fetch_options.timeout_ms", "between 1000 and 60000", failure.Invalid},
 		{"qr empty value", withLayer(`{"index":0,"type":"qr-code","value":"",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].value", "must not be empty", failure.Invalid},
@@ -730,4 +738,44 @@ func TestDecodeExactProblems(t *testing.T) {
 			require.Equal(t, tc.message, fe.Message)
 		})
 	}
+}
+
+// TestLongNamesEchoedCut: an unknown key of 1 MB is named in its error by
+// its first 64 bytes, cut at a rune boundary.
+func TestLongNamesEchoedCut(t *testing.T) {
+	t.Parallel()
+	key := strings.Repeat("é", 1<<19) // 1 MB, 2-byte runes
+	_, err := Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"`+key+`":1}`), DefaultLimits())
+	fe := failure.As(err)
+	require.NotNil(t, fe)
+	require.Len(t, fe.Details, 1)
+	require.Equal(t, strings.Repeat("é", 32)+"…", fe.Details[0].Path)
+	require.Less(t, len(fe.Error()), 1000)
+
+	for in, want := range map[string]string{
+		"short":                       "short",
+		strings.Repeat("a", 64):       strings.Repeat("a", 64),
+		strings.Repeat("a", 65):       strings.Repeat("a", 64) + "…",
+		"a" + strings.Repeat("€", 30): "a" + strings.Repeat("€", 21) + "…", // 3-byte runes: 1+63 bytes fit
+	} {
+		require.Equal(t, want, shownName(in))
+	}
+}
+
+// manyHeaders is n distinct JSON header members.
+func manyHeaders(n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf(`"X-H%d":"v"`, i)
+	}
+	return strings.Join(parts, ",")
+}
+
+// TestStringCapsBoundary: every string cap admits its exact limit.
+func TestStringCapsBoundary(t *testing.T) {
+	t.Parallel()
+	body := withLayer(`{"index":0,"type":"text",` + okBox + `,"text":"a","font_name":"` + strings.Repeat("n", MaxNameBytes) + `","font_size_in_px":12,"text_color":"#000"},` +
+		`{"index":1,"type":"image",` + okBox + `,"file":{"type":"url","name":"` + strings.Repeat("f", MaxNameBytes) + `","url":"https://x/y.png","fetch_options":{"headers":{` + manyHeaders(MaxHeaders-1) + `,"X-` + strings.Repeat("a", MaxNameBytes-2) + `":"` + strings.Repeat("v", MaxHeaderValueBytes) + `"},"auth":{"type":"bearer","token":"` + strings.Repeat("t", MaxHeaderValueBytes) + `"}}}}`)
+	_, err := Decode([]byte(body), DefaultLimits())
+	require.NoError(t, err)
 }

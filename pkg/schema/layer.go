@@ -3,6 +3,7 @@ package schema
 import (
 	"fmt"
 	"math"
+	"strings"
 )
 
 // scope is where a layer appears: the canvas, a layout's flow, or a
@@ -69,6 +70,7 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 		o.missing("type")
 	}
 	o.kind = layerKind(l.Type)
+	l.Name = d.layerName(o)
 	if idx, ok := o.integer("index", !sc.child && !sc.background, 0, math.MaxInt32); ok {
 		l.Index, l.HasIndex = idx, true
 	}
@@ -98,6 +100,9 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 	if l.Type == TypeSolidColor || l.Type == TypeGradient || l.Type == TypeImage || l.Type == TypeLayout {
 		l.Radii = d.radii(o)
 	}
+	if l.Type != "" {
+		l.Effects = d.effects(o, l.Type, l.Rotation)
+	}
 	if l.Type == "" {
 		// Which fields are known depends on the type: with it missing or
 		// invalid, that is the one problem reported (the fields every
@@ -106,6 +111,32 @@ func (d *decoder) layer(path string, v any, sc scope) *Layer {
 	}
 	o.finish()
 	return l
+}
+
+// MaxNameLength bounds a layer name, in bytes.
+const MaxNameLength = 100
+
+// layerName reads a layer's optional name: 1..MaxNameLength bytes, not
+// blank, unique in the request (templates address layers by it).
+func (d *decoder) layerName(o *object) string {
+	n, ok := o.str("name", false)
+	switch {
+	case !ok:
+		return ""
+	case strings.TrimSpace(n) == "":
+		d.fail(o.at("name"), "must not be blank")
+	case len(n) > MaxNameLength:
+		d.fail(o.at("name"), "must be at most %d bytes", MaxNameLength)
+	case d.names[n] != "":
+		d.fail(o.at("name"), "%q is already the name of %s; layer names must be unique", truncate(n, 30), d.names[n])
+	default:
+		if d.names == nil {
+			d.names = map[string]string{}
+		}
+		d.names[n] = o.path
+		return n
+	}
+	return ""
 }
 
 // placement reads position and dimensions with the rules of the layer's
@@ -257,6 +288,14 @@ func (d *decoder) gradient(o *object) *Gradient {
 		}
 		g.Angle = a
 	}
+	g.Stops = d.stops(o)
+	return g
+}
+
+// stops reads a gradient's colors: at least two, at most 64, positions
+// ascending.
+func (d *decoder) stops(o *object) []ColorStop {
+	var out []ColorStop
 	stops, ok := o.array("colors", true)
 	if ok && len(stops) < 2 {
 		d.fail(o.at("colors"), "needs at least two colour stops (got %d)", len(stops))
@@ -281,9 +320,9 @@ func (d *decoder) gradient(o *object) *Gradient {
 		if posOK {
 			prev = pos
 		}
-		g.Stops = append(g.Stops, ColorStop{Color: c, Position: pos})
+		out = append(out, ColorStop{Color: c, Position: pos})
 	}
-	return g
+	return out
 }
 
 func (d *decoder) text(o *object) *Text {
@@ -294,7 +333,7 @@ func (d *decoder) text(o *object) *Text {
 		}
 		t.Text = s
 	}
-	t.FontName, _ = o.str("font_name", true)
+	t.FontName, _ = o.strMax("font_name", true, MaxNameBytes)
 	t.FontSize, _ = o.numIn("font_size_in_px", true, bounds{lo: 0, hi: 2000, aboveLo: true})
 	t.Color, _ = o.color("text_color", true)
 	t.Weight = d.weight(o, "font_weight", false)
@@ -329,6 +368,25 @@ func (d *decoder) image(o *object) *Image {
 	}
 	img.SmartCrop = o.boolean("should_use_smart_cropping", false)
 	img.RemoveBackground = o.boolean("should_remove_background", false)
+	img.Fit = Fit(o.enum("fit", "cover", "cover", "contain", "fill"))
+	if img.Fit != FitCover && img.SmartCrop {
+		d.fail(o.at("should_use_smart_cropping"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
+	}
+	if v, ok := o.get("focal_point"); ok {
+		if fo := d.object(o.at("focal_point"), v); fo != nil {
+			fo.kind = "a focal point"
+			x, _ := fo.num("x_in_percent", true, 0, 100)
+			y, _ := fo.num("y_in_percent", true, 0, 100)
+			fo.finish()
+			img.Focal = &Point{X: x, Y: y}
+		}
+		switch {
+		case img.Fit != FitCover:
+			d.fail(o.at("focal_point"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
+		case img.SmartCrop:
+			d.fail(o.at("focal_point"), "cannot be combined with should_use_smart_cropping, which chooses the crop itself")
+		}
+	}
 	return img
 }
 

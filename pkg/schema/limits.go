@@ -47,3 +47,17 @@ func DefaultLimits() Limits {
 		RenderTimeout:  30 * time.Second,
 	}
 }
+
+// Caps on the short string fields, fixed (not operator settings): none of
+// them has a use near its cap, and each is held per layer or per fetch.
+const (
+	// MaxNameBytes caps a font name (font_name, fonts[].name), a file name
+	// and an HTTP header name in fetch_options.
+	MaxNameBytes = 256
+	// MaxHeaderValueBytes caps one fetch_options header value and each
+	// fetch_options.auth credential (8 KB, the common server limit for a
+	// header line).
+	MaxHeaderValueBytes = 8 << 10
+	// MaxHeaders caps the headers of one fetch_options.
+	MaxHeaders = 32
+)

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/go-json-experiment/json/jsontext"
 
@@ -31,6 +32,8 @@ type decoder struct {
 	// that end up needing it are rare, and growing a shared slice costs a
 	// few allocations per request instead of one per object.
 	absent []absentKey
+	// names maps each layer name seen to its layer's path.
+	names map[string]string
 }
 
 // absentKey is a key asked of an object that did not hold it.
@@ -93,12 +96,31 @@ func (o *object) at(key string) string {
 	return o.path + "." + key
 }
 
+// maxShownName is the most bytes of a client-given name (an unknown key, a
+// header name) an error echoes: a 30 MB unknown key was echoed in a 63 MB
+// 400.
+const maxShownName = 64
+
+// shownName is name cut to maxShownName bytes at a rune boundary, marked
+// with "…" when cut.
+func shownName(name string) string {
+	if len(name) <= maxShownName {
+		return name
+	}
+	cut := maxShownName
+	for cut > 0 && !utf8.RuneStart(name[cut]) {
+		cut--
+	}
+	return name[:cut] + "…"
+}
+
 // memberPath is the path of the member key of the object at path:
 // path.key, or just key at the top. A name that would make the path
 // ambiguous or invisible (empty, or holding . [ ] or ") is written in
 // brackets as a JSON string instead: headers["X.Y"], [""]. Field names
 // never need it; header names and unknown keys may.
 func memberPath(path, key string) string {
+	key = shownName(key)
 	if key == "" || strings.ContainsAny(key, `.[]"`) {
 		q, _ := jsontext.AppendQuote(nil, key)
 		return path + "[" + string(q) + "]"
@@ -339,6 +361,16 @@ func (o *object) str(key string, required bool) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// strMax is str for a field of at most max bytes; a longer value is a
+// problem (and is returned, so the caller's other checks still run).
+func (o *object) strMax(key string, required bool, max int) (string, bool) {
+	s, ok := o.str(key, required)
+	if ok && len(s) > max {
+		o.d.fail(o.at(key), "is %d bytes; at most %d are allowed", len(s), max)
+	}
+	return s, ok
 }
 
 func (o *object) boolean(key string, def bool) bool {

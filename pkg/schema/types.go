@@ -22,6 +22,8 @@ type Request struct {
 	Fonts []*Font
 	// WebhookURL, when set, makes the request asynchronous.
 	WebhookURL string
+	// Storage, when set, puts the result in object storage (our extension).
+	Storage *Storage
 	// Output tunes the encoder (our extension); zero fields keep the
 	// measured defaults.
 	Output OutputOptions
@@ -75,6 +77,9 @@ type Layer struct {
 	Index    int
 	HasIndex bool
 	Type     LayerType
+	// Name is the layer's name in a template (our extension; unique in
+	// the request, nested layers included); "" when unnamed.
+	Name string
 	// Opacity is 0..100 (default 100).
 	Opacity float64
 	// Position is the top-left corner; nil when omitted.
@@ -86,6 +91,9 @@ type Layer struct {
 	Rotation float64
 	// Radii are the corner radii in pixels, before CSS clamping.
 	Radii Corners
+	// Effects are shadows, border, blur, filters, mask and blend mode;
+	// nil when the layer has none.
+	Effects *Effects
 
 	Solid    *SolidColor
 	Gradient *Gradient
@@ -255,7 +263,24 @@ type Image struct {
 	File             File
 	SmartCrop        bool
 	RemoveBackground bool
+	// Fit is how the image fills its box (our extension): FitCover (the
+	// default), FitContain or FitFill.
+	Fit Fit
+	// Focal, for cover without smart crop, is where the crop sits, in
+	// percent of the overflow (CSS object-position: 0 0 is the top-left,
+	// 50 50 the centre); nil is centred.
+	Focal *Point
 }
+
+// Fit is an image layer's CSS object-fit.
+type Fit string
+
+// The fits.
+const (
+	FitCover   Fit = "cover"
+	FitContain Fit = "contain"
+	FitFill    Fit = "fill"
+)
 
 // QRCode is the payload of a qr-code layer.
 type QRCode struct {

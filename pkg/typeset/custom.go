@@ -3,6 +3,7 @@ package typeset
 import (
 	"bytes"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -56,6 +57,11 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 		if !ok {
 			var err error
 			src, err = parseCustom(f.File.Data)
+			if bomb := (*errFontBomb)(nil); errors.As(err, &bomb) {
+				e := failure.Wrap(failure.Unprocessable, err, "%s: font %q is refused: %s.", path, f.Name, bomb.reason)
+				e.Details = []failure.Detail{{Path: path, Message: "font decompresses to too many bytes"}}
+				return nil, e
+			}
 			if err != nil {
 				return nil, unprocessableFont(path, f.Name, err)
 			}
@@ -91,6 +97,9 @@ func parseCustom(data []byte) (src *source, err error) {
 			src, err = nil, fmt.Errorf("font parser panicked: %v", p)
 		}
 	}()
+	if err := checkCompressed(data); err != nil {
+		return nil, err
+	}
 	sfnt, err := tdfont.ToSFNT(data)
 	if err != nil {
 		return nil, err

@@ -1,29 +1,84 @@
 package typeset
 
 import (
-	"github.com/go-text/typesetting/harfbuzz"
 	"github.com/go-text/typesetting/language"
 )
 
 // scriptFamilies is the fallback order per script: the bundled families
 // that cover it, best first. Han prefers Simplified Chinese unless the
-// paragraph has kana (Japanese) or Hangul (Korean); see hanOrder.
+// paragraph has kana (Japanese) or Hangul (Korean); see hanOrder. The
+// Noto families after Katakana come from Debian's fonts-noto-core (regular
+// and, where the family has one, bold); docs/TEXT.md has the table.
 var scriptFamilies = map[language.Script][]string{
-	language.Arabic:     {"NotoSansArabic", "Cairo"},
-	language.Hebrew:     {"Heebo", "Assistant", "Rubik"},
-	language.Thai:       {"Kanit", "Prompt"},
-	language.Devanagari: {"Hind", "Mukta", "Poppins"},
-	language.Bengali:    {"HindSiliguri"},
-	language.Telugu:     {"NotoSansTelugu", "AnekTelugu", "Ramabhadra"},
-	language.Hangul:     {"NotoSansKR", "NanumGothic"},
-	language.Hiragana:   {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
-	language.Katakana:   {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
+	language.Arabic:              {"NotoSansArabic", "Cairo"},
+	language.Hebrew:              {"Heebo", "Assistant", "Rubik"},
+	language.Thai:                {"Kanit", "Prompt"},
+	language.Devanagari:          {"Hind", "Mukta", "Poppins"},
+	language.Bengali:             {"HindSiliguri"},
+	language.Telugu:              {"NotoSansTelugu", "AnekTelugu", "Ramabhadra"},
+	language.Hangul:              {"NotoSansKR", "NanumGothic"},
+	language.Hiragana:            {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
+	language.Katakana:            {"NotoSansJP", "MPLUSRounded1c", "NotoSansSC"},
+	language.Armenian:            {"NotoSansArmenian"},
+	language.Georgian:            {"NotoSansGeorgian"},
+	language.Gurmukhi:            {"NotoSansGurmukhi"},
+	language.Gujarati:            {"NotoSansGujarati"},
+	language.Oriya:               {"NotoSansOriya"},
+	language.Tamil:               {"NotoSansTamil"},
+	language.Kannada:             {"NotoSansKannada"},
+	language.Malayalam:           {"NotoSansMalayalam"},
+	language.Sinhala:             {"NotoSansSinhala"},
+	language.Lao:                 {"NotoSansLao"},
+	language.Myanmar:             {"NotoSansMyanmar"},
+	language.Khmer:               {"NotoSansKhmer"},
+	language.Tibetan:             {"NotoSerifTibetan"},
+	language.Ethiopic:            {"NotoSansEthiopic"},
+	language.Syriac:              {"NotoSansSyriac"},
+	language.Thaana:              {"NotoSansThaana"},
+	language.Nko:                 {"NotoSansNKo"},
+	language.Mongolian:           {"NotoSansMongolian"},
+	language.Cherokee:            {"NotoSansCherokee"},
+	language.Canadian_Aboriginal: {"NotoSansCanadianAboriginal"},
+	language.Yi:                  {"NotoSansYi"},
+	language.Javanese:            {"NotoSansJavanese"},
+	language.Tifinagh:            {"NotoSansTifinagh"},
+	language.Adlam:               {"NotoSansAdlam"},
+	language.Balinese:            {"NotoSansBalinese"},
+	language.Sundanese:           {"NotoSansSundanese"},
+	language.Cham:                {"NotoSansCham"},
+	language.Ol_Chiki:            {"NotoSansOlChiki"},
+	language.Meetei_Mayek:        {"NotoSansMeeteiMayek"},
+	language.Vai:                 {"NotoSansVai"},
+	language.Bamum:               {"NotoSansBamum"},
+	language.Tai_Tham:            {"NotoSansTaiTham"},
+	language.Tai_Viet:            {"NotoSansTaiViet"},
+	language.New_Tai_Lue:         {"NotoSansNewTaiLue"},
+	language.Tai_Le:              {"NotoSansTaiLe"},
+	language.Lisu:                {"NotoSansLisu"},
+	language.Hanifi_Rohingya:     {"NotoSansHanifiRohingya"},
+	language.Kayah_Li:            {"NotoSansKayahLi"},
+	language.Chakma:              {"NotoSansChakma"},
+	language.Saurashtra:          {"NotoSansSaurashtra"},
+	language.Limbu:               {"NotoSansLimbu"},
+	language.Lepcha:              {"NotoSansLepcha"},
+	language.Buginese:            {"NotoSansBuginese"},
+	language.Osage:               {"NotoSansOsage"},
+	language.Syloti_Nagri:        {"NotoSansSylotiNagri"},
+	language.Batak:               {"NotoSansBatak"},
+	language.Mandaic:             {"NotoSansMandaic"},
+	language.Wancho:              {"NotoSansWancho"},
+	language.Pahawh_Hmong:        {"NotoSansPahawhHmong"},
+	language.Miao:                {"NotoSansMiao"},
+	language.Mende_Kikakui:       {"NotoSansMendeKikakui"},
+	language.Bassa_Vah:           {"NotoSansBassaVah"},
+	language.Newa:                {"NotoSansNewa"},
 }
 
 // generalFamilies are tried for any script after the script's own list:
 // broad-coverage Latin/Greek/Cyrillic faces first, then the CJK faces
-// (which also carry many symbols).
-var generalFamilies = []string{"Inter", "NotoSans", "Roboto", "NotoSansSC", "NotoSansJP", "NotoSansKR", "NotoSansTC"}
+// (which also carry many symbols), then Noto's symbol and maths faces.
+var generalFamilies = []string{"Inter", "NotoSans", "Roboto", "NotoSansSC", "NotoSansJP", "NotoSansKR", "NotoSansTC",
+	"NotoSansSymbols", "NotoSansSymbols2", "NotoSansMath"}
 
 // hanOrder is the Han fallback order for a paragraph hint.
 func hanOrder(hint language.Script) []string {
@@ -56,7 +111,7 @@ func covers(ref faceRef, cluster []rune) bool {
 		return false
 	}
 	for _, r := range cluster {
-		if harfbuzz.IsDefaultIgnorable(r) || r == 0x200D {
+		if !drawn(r) {
 			continue
 		}
 		if _, ok := f.NominalGlyph(r); !ok {

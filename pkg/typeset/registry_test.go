@@ -16,7 +16,7 @@ func TestNewRegistryListsFamiliesWithoutParsing(t *testing.T) {
 	require.NoError(t, err)
 	require.Less(t, time.Since(start), time.Second, "start-up only lists files")
 	fams := r.Families()
-	require.Len(t, fams, 99, "the 99 bundled families of the reference")
+	require.Len(t, fams, 99+56, "the 99 bundled families of the reference and 56 Noto fallback families")
 	require.IsNonDecreasing(t, fams)
 	for _, name := range []string{"Inter", "RobotoFlex", "NotoSansArabic", "ShareTech", "Slabo27px", "CommitMono", "MPLUSRounded1c"} {
 		require.Contains(t, fams, name)
@@ -28,6 +28,22 @@ func TestNewRegistryListsFamiliesWithoutParsing(t *testing.T) {
 	}
 	require.NotNil(t, r.families["robotoflex"].variable, "RobotoFlex has its variable font")
 	require.NotNil(t, r.emoji)
+}
+
+// TestFallbackFamiliesAreBundled checks every family of the fallback
+// order exists: a misspelt name would be skipped silently.
+func TestFallbackFamiliesAreBundled(t *testing.T) {
+	r := testRegistry(t)
+	lists := [][]string{generalFamilies, hanOrder(0)}
+	for _, l := range scriptFamilies {
+		lists = append(lists, l)
+	}
+	for _, l := range lists {
+		for _, name := range l {
+			_, _, ok := r.candidates(nil, name)
+			require.True(t, ok, "fallback family %s is not bundled", name)
+		}
+	}
 }
 
 func TestRegistryParsesLazilyAndOnce(t *testing.T) {

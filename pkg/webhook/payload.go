@@ -16,8 +16,11 @@ type SuccessPayload struct {
 // ImageData is the rendered image. Buffer holds the raw encoded image;
 // encoding/json writes it as standard base64, as the sync API does.
 type ImageData struct {
-	Buffer   []byte `json:"buffer"`
+	Buffer   []byte `json:"buffer,omitempty"`
 	MimeType string `json:"mime_type"`
+	// Storage describes the object a result was put in (the request's
+	// storage destination); the buffer is then left out unless asked for.
+	Storage json.RawMessage `json:"storage,omitempty"`
 }
 
 // FailurePayload is the body delivered when a render failed.
@@ -38,6 +41,16 @@ func SuccessBody(jobID string, image []byte, mimeType string) ([]byte, error) {
 	return json.Marshal(SuccessPayload{
 		Success: true, API: APIName, JobID: jobID,
 		Data: ImageData{Buffer: image, MimeType: mimeType},
+	})
+}
+
+// StoredBody marshals the success payload of jobID for a result put in
+// object storage: stored is the object (storage.Object as JSON); image is
+// nil unless the request kept the buffer.
+func StoredBody(jobID string, image []byte, mimeType string, stored json.RawMessage) ([]byte, error) {
+	return json.Marshal(SuccessPayload{
+		Success: true, API: APIName, JobID: jobID,
+		Data: ImageData{Buffer: image, MimeType: mimeType, Storage: stored},
 	})
 }
 

@@ -22,6 +22,18 @@ func TestPayloads(t *testing.T) {
 			want: `{"success":true,"api":"image_generation","job_id":"job_1","data":{"buffer":"` + base64.StdEncoding.EncodeToString(png) + `","mime_type":"image/png"}}`,
 		},
 		{
+			name: "stored in object storage, no buffer",
+			body: func() ([]byte, error) {
+				return StoredBody("job_3", nil, "image/png", []byte(`{"bucket":"b","key":"k.png","url":"https://s3/b/k.png?X-Amz-Signature=1"}`))
+			},
+			want: `{"success":true,"api":"image_generation","job_id":"job_3","data":{"mime_type":"image/png","storage":{"bucket":"b","key":"k.png","url":"https://s3/b/k.png?X-Amz-Signature=1"}}}`,
+		},
+		{
+			name: "stored, buffer kept",
+			body: func() ([]byte, error) { return StoredBody("job_4", png, "image/png", []byte(`{"key":"k"}`)) },
+			want: `{"success":true,"api":"image_generation","job_id":"job_4","data":{"buffer":"` + base64.StdEncoding.EncodeToString(png) + `","mime_type":"image/png","storage":{"key":"k"}}}`,
+		},
+		{
 			name: "failure",
 			body: func() ([]byte, error) { return FailureBody("job_2", `layers[1].file: "quoted" <b>`) },
 			want: `{"success":false,"api":"image_generation","job_id":"job_2","error":{"message":"layers[1].file: \"quoted\" \u003cb\u003e"}}`,

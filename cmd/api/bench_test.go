@@ -1,0 +1,113 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/imageurl"
+	"github.com/strata-render/strata/pkg/redistest"
+)
+
+// benchGET runs b.N GETs of url from 50 concurrent clients and reports
+// the p50 and p99 latency.
+func benchGET(b *testing.B, url string, header ...string) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	lat := make([]time.Duration, 0, b.N)
+	b.SetParallelism((50 + 1) / 2) // ×GOMAXPROCS(2) = 50 clients
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req, _ := http.NewRequest(http.MethodGet, url, nil)
+			for i := 0; i+1 < len(header); i += 2 {
+				req.Header.Set(header[i], header[i+1])
+			}
+			t0 := time.Now()
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			d := time.Since(t0)
+			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
+				b.Errorf("status %d", resp.StatusCode)
+			}
+			mu.Lock()
+			lat = append(lat, d)
+			mu.Unlock()
+		}
+	})
+	b.StopTimer()
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	}
+}
+
+func benchSetup(b *testing.B, edits ...func(*config.Config)) (base, signed string) {
+	redistest.Client(b, 5)
+	base = startTemplateMain(b, 5, append(edits, func(c *config.Config) { c.LogLevel = "error" })...)
+	req, _ := http.NewRequest(http.MethodPut, base+"/image-generation/v1/templates/bench", strings.NewReader(cardTemplate))
+	req.Header.Set("Authorization", "Bearer "+e2eKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	signed, err = imageurl.Sign(e2eKey, "bench", "png", imageurl.Options{Version: 1}, []string{"title.text=Bench"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return base, signed
+}
+
+// BenchmarkTemplateImageHit: a signed URL answered from the cache.
+func BenchmarkTemplateImageHit(b *testing.B) {
+	base, signed := benchSetup(b)
+	http.Get(base + signed) // fill
+	benchGET(b, base+signed)
+}
+
+// BenchmarkTemplateImage304: a revalidation answered without rendering.
+func BenchmarkTemplateImage304(b *testing.B) {
+	base, signed := benchSetup(b)
+	resp, err := http.Get(base + signed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	benchGET(b, base+signed, "If-None-Match", resp.Header.Get("ETag"))
+}
+
+// BenchmarkTemplateImageMiss and ...Uncached: the same render through the
+// cache (no-cache: render, store) and without it, one client at a time.
+func BenchmarkTemplateImageMiss(b *testing.B) { benchSerial(b, benchSetup) }
+
+func BenchmarkTemplateImageUncached(b *testing.B) {
+	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
+		return benchSetup(b, func(c *config.Config) { c.CacheMaxBytes = 0 })
+	})
+}
+
+func benchSerial(b *testing.B, setup func(*testing.B, ...func(*config.Config)) (string, string)) {
+	base, signed := setup(b)
+	for b.Loop() {
+		req, _ := http.NewRequest(http.MethodGet, base+signed, nil)
+		req.Header.Set("Cache-Control", "no-cache")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+}

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image/png"
+	"io"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/imageurl"
+	"github.com/strata-render/strata/pkg/redistest"
+)
+
+const otherKey = "e2e-other-key-0123456789"
+
+// cardTemplate is a 200x100 card: a named background and a named badge.
+const cardTemplate = `{"dimensions":{"width":200,"height":100},"layers":[
+  {"index":0,"type":"solid-color","name":"bg","hex_color":"#FFFFFF"},
+  {"index":1,"type":"solid-color","name":"badge","hex_color":"#0000FF","position":{"x":10,"y":10},"dimensions":{"width":40,"height":40}},
+  {"index":2,"type":"text","name":"title","text":"Hi","font_name":"Inter","font_size_in_px":20,"text_color":"#000000",
+   "position":{"x":60,"y":10},"dimensions":{"width":130,"height":30}}]}`
+
+func call(t *testing.T, method, url, key, body string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp, b
+}
+
+func startTemplateMain(t testing.TB, cacheDB int, edits ...func(*config.Config)) string {
+	t.Helper()
+	return startMainWith(t, func(c *config.Config) {
+		c.APIKeys = map[string]string{e2eKey: "", otherKey: ""}
+		c.RateLimit = 0
+		c.CacheRedisURL = strings.TrimSuffix(redistest.URL(), "/0") + "/" + strconv.Itoa(cacheDB)
+		for _, e := range edits {
+			e(c)
+		}
+	})
+}
+
+// pixel decodes a PNG and returns the colour at x, y as #RRGGBB.
+func pixel(t *testing.T, img []byte, x, y int) string {
+	t.Helper()
+	m, err := png.Decode(bytes.NewReader(img))
+	require.NoError(t, err)
+	r, g, b, _ := m.At(x, y).RGBA()
+	return fmt.Sprintf("#%02X%02X%02X", r>>8, g>>8, b>>8)
+}
+
+func TestTemplatesEndToEnd(t *testing.T) {
+	redistest.Client(t, 7)
+	base := startTemplateMain(t, 7)
+	tpl := base + "/image-generation/v1/templates/card-e2e"
+
+	call(t, http.MethodDelete, tpl, e2eKey, "") // left by an earlier run
+	resp, body := call(t, http.MethodPut, tpl, e2eKey, cardTemplate)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	require.Contains(t, string(body), `"version":1`)
+	require.Contains(t, string(body), `{"name":"badge","type":"solid-color","fields":["hide","opacity","position","dimensions","rotation_in_degrees","hex_color"],"path":"layers[1]"}`)
+	resp, body = call(t, http.MethodPut, tpl, e2eKey, strings.Replace(cardTemplate, "#0000FF", "#00FF00", 1))
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Contains(t, string(body), `"version":2`)
+
+	resp, body = call(t, http.MethodGet, tpl+"?version=1", e2eKey, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), "#0000FF")
+	resp, body = call(t, http.MethodGet, base+"/image-generation/v1/templates", e2eKey, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Contains(t, string(body), `{"template_id":"card-e2e","version":2,"source":"api"}`)
+
+	// Another key's view: nothing.
+	resp, _ = call(t, http.MethodGet, tpl, otherKey, "")
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = call(t, http.MethodPost, tpl+"/generate", otherKey, `{}`)
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = call(t, http.MethodPut, base+"/image-generation/v1/templates/..%2Fx", e2eKey, cardTemplate)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+
+	// Render with modifications: the badge turns red, version 1 stays blue.
+	resp, body = call(t, http.MethodPost, tpl+"/generate", e2eKey, `{"modifications":[{"name":"badge","hex_color":"#FF0000"}]}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Equal(t, "strata; fwd=miss", resp.Header.Get("Cache-Status"))
+	var out struct{ Data struct{ Buffer string } }
+	require.NoError(t, json.Unmarshal(body, &out))
+	img, _ := base64.StdEncoding.DecodeString(out.Data.Buffer)
+	require.Equal(t, "#FF0000", pixel(t, img, 30, 30))
+	require.Equal(t, "#FFFFFF", pixel(t, img, 5, 95))
+	resp, body = call(t, http.MethodPost, tpl+"/generate", e2eKey, `{"version":1}`)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.NoError(t, json.Unmarshal(body, &out))
+	img, _ = base64.StdEncoding.DecodeString(out.Data.Buffer)
+	require.Equal(t, "#0000FF", pixel(t, img, 30, 30))
+
+	// A bad modification is a 400 where it was written.
+	resp, body = call(t, http.MethodPost, tpl+"/generate", e2eKey, `{"modifications":[{"name":"badge","hex_color":"#FF0000"},{"name":"title","text_color":"blue"}]}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(body), `"path":"modifications[1].text_color"`)
+	resp, body = call(t, http.MethodPost, tpl+"/generate", e2eKey, `{"modifications":[{"name":"bdge","hex_color":"#FF0000"}],"verison":1}`)
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(body), "did you mean version?")
+
+	// Async: the same envelope as /generate.
+	resp, body = call(t, http.MethodPost, tpl+"/generate", e2eKey, `{"webhook_url":"https://example.com/hook"}`)
+	require.Contains(t, []int{http.StatusCreated, http.StatusServiceUnavailable}, resp.StatusCode, "%s", body)
+
+	// Signed image URLs.
+	signed, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 2}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, img = call(t, http.MethodGet, base+signed, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", img)
+	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
+	require.Equal(t, "public, max-age=31536000, immutable", resp.Header.Get("Cache-Control"))
+	require.Equal(t, "#FF00FF", pixel(t, img, 30, 30))
+	etag := resp.Header.Get("ETag")
+	require.Regexp(t, regexp.MustCompile(`^"[A-Za-z0-9_-]{24}"$`), etag)
+
+	renders := metric(t, "strata_render_cache_misses_total", base) + metric(t, "strata_render_cache_hits_total", base)
+	resp, body = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", `"x", `+etag)
+	require.Equal(t, http.StatusNotModified, resp.StatusCode)
+	require.Empty(t, body)
+	require.Equal(t, renders, metric(t, "strata_render_cache_misses_total", base)+metric(t, "strata_render_cache_hits_total", base),
+		"a 304 neither renders nor reads the cache")
+
+	latest, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, _ = call(t, http.MethodGet, base+latest, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "public, max-age=60", resp.Header.Get("Cache-Control"))
+	require.Equal(t, etag, resp.Header.Get("ETag"), "latest is version 2: the same output, the same ETag")
+	other, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 1}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, _ = call(t, http.MethodGet, base+other, "", "")
+	require.Equal(t, etag, resp.Header.Get("ETag"), "versions 1 and 2 differ only in the badge's colour, which the URL sets: the same output")
+	plain, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 1}, nil)
+	require.NoError(t, err)
+	resp, _ = call(t, http.MethodGet, base+plain, "", "")
+	require.NotEqual(t, etag, resp.Header.Get("ETag"), "other output, another ETag")
+
+	resp, _ = call(t, http.MethodGet, base+strings.Replace(signed, "FF00FF", "FF00FE", 1), "", "")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode)
+	unsigned, _, _ := strings.Cut(signed, "&sig=")
+	resp, _ = call(t, http.MethodGet, base+unsigned, "", "")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	// Another key's signature on its own URL reaches only its own templates.
+	theirs, err := imageurl.Sign(otherKey, "card-e2e", "png", imageurl.Options{}, nil)
+	require.NoError(t, err)
+	resp, _ = call(t, http.MethodGet, base+theirs, "", "")
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	// A bad modification in the query names its parameter.
+	bad, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=red"})
+	require.NoError(t, err)
+	resp, body = call(t, http.MethodGet, base+bad, "", "")
+	require.Equal(t, http.StatusBadRequest, resp.StatusCode)
+	require.Contains(t, string(body), `query[\"badge.hex_color\"]`)
+
+	resp, _ = call(t, http.MethodDelete, tpl, otherKey, "")
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+	resp, _ = call(t, http.MethodDelete, tpl, e2eKey, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	resp, _ = call(t, http.MethodGet, base+signed, "", "")
+	require.Equal(t, http.StatusNotFound, resp.StatusCode)
+}
+
+// metric sums a counter over API processes' /metrics.
+func metric(t *testing.T, name string, bases ...string) int {
+	t.Helper()
+	total := 0
+	re := regexp.MustCompile(`(?m)^` + name + `(?:\{[^}]*\})? ([0-9.e+]+)$`)
+	for _, b := range bases {
+		_, body := call(t, http.MethodGet, b+"/metrics", "", "")
+		for _, m := range re.FindAllStringSubmatch(string(body), -1) {
+			f, _ := strconv.ParseFloat(m[1], 64)
+			total += int(f)
+		}
+	}
+	return total
+}
+
+// 50 concurrent identical GETs of one signed URL, spread over two API
+// processes sharing the cache Redis, make exactly one render.
+func TestFiftyConcurrentGETsOnTwoProcessesRenderOnce(t *testing.T) {
+	redistest.Client(t, 6)
+	a, b := startTemplateMain(t, 6), startTemplateMain(t, 6)
+	call(t, http.MethodDelete, a+"/image-generation/v1/templates/card-once", e2eKey, "") // left by an earlier run
+	resp, body := call(t, http.MethodPut, a+"/image-generation/v1/templates/card-once", e2eKey, cardTemplate)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	signed, err := imageurl.Sign(e2eKey, "card-once", "webp", imageurl.Options{Version: 1}, []string{"title.text=Once"})
+	require.NoError(t, err)
+
+	var wg sync.WaitGroup
+	statuses := make([]string, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base := a
+			if i%2 == 1 {
+				base = b
+			}
+			resp, body := call(t, http.MethodGet, base+signed, "", "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+			require.Equal(t, "image/webp", resp.Header.Get("Content-Type"))
+			statuses[i] = resp.Header.Get("Cache-Status")
+		}()
+	}
+	wg.Wait()
+	require.Equal(t, 1, metric(t, "strata_render_cache_misses_total", a, b), "one render in all")
+	misses := 0
+	for _, s := range statuses {
+		if s == "strata; fwd=miss" {
+			misses++
+		} else {
+			require.Contains(t, []string{"strata; hit", "strata; fwd=miss; collapsed"}, s)
+		}
+	}
+	require.Equal(t, 1, misses, "one request rendered; the others waited for it")
+
+	// no-cache renders again, and says so.
+	resp, _ = call(t, http.MethodGet, b+signed, "", "", "Cache-Control", "no-cache")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, "strata; fwd=request", resp.Header.Get("Cache-Status"))
+	require.Equal(t, 1, metric(t, "strata_render_cache_bypasses_total", a, b))
+}

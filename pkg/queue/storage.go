@@ -1,0 +1,33 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
+
+// resultFields are the result record's fields of a rendered job: the
+// image, or, when the request names a storage destination, the object put
+// there (and the image only if the request keeps the buffer). The upload
+// is retried inside Put; a failed upload fails the job like a failed
+// render, with Put's message. keyID picks the credentials.
+func (w *Worker) resultFields(ctx context.Context, id, keyID string, req *schema.Request, data []byte, mime string) ([]any, error) {
+	if req.Storage == nil {
+		return []any{fMime, mime, fData, data}, nil
+	}
+	obj, err := w.o.Storage.Put(ctx, keyID, req.Storage, data, mime, id)
+	if err != nil {
+		return nil, err
+	}
+	js, err := json.Marshal(obj)
+	if err != nil {
+		return nil, failure.Wrap(failure.Internal, err, "encoding the stored object of %s", id)
+	}
+	fields := []any{fMime, mime, fStored, js}
+	if req.Storage.ReturnBuffer {
+		fields = append(fields, fData, data)
+	}
+	return fields, nil
+}
