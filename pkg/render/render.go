@@ -22,6 +22,7 @@ import (
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // Options configure a Renderer. The zero value renders solid colours and
@@ -41,6 +42,9 @@ type Options struct {
 	// ObserveLayer, when set, receives how long each top-level layer took
 	// to draw and composite (for the render latency metrics).
 	ObserveLayer func(t schema.LayerType, d time.Duration)
+	// ObserveWarning, when set, receives the code of each warning of a
+	// successful render (for the warnings-by-code metric).
+	ObserveWarning func(code warning.Code)
 }
 
 // Renderer renders requests. It is safe for concurrent use.
@@ -76,6 +80,9 @@ type Result struct {
 	MimeType string
 	// Width and Height are the image size in pixels.
 	Width, Height int
+	// Warnings is the render report: what went quietly wrong (nil when
+	// nothing did). Collecting them never changes the pixels.
+	Warnings []warning.Warning
 }
 
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
@@ -118,6 +125,11 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if _, ok := mimeTypes[format]; !ok {
 		return Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
+	report := warning.From(ctx)
+	if report == nil {
+		report = &warning.Collector{}
+		ctx = warning.NewContext(ctx, report)
+	}
 	ctx, err := r.withFonts(ctx, req)
 	if err != nil {
 		return Result{}, err
@@ -137,7 +149,13 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height}, nil
+	ws := report.List()
+	if r.opts.ObserveWarning != nil {
+		for _, w := range ws {
+			r.opts.ObserveWarning(w.Code)
+		}
+	}
+	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.

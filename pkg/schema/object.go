@@ -498,7 +498,10 @@ func (o *object) color(key string, required bool) (color.NRGBA, bool) {
 	return c, true
 }
 
-// enum reads one of the allowed strings (matched exactly), or def.
+// enum reads one of the allowed strings, or def. Letter case is ignored
+// ("Italic", "PNG", "EAN13" are accepted; the reference's SDKs and
+// recipes pass user-typed values through) and the canonical spelling from
+// allowed is returned.
 func (o *object) enum(key string, def string, allowed ...string) string {
 	s, _ := o.choice(key, def, allowed...)
 	return s
@@ -516,11 +519,13 @@ func (o *object) choice(key string, def string, allowed ...string) (string, bool
 		o.d.fail(o.at(key), "must be a string, not %s", jsonKind(v))
 		return def, false
 	}
-	if !slices.Contains(allowed, s) {
-		o.d.fail(o.at(key), "must be one of %s (got %q)", strings.Join(allowed, ", "), truncate(s, 30))
-		return def, false
+	for _, a := range allowed {
+		if strings.EqualFold(a, s) {
+			return a, true
+		}
 	}
-	return s, true
+	o.d.fail(o.at(key), "must be one of %s (got %q)", strings.Join(allowed, ", "), truncate(s, 30))
+	return def, false
 }
 
 func (o *object) array(key string, required bool) ([]any, bool) {
