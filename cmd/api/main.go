@@ -149,16 +149,17 @@ func (m *Main) Run(ctx context.Context) error {
 		cache = rendercache.New(co)
 	}
 	srv := api.New(api.Options{
-		Templates:         templates,
-		Cache:             cache,
-		RendererVersion:   engine.RendererVersion(),
-		Async:             m.queue,
-		Collectors:        []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
-		Rate:              rate,
-		Keys:              m.Config.APIKeys,
-		Limits:            m.Config.Limits,
-		Renderer:          eng.Renderer,
-		RenderConcurrency: m.Config.RenderConcurrency,
+		Templates:            templates,
+		Cache:                cache,
+		RendererVersion:      engine.RendererVersion(),
+		Async:                m.queue,
+		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
+		Rate:                 rate,
+		Keys:                 m.Config.APIKeys,
+		AllowPrivateNetworks: m.Config.AllowPrivateNetworks,
+		Limits:               m.Config.Limits,
+		Renderer:             eng.Renderer,
+		RenderConcurrency:    m.Config.RenderConcurrency,
 		Ready: map[string]api.Check{
 			"fonts": eng.Ready,
 			"redis": func(ctx context.Context) error { return m.redis.Ping(ctx).Err() },

@@ -4,14 +4,18 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
@@ -105,6 +109,9 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 		return err
 	}
 	if req.WebhookURL != "" {
+		if err := s.checkWebhookHost(req.WebhookURL); err != nil {
+			return err
+		}
 		return s.submit(c, req, body)
 	}
 	res, err := s.renderCached(c, req)
@@ -215,4 +222,30 @@ func (s *Server) jobStatus(c echo.Context) error {
 		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "data": job})
+}
+
+// checkWebhookHost refuses, at submit, a webhook_url whose host is a
+// literal address that deliveries may not reach (loopback, private,
+// link-local, metadata…: pkg/fetch's rules), unless private networks are
+// allowed. Such a job could only fail at delivery. Host names are still
+// judged at dial time, since their addresses can change.
+func (s *Server) checkWebhookHost(raw string) error {
+	if s.allowPrivate {
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil // schema has already refused it
+	}
+	addr, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return nil // a host name
+	}
+	why := fetch.Restriction(addr)
+	if why == "" {
+		return nil
+	}
+	msg := fmt.Sprintf("must not point at %s (%s): webhooks are delivered only to public addresses unless the server sets STRATA_ALLOW_PRIVATE_NETWORKS=true", addr, why)
+	return &failure.Error{Kind: failure.Invalid, Message: "webhook_url " + msg + ".",
+		Details: []failure.Detail{{Path: "webhook_url", Message: msg}}}
 }

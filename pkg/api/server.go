@@ -67,6 +67,9 @@ type Options struct {
 	// Storage puts results in the object storage a request names; nil
 	// refuses such requests with a 400.
 	Storage *storage.Store
+	// AllowPrivateNetworks accepts webhook URLs whose host is a literal
+	// loopback or private address; false refuses them at submit.
+	AllowPrivateNetworks bool
 }
 
 // Server is the HTTP API.
@@ -84,6 +87,8 @@ type Server struct {
 	rate     RateLimits
 	metrics  *metrics
 	storage  *storage.Store
+	// allowPrivate mirrors Options.AllowPrivateNetworks.
+	allowPrivate bool
 
 	templates       *template.Store
 	rawKeys         map[string]string // key id → API key, for signed URLs
@@ -115,7 +120,7 @@ func New(o Options) *Server {
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
-		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage,
+		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage, allowPrivate: o.AllowPrivateNetworks,
 		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
 		cache: o.Cache,
 	}

@@ -140,6 +140,11 @@ func TestStatusTable(t *testing.T) {
 		{"wrong key", "/image-generation/v1/generate", "nope-nope-nope-nope", solidRequest, 401, "Invalid API key"},
 		{"body over limit", "/image-generation/v1/generate", testKey, bigBody, 413, "larger than"},
 		{"async without queue", "/image-generation/v1/generate", testKey, webhook, 503, "not available"},
+		{"webhook to loopback literal", "/image-generation/v1/generate", testKey, strings.Replace(webhook, "example.com", "127.0.0.1:8443", 1), 400, "webhook_url must not point at 127.0.0.1 (loopback)"},
+		{"webhook to private literal", "/image-generation/v1/generate", testKey, strings.Replace(webhook, "example.com", "10.1.2.3", 1), 400, "(private network)"},
+		{"webhook to IPv6 loopback", "/image-generation/v1/generate", testKey, strings.Replace(webhook, "example.com", "[::1]", 1), 400, "::1 (loopback)"},
+		{"webhook to metadata", "/image-generation/v1/generate", testKey, strings.Replace(webhook, "example.com", "169.254.169.254", 1), 400, "cloud metadata endpoint"},
+		{"webhook to public literal", "/image-generation/v1/generate", testKey, strings.Replace(webhook, "example.com", "93.184.215.14", 1), 503, "not available"},
 		{"unknown route", "/image-generation/v1/nope", testKey, solidRequest, 404, "No such endpoint"},
 	}
 	for _, tc := range cases {
@@ -266,4 +271,14 @@ func TestMethodsAndAuthScheme(t *testing.T) {
 		require.Equal(t, http.StatusUnauthorized, resp.StatusCode, "%q", auth)
 		require.Contains(t, env.Error, "Missing API key")
 	}
+}
+
+// With private networks allowed (development), a loopback webhook is
+// accepted at submit; here it reaches the missing queue's 503.
+func TestWebhookLiteralAllowedWithPrivateNetworks(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, func(o *Options) { o.AllowPrivateNetworks = true })
+	body := `{"dimensions":{"width":1,"height":1},"webhook_url":"https://127.0.0.1:8443/h","layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`
+	resp, env := post(t, srv, "/image-generation/v1/generate", testKey, body)
+	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, env.Error)
 }
