@@ -41,6 +41,11 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	fe := s.classify(err)
 	status := statusOf[fe.Kind]
+	if fe.Kind == failure.Unavailable && c.Response().Header().Get("Retry-After") == "" {
+		// Capacity frees within seconds (renders are bounded by the
+		// render timeout); a client that waits one retries well.
+		c.Response().Header().Set("Retry-After", "1")
+	}
 	if fe.Kind == failure.Internal {
 		s.log.ErrorContext(c.Request().Context(), "internal error", "error", err.Error(), "request_id", requestID(c))
 	}

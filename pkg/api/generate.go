@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
@@ -95,7 +96,8 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		if errors.As(err, &mbe) {
 			return nil, err
 		}
-		return nil, failure.Wrap(failure.Invalid, err, "The request body could not be read.")
+		// The connection broke or stalled mid-body: the client is gone.
+		return nil, fmt.Errorf("%w: %w", errClientGone, err)
 	}
 	return body, nil
 }
@@ -132,13 +134,15 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 // and says what happened in a Cache-Status header (RFC 9211).
 func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Result, error) {
 	if s.cache == nil {
-		return s.renderSync(c.Request().Context(), req)
+		return s.renderSync(c.Request().Context(), c.Get(ctxKeyID).(string), req)
 	}
 	// Cache-Control: no-cache (or Pragma: no-cache) asks for a fresh render.
 	rh := c.Request().Header
 	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
 	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
-		func(ctx context.Context) (render.Result, error) { return s.renderSync(ctx, req) })
+		func(ctx context.Context) (render.Result, error) {
+			return s.renderSync(ctx, c.Get(ctxKeyID).(string), req)
+		})
 	if err != nil {
 		return render.Result{}, err
 	}
@@ -146,17 +150,37 @@ func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Resul
 	return res, nil
 }
 
-// renderSync renders req within a render slot and the render timeout.
-func (s *Server) renderSync(parent context.Context, req *schema.Request) (render.Result, error) {
-	if err := s.acquire(parent); err != nil {
+// renderSync renders req within a render slot and the render timeout. The
+// slot is charged with the render's estimated memory (render.EstimateBytes)
+// and taken fairly across keys (admission.Gate). A render stuck in a C call
+// past its deadline is abandoned: the client gets its 422 on time, and the
+// slot comes back when the call ends.
+func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Request) (render.Result, error) {
+	cost := render.EstimateBytes(req)
+	if cost > s.renderBytes {
+		return render.Result{}, failure.New(failure.Unprocessable,
+			"This request needs about %s of memory to render, more than this server's budget of %s; use a smaller canvas, smaller layers or PNG/JPEG output.",
+			schema.FormatBytes(cost), schema.FormatBytes(s.renderBytes))
+	}
+	t, err := s.gate.Acquire(parent, keyID, cost, s.wait)
+	if errors.Is(err, admission.ErrBusy) {
+		s.metrics.rejected.WithLabelValues("busy").Inc()
+		return render.Result{}, errBusy
+	}
+	if err != nil {
 		return render.Result{}, err
 	}
-	defer s.release()
 	s.metrics.inFlight.Inc()
-	defer s.metrics.inFlight.Dec()
 	ctx, cancel := context.WithTimeout(parent, s.limits.RenderTimeout)
 	defer cancel()
-	res, err := s.renderer.Render(ctx, req)
+	res, err := admission.Bounded(ctx, abandonGrace, func() (render.Result, error) { return s.renderer.Render(ctx, req) },
+		func() {
+			s.metrics.inFlight.Dec()
+			t.Release()
+			if t.Heavy() {
+				render.ReleaseMemory()
+			}
+		})
 	if err != nil {
 		if ctx.Err() != nil && parent.Err() == nil {
 			return render.Result{}, context.DeadlineExceeded
@@ -166,29 +190,43 @@ func (s *Server) renderSync(parent context.Context, req *schema.Request) (render
 	return res, nil
 }
 
-// acquire takes a render slot, waiting up to s.wait; at capacity the
-// client gets 503 with Retry-After so memory stays bounded under any load.
-func (s *Server) acquire(ctx context.Context) error {
-	select {
-	case s.slots <- struct{}{}:
-		return nil
-	default:
-	}
-	t := time.NewTimer(s.wait)
-	defer t.Stop()
-	select {
-	case s.slots <- struct{}{}:
-		return nil
-	case <-t.C:
-		return errBusy
-	case <-ctx.Done():
-		return ctx.Err()
+// abandonGrace is how long a render may run past its deadline before its
+// client is answered anyway: renders check the deadline between layers and
+// steps, so only a call that cannot be interrupted takes longer.
+const abandonGrace = 500 * time.Millisecond
+
+var errBusy = failure.New(failure.Unavailable, "The server is at capacity; retry in a few seconds.")
+
+// errClientGone marks a request whose client went away before it was
+// answered: logged and counted with status 499, never as a 500.
+var errClientGone = errors.New("client closed the connection")
+
+// admitBody charges a request's body, twice its size (the bytes and what
+// decoding makes of them, base64 files above all), against the bytes in
+// flight before a byte of it is read; over the budget it answers 503 with
+// Retry-After at once, so refused requests hold no memory. A body of
+// unknown length is charged as the largest allowed.
+func (s *Server) admitBody(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost && r.Method != http.MethodPut {
+			return next(c)
+		}
+		n := r.ContentLength
+		if n < 0 || n > s.limits.MaxBodyBytes {
+			n = s.limits.MaxBodyBytes
+		}
+		release, ok := s.bodies.TryAcquire(2 * n)
+		if !ok {
+			s.metrics.rejected.WithLabelValues("memory").Inc()
+			return errBodiesBusy
+		}
+		defer release()
+		return next(c)
 	}
 }
 
-func (s *Server) release() { <-s.slots }
-
-var errBusy = failure.New(failure.Unavailable, "The server is at capacity; retry in a few seconds.")
+var errBodiesBusy = failure.New(failure.Unavailable, "The server is reading too many large requests at once; retry in a few seconds.")
 
 func (s *Server) submit(c echo.Context, req *schema.Request, body []byte) error {
 	if s.async == nil {

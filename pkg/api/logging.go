@@ -1,8 +1,10 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -27,7 +29,14 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		start := time.Now()
 		err := next(c)
-		if err != nil {
+		gone := err != nil && clientGone(c, err)
+		switch {
+		case gone:
+			// Nobody reads an answer: none is written; 499 (nginx's
+			// "client closed request") is what logs and metrics record.
+			c.Response().Status = statusClientClosed
+			c.Set(ctxErrorKind, failure.Invalid)
+		case err != nil:
 			c.Error(err)
 		}
 		kind, _ := c.Get(ctxErrorKind).(failure.Kind)
@@ -47,11 +56,28 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 		if id, ok := c.Get(ctxKeyID).(string); ok {
 			attrs = append(attrs, slog.String("key_id", id))
 		}
-		if err != nil {
+		switch {
+		case gone:
+			attrs = append(attrs, slog.String("outcome", "client_closed"))
+		case err != nil:
 			attrs = append(attrs, slog.String("error_kind", kind.String()))
 		}
 		s.log.LogAttrs(c.Request().Context(), level, "request", attrs...)
-		s.metrics.observe(c, start, kind, err != nil)
+		s.metrics.observe(c, start, kind, err != nil && !gone)
+		if gone {
+			s.metrics.rejected.WithLabelValues("client_closed").Inc()
+		}
 		return nil
 	}
+}
+
+// statusClientClosed is the status logged for a client that went away.
+const statusClientClosed = 499
+
+// clientGone reports whether err ended the request because its client
+// went away: mid-body (the read failed) or later (the request's context
+// was cancelled, which net/http does when the connection closes).
+func clientGone(c echo.Context, err error) bool {
+	return errors.Is(err, errClientGone) ||
+		errors.Is(c.Request().Context().Err(), context.Canceled) && !c.Response().Committed
 }

@@ -8,7 +8,10 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"log/slog"
+	"math"
+	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
@@ -47,6 +51,15 @@ type Options struct {
 	// QueueWait, then get 503.
 	RenderConcurrency int
 	QueueWait         time.Duration
+	// RenderMemory is what the estimates of the renders running at once
+	// may add up to (admission.Gate); a request estimated above it is a
+	// 422. BodyMemory bounds the request bodies being read and decoded
+	// (admission.Bytes). Zero leaves each unbounded.
+	RenderMemory, BodyMemory int64
+	// AuthFailures is how many failed authentications one client address
+	// may make in a burst (refilled at that many a minute) before it gets
+	// 429; zero means 10.
+	AuthFailures int
 	// Ready lists the readiness checks by name; Required names the ones
 	// whose failure makes /readyz answer 503 (the others are reported).
 	Ready    map[string]Check
@@ -80,13 +93,17 @@ type Server struct {
 	limits   schema.Limits
 	renderer Renderer
 	async    Async
-	slots    chan struct{}
-	wait     time.Duration
-	ready    map[string]Check
-	required []string
-	rate     RateLimits
-	metrics  *metrics
-	storage  *storage.Store
+	gate     *admission.Gate
+	bodies   *admission.Bytes
+	// renderBytes is the render budget, the largest estimate admitted.
+	renderBytes int64
+	authFails   *addrLimiter
+	wait        time.Duration
+	ready       map[string]Check
+	required    []string
+	rate        RateLimits
+	metrics     *metrics
+	storage     *storage.Store
 	// allowPrivate mirrors Options.AllowPrivateNetworks.
 	allowPrivate bool
 
@@ -119,11 +136,24 @@ func New(o Options) *Server {
 	}
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
-		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
+		wait: o.QueueWait, ready: o.Ready, required: o.Required,
 		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage, allowPrivate: o.AllowPrivateNetworks,
 		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
 		cache: o.Cache,
 	}
+	if o.RenderMemory <= 0 {
+		o.RenderMemory = math.MaxInt64 / 4
+	}
+	if o.BodyMemory <= 0 {
+		o.BodyMemory = math.MaxInt64 / 4
+	}
+	s.renderBytes = o.RenderMemory
+	s.gate = admission.NewGate(admission.GateOptions{Slots: o.RenderConcurrency, Bytes: o.RenderMemory, Heavy: admission.HeavyBytes})
+	s.bodies = admission.NewBytes(o.BodyMemory)
+	if o.AuthFailures <= 0 {
+		o.AuthFailures = 10
+	}
+	s.authFails = newAddrLimiter(o.AuthFailures)
 	for k := range o.Keys {
 		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
 		s.rawKeys[KeyID(k)] = k
@@ -143,7 +173,7 @@ func New(o Options) *Server {
 	e.GET("/openapi.json", s.openAPI)
 	e.GET("/", s.playground)
 	e.GET("/playground/*", s.playground)
-	v1 := e.Group("/image-generation/v1", s.authenticate, s.limitRate)
+	v1 := e.Group("/image-generation/v1", s.authenticate, s.limitRate, s.admitBody)
 	v1.POST("/generate", s.generate)
 	v1.POST("/render", s.generate)
 	if s.async != nil {
@@ -199,26 +229,50 @@ func (s *Server) Handler() http.Handler { return s.echo }
 func KeyID(key string) string { return imageurl.KeyID(key) }
 
 // authenticate checks the Bearer key in constant time against every key.
+// A client address that failed too often gets 429 without its key being
+// looked at, so keys cannot be guessed at speed (addrLimiter).
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" works.
-		scheme, token, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
-		if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
-			return failure.New(failure.Unauthorized, "Missing API key: send Authorization: Bearer <key>.")
+		addr, _, err := net.SplitHostPort(c.Request().RemoteAddr)
+		if err != nil {
+			addr = c.Request().RemoteAddr
 		}
-		got := sha256.Sum256([]byte(strings.TrimSpace(token)))
-		id := ""
-		for _, k := range s.keys {
-			if subtle.ConstantTimeCompare(got[:], k.hash[:]) == 1 {
-				id = k.id
+		if wait, ok := s.authFails.blocked(addr); ok {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(ceilSeconds(wait)))
+			s.metrics.rejected.WithLabelValues("auth_throttled").Inc()
+			return failure.New(failure.RateLimited, "Too many failed authentications from this address; retry in %d s with a valid API key.", ceilSeconds(wait))
+		}
+		if err := s.checkKey(c); err != nil {
+			if err == errInvalidKey { // a guess; a missing key guesses nothing
+				s.authFails.fail(addr)
 			}
+			return err
 		}
-		if id == "" {
-			return failure.New(failure.Unauthorized, "Invalid API key.")
-		}
-		c.Set(ctxKeyID, id)
 		return next(c)
 	}
+}
+
+var errInvalidKey = failure.New(failure.Unauthorized, "Invalid API key.")
+
+// checkKey sets the caller's key id from a valid Bearer key.
+func (s *Server) checkKey(c echo.Context) error {
+	// The scheme is case-insensitive (RFC 9110 §11.1): "bearer" works.
+	scheme, token, _ := strings.Cut(strings.TrimSpace(c.Request().Header.Get(echo.HeaderAuthorization)), " ")
+	if !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return failure.New(failure.Unauthorized, "Missing API key: send Authorization: Bearer <key>.")
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(token)))
+	id := ""
+	for _, k := range s.keys {
+		if subtle.ConstantTimeCompare(got[:], k.hash[:]) == 1 {
+			id = k.id
+		}
+	}
+	if id == "" {
+		return errInvalidKey
+	}
+	c.Set(ctxKeyID, id)
+	return nil
 }
 
 func (s *Server) healthz(c echo.Context) error {
