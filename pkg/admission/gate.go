@@ -223,28 +223,40 @@ func (g *Gate) Stats() Stats {
 // grace after ctx ended: then it returns ctx's error and leaves f running
 // (a C decoder or encoder that cannot be interrupted). done runs when f
 // has returned, whichever came first, so whatever f holds (its Ticket) is
-// given back only when its memory is.
+// given back only when its memory is. A panic in f is raised again in the
+// caller (its recovery middleware reports it), unless f was abandoned.
 func Bounded[T any](ctx context.Context, grace time.Duration, f func() (T, error), done func()) (T, error) {
 	type result struct {
-		v   T
-		err error
+		v     T
+		err   error
+		panic any
 	}
 	ch := make(chan result, 1)
 	go func() {
 		defer done()
-		v, err := f()
-		ch <- result{v, err}
+		var r result
+		defer func() {
+			r.panic = recover()
+			ch <- r
+		}()
+		r.v, r.err = f()
 	}()
+	get := func(r result) (T, error) {
+		if r.panic != nil {
+			panic(r.panic)
+		}
+		return r.v, r.err
+	}
 	select {
 	case r := <-ch:
-		return r.v, r.err
+		return get(r)
 	case <-ctx.Done():
 	}
 	t := time.NewTimer(grace)
 	defer t.Stop()
 	select {
 	case r := <-ch:
-		return r.v, r.err
+		return get(r)
 	case <-t.C:
 		var zero T
 		return zero, context.Cause(ctx)

@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"context"
 	"image"
 	"testing"
 
@@ -61,10 +62,10 @@ func TestJPEGScaledMatchesTheGeneralPath(t *testing.T) {
 			require.NoError(t, err)
 			defer src.close()
 			require.True(t, src.plainJPEG)
-			fast, err := src.thumbnail(c.box.X, c.box.Y, cropCentre, sizeBoth)
+			fast, err := src.thumbnail(context.Background(), c.box.X, c.box.Y, cropCentre, sizeBoth)
 			require.NoError(t, err)
 			src.plainJPEG = false
-			general, err := src.thumbnail(c.box.X, c.box.Y, cropCentre, sizeBoth)
+			general, err := src.thumbnail(context.Background(), c.box.X, c.box.Y, cropCentre, sizeBoth)
 			require.NoError(t, err)
 			require.Equal(t, general.Rect, fast.Rect)
 			var sum, over int

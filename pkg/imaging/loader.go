@@ -163,7 +163,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 
 	if !img.SmartCrop && !img.RemoveBackground && img.Focal == nil {
 		// One libvips pipeline: shrink-on-load, resize, centre crop.
-		out, err := src.thumbnail(w, h, cropCentre, sizeBoth)
+		out, err := src.thumbnail(ctx, w, h, cropCentre, sizeBoth)
 		if err != nil {
 			return nil, none, l.decodeError(path, err)
 		}
@@ -177,7 +177,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 		return nil, none, failure.New(failure.Unprocessable,
 			"image at %s: the image's aspect ratio is too far from the %dx%d box to fill it.", path, w, h)
 	}
-	full, err := src.thumbnail(cw, ch, cropNone, sizeForce)
+	full, err := src.thumbnail(ctx, cw, ch, cropNone, sizeForce)
 	if err != nil {
 		return nil, none, l.decodeError(path, err)
 	}
@@ -211,7 +211,7 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 		iw = min(w, max(1, int(math.Round(float64(src.w)*f))))
 		ih = min(h, max(1, int(math.Round(float64(src.h)*f))))
 	}
-	full, err := src.thumbnail(iw, ih, cropNone, sizeForce)
+	full, err := src.thumbnail(ctx, iw, ih, cropNone, sizeForce)
 	if err != nil {
 		return nil, l.decodeError(path, err)
 	}
@@ -395,8 +395,9 @@ func (l *Loader) checkSize(path string, w, h int) error {
 	return nil
 }
 
-// thumbnail decodes and resizes the source in one libvips pipeline.
-func (s *source) thumbnail(w, h int, crop cropMode, size sizeMode) (*image.RGBA, error) {
+// thumbnail decodes and resizes the source in one libvips pipeline, which
+// stops when ctx ends (vimage.rgba).
+func (s *source) thumbnail(ctx context.Context, w, h int, crop cropMode, size sizeMode) (*image.RGBA, error) {
 	var v *vimage
 	var err error
 	switch {
@@ -418,7 +419,7 @@ func (s *source) thumbnail(w, h int, crop cropMode, size sizeMode) (*image.RGBA,
 		return nil, err
 	}
 	defer v.close()
-	return v.rgba()
+	return v.rgba(ctx)
 }
 
 func (l *Loader) decodeError(path string, err error) error {

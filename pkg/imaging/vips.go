@@ -56,15 +56,17 @@ done:
 	return rc;
 }
 
-// strata_write_into computes in (8-bit, any band count) straight into dst,
-// memory the caller owns, through a libvips image wrapping it.
-static int strata_write_into(VipsImage *in, void *dst, size_t n) {
-	VipsImage *mem = vips_image_new_from_memory(dst, n, in->Xsize, in->Ysize, in->Bands, VIPS_FORMAT_UCHAR);
-	if (!mem) return -1;
-	int rc = vips_image_write(in, mem);
-	g_object_unref(mem);
-	return rc;
+// strata_memory_image wraps dst, memory the caller owns, as the libvips
+// image in (8-bit, any band count) is computed into by strata_write.
+static VipsImage *strata_memory_image(VipsImage *in, void *dst, size_t n) {
+	return vips_image_new_from_memory(dst, n, in->Xsize, in->Ysize, in->Bands, VIPS_FORMAT_UCHAR);
 }
+
+static int strata_write(VipsImage *in, VipsImage *mem) { return vips_image_write(in, mem); }
+
+// strata_kill asks the computation writing into im to stop: libvips checks
+// the flag between the tiles it computes and fails the write.
+static void strata_kill(VipsImage *im) { vips_image_set_kill(im, TRUE); }
 
 static int strata_attention(VipsImage *in, int w, int h, int *x, int *y) {
 	VipsImage *out = NULL;
@@ -111,9 +113,11 @@ static void strata_lockdown(void) {
 import "C"
 
 import (
+	"context"
 	"errors"
 	"image"
 	"image/draw"
+	"runtime"
 	"strings"
 	"sync"
 	"unsafe"
@@ -261,8 +265,13 @@ func cNRGBA(img image.Image) *vimage {
 	return &vimage{v}
 }
 
-// rgba renders the image to premultiplied 8-bit RGBA.
-func (v *vimage) rgba() (*image.RGBA, error) {
+// rgba renders the image to premultiplied 8-bit RGBA. The pixels are
+// computed (every load, resize and conversion of the pipeline runs) tile by
+// tile; when ctx ends, libvips is told to stop at the next tile (its kill
+// flag) and ctx's error is returned, so a slow decoder (an SVG filter, a
+// huge TIFF) gives its CPU back at the render deadline instead of running
+// to its end. One tile's work inside one library call cannot be cut.
+func (v *vimage) rgba(ctx context.Context) (*image.RGBA, error) {
 	var conv *C.VipsImage
 	if C.strata_to_rgba8(v.p, &conv) != 0 {
 		return nil, vipsError("convert to RGBA")
@@ -274,8 +283,24 @@ func (v *vimage) rgba() (*image.RGBA, error) {
 	}
 	out := image.NewRGBA(image.Rect(0, 0, w, h))
 	// libvips writes the pixels straight into the Go image (no copy); the
-	// call returns only when every pixel is written.
-	if C.strata_write_into(conv, unsafe.Pointer(&out.Pix[0]), C.size_t(len(out.Pix))) != 0 {
+	// call returns only when every pixel is written or it was killed.
+	mem := C.strata_memory_image(conv, unsafe.Pointer(&out.Pix[0]), C.size_t(len(out.Pix)))
+	if mem == nil {
+		return nil, vipsError("decode")
+	}
+	defer C.g_object_unref(C.gpointer(mem))
+	killed := make(chan struct{})
+	stop := context.AfterFunc(ctx, func() { C.strata_kill(mem); close(killed) })
+	rc := C.strata_write(conv, mem)
+	if !stop() {
+		<-killed // mem stays referenced until the kill has returned
+	}
+	runtime.KeepAlive(out)
+	if rc != 0 {
+		if err := ctx.Err(); err != nil {
+			C.vips_error_clear()
+			return nil, err
+		}
 		return nil, vipsError("decode")
 	}
 	premultiply(out.Pix)

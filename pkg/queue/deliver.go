@@ -37,6 +37,9 @@ type Attempt struct {
 	Retryable bool
 	// RetryAfter is the receiver's Retry-After, if it sent one.
 	RetryAfter time.Duration
+	// Unresolved: the host has no DNS record; after
+	// webhook.UnresolvedRetries such retries the delivery fails.
+	Unresolved bool
 	// Err says why the attempt failed, in words safe to show the client
 	// in the job status (no response bodies).
 	Err error
@@ -154,7 +157,7 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	}
 	retried, _ := asynq.GetRetryCount(ctx)
 	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	if !a.Retryable || retried >= maxRetry {
+	if !a.Retryable || retried >= maxRetry || a.Unresolved && retried >= webhook.UnresolvedRetries {
 		if a.Retryable {
 			msg += fmt.Sprintf(" Gave up after %d attempts.", n)
 		}

@@ -9,7 +9,9 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -54,7 +56,7 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	}
 
 	start := time.Now()
-	req, data, mime, rerr := w.render(ctx, id, body)
+	req, data, mime, rerr := w.render(ctx, id, owner.Val(), body)
 	var result []any
 	if rerr == nil {
 		result, rerr = w.resultFields(ctx, id, owner.Val(), req, data, mime)
@@ -112,8 +114,12 @@ redis.call('HINCRBY', KEYS[1], 'renders', 1)
 return 'render'`)
 
 // render decodes the stored request (nil: it expired) and renders it under
-// the render timeout; it returns the decoded request beside the image.
-func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, []byte, string, error) {
+// the render timeout, admitted by its estimated memory and its owner's fair
+// share of the worker's slots (admission.Gate, as in the API); it returns
+// the decoded request beside the image. A render stuck in a C call past its
+// deadline is abandoned (admission.Bounded): the job fails on time, once,
+// and the slot comes back when the call ends.
+func (w *Worker) render(ctx context.Context, id, keyID string, stored []byte) (*schema.Request, []byte, string, error) {
 	if stored == nil {
 		return nil, nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
@@ -125,9 +131,27 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 	if err != nil {
 		return nil, nil, "", err
 	}
+	cost := render.EstimateBytes(req)
+	if cost > w.o.RenderMemory {
+		return nil, nil, "", failure.New(failure.Unprocessable,
+			"This request needs about %s of memory to render, more than this server's budget of %s; use a smaller canvas, smaller layers or PNG/JPEG output.",
+			schema.FormatBytes(cost), schema.FormatBytes(w.o.RenderMemory))
+	}
+	// The task's deadline bounds the wait; a job still waiting then is
+	// retried like any task that ran out of time.
+	t, err := w.gate.Acquire(ctx, keyID, cost, w.o.Limits.RenderTimeout+time.Minute)
+	if err != nil {
+		return nil, nil, "", err
+	}
 	rctx, cancel := context.WithTimeout(ctx, w.o.Limits.RenderTimeout)
 	defer cancel()
-	res, err := w.o.Renderer.Render(rctx, req)
+	res, err := admission.Bounded(rctx, abandonGrace, func() (render.Result, error) { return w.o.Renderer.Render(rctx, req) },
+		func() {
+			t.Release()
+			if t.Heavy() {
+				render.ReleaseMemory()
+			}
+		})
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {
 			return nil, nil, "", failure.Wrap(failure.Unprocessable, err,
@@ -137,6 +161,10 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 	}
 	return req, res.Data, res.MimeType, nil
 }
+
+// abandonGrace is how long a render may overrun its deadline before the
+// job fails anyway (renders check it between layers and steps).
+const abandonGrace = 500 * time.Millisecond
 
 // finishRender stores the result (field/value pairs; none when an earlier
 // run stored it), marks the job delivering (with the render's error, if

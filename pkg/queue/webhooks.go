@@ -101,6 +101,7 @@ func (w *Webhooks) Send(ctx context.Context, keyID, url, webhookID string, body 
 		Delivered:  out.Result == webhook.Delivered,
 		Retryable:  out.Retryable(),
 		RetryAfter: out.RetryAfter,
+		Unresolved: out.Unresolved,
 		Err:        out.Err,
 	}
 }

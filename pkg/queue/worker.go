@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
@@ -25,6 +27,10 @@ type WorkerOptions struct {
 	Renderer api.Renderer
 	// Limits are applied when the worker decodes a stored request.
 	Limits schema.Limits
+	// RenderMemory is what the estimates of the renders running at once
+	// may add up to (admission.Gate); a job estimated above it fails with
+	// a 422-kind error. Zero leaves it unbounded.
+	RenderMemory int64
 	// RenderConcurrency and DeliveryConcurrency size the two pools.
 	RenderConcurrency   int
 	DeliveryConcurrency int
@@ -60,6 +66,8 @@ type Worker struct {
 	deliver *asynq.Server
 	log     *slog.Logger
 	stop    sync.Once
+	// gate admits renders by estimated memory and owner (see render).
+	gate *admission.Gate
 }
 
 // NewWorker returns a Worker; Start runs it.
@@ -88,7 +96,12 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	w := &Worker{o: o, rdb: o.Redis, log: o.Logger}
+	if o.RenderMemory <= 0 {
+		o.RenderMemory = math.MaxInt64 / 4
+	}
+	w := &Worker{o: o, rdb: o.Redis, log: o.Logger, gate: admission.NewGate(admission.GateOptions{
+		Slots: o.RenderConcurrency, Bytes: o.RenderMemory, Heavy: admission.HeavyBytes,
+	})}
 	base := asynq.Config{
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,

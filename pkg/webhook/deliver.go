@@ -87,7 +87,16 @@ type Outcome struct {
 	Err error
 	// Duration is how long the attempt took.
 	Duration time.Duration
+	// Unresolved: the receiver's host name has no DNS record (NXDOMAIN).
+	// Retryable, since a record may just be propagating, but the queue
+	// gives up after UnresolvedRetries instead of the whole schedule.
+	Unresolved bool
 }
+
+// UnresolvedRetries is how many retries follow an attempt whose host did
+// not resolve, while it still does not: one, after the schedule's first
+// delay (5 s).
+const UnresolvedRetries = 1
 
 // Retryable reports whether another attempt may succeed.
 func (o Outcome) Retryable() bool { return o.Result == Retry }
@@ -169,11 +178,14 @@ func (d *Deliverer) transportOutcome(ctx context.Context, err error) Outcome {
 	var (
 		blocked *fetch.BlockedError
 		netErr  net.Error
+		dnsErr  *net.DNSError
 	)
 	switch {
 	case errors.As(err, &blocked):
 		// The address will not become allowed by waiting.
 		return Outcome{Result: Failed, Err: errors.New(blocked.Error())}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return Outcome{Result: Retry, Unresolved: true, Err: fmt.Errorf("the webhook host %s does not resolve (no DNS record)", dnsErr.Name)}
 	case errors.Is(context.Cause(ctx), errAttemptTimeout), errors.As(err, &netErr) && netErr.Timeout() && ctx.Err() == nil:
 		return Outcome{Result: Retry, Err: fmt.Errorf("timed out after %s", d.timeout)}
 	case ctx.Err() != nil:
