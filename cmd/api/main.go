@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/admin"
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
@@ -148,7 +149,11 @@ func (m *Main) Run(ctx context.Context) error {
 		}
 		cache = rendercache.New(co)
 	}
+	admission.SetGoMemoryLimit(m.Config.MemoryLimit, os.Getenv)
+	bodies, renders := admission.Split(m.Config.MemoryLimit)
 	srv := api.New(api.Options{
+		BodyMemory:           bodies,
+		RenderMemory:         renders,
 		Templates:            templates,
 		Cache:                cache,
 		RendererVersion:      engine.RendererVersion(),

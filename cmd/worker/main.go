@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/admin"
+	"github.com/strata-render/strata/pkg/admission"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
@@ -138,7 +139,10 @@ func (m *Main) Run(ctx context.Context) error {
 	qm := queue.NewMetrics()
 	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// A worker reads no request bodies: all but the reserve is for renders.
+	admission.SetGoMemoryLimit(m.Config.MemoryLimit, os.Getenv)
 	m.worker, err = queue.NewWorker(queue.WorkerOptions{
+		RenderMemory:        max(m.Config.MemoryLimit-admission.Reserve, m.Config.MemoryLimit/4),
 		Redis:               m.redis,
 		Renderer:            eng.Renderer,
 		Limits:              m.Config.Limits,

@@ -1,6 +1,10 @@
 package admission
 
-import "golang.org/x/sync/semaphore"
+import (
+	"runtime/debug"
+
+	"golang.org/x/sync/semaphore"
+)
 
 // Bytes bounds the bytes held by requests in flight before their render is
 // admitted (bodies being read and decoded). It never waits: a request that
@@ -44,3 +48,12 @@ func Split(limit int64) (bodies, renders int64) {
 // process holds regardless of requests: measured at 150-190 MB resident
 // after fonts, the U²-Netp model and a load run (docs/RELIABILITY.md).
 const Reserve = 256 << 20
+
+// SetGoMemoryLimit makes limit the Go runtime's soft memory limit, so the
+// collector works harder and returns memory to the system as the heap
+// nears it, unless the operator set GOMEMLIMIT (getenv), which wins.
+func SetGoMemoryLimit(limit int64, getenv func(string) string) {
+	if getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(limit)
+	}
+}

@@ -156,11 +156,9 @@ func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Resul
 // past its deadline is abandoned: the client gets its 422 on time, and the
 // slot comes back when the call ends.
 func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Request) (render.Result, error) {
-	cost := render.EstimateBytes(req)
-	if cost > s.renderBytes {
-		return render.Result{}, failure.New(failure.Unprocessable,
-			"This request needs about %s of memory to render, more than this server's budget of %s; use a smaller canvas, smaller layers or PNG/JPEG output.",
-			schema.FormatBytes(cost), schema.FormatBytes(s.renderBytes))
+	cost, err := render.CheckMemory(req, s.renderBytes)
+	if err != nil {
+		return render.Result{}, err
 	}
 	t, err := s.gate.Acquire(parent, keyID, cost, s.wait)
 	if errors.Is(err, admission.ErrBusy) {

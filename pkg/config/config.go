@@ -49,6 +49,12 @@ type Config struct {
 	// RenderConcurrency caps renders running at once in one process
 	// (STRATA_RENDER_CONCURRENCY; default: the number of CPUs).
 	RenderConcurrency int
+	// MemoryLimit is the memory one API or worker process may use
+	// (STRATA_MEMORY_LIMIT: bytes, or a number with KiB, MiB, GiB, MB or
+	// GB). Renders are admitted by their estimated memory against it, request
+	// bodies in flight get a quarter (API), and it is the Go runtime's soft
+	// limit unless GOMEMLIMIT is set (admission.Split, docs/RELIABILITY.md).
+	MemoryLimit int64
 	// WorkerConcurrency is the asynq worker concurrency (STRATA_WORKER_CONCURRENCY).
 	WorkerConcurrency int
 	// DeliveryConcurrency is how many webhook deliveries one worker process
@@ -114,6 +120,11 @@ type Config struct {
 	CacheTTL time.Duration
 }
 
+// DefaultMemoryLimit is STRATA_MEMORY_LIMIT's default, 4 GiB: room for
+// the largest render there is (a 50-megapixel AVIF with a rotated layer,
+// about 2 GB) beside the bodies' quarter and the process's reserve.
+const DefaultMemoryLimit = 4 << 30
+
 // NewDefaultConfig returns the configuration used when no variable is set.
 func NewDefaultConfig() Config {
 	return Config{
@@ -123,6 +134,7 @@ func NewDefaultConfig() Config {
 		AssetsDir:         assets.DefaultDir(),
 		LogLevel:          "info",
 		RenderConcurrency: runtime.NumCPU(),
+		MemoryLimit:       DefaultMemoryLimit,
 		WorkerConcurrency: runtime.NumCPU(),
 		// Deliveries mostly wait on receivers; 20 keeps a few slow ones
 		// from holding up the rest at little memory cost.
@@ -244,6 +256,14 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		errs = append(errs, fmt.Errorf("STRATA_LOG_LEVEL=%q: must be debug, info, warn or error", c.LogLevel))
 	}
 	integer("STRATA_RENDER_CONCURRENCY", &c.RenderConcurrency, 1)
+	if v, ok := lookup("STRATA_MEMORY_LIMIT"); ok && v != "" {
+		n, err := parseBytes(v)
+		if err != nil || n < 512<<20 {
+			errs = append(errs, fmt.Errorf("STRATA_MEMORY_LIMIT=%q: must be a size of at least 512 MiB, such as 4GiB or 2048MiB", v))
+		} else {
+			c.MemoryLimit = n
+		}
+	}
 	integer("STRATA_WORKER_CONCURRENCY", &c.WorkerConcurrency, 1)
 	duration("STRATA_SHUTDOWN_TIMEOUT", &c.ShutdownTimeout)
 	duration("STRATA_FETCH_TIMEOUT", &c.FetchTimeout)
@@ -302,6 +322,27 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	duration("STRATA_RENDER_TIMEOUT", &l.RenderTimeout)
 
 	return c, errors.Join(errs...)
+}
+
+// parseBytes reads a size: a whole number of bytes, or one followed by
+// KiB, MiB, GiB (powers of 1024) or KB, MB, GB (powers of 1000).
+func parseBytes(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}} {
+		if strings.HasSuffix(v, u.suffix) {
+			v, mult = strings.TrimSpace(strings.TrimSuffix(v, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n < 0 || n > math.MaxInt64/mult {
+		return 0, fmt.Errorf("not a size: %q", v)
+	}
+	return n * mult, nil
 }
 
 func parseKeyRateLimits(v string, defaultBurst int) (map[string][2]int, error) {

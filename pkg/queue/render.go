@@ -131,11 +131,9 @@ func (w *Worker) render(ctx context.Context, id, keyID string, stored []byte) (*
 	if err != nil {
 		return nil, nil, "", err
 	}
-	cost := render.EstimateBytes(req)
-	if cost > w.o.RenderMemory {
-		return nil, nil, "", failure.New(failure.Unprocessable,
-			"This request needs about %s of memory to render, more than this server's budget of %s; use a smaller canvas, smaller layers or PNG/JPEG output.",
-			schema.FormatBytes(cost), schema.FormatBytes(w.o.RenderMemory))
+	cost, err := render.CheckMemory(req, w.o.RenderMemory)
+	if err != nil {
+		return nil, nil, "", err
 	}
 	// The task's deadline bounds the wait; a job still waiting then is
 	// retried like any task that ran out of time.

@@ -1,6 +1,9 @@
 package render
 
-import "github.com/strata-render/strata/pkg/schema"
+import (
+	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/schema"
+)
 
 // EstimateBytes is the memory a render of req may hold at its peak, from
 // the request alone (no font, image or URL is looked at), for admission
@@ -61,4 +64,17 @@ func layerBytes(l *schema.Layer, w, h int, capBytes float64) float64 {
 		own += child
 	}
 	return own
+}
+
+// CheckMemory refuses (422) a request whose estimate is over budget, the
+// most a process lets its renders hold at once: it could never be admitted.
+// It returns the estimate beside.
+func CheckMemory(req *schema.Request, budget int64) (int64, error) {
+	cost := EstimateBytes(req)
+	if cost > budget {
+		return cost, failure.New(failure.Unprocessable,
+			"This request needs about %d MB of memory to render, more than this server's budget of %d MB; use a smaller canvas, smaller layers or PNG/JPEG output.",
+			cost>>20, budget>>20)
+	}
+	return cost, nil
 }
