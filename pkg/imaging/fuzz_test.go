@@ -2,6 +2,8 @@ package imaging
 
 import (
 	"context"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -29,6 +31,33 @@ func FuzzLoad(f *testing.F) {
 			}
 			if out.Rect.Dx() != 16 || out.Rect.Dy() != 12 {
 				t.Fatalf("size %v", out.Rect)
+			}
+		}
+	})
+}
+
+// FuzzSVGOctaves: the octave scan never panics, and when it accepts an SVG
+// every numOctaves="…" value in it (found here the slow way) is a number
+// no larger than what it reported.
+func FuzzSVGOctaves(f *testing.F) {
+	f.Add([]byte(`<feTurbulence numOctaves="4"/><feTurbulence numOctaves = ' 9 '/>`))
+	f.Add([]byte(`<feTurbulence numOctaves="&n;"/>`))
+	f.Add([]byte(iconSVG))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		largest, ok := svgOctaves(data)
+		if !ok {
+			return
+		}
+		s := string(data)
+		for i := strings.Index(s, `numOctaves="`); i >= 0; i = strings.Index(s, `numOctaves="`) {
+			s = s[i+len(`numOctaves="`):]
+			end := strings.IndexByte(s, '"')
+			if end < 0 {
+				t.Fatalf("accepted an unterminated value in %q", data)
+			}
+			v, err := strconv.ParseFloat(strings.TrimSpace(s[:end]), 64)
+			if err != nil || v > largest {
+				t.Fatalf("accepted %q (largest %v) in %q", s[:end], largest, data)
 			}
 		}
 	})

@@ -329,6 +329,12 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 				"image at %s: the JPEG has more than %d scans; re-encode it (a progressive JPEG normally has about 10).", path, MaxJPEGScans)
 		}
 	}
+	if format == FormatSVG {
+		if n, ok := svgOctaves(data); !ok || n > MaxSVGOctaves {
+			return nil, failure.New(failure.Unprocessable,
+				"image at %s: the SVG asks for feTurbulence numOctaves over %d (or not as a plain number); use %d or fewer, more change no pixel.", path, MaxSVGOctaves, MaxSVGOctaves)
+		}
+	}
 	if format == FormatBMP {
 		// libvips reads BMP only through ImageMagick, which stays blocked;
 		// Go's decoder handles the common uncompressed variants.

@@ -1,0 +1,71 @@
+package imaging
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/failure"
+)
+
+// A decode whose context has ended stops at libvips' next tile and
+// reports the context's error, not a decode failure; the same decode with
+// a live context succeeds.
+func TestDecodeStopsWhenContextEnds(t *testing.T) {
+	var buf bytes.Buffer
+	require.NoError(t, (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, image.NewGray(image.Rect(0, 0, 4000, 4000))))
+	l := NewLoader(Options{MaxPixels: 100_000_000, MaxBytes: 20 << 20})
+	src, err := l.open("layers[0]", buf.Bytes())
+	require.NoError(t, err)
+	defer src.close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = src.thumbnail(ctx, 4000, 4000, cropNone, sizeForce)
+	require.ErrorIs(t, err, context.Canceled)
+	img, err := src.thumbnail(context.Background(), 4000, 4000, cropNone, sizeForce)
+	require.NoError(t, err)
+	require.Equal(t, 4000, img.Rect.Dx())
+}
+
+func TestSVGOctaves(t *testing.T) {
+	for _, c := range []struct {
+		svg     string
+		largest float64
+		ok      bool
+	}{
+		{`<svg><rect/></svg>`, 0, true},
+		{`<feTurbulence numOctaves="4"/><feTurbulence numOctaves = ' 9 '/>`, 9, true},
+		{`<feTurbulence numOctaves="1000"/>`, 1000, true},
+		{`<feTurbulence numOctaves="1e3"/>`, 1000, true},
+		{`<feTurbulence numOctaves="&n;"/>`, 0, false},
+		{`<feTurbulence numOctaves=7/>`, 0, false},
+		{`<feTurbulence numOctaves="7`, 0, false},
+		{`<text>numOctaves is a word here</text>`, 0, true},
+	} {
+		n, ok := svgOctaves([]byte(c.svg))
+		require.Equal(t, c.ok, ok, c.svg)
+		if ok {
+			require.Equal(t, c.largest, n, c.svg)
+		}
+	}
+}
+
+// An SVG turbulence bomb (200 bytes, 1,000 octaves: 92 s of librsvg CPU)
+// is refused from its bytes, before librsvg sees it; 10 octaves load.
+func TestSVGOctaveBombRefused(t *testing.T) {
+	l := NewLoader(Options{MaxPixels: 100_000_000, MaxBytes: 20 << 20})
+	svg := func(octaves int) []byte {
+		return fmt.Appendf(nil, `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><filter id="f"><feTurbulence baseFrequency="0.05" numOctaves="%d"/></filter><rect width="64" height="64" filter="url(#f)"/></svg>`, octaves)
+	}
+	_, err := l.open("layers[0]", svg(1000))
+	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+	require.ErrorContains(t, err, "numOctaves over 10")
+	src, err := l.open("layers[0]", svg(10))
+	require.NoError(t, err)
+	src.close()
+}
