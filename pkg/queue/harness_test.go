@@ -204,6 +204,8 @@ type stackOptions struct {
 	blockPrivate bool
 	// storage is the object storage of the API and the worker.
 	storage *storage.Store
+	// renderTimeout, when set, is the worker's render time limit.
+	renderTimeout time.Duration
 }
 
 func newStack(t testing.TB, so stackOptions) *stack {
@@ -241,6 +243,9 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
 		DeliveryConcurrency: 4, Deliverer: d, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
 		Logger: testLogger(), Storage: so.storage}
+	if so.renderTimeout > 0 {
+		s.opts.Limits.RenderTimeout = so.renderTimeout
+	}
 	if !so.noWorker {
 		s.startWorker(t)
 	}
