@@ -48,7 +48,7 @@ bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas and shar
 bench-submit: build ## Async 201 path from outside: strata-api process + wrk, 50 connections
 	@bash scripts/bench-submit.sh
 
-load: build ## Load (50 clients, 60 s) and soak (10,000 renders) a local API; see docs/RELIABILITY.md
+load: build ## Load (50 clients, 60 s) and soak (10,000 renders) a local API; LOAD_SCENARIO=hostile or fair for the others (docs/RELIABILITY.md)
 	@bash scripts/load.sh
 
 fuzz: ## Run every fuzz target for FUZZTIME each (default 1m)

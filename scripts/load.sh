@@ -1,16 +1,64 @@
 #!/usr/bin/env bash
-# `make load`: start a local API, drive it with 50 concurrent clients for 60 s
-# of mixed requests, then a 10,000-render soak; print latency, statuses and RSS.
+# `make load`: start a local API and drive it (docs/RELIABILITY.md).
+#   scripts/load.sh          50 clients for 60 s of mixed requests, then a 10,000-render soak
+#   scripts/load.sh hostile  hostile traffic beside legitimate clients; peak and settled RSS
+#   scripts/load.sh fair     a light key's latency alone, then beside a heavy key
 set -euo pipefail
 cd "$(dirname "$0")/.."
+scenario=${1:-${LOAD_SCENARIO:-mixed}}
 go build -o bin/strata-api ./cmd/api
+go build -o bin/loadtest ./scripts/loadtest
 key="loadkey-$(openssl rand -hex 8)"
+heavy="heavykey-$(openssl rand -hex 8)"
 addr=127.0.0.1:${LOAD_PORT:-18090}
-STRATA_API_KEYS=$key STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn bin/strata-api &
+STRATA_API_KEYS=$key,$heavy STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn bin/strata-api &
 pid=$!
-trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true' EXIT
+tmp=$(mktemp -d)
+trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://$addr/healthz" >/dev/null && break; sleep 0.1; done
-echo "== load: ${LOAD_CLIENTS:-50} clients for ${LOAD_DURATION:-60s}"
-go run ./scripts/loadtest -url "http://$addr" -key "$key" -pid $pid -c "${LOAD_CLIENTS:-50}" -d "${LOAD_DURATION:-60s}" scripts/loadtest/testdata/*.json
-echo "== soak: ${SOAK_RENDERS:-10000} renders"
-go run ./scripts/loadtest -url "http://$addr" -key "$key" -pid $pid -c 8 -n "${SOAK_RENDERS:-10000}" -rss-every 1000 scripts/loadtest/testdata/*.json
+light=(scripts/loadtest/testdata/*.json)
+lt() { bin/loadtest -url "http://$addr" -pid $pid "$@"; }
+case $scenario in
+mixed)
+	echo "== load: ${LOAD_CLIENTS:-50} clients for ${LOAD_DURATION:-60s}"
+	lt -key "$key" -c "${LOAD_CLIENTS:-50}" -d "${LOAD_DURATION:-60s}" "${light[@]}"
+	echo "== soak: ${SOAK_RENDERS:-10000} renders"
+	lt -key "$key" -c 8 -n "${SOAK_RENDERS:-10000}" -rss-every 1000 "${light[@]}"
+	;;
+hostile)
+	bin/loadtest -gen-hostile "$tmp"
+	d=${LOAD_DURATION:-60s}
+	echo "== hostile: 16 hostile clients, 8 hanging up after 100 ms, 2 guessing keys, beside 8 legitimate clients, for $d"
+	lt -key "$key" -c 16 -d "$d" -allow 503 "$tmp"/*.json >"$tmp/hostile.out" &
+	h1=$!
+	lt -key "$key" -c 8 -d "$d" -timeout 100ms -allow -1,503 "$tmp"/largest-png.json "${light[@]}" >"$tmp/hangup.out" &
+	h2=$!
+	lt -key "wrong-$key" -c 2 -d "$d" "${light[@]}" >"$tmp/guess.out" &
+	h3=$!
+	lt -key "$key" -c 8 -d "$d" -allow 503 -settle 30s "${light[@]}" >"$tmp/legit.out" &
+	h4=$!
+	rc=0
+	for p in $h1 $h2 $h3 $h4; do wait $p || rc=1; done
+	for f in hostile hangup guess legit; do echo "-- $f"; cat "$tmp/$f.out"; done
+	echo "-- server: 5xx other than 503 counted by the API"
+	curl -fs "http://$addr/metrics" | grep -E '^strata_http_requests_total\{.*status="5' || echo "none"
+	exit $rc
+	;;
+fair)
+	bin/loadtest -gen-hostile "$tmp"
+	d=${LOAD_DURATION:-30s}
+	echo "== fair: the light key alone (4 clients, $d)"
+	lt -key "$key" -c 4 -d "$d" "${light[@]}"
+	echo "== fair: the light key (4 clients) beside a heavy key (8 clients of largest-canvas renders), $d"
+	lt -key "$heavy" -c 8 -d "$d" -allow 503 "$tmp"/largest-png.json "$tmp"/text-64k.json >"$tmp/heavy.out" &
+	hp=$!
+	lt -key "$key" -c 4 -d "$d"  "${light[@]}"
+	wait $hp || true
+	echo "-- heavy key"
+	cat "$tmp/heavy.out"
+	;;
+*)
+	echo "unknown scenario $scenario (mixed, hostile, fair)" >&2
+	exit 2
+	;;
+esac

@@ -176,3 +176,19 @@ func TestTemplateAndCacheVariables(t *testing.T) {
 		require.Contains(t, err.Error(), name)
 	}
 }
+
+func TestMemoryLimit(t *testing.T) {
+	t.Parallel()
+	c, err := Load(lookupFrom(nil))
+	require.NoError(t, err)
+	require.Equal(t, int64(DefaultMemoryLimit), c.MemoryLimit)
+	for v, want := range map[string]int64{"2GiB": 2 << 30, "1500MB": 1500e6, "3 GiB": 3 << 30, "1073741824": 1 << 30} {
+		c, err := Load(lookupFrom(map[string]string{"STRATA_MEMORY_LIMIT": v}))
+		require.NoError(t, err, v)
+		require.Equal(t, want, c.MemoryLimit, v)
+	}
+	for _, v := range []string{"lots", "100MiB", "-1GiB", "9999999999GiB", "2TB"} {
+		_, err := Load(lookupFrom(map[string]string{"STRATA_MEMORY_LIMIT": v}))
+		require.ErrorContains(t, err, "STRATA_MEMORY_LIMIT", v)
+	}
+}

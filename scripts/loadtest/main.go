@@ -31,7 +31,18 @@ func main() {
 	duration := flag.Duration("d", 60*time.Second, "how long to run (ignored with -n)")
 	total := flag.Int("n", 0, "stop after this many requests (0: run for -d)")
 	every := flag.Int("rss-every", 0, "with -n: print RSS after every this many requests")
+	timeout := flag.Duration("timeout", 60*time.Second, "client timeout; a short one makes clients that hang up mid-render")
+	allow := flag.String("allow", "", "comma-separated statuses ≥ 500 (or -1: no answer) that do not fail the run")
+	settle := flag.Duration("settle", 0, "after the run, wait this long and report the server's RSS as settled_rss_mb")
+	gen := flag.String("gen-hostile", "", "write the hostile request bodies into this directory and exit")
 	flag.Parse()
+	if *gen != "" {
+		if err := writeHostile(*gen); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		return
+	}
 	var bodies [][]byte
 	for _, f := range flag.Args() {
 		b, err := os.ReadFile(f)
@@ -45,7 +56,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "give request files")
 		os.Exit(2)
 	}
-	client := &http.Client{Timeout: 60 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
+	client := &http.Client{Timeout: *timeout, Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
@@ -115,11 +126,21 @@ func main() {
 		"statuses": statuses, "p50_ms": pct(0.5), "p90_ms": pct(0.9), "p99_ms": pct(0.99), "max_ms": pct(1),
 		"peak_rss_mb": float64(peakRSS.Load()) / 1e6, "end_rss_mb": float64(rss(*pid)) / 1e6,
 	}
+	if *settle > 0 {
+		time.Sleep(*settle)
+		out["settled_rss_mb"] = float64(rss(*pid)) / 1e6
+	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(out)
+	allowed := map[int]bool{}
+	for _, a := range strings.Split(*allow, ",") {
+		if n, err := strconv.Atoi(strings.TrimSpace(a)); err == nil {
+			allowed[n] = true
+		}
+	}
 	for s := range statuses {
-		if s >= 500 || s < 0 {
+		if (s >= 500 || s < 0) && !allowed[s] {
 			os.Exit(1)
 		}
 	}
