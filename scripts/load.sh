@@ -18,6 +18,8 @@ trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://$addr/healthz" >/dev/null && break; sleep 0.1; done
 light=(scripts/loadtest/testdata/*.json)
 lt() { bin/loadtest -url "http://$addr" -pid $pid "$@"; }
+# The hostile and fair scenarios render every request (no render cache hits).
+ltr() { lt -no-cache "$@"; }
 case $scenario in
 mixed)
 	echo "== load: ${LOAD_CLIENTS:-50} clients for ${LOAD_DURATION:-60s}"
@@ -29,13 +31,13 @@ hostile)
 	bin/loadtest -gen-hostile "$tmp"
 	d=${LOAD_DURATION:-60s}
 	echo "== hostile: 16 hostile clients, 8 hanging up after 100 ms, 2 guessing keys, beside 8 legitimate clients, for $d"
-	lt -key "$key" -c 16 -d "$d" -allow 503 "$tmp"/*.json >"$tmp/hostile.out" &
+	ltr -key "$key" -c 16 -d "$d" -allow 503 "$tmp"/*.json >"$tmp/hostile.out" &
 	h1=$!
-	lt -key "$key" -c 8 -d "$d" -timeout 100ms -allow -1,503 "$tmp"/largest-png.json "${light[@]}" >"$tmp/hangup.out" &
+	ltr -key "$key" -c 8 -d "$d" -timeout 100ms -allow -1,503 "$tmp"/largest-png.json "${light[@]}" >"$tmp/hangup.out" &
 	h2=$!
-	lt -key "wrong-$key" -c 2 -d "$d" "${light[@]}" >"$tmp/guess.out" &
+	ltr -key "wrong-$key" -c 2 -d "$d" "${light[@]}" >"$tmp/guess.out" &
 	h3=$!
-	lt -key "$key" -c 8 -d "$d" -allow 503 -settle 30s "${light[@]}" >"$tmp/legit.out" &
+	ltr -key "$key" -c 8 -d "$d" -allow 503 -settle 30s "${light[@]}" >"$tmp/legit.out" &
 	h4=$!
 	rc=0
 	for p in $h1 $h2 $h3 $h4; do wait $p || rc=1; done
@@ -48,11 +50,11 @@ fair)
 	bin/loadtest -gen-hostile "$tmp"
 	d=${LOAD_DURATION:-30s}
 	echo "== fair: the light key alone (4 clients, $d)"
-	lt -key "$key" -c 4 -d "$d" "${light[@]}"
+	ltr -key "$key" -c 4 -d "$d" "${light[@]}"
 	echo "== fair: the light key (4 clients) beside a heavy key (8 clients of largest-canvas renders), $d"
-	lt -key "$heavy" -c 8 -d "$d" -allow 503 "$tmp"/largest-png.json "$tmp"/text-64k.json >"$tmp/heavy.out" &
+	ltr -key "$heavy" -c 8 -d "$d" -allow 503 "$tmp"/largest-png.json "$tmp"/text-64k.json >"$tmp/heavy.out" &
 	hp=$!
-	lt -key "$key" -c 4 -d "$d"  "${light[@]}"
+	ltr -key "$key" -c 4 -d "$d"  "${light[@]}"
 	wait $hp || true
 	echo "-- heavy key"
 	cat "$tmp/heavy.out"

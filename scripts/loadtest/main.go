@@ -34,6 +34,7 @@ func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "client timeout; a short one makes clients that hang up mid-render")
 	allow := flag.String("allow", "", "comma-separated statuses ≥ 500 (or -1: no answer) that do not fail the run")
 	settle := flag.Duration("settle", 0, "after the run, wait this long and report the server's RSS as settled_rss_mb")
+	noCache := flag.Bool("no-cache", false, "send Cache-Control: no-cache, so every request renders")
 	gen := flag.String("gen-hostile", "", "write the hostile request bodies into this directory and exit")
 	flag.Parse()
 	if *gen != "" {
@@ -95,6 +96,9 @@ func main() {
 				req, _ := http.NewRequest(http.MethodPost, *url+"/image-generation/v1/generate", bytes.NewReader(bodies[i%len(bodies)]))
 				req.Header.Set("Authorization", "Bearer "+*key)
 				req.Header.Set("Content-Type", "application/json")
+				if *noCache {
+					req.Header.Set("Cache-Control", "no-cache")
+				}
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				status := -1
