@@ -30,12 +30,14 @@ mixed)
 hostile)
 	bin/loadtest -gen-hostile "$tmp"
 	d=${LOAD_DURATION:-60s}
-	echo "== hostile: 16 hostile clients, 8 hanging up after 100 ms, 2 guessing keys, beside 8 legitimate clients, for $d"
-	ltr -key "$key" -c 16 -d "$d" -allow 503 "$tmp"/*.json >"$tmp/hostile.out" &
+	echo "== hostile: 16 hostile clients, 8 hanging up after 100 ms, 2 guessing keys (from 127.0.0.2), beside 8 legitimate clients, for $d"
+	# The hostile traffic comes from its own key, as one abusive customer's would.
+	ltr -key "$heavy" -c 16 -d "$d" -allow 503 "$tmp"/*.json >"$tmp/hostile.out" &
 	h1=$!
-	ltr -key "$key" -c 8 -d "$d" -timeout 100ms -allow -1,503 "$tmp"/largest-png.json "${light[@]}" >"$tmp/hangup.out" &
+	ltr -key "$heavy" -c 8 -d "$d" -timeout 100ms -allow -1,503 "$tmp"/largest-png.json "${light[@]}" >"$tmp/hangup.out" &
 	h2=$!
-	ltr -key "wrong-$key" -c 2 -d "$d" "${light[@]}" >"$tmp/guess.out" &
+	# From another address: failed authentications are throttled per address.
+	ltr -key "wrong-$key" -c 2 -d "$d" -source 127.0.0.2 "${light[@]}" >"$tmp/guess.out" &
 	h3=$!
 	ltr -key "$key" -c 8 -d "$d" -allow 503 -settle 30s "${light[@]}" >"$tmp/legit.out" &
 	h4=$!

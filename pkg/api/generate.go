@@ -90,7 +90,7 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, &http.MaxBytesError{Limit: s.limits.MaxBodyBytes}
 	}
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.limits.MaxBodyBytes)
-	body, err := io.ReadAll(r.Body)
+	body, err := readAll(r.Body, r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -100,6 +100,28 @@ func (s *Server) readBody(c echo.Context) ([]byte, error) {
 		return nil, fmt.Errorf("%w: %w", errClientGone, err)
 	}
 	return body, nil
+}
+
+// readAll reads r to its end into a buffer of the declared length n (when
+// known), so a large body costs its size once, not io.ReadAll's doublings
+// (up to twice the size, half of it garbage), which the body budget
+// (admitBody) would not see.
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, n)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	// A body longer than it declared: net/http reports it as an error.
+	if _, err := r.Read(make([]byte, 1)); err != io.EOF {
+		if err == nil {
+			err = errors.New("body longer than its Content-Length")
+		}
+		return nil, err
+	}
+	return buf, nil
 }
 
 // respond answers a validated request in the /generate envelope: queued
@@ -174,10 +196,12 @@ func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Re
 	res, err := admission.Bounded(ctx, abandonGrace, func() (render.Result, error) { return s.renderer.Render(ctx, req) },
 		func() {
 			s.metrics.inFlight.Dec()
-			t.Release()
 			if t.Heavy() {
+				// Before the bytes go back: the next heavy render is
+				// admitted against memory really returned.
 				render.ReleaseMemory()
 			}
+			t.Release()
 		})
 	if err != nil {
 		if ctx.Err() != nil && parent.Err() == nil {

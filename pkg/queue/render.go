@@ -145,10 +145,12 @@ func (w *Worker) render(ctx context.Context, id, keyID string, stored []byte) (*
 	defer cancel()
 	res, err := admission.Bounded(rctx, abandonGrace, func() (render.Result, error) { return w.o.Renderer.Render(rctx, req) },
 		func() {
-			t.Release()
 			if t.Heavy() {
+				// Before the bytes go back: the next heavy render is
+				// admitted against memory really returned.
 				render.ReleaseMemory()
 			}
+			t.Release()
 		})
 	if err != nil {
 		if rctx.Err() != nil && ctx.Err() == nil {

@@ -13,6 +13,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"sort"
@@ -34,6 +35,7 @@ func main() {
 	timeout := flag.Duration("timeout", 60*time.Second, "client timeout; a short one makes clients that hang up mid-render")
 	allow := flag.String("allow", "", "comma-separated statuses ≥ 500 (or -1: no answer) that do not fail the run")
 	settle := flag.Duration("settle", 0, "after the run, wait this long and report the server's RSS as settled_rss_mb")
+	source := flag.String("source", "", "local address to send from (e.g. 127.0.0.2: another client address on loopback)")
 	noCache := flag.Bool("no-cache", false, "send Cache-Control: no-cache, so every request renders")
 	gen := flag.String("gen-hostile", "", "write the hostile request bodies into this directory and exit")
 	flag.Parse()
@@ -57,7 +59,11 @@ func main() {
 		fmt.Fprintln(os.Stderr, "give request files")
 		os.Exit(2)
 	}
-	client := &http.Client{Timeout: *timeout, Transport: &http.Transport{MaxIdleConnsPerHost: *clients}}
+	transport := &http.Transport{MaxIdleConnsPerHost: *clients}
+	if *source != "" {
+		transport.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(*source)}}).DialContext
+	}
+	client := &http.Client{Timeout: *timeout, Transport: transport}
 	var (
 		mu        sync.Mutex
 		latencies []time.Duration
