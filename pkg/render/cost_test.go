@@ -46,3 +46,28 @@ func TestEstimateBytes(t *testing.T) {
 	layout := decode(`{"dimensions":{"width":1000,"height":1000},"layers":[{"index":0,"type":"layout","position":{"x":0,"y":0},"dimensions":{"width":1000,"height":1000},"layers":[{"type":"text","text":"a","font_name":"Inter","font_size_in_px":20,"text_color":"#000000","dimensions":{"width":1000,"height":1000}}]}]}`)
 	require.Equal(t, int64(16<<20+4e6*1.5+4e6*4), EstimateBytes(layout))
 }
+
+// FuzzEstimateBytes: for every request that decodes, the estimate is
+// positive, at least the fixed part and the canvas, and at most what the
+// largest canvas's worst case allows (so admission can always compare it).
+func FuzzEstimateBytes(f *testing.F) {
+	f.Add(`{"dimensions":{"width":1200,"height":630},"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}]}`)
+	f.Add(`{"dimensions":{"width":8192,"height":6100},"output_format":"avif","layers":[{"index":0,"type":"layout","position":{"x":0,"y":0},"dimensions":{"width":32768,"height":24400},"layers":[{"type":"text","text":"a","font_name":"Inter","font_size_in_px":20,"text_color":"#000000","dimensions":{"width":32768,"height":24400}}]}]}`)
+	limits := schema.DefaultLimits()
+	f.Fuzz(func(t *testing.T, body string) {
+		req, err := schema.Decode([]byte(body), limits)
+		if err != nil {
+			return
+		}
+		got := EstimateBytes(req)
+		canvas := 4 * int64(req.Width) * int64(req.Height)
+		if got < 16<<20+canvas {
+			t.Fatalf("estimate %d below the canvas %d", got, canvas)
+		}
+		// Depth-many nested layouts each add a capped box: a generous bound.
+		worst := 16<<20 + canvas*6 + int64(limits.MaxDepth+2)*5*16*int64(max(req.Width*req.Height, 1e6))
+		if got > worst {
+			t.Fatalf("estimate %d over %d", got, worst)
+		}
+	})
+}
