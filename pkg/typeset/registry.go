@@ -63,6 +63,7 @@ type source struct {
 
 	once sync.Once
 	font *font.Font
+	hb   *hbFace // the same font opened in HarfBuzz, which shapes it
 	err  error
 }
 
@@ -154,6 +155,9 @@ func (s *source) load() (*font.Font, error) {
 		}
 		defer f.Close()
 		s.font, s.err = parseFont(f)
+		if s.err == nil {
+			s.hb, s.err = newHBFace(s.path, nil)
+		}
 	})
 	return s.font, s.err
 }
@@ -172,12 +176,11 @@ func parseFont(res font.Resource) (f *font.Font, err error) {
 	return face.Font, nil
 }
 
-// session is the per-goroutine state of shaping and drawing: a shaper
-// and the faces it uses. *font.Face is not safe for concurrent use and the
-// shaper caches one face per font, so each session owns its faces; the
-// registry pools sessions.
+// session is the per-goroutine state of shaping and drawing: the line
+// wrapper, the rasteriser and the go-text faces (glyph extents and
+// outlines). *font.Face is not safe for concurrent use, so each session
+// owns its faces; the registry pools sessions.
 type session struct {
-	shaper shaping.HarfbuzzShaper
 	wrap   shaping.LineWrapper
 	raster vector.Rasterizer
 	faces  map[*font.Font]*sessionFace

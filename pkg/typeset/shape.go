@@ -192,7 +192,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			sub := in
 			sub.RunStart, sub.RunEnd = start, i
 			sub.Face = ss.face(ref)
-			out := ss.shaper.Shape(sub)
+			out := hbShape(ref.src.hb, ref.wght, sub)
 			if ref.bold {
 				emboldenAdvances(&out)
 			}
