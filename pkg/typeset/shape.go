@@ -29,14 +29,16 @@ type shapeKey struct {
 }
 
 // shapedLine is one hard line shaped at refSize: runs in logical order,
-// the face of each run, the paragraph direction and the requested face's
-// line bounds (for empty lines and as the minimum line height).
+// the face and line metrics of each run, the paragraph direction and the
+// requested face's line metrics (for empty lines and as the minimum line
+// height).
 type shapedLine struct {
-	runes  []rune
-	runs   []shaping.Output
-	refs   []faceRef
-	dir    di.Direction
-	bounds shaping.Bounds
+	runes   []rune
+	runs    []shaping.Output
+	refs    []faceRef
+	metrics []lineMetrics
+	dir     di.Direction
+	primary lineMetrics
 	// wordBreak[i] reports whether a line may end before rune i without
 	// splitting a word (see wordBreaks); a wrapped line ending anywhere
 	// else was broken between graphemes.
@@ -130,14 +132,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 	}
 	sl := &shapedLine{runes: runes, dir: paragraphDirection(runes)}
 	pface := ss.face(primary)
-	if ext, ok := pface.FontHExtents(); ok {
-		scale := float32(refSize) / float32(pface.Upem())
-		sl.bounds = shaping.Bounds{
-			Ascent:  fixed.Int26_6(ext.Ascender * scale * 64),
-			Descent: fixed.Int26_6(ext.Descender * scale * 64),
-			Gap:     fixed.Int26_6(ext.LineGap * scale * 64),
-		}
-	}
+	sl.primary = faceMetrics(pface)
 	if len(runes) == 0 {
 		return sl
 	}
@@ -193,6 +188,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			sub.RunStart, sub.RunEnd = start, i
 			sub.Face = ss.face(ref)
 			out := hbShape(ref.src.hb, ref.wght, sub)
+			sl.metrics = append(sl.metrics, faceMetrics(sub.Face))
 			if ref.bold {
 				emboldenAdvances(&out)
 			}

@@ -1,0 +1,42 @@
+package fidelity
+
+import "fmt"
+
+// textMetricCases hold Strata's line boxes, spaces, CJK punctuation and
+// presentation selectors to Chromium's (docs/TEXT.md, "Line metrics").
+// Paragraphs are in capitals so that lines don't touch and each line is
+// its own ink band.
+func textMetricCases() []fcase {
+	const bg = `{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}`
+	const short = "EVERY LINE OF THIS PARAGRAPH SITS WHERE THE BROWSER PUTS IT, LINE AFTER LINE"
+	const para = "EVERY LINE OF THIS PARAGRAPH SITS WHERE THE BROWSER PUTS IT, LINE AFTER LINE, DOWN TO THE LAST ONE AT THE BOTTOM OF THE BOX"
+	text := func(s, font string, size int, valign, extra string) string {
+		return fmt.Sprintf(`{"index":1,"type":"text","text":%q,"font_name":%q,"font_size_in_px":%d,"text_color":"#111111","vertical_align":%q,"position":{"x":10,"y":10},"dimensions":{"width":220,"height":280}%s}`,
+			s, font, size, valign, extra)
+	}
+	// page is the same box; bottom alignment is a flex column packed at
+	// its end.
+	page := func(s, font string, size int, valign, css string) string {
+		just := map[string]string{"top": "flex-start", "center": "center", "bottom": "flex-end"}[valign]
+		return fmt.Sprintf(`<div class="a" style="left:10px;top:10px;width:220px;height:280px;display:flex;flex-direction:column;justify-content:%s;font-family:%s;font-size:%dpx;line-height:normal;color:#111111;overflow:hidden%s"><div>%s</div></div>`,
+			just, font, size, css, s)
+	}
+	return []fcase{
+		// Inter 18 px: ascent 17.44 and descent 4.36 px round to 17 + 4.
+		{name: "text-line-height-inter", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(para, "Inter", 18, "top", "")),
+			html:   page(para, "Inter", 18, "top", "")},
+		{name: "text-line-height-bottom", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(para, "Inter", 18, "bottom", "")),
+			html:   page(para, "Inter", 18, "bottom", "")},
+		// Poppins 25 px has a line gap: 2.5 px rounds to 3, 1 above and 2
+		// below.
+		{name: "text-line-height-gap", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(short, "Poppins", 25, "top", "")),
+			html:   page(short, "Poppins", 25, "top", "")},
+		// Control: the unrounded natural line height (Strata before #18).
+		{name: "control-line-height-unrounded", control: true, how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(para, "Inter", 18, "top", "")),
+			html:   page(para, "Inter", 18, "top", ";line-height:21.7969px")},
+	}
+}
