@@ -9,6 +9,8 @@ import "fmt"
 func textMetricCases() []fcase {
 	const bg = `{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}`
 	const short = "EVERY LINE OF THIS PARAGRAPH SITS WHERE THE BROWSER PUTS IT, LINE AFTER LINE"
+	const thai = "ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่ ไก่ ไข่"
+	const cjk = "「你好。」「世界」，《排版》。「测试」。"
 	const para = "EVERY LINE OF THIS PARAGRAPH SITS WHERE THE BROWSER PUTS IT, LINE AFTER LINE, DOWN TO THE LAST ONE AT THE BOTTOM OF THE BOX"
 	text := func(s, font string, size int, valign, extra string) string {
 		return fmt.Sprintf(`{"index":1,"type":"text","text":%q,"font_name":%q,"font_size_in_px":%d,"text_color":"#111111","vertical_align":%q,"position":{"x":10,"y":10},"dimensions":{"width":220,"height":280}%s}`,
@@ -34,6 +36,15 @@ func textMetricCases() []fcase {
 		{name: "text-line-height-gap", how: boxes, w: 240, h: 300,
 			layers: layers(bg, text(short, "Poppins", 25, "top", "")),
 			html:   page(short, "Poppins", 25, "top", "")},
+		// Spaces between Thai words (Kanit, the Thai fallback) are Inter's
+		// spaces, as in the browser's fallback: 0.28 em, not Kanit's 0.23.
+		{name: "text-space-in-primary-face", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(thai, "Inter", 24, "top", "")),
+			html:   page(thai, "Inter,Kanit", 24, "top", "")},
+		// Adjacent fullwidth punctuation trimmed (text-spacing-trim).
+		{name: "text-cjk-punctuation-trim", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text(cjk, "NotoSansSC", 28, "top", "")),
+			html:   page(cjk, "NotoSansSC", 28, "top", "")},
 		// Control: the unrounded natural line height (Strata before #18).
 		{name: "control-line-height-unrounded", control: true, how: boxes, w: 240, h: 300,
 			layers: layers(bg, text(para, "Inter", 18, "top", "")),

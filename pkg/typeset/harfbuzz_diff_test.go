@@ -156,7 +156,7 @@ func strataShape(hf *hbFace, face *font.Face, w string) []hbGlyph {
 	out := hbShape(hf, 0, shaping.Input{
 		Text: runes, RunEnd: len(runes), Direction: d, Face: face,
 		Size: fixed.Int26_6(face.Upem()), Script: s, Language: language.NewLanguage("en"),
-	})
+	}, nil)
 	g := make([]hbGlyph, len(out.Glyphs))
 	for i, x := range out.Glyphs {
 		g[i] = hbGlyph{G: int(x.GlyphID), Cl: x.ClusterIndex, Dx: int(x.XOffset), Dy: int(x.YOffset), Ax: int(x.XAdvance), Ay: int(x.YAdvance)}

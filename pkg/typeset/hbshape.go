@@ -123,8 +123,10 @@ func (f *hbFace) font(wght float32, scale int32) *C.hb_font_t {
 // line wrapper and drawing code use it unchanged. input.Face must be the
 // go-text face of the same font (with the same variation set): glyph
 // extents and line bounds come from it. wght is the variable-font weight
-// (0 for static fonts).
-func hbShape(hf *hbFace, wght float32, input shaping.Input) shaping.Output {
+// (0 for static fonts). halt, when not nil, marks the runes (indices
+// into Text) set half-width with the font's 'halt' feature (CJK
+// punctuation trimming, see cjkTrim).
+func hbShape(hf *hbFace, wght float32, input shaping.Input, halt []bool) shaping.Output {
 	scale := int32(input.Size) // 26.6 pixels: HarfBuzz positions come out in 1/64 px
 	hfont := hf.font(wght, scale)
 	buf := C.hb_buffer_create()
@@ -151,6 +153,11 @@ func hbShape(hf *hbFace, wght float32, input shaping.Input) shaping.Output {
 	for _, ft := range input.FontFeatures {
 		feats = append(feats, C.hb_feature_t{tag: C.hb_tag_t(ft.Tag), value: C.uint32_t(ft.Value),
 			start: C.HB_FEATURE_GLOBAL_START, end: C.HB_FEATURE_GLOBAL_END})
+	}
+	for i := start; i < end && i < len(halt); i++ {
+		if halt[i] {
+			feats = append(feats, C.hb_feature_t{tag: C.hb_tag_t(0x68616c74), value: 1, start: C.uint(i), end: C.uint(i + 1)}) // 'halt'
+		}
 	}
 	var fp *C.hb_feature_t
 	if len(feats) > 0 {

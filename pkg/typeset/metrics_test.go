@@ -34,3 +34,42 @@ func TestLineBoxChromium(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 7*21, h)
 }
+
+// TestCJKPunctuationTrim: adjacent fullwidth punctuation is trimmed as
+// Chromium's default text-spacing-trim trims it ("。「" is 1.5 em).
+func TestCJKPunctuationTrim(t *testing.T) {
+	r := testRegistry(t)
+	width := func(s string) int {
+		w, _, err := r.Measure(context.Background(), text(s, "NotoSansJP", 28), nil, 0)
+		require.NoError(t, err)
+		return w
+	}
+	require.Equal(t, 3*28, width("あ。あ"))
+	require.Equal(t, 3*28, width("あ「あ"))
+	require.Equal(t, 4*28-14, width("あ。「あ"), "the opening bracket after a full stop is half-width")
+	require.Equal(t, 4*28-14, width("あ」」あ"), "a closing bracket before another is half-width")
+	require.Equal(t, 4*28-14, width("あ「「あ"), "an opening bracket after another is half-width")
+	require.Equal(t, 4*28, width("あ「。あ"), "a full stop after an opening bracket is not trimmed")
+
+	require.Nil(t, cjkTrim([]rune("plain (text)")))
+	require.Equal(t, []bool{false, false, true, false}, cjkTrim([]rune("あ。「あ")))
+}
+
+// TestSpaceInRequestedFace: a space after a fallback run is measured in
+// the requested face (as Chromium does), not in the fallback face.
+func TestSpaceInRequestedFace(t *testing.T) {
+	r := testRegistry(t)
+	ss := r.session()
+	defer r.release(ss)
+	runes := []rune("สวัสดี ครับ, world")
+	sl := r.shapeUncached(ss, style{family: "Inter", weight: 400}, styledLine{runes: runes, styles: make([]uint8, len(runes))})
+	for i, c := range runes {
+		ref := sl.refs[sl.runIndex(i)]
+		switch c {
+		case ' ':
+			require.Equal(t, "Inter", ref.src.name, "space at %d", i)
+		case 'ค', ',':
+			require.Equal(t, "Kanit", ref.src.name, "%q at %d", c, i)
+		}
+	}
+}

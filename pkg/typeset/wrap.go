@@ -136,7 +136,7 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
 		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
-		pen := 0.0
+		pen := sl.lineStartUntrim(ordered)
 		for _, run := range ordered {
 			ri := sl.runIndex(run.Runes.Offset)
 			ref := sl.refs[ri]
@@ -182,6 +182,21 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 		ln.height = ln.ascent + ln.descent
 		b.lines = append(b.lines, ln)
 	}
+}
+
+// lineStartUntrim is how far a wrapped line's glyphs move right because
+// it starts with an opening bracket that was trimmed after the previous
+// line's last character: as in Chromium, a line starts with the bracket
+// at full width (its trimmed half was a negative offset).
+func (sl *shapedLine) lineStartUntrim(ordered []shaping.Output) float64 {
+	if sl.halt == nil || len(ordered) == 0 || len(ordered[0].Glyphs) == 0 || sl.dir != di.DirectionLTR {
+		return 0
+	}
+	g := ordered[0].Glyphs[0]
+	if i := g.ClusterIndex; i < len(sl.halt) && sl.halt[i] && cjkPunct(sl.runes[i]) == cjkOpen && g.XOffset < 0 {
+		return -f64(g.XOffset)
+	}
+	return 0
 }
 
 // runIndex returns the index of the run containing rune offset off.
