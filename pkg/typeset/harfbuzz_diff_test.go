@@ -230,3 +230,33 @@ func dedupe(ws []string) []string {
 	}
 	return out
 }
+
+// TestShapingVariableMatchesHarfBuzz: the weight axis reaches HarfBuzz
+// (variable advances and kerning), compared with hb-shape --variations.
+func TestShapingVariableMatchesHarfBuzz(t *testing.T) {
+	hb, err := exec.LookPath("hb-shape")
+	require.NoError(t, err, "hb-shape missing: run scripts/setup.sh (apt libharfbuzz-bin)")
+	r := testRegistry(t)
+	ss := r.session()
+	defer r.release(ss)
+	ref := r.match(nil, "RobotoFlex", 700, false)
+	require.NotZero(t, ref.wght, "RobotoFlex 700 comes from the variable font")
+	_, err = ref.src.load()
+	require.NoError(t, err)
+	face := ss.face(ref)
+	for _, w := range []string{"AVATAR", "Wave", "office", "Typography"} {
+		runes := []rune(w)
+		out := hbShape(ref.src.hb, ref.wght, shaping.Input{Text: runes, RunEnd: len(runes), Direction: di.DirectionLTR, Face: face,
+			Size: fixed.Int26_6(face.Upem()), Script: language.Latin, Language: language.NewLanguage("en")}, nil)
+		got := make([]hbGlyph, len(out.Glyphs))
+		for i, x := range out.Glyphs {
+			got[i] = hbGlyph{G: int(x.GlyphID), Cl: x.ClusterIndex, Dx: int(x.XOffset), Dy: int(x.YOffset), Ax: int(x.XAdvance)}
+		}
+		res, err := exec.Command(hb, "--no-glyph-names", "--output-format=json", "--language=en", "--script=Latn",
+			fmt.Sprintf("--variations=wght=%g", ref.wght), ref.src.path, w).Output()
+		require.NoError(t, err)
+		var want []hbGlyph
+		require.NoError(t, json.Unmarshal(bytes.TrimSpace(res), &want))
+		require.Empty(t, compareGlyphs(got, want), "%q at wght %g", w, ref.wght)
+	}
+}
