@@ -45,6 +45,10 @@ func textMetricCases() []fcase {
 		{name: "text-cjk-punctuation-trim", how: boxes, w: 240, h: 300,
 			layers: layers(bg, text(cjk, "NotoSansSC", 28, "top", "")),
 			html:   page(cjk, "NotoSansSC", 28, "top", "")},
+		// U+FE0E: the text glyph (Noto Sans Symbols), U+FE0F: the emoji.
+		{name: "text-presentation-selectors", how: boxes, w: 240, h: 300,
+			layers: layers(bg, text("☺\uFE0E ☺\uFE0F ☺\uFE0E", "Inter", 40, "top", "")),
+			html:   page("☺&#xFE0E; ☺&#xFE0F; ☺&#xFE0E;", "Inter,NotoSansSymbols,NotoColorEmoji", 40, "top", "")},
 		// Control: the unrounded natural line height (Strata before #18).
 		{name: "control-line-height-unrounded", control: true, how: boxes, w: 240, h: 300,
 			layers: layers(bg, text(para, "Inter", 18, "top", "")),
