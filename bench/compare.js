@@ -1,6 +1,6 @@
 'use strict';
-// Side-by-side comparison of Strata with satori+resvg, @napi-rs/canvas and
-// sharp on the designs under bench/designs (scripts/bench-peers.sh runs it;
+// Side-by-side comparison of Strata with satori+resvg, @napi-rs/canvas,
+// sharp and takumi on the designs under bench/designs (scripts/bench-peers.sh runs it;
 // docs/PERFORMANCE.md "Peers" explains the method and records results).
 //
 // In-process: one long-lived worker per engine and design (two per peer, so
@@ -45,6 +45,7 @@ const ENGINES = [
   { id: 'satori', label: 'satori+resvg', peer: true },
   { id: 'canvas', label: '@napi-rs/canvas', peer: true },
   { id: 'sharp', label: 'sharp', peer: true },
+  { id: 'takumi', label: 'takumi', peer: true },
 ];
 
 const log = (...a) => console.error(`[${new Date().toISOString().slice(11, 19)}]`, ...a);
@@ -340,7 +341,7 @@ function machine() {
     peers: {
       satori: design.pkgVersion('satori'), '@resvg/resvg-js': design.pkgVersion('@resvg/resvg-js'),
       '@napi-rs/canvas': design.pkgVersion('@napi-rs/canvas'), sharp: design.pkgVersion('sharp'),
-      "sharp's libvips": sharp.versions.vips, qrcode: design.pkgVersion('qrcode'),
+      "sharp's libvips": sharp.versions.vips, '@takumi-rs/core': design.pkgVersion('@takumi-rs/core'), qrcode: design.pkgVersion('qrcode'),
     },
   };
 }

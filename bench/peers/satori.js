@@ -5,7 +5,7 @@
 // and encodes the PNG. This is how @vercel/og's ImageResponse works.
 const design = require('../lib/design');
 const { run } = require('../lib/runner');
-const QRCode = require('qrcode');
+const { qrSVG } = require('../lib/qr');
 const { Resvg } = require('@resvg/resvg-js');
 
 let satori;
@@ -45,7 +45,7 @@ function element(req, l) {
       ]);
     }
     case 'qr-code': {
-      const svg = qrSVG(l, b);
+      const svg = `data:image/svg+xml;base64,${Buffer.from(qrSVG(l, b)).toString('base64')}`;
       return { type: 'img', props: { src: svg, width: b.width, height: b.height, style: base } };
     }
     case 'image': {
@@ -55,24 +55,6 @@ function element(req, l) {
     default:
       throw new Error(`satori peer: ${l.type} layers are not part of the benchmark`);
   }
-}
-
-// qrSVG is the QR code as an SVG data URI (the usual way to put a QR code
-// into @vercel/og), with Strata's geometry: whole-pixel modules, 4-module
-// quiet zone, centred.
-function qrSVG(l, b) {
-  const qr = QRCode.create(l.value, { errorCorrectionLevel: l.error_correction || 'M' });
-  const n = qr.modules.size;
-  const g = design.qrGeometry(n, b);
-  let d = '';
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      if (qr.modules.get(y, x)) d += `M${g.dx + (x + 4) * g.unit} ${g.dy + (y + 4) * g.unit}h${g.unit}v${g.unit}h-${g.unit}z`;
-    }
-  }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${b.width}" height="${b.height}" viewBox="0 0 ${b.width} ${b.height}" shape-rendering="crispEdges">` +
-    `<rect width="${b.width}" height="${b.height}" fill="${l.background_hex_color}"/><path d="${d}" fill="${l.foreground_hex_color}"/></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
 }
 
 module.exports = {
