@@ -3,7 +3,10 @@
 // own shaping and rasteriser, PNG encoder — that takes a satori-style node
 // tree with CSS styles. Each design layer becomes an absolutely positioned
 // container; text is a text node inside it; images are passed as bytes
-// through the render options' `images`, keyed by src, as takumi's docs do.
+// through the render options' `images`, keyed by src, as takumi's docs do,
+// with `cache: 'none'`: takumi would otherwise keep the decoded photo from the
+// first render and skip decoding after it, while every Strata request (and
+// every other peer's render) decodes the bytes it was sent.
 const design = require('../lib/design');
 const { run } = require('../lib/runner');
 const { qrSVG } = require('../lib/qr');
@@ -47,12 +50,12 @@ function node(req, l, images) {
     }
     case 'qr-code': {
       const src = `qr-${images.length}.svg`;
-      images.push({ src, data: Buffer.from(qrSVG(l, b)) });
+      images.push({ src, data: Buffer.from(qrSVG(l, b)), cache: 'none' });
       return { type: 'image', src, width: b.width, height: b.height, style: base };
     }
     case 'image': {
       const src = `image-${images.length}.jpg`;
-      images.push({ src, data: l.bytes });
+      images.push({ src, data: l.bytes, cache: 'none' });
       return { type: 'image', src, width: b.width, height: b.height, style: { ...base, objectFit: 'cover' } };
     }
     default:
