@@ -22,7 +22,7 @@ const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const sharp = require('sharp');
 const design = require('./lib/design');
-const { makeProductJPEG } = require('./lib/product');
+const { makeImages } = require('./lib/product');
 const { Worker, timedRun } = require('./lib/proc');
 const { median } = require('./lib/runner');
 
@@ -59,7 +59,7 @@ function p90(xs) {
 function startWorker(engine, name, slot) {
   const label = `${engine.id}/${name}/${slot}`;
   if (!engine.peer) {
-    return new Worker(label, STRATA_BIN, ['-design', design.designPath(name), '-image', design.PRODUCT_JPEG, '-mode', 'serve', '-wire-images'],
+    return new Worker(label, STRATA_BIN, ['-design', design.designPath(name), '-image', design.PRODUCT_JPEG, '-photo', design.PHOTO_JPEG, '-mode', 'serve', '-wire-images'],
       { VIPS_CONCURRENCY: '1' });
   }
   return new Worker(label, process.execPath, [path.join(design.BENCH, 'peers', `${engine.id}.js`), name, '--serve'],
@@ -429,7 +429,7 @@ function report(m, results, cold) {
 async function main() {
   const t0 = Date.now();
   fs.mkdirSync(design.OUT, { recursive: true });
-  if (DESIGNS.includes('product')) await makeProductJPEG();
+  await makeImages();
   for (const name of DESIGNS) {
     const dir = path.join(design.OUT, name);
     fs.rmSync(dir, { recursive: true, force: true }); // no stale images from an earlier run

@@ -25,12 +25,12 @@ go build -o bin/strata-api ./cmd/api
 
 node bench/compare.js
 
-designs=${BENCH_DESIGNS:-social,rich,certificate,product}
+designs=${BENCH_DESIGNS:-social,rich,certificate,product,effects}
 profile_seconds=${BENCH_PROFILE_SECONDS:-4}
 echo "profiling Strata (${profile_seconds}s per design, one thread)" >&2
 for d in ${designs//,/ }; do
   rm -f "bench/out/pprof/$d".{cpu.pprof,alloc.pprof,json}
-  if VIPS_CONCURRENCY=1 bench/out/strata-bench -design "bench/designs/$d.json" -image bench/out/product-12mp.jpg \
+  if VIPS_CONCURRENCY=1 bench/out/strata-bench -design "bench/designs/$d.json" -image bench/out/product-12mp.jpg -photo bench/out/photo-2mp.jpg \
       -wire-images -mode profile -seconds "$profile_seconds" \
       -cpuprofile "bench/out/pprof/$d.cpu.pprof" -memprofile "bench/out/pprof/$d.alloc.pprof" \
       > "bench/out/pprof/$d.json.tmp" 2> "bench/out/pprof/$d.err"; then

@@ -21,6 +21,7 @@ function element(req, l) {
   const base = { position: 'absolute', left: b.x, top: b.y, width: b.width, height: b.height, display: 'flex', opacity: design.opacity(l) };
   const r = design.radius(l, b);
   if (r) base.borderRadius = r;
+  Object.assign(base, design.effectsCSS(l));
   switch (l.type) {
     case 'solid-color':
       return el('div', { ...base, backgroundColor: design.cssColor(l.hex_color) });

@@ -23,6 +23,7 @@ function node(req, l, images) {
   const base = { position: 'absolute', left: b.x, top: b.y, width: b.width, height: b.height, display: 'flex', opacity: design.opacity(l) };
   const r = design.radius(l, b);
   if (r) base.borderRadius = r;
+  Object.assign(base, design.effectsCSS(l));
   switch (l.type) {
     case 'solid-color':
       return container({ ...base, backgroundColor: design.cssColor(l.hex_color) });
