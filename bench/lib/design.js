@@ -16,7 +16,7 @@ const PHOTO_JPEG = path.join(OUT, 'photo-2mp.jpg');
 // PLACEHOLDERS maps each image placeholder a design may hold as base64 to
 // the bench-time JPEG that replaces it (lib/product.js makes both).
 const PLACEHOLDERS = { '@PRODUCT_JPEG@': PRODUCT_JPEG, '@PHOTO_JPEG@': PHOTO_JPEG };
-const DESIGN_NAMES = ['social', 'rich', 'certificate', 'product', 'effects'];
+const DESIGN_NAMES = ['social', 'rich', 'certificate', 'product', 'effects', 'multilingual'];
 
 const WEIGHTS = {
   thin: 100, extralight: 200, light: 300, regular: 400, medium: 500,
@@ -186,6 +186,46 @@ function fontsUsed(req) {
   return [...seen.values()];
 }
 
+// FALLBACK_FAMILIES are the faces Strata's registry falls back to for the
+// multilingual design's Arabic, Devanagari and Han text
+// (pkg/typeset/fallback.go); peers that only draw with the fonts they are
+// given get the same files. EMOJI_FONT is Strata's colour emoji face.
+const FALLBACK_FAMILIES = ['Noto Sans Arabic', 'Hind', 'Noto Sans SC'];
+const EMOJI_FONT = path.join(ASSETS, 'emoji', 'NotoColorEmoji.ttf');
+
+// needsFallback reports whether a design's text goes beyond Latin (then the
+// peers are given the fallback faces too).
+function needsFallback(req) {
+  return req.layers.some((l) => l.type === 'text' && /[^\u0000-\u024F\u2000-\u206F]/u.test(l.text));
+}
+
+// fallbackFonts lists the fallback faces, in each weight the design's text
+// uses (the nearest weight a family has), when the design needs them.
+function fallbackFonts(req) {
+  if (!needsFallback(req)) return [];
+  const weights = new Set(req.layers.filter((l) => l.type === 'text').map(fontWeight));
+  const out = [];
+  for (const family of FALLBACK_FAMILIES) {
+    for (const weight of weights) {
+      for (const w of [weight, 700, 400]) {
+        try {
+          out.push({ family, weight, italic: false, file: fontFile(family, w, false) });
+          break;
+        } catch { /* this weight is not bundled: try the next */ }
+      }
+    }
+  }
+  return out;
+}
+
+// fontStack is the CSS font-family list for a text layer: its face, then
+// the fallback faces and the emoji face when the design needs them.
+function fontStack(req, l) {
+  const f = textFont(l);
+  if (!needsFallback(req)) return f.family;
+  return [f.family, ...FALLBACK_FAMILIES, 'Noto Color Emoji'].map((n) => `"${n}"`).join(', ');
+}
+
 // qrSize is Strata's QR geometry: the square side, the whole-pixel module
 // size and the offset that centres the code (quiet zone of 4 modules).
 function qrGeometry(modules, b) {
@@ -203,5 +243,5 @@ function pkgVersion(name) {
 module.exports = {
   pkgVersion, BENCH, OUT, ASSETS, PRODUCT_JPEG, PHOTO_JPEG, PLACEHOLDERS, DESIGN_NAMES,
   designPath, loadDesign, resolvedBody, decodeImages, sortedLayers, canvasSize, box, radius, opacity,
-  rgba, cssColor, shadows, boxShadowCSS, blur, effectsCSS, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
+  rgba, cssColor, FALLBACK_FAMILIES, EMOJI_FONT, needsFallback, fallbackFonts, fontStack, shadows, boxShadowCSS, blur, effectsCSS, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
 };

@@ -56,9 +56,21 @@ function wrap(ctx, text, width, splitting) {
   return lines;
 }
 
-function drawText(ctx, l, b) {
+// fontList is a text layer's CSS font list: its face's alias, then, when
+// the design needs them, the fallback faces' aliases at its weight and the
+// emoji face.
+function fontList(req, l) {
   const f = design.textFont(l);
-  ctx.font = `${l.font_size_in_px}px "${fontAlias(f)}"`;
+  const names = [fontAlias(f)];
+  if (design.needsFallback(req)) {
+    for (const family of design.FALLBACK_FAMILIES) names.push(fontAlias({ family, weight: f.weight, italic: false }));
+    names.push('NotoColorEmoji');
+  }
+  return names.map((n) => `"${n}"`).join(', ');
+}
+
+function drawText(ctx, req, l, b) {
+  ctx.font = `${l.font_size_in_px}px ${fontList(req, l)}`;
   ctx.fillStyle = design.cssColor(l.text_color);
   ctx.textBaseline = 'alphabetic';
   const m = ctx.measureText('Hg');
@@ -145,7 +157,8 @@ module.exports = {
     return { '@napi-rs/canvas': design.pkgVersion('@napi-rs/canvas') };
   },
   async setup(req) {
-    for (const f of design.fontsUsed(req)) GlobalFonts.registerFromPath(f.file, fontAlias(f));
+    for (const f of [...design.fontsUsed(req), ...design.fallbackFonts(req)]) GlobalFonts.registerFromPath(f.file, fontAlias(f));
+    if (design.needsFallback(req)) GlobalFonts.registerFromPath(design.EMOJI_FONT, 'NotoColorEmoji');
   },
   async render(req) {
     const { width, height } = design.canvasSize(req);
@@ -166,7 +179,7 @@ module.exports = {
           roundRect(ctx, b, design.radius(l, b));
           ctx.fill();
           break;
-        case 'text': drawText(ctx, l, b); break;
+        case 'text': drawText(ctx, req, l, b); break;
         case 'qr-code': drawQR(ctx, l, b); break;
         case 'image': await drawImage(ctx, l, b); break;
         default: throw new Error(`canvas peer: ${l.type} layers are not part of the benchmark`);

@@ -38,7 +38,7 @@ function element(req, l) {
       const justify = { top: 'flex-start', center: 'center', bottom: 'flex-end' }[l.vertical_align || 'top'];
       return el('div', { ...base, flexDirection: 'column', justifyContent: justify, overflow: 'hidden' }, [
         el('div', {
-          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: f.family,
+          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: design.fontStack(req, l),
           fontSize: l.font_size_in_px, fontWeight: f.weight, fontStyle: f.italic ? 'italic' : 'normal',
           textAlign: l.text_align || 'left', lineHeight: 'normal',
           whiteSpace: l.is_splitting_lines === false ? 'nowrap' : 'normal',
@@ -66,7 +66,7 @@ module.exports = {
   async setup(req) {
     satori = (await import('satori')).default;
     const fs = require('node:fs');
-    fonts = design.fontsUsed(req).map((f) => ({
+    fonts = [...design.fontsUsed(req), ...design.fallbackFonts(req)].map((f) => ({
       name: f.family, data: fs.readFileSync(f.file), weight: f.weight, style: f.italic ? 'italic' : 'normal',
     }));
   },

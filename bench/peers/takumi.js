@@ -42,7 +42,7 @@ function node(req, l, images) {
         type: 'text',
         text: l.text,
         style: {
-          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: f.family,
+          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: design.fontStack(req, l),
           fontSize: l.font_size_in_px, fontWeight: f.weight, fontStyle: f.italic ? 'italic' : 'normal',
           textAlign: l.text_align || 'left', lineHeight: 'normal',
           whiteSpace: l.is_splitting_lines === false ? 'nowrap' : 'normal',
@@ -73,9 +73,10 @@ module.exports = {
     const { Renderer } = require('@takumi-rs/core');
     const fs = require('node:fs');
     renderer = new Renderer();
-    for (const f of design.fontsUsed(req)) {
+    for (const f of [...design.fontsUsed(req), ...design.fallbackFonts(req)]) {
       await renderer.registerFont({ name: f.family, data: fs.readFileSync(f.file), weight: f.weight, style: f.italic ? 'italic' : 'normal' });
     }
+    if (design.needsFallback(req)) await renderer.registerFont({ name: 'Noto Color Emoji', data: fs.readFileSync(design.EMOJI_FONT) });
   },
   async render(req) {
     const { width, height } = design.canvasSize(req);
