@@ -219,6 +219,10 @@ async function overHTTP(results, cold) {
         : new Worker('http-strata', API_BIN, [], {
           STRATA_LISTEN_ADDR: `127.0.0.1:${port}`, STRATA_API_KEYS: KEY, STRATA_LOG_LEVEL: 'error',
           STRATA_RATE_LIMIT: '0', STRATA_RENDER_CONCURRENCY: '2',
+          // The render cache would answer every request after the first
+          // (the body never changes): off, so each request renders, as the
+          // peers' do.
+          STRATA_CACHE_MAX_BYTES: '0',
         });
       servers.push(s);
       try {
@@ -371,7 +375,7 @@ function report(m, results, cold) {
   L.push(`### Run of ${m.date}`, '');
   L.push(`- Machine: ${m.cpu}, ${m.memGB} GB, ${m.kernel}; load average at the end ${m.load} (shared machine).`);
   L.push(`- Strata: ${m.go}, libvips ${m.strataLibvips}. Node ${m.node}; ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round on one thread; throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s (longer for slow designs, up to 30 s) after a warm-up.`);
+  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round on one thread; throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s (longer for slow designs, up to 30 s) after a warm-up, Strata's render cache off.`);
   L.push('', '#### In-process (ratios are peer ÷ Strata: above 1× on latency, RSS and bytes, below 1× on throughput means Strata is ahead)', '');
   L.push('| design | engine | median ms | p90 ms | renders/s, 2 cores | CPU cores busy | renders per CPU-s | peak RSS MB | PNG | median ×S | p90 ×S | renders/s ×S | RSS ×S | bytes ×S | mean abs Δ vs Strata (0–255) | px Δ>32 |');
   L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
