@@ -18,6 +18,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
@@ -72,19 +73,6 @@ func New(opts Options) (*Renderer, error) {
 // shut down.
 func (r *Renderer) Close() {}
 
-// Result is an encoded image.
-type Result struct {
-	// Data is the encoded image.
-	Data []byte
-	// MimeType is the media type of Data, e.g. "image/png".
-	MimeType string
-	// Width and Height are the image size in pixels.
-	Width, Height int
-	// Warnings is the render report: what went quietly wrong (nil when
-	// nothing did). Collecting them never changes the pixels.
-	Warnings []warning.Warning
-}
-
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
 // (the layer box, before corner radii, opacity and rotation, which the
 // compositor applies to every layer type alike). It may return nil for a
@@ -117,13 +105,13 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 // Render draws req's layers onto a transparent canvas in ascending index
 // (ties in array order) and encodes the canvas in req's output format. The
 // context is checked between layers; an expired context yields a 422.
-func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, error) {
+func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
 	}
 	if _, ok := mimeTypes[format]; !ok {
-		return Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
+		return core.Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
 	report := warning.From(ctx)
 	if report == nil {
@@ -132,22 +120,22 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	}
 	ctx, err := r.withFonts(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	canvas, pooled, err := r.composeLayers(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	if pooled {
 		// Encoders copy the pixels; nothing refers to them afterwards.
 		defer canvases.put(canvas.Pix)
 	}
 	if err := checkContext(ctx); err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	data, mime, err := r.encode(canvas, format, r.enc.With(req.Output))
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
@@ -155,7 +143,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
