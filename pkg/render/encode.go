@@ -51,6 +51,8 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/pixels"
+	"github.com/strata-render/strata/pkg/pngenc"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -58,7 +60,7 @@ import (
 type EncodeOptions struct {
 	// PNGCompression is the DEFLATE level, 0..9 (0 stores).
 	PNGCompression int
-	// PNGFilter is the PNG row filter for every row: pngFilterAuto (-1)
+	// PNGFilter is the PNG row filter for every row: pngenc.FilterAuto (-1)
 	// chooses per image, 0 is none, 2 is up.
 	PNGFilter int
 	// JPEGQuality is 1..100.
@@ -88,7 +90,7 @@ func DefaultEncodeOptions() EncodeOptions {
 		// the fastest setting, and smaller than zlib level 2 on most images
 		// (docs/PERFORMANCE.md, "PNG").
 		PNGCompression: 1,
-		PNGFilter:      pngFilterAuto,
+		PNGFilter:      pngenc.FilterAuto,
 		JPEGQuality:    85,
 		// Effort 2 is within 3–8% of effort 4's size at half the time.
 		WebPQuality: 85,
@@ -181,7 +183,7 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
 	if format == schema.PNG {
-		data, err := encodePNG(canvas, o.PNGCompression, o.PNGFilter)
+		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter)
 		return data, mimeTypes[format], err
 	}
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
@@ -194,12 +196,12 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 	bands := 3
 	switch {
 	case format == schema.JPEG:
-		flattenWhite(raw, canvas)
-	case dropAlpha(raw, 3*w, canvas):
+		pixels.FlattenWhite(raw, canvas)
+	case pixels.DropAlpha(raw, 3*w, canvas):
 		// Opaque: written as RGB in the same pass that checked it.
 	default:
 		bands = 4
-		unpremultiply(raw, 4*w, canvas)
+		pixels.Unpremultiply(raw, 4*w, canvas)
 	}
 	n := w * h * bands
 	var p [3]C.int
@@ -231,91 +233,3 @@ type vipsError string
 
 // Error prefixes the text with "libvips".
 func (e vipsError) Error() string { return "libvips: " + string(e) }
-
-// flattenWhite writes img composited over opaque white as packed RGB. In
-// premultiplied alpha that is c + (255 − a) per channel, which cannot carry
-// (c ≤ a), so one add per pixel does all three channels.
-func flattenWhite(dst []byte, img *image.RGBA) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	if w == 0 || h == 0 {
-		return
-	}
-	_ = dst[w*h*3-1]
-	for y := 0; y < h; y++ {
-		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		d := unsafe.Pointer(&dst[y*w*3])
-		for x, p := range src[:w-1] {
-			// Four bytes stored at a three-byte stride, as in dropAlpha.
-			*(*uint32)(unsafe.Add(d, x*3)) = p + (255-p>>24)*0x010101
-		}
-		p := src[w-1]
-		p += (255 - p>>24) * 0x010101
-		o := y*w*3 + (w-1)*3
-		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
-	}
-}
-
-// dropAlpha writes img as packed RGB rows, stride bytes apart in dst, if
-// every pixel is opaque and reports whether it was; it stops at the first
-// translucent pixel. Bytes between rows are left alone.
-func dropAlpha(dst []byte, stride int, img *image.RGBA) bool {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	if w == 0 || h == 0 {
-		return true
-	}
-	_ = dst[(h-1)*stride+w*3-1]
-	for y := 0; y < h; y++ {
-		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		d := unsafe.Pointer(&dst[y*stride])
-		// Each pixel is stored as four bytes at a three-byte stride, the
-		// fourth overwritten by the next pixel; the row's last pixel is
-		// written byte by byte so nothing lands past the row.
-		for x, p := range src[:w-1] {
-			if p < 0xFF000000 {
-				return false
-			}
-			*(*uint32)(unsafe.Add(d, x*3)) = p // unaligned store: fine on amd64 and arm64
-		}
-		p := src[w-1]
-		if p < 0xFF000000 {
-			return false
-		}
-		o := y*stride + (w-1)*3
-		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
-	}
-	return true
-}
-
-// unpremul[a] is 255·2¹⁶/a rounded, so c·255/a ≈ (c·unpremul[a] + 2¹⁵) >> 16.
-var unpremul = func() (t [256]uint32) {
-	for a := 1; a < 256; a++ {
-		t[a] = uint32((255<<16 + a/2) / a)
-	}
-	return t
-}()
-
-// unpremultiply writes img as packed straight-alpha RGBA rows, stride
-// bytes apart in dst.
-func unpremultiply(dst []byte, stride int, img *image.RGBA) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	if w == 0 || h == 0 {
-		return
-	}
-	_ = dst[(h-1)*stride+w*4-1]
-	for y := 0; y < h; y++ {
-		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		d := unsafe.Slice((*uint32)(unsafe.Pointer(&dst[y*stride])), w)
-		for x, p := range src {
-			a := p >> 24
-			if a == 255 || a == 0 {
-				d[x] = p // opaque, or transparent black (premultiplied: all 0)
-				continue
-			}
-			k := unpremul[a]
-			r := min(((p&0xFF)*k+1<<15)>>16, 255)
-			g := min(((p>>8&0xFF)*k+1<<15)>>16, 255)
-			b := min(((p>>16&0xFF)*k+1<<15)>>16, 255)
-			d[x] = r | g<<8 | b<<16 | a<<24
-		}
-	}
-}

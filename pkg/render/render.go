@@ -21,6 +21,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
 	"github.com/strata-render/strata/pkg/warning"
@@ -128,7 +129,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	}
 	if pooled {
 		// Encoders copy the pixels; nothing refers to them afterwards.
-		defer canvases.put(canvas.Pix)
+		defer canvases.Put(canvas.Pix)
 	}
 	if err := checkContext(ctx); err != nil {
 		return core.Result{}, err
@@ -162,7 +163,7 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
 	defer func() {
 		if err != nil && pooled {
-			canvases.put(canvas.Pix)
+			canvases.Put(canvas.Pix)
 			canvas, pooled = nil, false
 		}
 	}()
@@ -205,13 +206,13 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 // zeroing too. Only buffers newCanvas lent out go back: a canvas that is a
 // layer's own image (coverLayer) never came from the pool, and giving such
 // buffers back would only grow it.
-var canvases bufferPool[byte]
+var canvases pixels.Pool[byte]
 
 // newCanvas returns a w×h canvas from the pool, all transparent when
 // transparent is set; otherwise its pixels are left as they were and the
 // caller paints every one.
 func newCanvas(w, h int, transparent bool) *image.RGBA {
-	pix := canvases.get(4 * w * h)
+	pix := canvases.Get(4 * w * h)
 	if transparent {
 		clear(pix)
 	}
@@ -268,7 +269,7 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 		canvas = newCanvas(w, h, true)
 		composite(canvas, img, 0, 0, 0, 1)
 		if pooledDrawers[l.Type] {
-			canvases.put(img.Pix)
+			canvases.Put(img.Pix)
 		}
 		return canvas, true, nil
 	}
@@ -419,7 +420,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		composite(dst, img, x, y, l.Rotation, opacity)
 	}
 	if pooledDrawers[l.Type] {
-		canvases.put(drawn.Pix)
+		canvases.Put(drawn.Pix)
 	}
 	return nil
 }
