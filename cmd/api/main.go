@@ -25,9 +25,9 @@ import (
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/redisbatch"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 func main() {
@@ -50,7 +50,7 @@ func main() {
 	<-ctx.Done()
 	err = m.Close()
 	// libvips goes last: after HTTP has drained and the engine is released.
-	render.Shutdown()
+	vips.Shutdown()
 	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)

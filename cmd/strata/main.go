@@ -27,6 +27,7 @@ import (
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 const usage = `usage:
@@ -40,7 +41,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	render.Shutdown()
+	vips.Shutdown()
 	os.Exit(code)
 }
 

@@ -27,7 +27,7 @@ import (
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/queue"
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/vips"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -52,7 +52,7 @@ func main() {
 	m.Log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	err = m.Close()
 	// libvips goes last: after the pools have drained.
-	render.Shutdown()
+	vips.Shutdown()
 	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)

@@ -1,59 +1,13 @@
 package render
 
-/*
-#cgo pkg-config: vips
-#include <stdlib.h>
-#include <vips/vips.h>
-
-// strata_save wraps raw 8-bit pixels (no copy) in a VipsImage and saves it
-// with one of the buffer savers. cgo cannot call the variadic savers
-// directly, hence this helper. p holds the per-format parameters.
-static int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
-		const int *p, void **out, size_t *outlen) {
-	VipsImage *img = vips_image_new_from_memory(pix, len, w, h, bands, VIPS_FORMAT_UCHAR);
-	if (!img) return -1;
-	int r = -1;
-	switch (fmt) {
-	case 1:
-		r = vips_jpegsave_buffer(img, out, outlen, "Q", p[0], "optimize_coding", p[1],
-			"strip", TRUE, NULL);
-		break;
-	case 2:
-		r = vips_webpsave_buffer(img, out, outlen, "Q", p[0], "effort", p[1],
-			"lossless", p[2], "strip", TRUE, NULL);
-		break;
-	case 3:
-		r = vips_tiffsave_buffer(img, out, outlen, "compression", p[0], "predictor", p[1],
-			"strip", TRUE, NULL);
-		break;
-	case 4:
-		r = vips_gifsave_buffer(img, out, outlen, "effort", p[0], "dither", p[1] / 100.0,
-			"strip", TRUE, NULL);
-		break;
-	case 5:
-		r = vips_heifsave_buffer(img, out, outlen, "compression", VIPS_FOREIGN_HEIF_COMPRESSION_AV1,
-			"Q", p[0], "effort", p[1], "encoder", p[2], "strip", TRUE, NULL);
-		break;
-	}
-	g_object_unref(img);
-	return r;
-}
-*/
-import "C"
-
 import (
 	"image"
-	"os"
-	"sync"
-	"unsafe"
-
-	"github.com/h2non/bimg"
 
 	"github.com/strata-render/strata/pkg/failure"
-	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/pngenc"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // EncodeOptions are the per-format encoder settings.
@@ -106,41 +60,6 @@ func DefaultEncodeOptions() EncodeOptions {
 	}
 }
 
-var (
-	vipsOnce sync.Once
-	vipsErr  error
-)
-
-// init blocks untrusted loaders as soon as the package is loaded (bimg's
-// own init has already started libvips), so no decode in a process that
-// links the renderer can ever run before the block.
-func init() { _ = startVips() }
-
-// startVips finishes libvips' process-wide set-up. bimg's package init has
-// already called vips_init, so VIPS_BLOCK_UNTRUSTED in the environment
-// would come too late; the block is switched on through the API instead
-// (and the variable set for any later vips_init in this process).
-func startVips() error {
-	vipsOnce.Do(func() {
-		_ = os.Setenv("VIPS_BLOCK_UNTRUSTED", "1")
-		bimg.Initialize()
-		// Untrusted loaders (ImageMagick, PDF, matlab, …) are blocked: image
-		// layers decode attacker-supplied bytes. imaging.Lockdown is the one
-		// policy (it lets the SVG loader back in: SVG is in the contract).
-		imaging.Lockdown()
-		// Operation cache off: renders never repeat an operation on the same
-		// input, and a cache only holds memory (imgproxy does the same).
-		bimg.VipsCacheSetMax(0)
-		bimg.VipsCacheSetMaxMem(0)
-	})
-	return vipsErr
-}
-
-// Shutdown releases libvips. Call it once when the process exits, after
-// every Renderer is closed and no render is running; libvips cannot be
-// started again afterwards.
-func Shutdown() { bimg.Shutdown() }
-
 // With returns o with a request's output options applied (schema has
 // already checked each applies to the output format and is in range).
 func (o EncodeOptions) With(req schema.OutputOptions) EncodeOptions {
@@ -166,10 +85,10 @@ var mimeTypes = map[schema.Format]string{
 	schema.AVIF: "image/avif",
 }
 
-// saverIDs are strata_save's format numbers (PNG has its own encoder,
-// encodePNG).
-var saverIDs = map[schema.Format]C.int{
-	schema.PNG: -1, schema.JPEG: 1, schema.WebP: 2, schema.TIFF: 3, schema.GIF: 4, schema.AVIF: 5,
+// savers are the libvips savers of the formats other than PNG, which
+// has its own writer (pkg/pngenc).
+var savers = map[schema.Format]vips.Saver{
+	schema.JPEG: vips.JPEG, schema.WebP: vips.WebP, schema.TIFF: vips.TIFF, schema.GIF: vips.GIF, schema.AVIF: vips.AVIF,
 }
 
 // encode hands the premultiplied canvas to libvips as raw 8-bit pixels and
@@ -178,21 +97,21 @@ var saverIDs = map[schema.Format]C.int{
 // and the file is smaller and faster to write). The pixels are written
 // once into C memory that libvips wraps without copying.
 func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions) ([]byte, string, error) {
-	id, ok := saverIDs[format]
-	if !ok {
-		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
-	}
 	if format == schema.PNG {
 		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter)
 		return data, mimeTypes[format], err
 	}
+	saver, ok := savers[format]
+	if !ok {
+		return nil, "", failure.New(failure.Invalid, "Unsupported output format %q.", format)
+	}
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
-	mem := C.malloc(C.size_t(w * h * 4))
+	mem := vips.NewRaw(w * h * 4)
 	if mem == nil {
 		return nil, "", failure.New(failure.Internal, "out of memory")
 	}
-	defer C.free(mem)
-	raw := unsafe.Slice((*byte)(mem), w*h*4)
+	defer mem.Free()
+	raw := mem.Bytes()
 	bands := 3
 	switch {
 	case format == schema.JPEG:
@@ -203,33 +122,22 @@ func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOpti
 		bands = 4
 		pixels.Unpremultiply(raw, 4*w, canvas)
 	}
-	n := w * h * bands
-	var p [3]C.int
+	var p [3]int
 	switch format {
 	case schema.JPEG:
-		p = [3]C.int{C.int(o.JPEGQuality), 1}
+		p = [3]int{o.JPEGQuality, 1}
 	case schema.WebP:
-		p = [3]C.int{C.int(o.WebPQuality), C.int(o.WebPEffort), 0}
+		p = [3]int{o.WebPQuality, o.WebPEffort, 0}
 	case schema.TIFF:
-		p = [3]C.int{C.int(o.TIFFCompression), C.VIPS_FOREIGN_TIFF_PREDICTOR_HORIZONTAL}
+		p = [3]int{o.TIFFCompression, vips.TIFFPredictorHorizontal}
 	case schema.GIF:
-		p = [3]C.int{C.int(o.GIFEffort), C.int(o.GIFDither)}
+		p = [3]int{o.GIFEffort, o.GIFDither}
 	case schema.AVIF:
-		p = [3]C.int{C.int(o.AVIFQuality), C.int(o.AVIFEffort), C.VIPS_FOREIGN_HEIF_ENCODER_AOM}
+		p = [3]int{o.AVIFQuality, o.AVIFEffort, vips.HEIFEncoderAOM}
 	}
-	var out unsafe.Pointer
-	var outLen C.size_t
-	if C.strata_save(id, mem, C.size_t(n), C.int(w), C.int(h), C.int(bands), &p[0], &out, &outLen) != 0 {
-		msg := C.GoString(C.vips_error_buffer())
-		C.vips_error_clear()
-		return nil, "", failure.Wrap(failure.Internal, vipsError(msg), "encoding %s failed", format)
+	data, err := vips.Save(saver, mem, w, h, bands, p)
+	if err != nil {
+		return nil, "", failure.Wrap(failure.Internal, err, "encoding %s failed", format)
 	}
-	defer C.g_free(C.gpointer(out))
-	return C.GoBytes(out, C.int(outLen)), mimeTypes[format], nil
+	return data, mimeTypes[format], nil
 }
-
-// vipsError is libvips' error text.
-type vipsError string
-
-// Error prefixes the text with "libvips".
-func (e vipsError) Error() string { return "libvips: " + string(e) }

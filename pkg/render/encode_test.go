@@ -134,7 +134,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 	// New blocks libvips' untrusted loaders (PDF, ImageMagick, …): image
 	// layers decode attacker-supplied bytes. Without the block libvips
 	// renders this PDF through poppler. SVG is let back in (the contract
-	// accepts SVG images; imaging.Lockdown).
+	// accepts SVG images; vips.Start).
 	newTestRenderer(t)
 	pdf := []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 8 8]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 	require.Equal(t, "pdf", bimg.DetermineImageTypeName(pdf))

@@ -24,6 +24,7 @@ import (
 	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/vips"
 	"github.com/strata-render/strata/pkg/warning"
 )
 
@@ -55,13 +56,11 @@ type Renderer struct {
 	enc  EncodeOptions
 }
 
-// New returns a Renderer. It starts libvips once per process (with
-// untrusted loaders blocked and the operation cache off); libvips stays up
-// until Shutdown.
+// New returns a Renderer. libvips is started once per process (vips.Start:
+// untrusted loaders blocked, the operation cache off) and stays up until
+// vips.Shutdown.
 func New(opts Options) (*Renderer, error) {
-	if err := startVips(); err != nil {
-		return nil, err
-	}
+	vips.Start()
 	enc := DefaultEncodeOptions()
 	if opts.Encode != nil {
 		enc = *opts.Encode
@@ -70,7 +69,7 @@ func New(opts Options) (*Renderer, error) {
 }
 
 // Close releases what the Renderer holds. libvips itself is process-wide
-// and is released by Shutdown, because it cannot be started again once
+// and is released by vips.Shutdown, because it cannot be started again once
 // shut down.
 func (r *Renderer) Close() {}
 
