@@ -49,6 +49,7 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
@@ -182,16 +183,16 @@ type bench struct {
 func (b *bench) decode() (*schema.Request, error) { return schema.Decode(b.body, b.limits) }
 
 // render decodes and renders once.
-func (b *bench) render() (render.Result, error) {
+func (b *bench) render() (core.Result, error) {
 	req, err := b.decode()
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	return b.renderRequest(req)
 }
 
 // renderRequest renders a decoded request.
-func (b *bench) renderRequest(req *schema.Request) (render.Result, error) {
+func (b *bench) renderRequest(req *schema.Request) (core.Result, error) {
 	return b.r.Render(context.Background(), req)
 }
 
