@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/gif"
 	"image/jpeg"
@@ -188,9 +189,20 @@ func TestEncodeTranslucentEveryPixel(t *testing.T) {
 		// nearly every pixel)
 		tolerance int
 		share     float64
-	}{{schema.WebP, 24, 0.05}, {schema.TIFF, 0, 0}, {schema.GIF, 24, 0}, {schema.AVIF, 32, 0.05}} {
-		t.Run(string(tc.format), func(t *testing.T) {
-			got := toNRGBA(decodeViaVips(t, mustRender(t, r, req, tc.format)))
+		// effort: the GIF encoder (1: pkg/gifenc, more: libvips' cgif)
+		effort int
+	}{{schema.WebP, 24, 0.05, 0}, {schema.TIFF, 0, 0, 0}, {schema.GIF, 24, 0, 1}, {schema.GIF, 24, 0, 3}, {schema.AVIF, 32, 0.05, 0}} {
+		t.Run(fmt.Sprintf("%s/effort=%d", tc.format, tc.effort), func(t *testing.T) {
+			data := mustRender(t, r, req, tc.format)
+			if tc.effort > 1 {
+				canvas, err := r.renderCanvas(context.Background(), req)
+				require.NoError(t, err)
+				o := r.enc
+				o.GIFEffort = tc.effort
+				data, _, err = r.encode(canvas, tc.format, o)
+				require.NoError(t, err)
+			}
+			got := toNRGBA(decodeViaVips(t, data))
 			require.Equal(t, want.Rect, got.Rect)
 			bad := 0
 			for y := range 61 {
