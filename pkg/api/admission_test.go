@@ -16,7 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -45,10 +45,10 @@ type stuckRenderer struct {
 	started chan struct{}
 }
 
-func (s stuckRenderer) Render(context.Context, *schema.Request) (render.Result, error) {
+func (s stuckRenderer) Render(context.Context, *schema.Request) (core.Result, error) {
 	s.started <- struct{}{}
 	<-s.release
-	return render.Result{}, nil
+	return core.Result{}, nil
 }
 
 // A body is charged before it is read: while one large body is being

@@ -10,46 +10,17 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/strata-render/strata/pkg/admission"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 )
-
-// Async accepts requests for background rendering and reports on them.
-type Async interface {
-	// Submit queues a validated request and returns its job id. A repeat
-	// with the same key id and idempotency key returns the first job's id.
-	Submit(ctx context.Context, s Submission) (jobID string, err error)
-	// Job returns the status of a job owned by keyID, or a NotFound error.
-	Job(ctx context.Context, keyID, jobID string) (*JobView, error)
-}
-
-// Submission is one validated async request.
-type Submission struct {
-	KeyID          string
-	IdempotencyKey string
-	Request        *schema.Request
-	// Body is the raw request JSON, kept so the worker decodes exactly
-	// what the client sent.
-	Body []byte
-}
-
-// JobView is the job status of spec/API.md §6.
-type JobView struct {
-	JobID     string    `json:"job_id"`
-	Status    string    `json:"status"`
-	Attempts  int       `json:"attempts"`
-	LastError string    `json:"last_error"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
 
 type imageData struct {
 	Buffer   string `json:"buffer"`
@@ -154,7 +125,7 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 
 // renderCached renders req through the render cache, when there is one,
 // and says what happened in a Cache-Status header (RFC 9211).
-func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Result, error) {
+func (s *Server) renderCached(c echo.Context, req *schema.Request) (core.Result, error) {
 	if s.cache == nil {
 		return s.renderSync(c.Request().Context(), c.Get(ctxKeyID).(string), req)
 	}
@@ -162,11 +133,11 @@ func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Resul
 	rh := c.Request().Header
 	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
 	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
-		func(ctx context.Context) (render.Result, error) {
+		func(ctx context.Context) (core.Result, error) {
 			return s.renderSync(ctx, c.Get(ctxKeyID).(string), req)
 		})
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	c.Response().Header().Set("Cache-Status", status)
 	return res, nil
@@ -175,47 +146,32 @@ func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Resul
 // renderSync renders req within a render slot and the render timeout. The
 // slot is charged with the render's estimated memory (render.EstimateBytes)
 // and taken fairly across keys (admission.Gate). A render stuck in a C call
-// past its deadline is abandoned: the client gets its 422 on time, and the
-// slot comes back when the call ends.
-func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Request) (render.Result, error) {
+// past its deadline is abandoned (core.RenderWithin): the client gets its
+// 422 on time, and the slot comes back when the call ends.
+func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Request) (core.Result, error) {
 	cost, err := render.CheckMemory(req, s.renderBytes)
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	t, err := s.gate.Acquire(parent, keyID, cost, s.wait)
 	if errors.Is(err, admission.ErrBusy) {
 		s.metrics.rejected.WithLabelValues("busy").Inc()
-		return render.Result{}, errBusy
+		return core.Result{}, errBusy
 	}
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	s.metrics.inFlight.Inc()
-	ctx, cancel := context.WithTimeout(parent, s.limits.RenderTimeout)
-	defer cancel()
-	res, err := admission.Bounded(ctx, abandonGrace, func() (render.Result, error) { return s.renderer.Render(ctx, req) },
-		func() {
-			s.metrics.inFlight.Dec()
-			if t.Heavy() {
-				// Before the bytes go back: the next heavy render is
-				// admitted against memory really returned.
-				render.ReleaseMemory()
-			}
-			t.Release()
-		})
-	if err != nil {
-		if ctx.Err() != nil && parent.Err() == nil {
-			return render.Result{}, context.DeadlineExceeded
+	return core.RenderWithin(parent, s.renderer, req, s.limits.RenderTimeout, func() {
+		s.metrics.inFlight.Dec()
+		if t.Heavy() {
+			// Before the bytes go back: the next heavy render is
+			// admitted against memory really returned.
+			render.ReleaseMemory()
 		}
-		return render.Result{}, err
-	}
-	return res, nil
+		t.Release()
+	})
 }
-
-// abandonGrace is how long a render may run past its deadline before its
-// client is answered anyway: renders check the deadline between layers and
-// steps, so only a call that cannot be interrupted takes longer.
-const abandonGrace = 500 * time.Millisecond
 
 var errBusy = failure.New(failure.Unavailable, "The server is at capacity; retry in a few seconds.")
 
@@ -264,7 +220,7 @@ func (s *Server) submit(c echo.Context, req *schema.Request, body []byte) error 
 	if err := render.CheckCodeBoxes(req); err != nil {
 		return err
 	}
-	id, err := s.async.Submit(c.Request().Context(), Submission{
+	id, err := s.async.Submit(c.Request().Context(), core.Submission{
 		KeyID: c.Get(ctxKeyID).(string), IdempotencyKey: idem, Request: req, Body: body,
 	})
 	if err != nil {

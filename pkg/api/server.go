@@ -20,19 +20,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/strata-render/strata/pkg/admission"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
-	"github.com/strata-render/strata/pkg/imageurl"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/template"
 )
-
-// Renderer renders a validated request into an encoded image.
-type Renderer interface {
-	Render(ctx context.Context, req *schema.Request) (render.Result, error)
-}
 
 // Check reports whether one dependency is ready; nil means ready.
 type Check func(ctx context.Context) error
@@ -44,9 +38,9 @@ type Options struct {
 	// Limits bound every request.
 	Limits schema.Limits
 	// Renderer renders sync requests.
-	Renderer Renderer
+	Renderer core.Renderer
 	// Async queues requests with a webhook_url; nil answers them with 503.
-	Async Async
+	Async core.Async
 	// RenderConcurrency caps sync renders at once; more wait up to
 	// QueueWait, then get 503.
 	RenderConcurrency int
@@ -91,8 +85,8 @@ type Server struct {
 	log      *slog.Logger
 	keys     []apiKey
 	limits   schema.Limits
-	renderer Renderer
-	async    Async
+	renderer core.Renderer
+	async    core.Async
 	gate     *admission.Gate
 	bodies   *admission.Bytes
 	// renderBytes is the render budget, the largest estimate admitted.
@@ -155,8 +149,8 @@ func New(o Options) *Server {
 	}
 	s.authFails = newAddrLimiter(o.AuthFailures)
 	for k := range o.Keys {
-		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
-		s.rawKeys[KeyID(k)] = k
+		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: core.KeyID(k)})
+		s.rawKeys[core.KeyID(k)] = k
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -223,10 +217,6 @@ func wrongMethod(allowed string) echo.HandlerFunc {
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// KeyID is a stable, non-secret identifier of an API key for logs and job
-// ownership: a short hash prefix.
-func KeyID(key string) string { return imageurl.KeyID(key) }
 
 // authenticate checks the Bearer key in constant time against every key.
 // A client address that failed too often gets 429 without its key being

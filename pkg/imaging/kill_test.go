@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // A decode whose context has ended stops at libvips' next tile and
@@ -25,9 +26,9 @@ func TestDecodeStopsWhenContextEnds(t *testing.T) {
 	defer src.close()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err = src.thumbnail(ctx, 4000, 4000, cropNone, sizeForce)
+	_, err = src.thumbnail(ctx, 4000, 4000, vips.CropNone, vips.SizeForce)
 	require.ErrorIs(t, err, context.Canceled)
-	img, err := src.thumbnail(context.Background(), 4000, 4000, cropNone, sizeForce)
+	img, err := src.thumbnail(context.Background(), 4000, 4000, vips.CropNone, vips.SizeForce)
 	require.NoError(t, err)
 	require.Equal(t, 4000, img.Rect.Dx())
 }

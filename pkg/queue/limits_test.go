@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -21,10 +21,10 @@ type stuckRenderer struct {
 	started atomic.Int32
 }
 
-func (s *stuckRenderer) Render(context.Context, *schema.Request) (render.Result, error) {
+func (s *stuckRenderer) Render(context.Context, *schema.Request) (core.Result, error) {
 	s.started.Add(1)
 	<-s.release
-	return render.Result{}, nil
+	return core.Result{}, nil
 }
 
 // A job whose render overruns its limit inside an uninterruptible call

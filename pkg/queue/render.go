@@ -9,7 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/strata-render/strata/pkg/admission"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
@@ -141,30 +141,19 @@ func (w *Worker) render(ctx context.Context, id, keyID string, stored []byte) (*
 	if err != nil {
 		return nil, nil, "", err
 	}
-	rctx, cancel := context.WithTimeout(ctx, w.o.Limits.RenderTimeout)
-	defer cancel()
-	res, err := admission.Bounded(rctx, abandonGrace, func() (render.Result, error) { return w.o.Renderer.Render(rctx, req) },
-		func() {
-			if t.Heavy() {
-				// Before the bytes go back: the next heavy render is
-				// admitted against memory really returned.
-				render.ReleaseMemory()
-			}
-			t.Release()
-		})
-	if err != nil {
-		if rctx.Err() != nil && ctx.Err() == nil {
-			return nil, nil, "", failure.Wrap(failure.Unprocessable, err,
-				"The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", w.o.Limits.RenderTimeout)
+	res, err := core.RenderWithin(ctx, w.o.Renderer, req, w.o.Limits.RenderTimeout, func() {
+		if t.Heavy() {
+			// Before the bytes go back: the next heavy render is
+			// admitted against memory really returned.
+			render.ReleaseMemory()
 		}
+		t.Release()
+	})
+	if err != nil {
 		return nil, nil, "", err
 	}
 	return req, res.Data, res.MimeType, nil
 }
-
-// abandonGrace is how long a render may overrun its deadline before the
-// job fails anyway (renders check it between layers and steps).
-const abandonGrace = 500 * time.Millisecond
 
 // finishRender stores the result (field/value pairs; none when an earlier
 // run stored it), marks the job delivering (with the render's error, if
@@ -174,7 +163,7 @@ const abandonGrace = 500 * time.Millisecond
 // the status is written with the enqueue, atomically, so a fast delivery's
 // final status is never overwritten by "delivering".
 func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
-	task := deliveryTask(id, w.o.Deliverer)
+	task := w.deliveryTask(id)
 	now := time.Now()
 	var cmds []redis.Cmder
 	pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
@@ -193,10 +182,11 @@ func (w *Worker) finishRender(ctx context.Context, id string, result []any, last
 	return nil
 }
 
-// deliveryTask is the task that delivers job id's webhook through d.
-func deliveryTask(id string, d Deliverer) asynqTask {
+// deliveryTask is the task that delivers job id's webhook: one attempt
+// per run, as many runs as the schedule allows.
+func (w *Worker) deliveryTask(id string) asynqTask {
 	return asynqTask{typ: TypeDeliver, id: "deliver-" + id, jobID: id, queue: QueueDeliveries,
-		retry: d.Retries(), timeout: d.AttemptTimeout() + 30*time.Second}
+		retry: w.o.Retries.MaxAttempts() - 1, timeout: w.o.Webhooks.Timeout() + 30*time.Second}
 }
 
 // finishRenderScript runs after the result was stored (beside it, in the
