@@ -162,6 +162,7 @@ var mimeTypes = map[schema.Format]string{
 	schema.TIFF: "image/tiff",
 	schema.GIF:  "image/gif",
 	schema.AVIF: "image/avif",
+	schema.PDF:  "application/pdf",
 }
 
 // saverIDs are strata_save's format numbers (PNG has its own encoder,

@@ -134,6 +134,13 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	if format == schema.PDF {
+		data, err := r.renderPDF(ctx, req)
+		if err != nil {
+			return Result{}, err
+		}
+		return r.result(data, mimeTypes[format], req, report), nil
+	}
 	canvas, pooled, err := r.composeLayers(ctx, req)
 	if err != nil {
 		return Result{}, err
@@ -149,13 +156,18 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
+	return r.result(data, mime, req, report), nil
+}
+
+// result is a successful render's Result, its warnings observed.
+func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector) Result {
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
 		for _, w := range ws {
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
+	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.

@@ -27,6 +27,9 @@ type glyph struct {
 	xb, yb float64 // bearings (y up), for emoji boxes
 	gw, gh float64 // extents (gh negative)
 	adv    float64
+	// cl and cn are the glyph's cluster (start and count in the line's
+	// runes) when it is the cluster's first glyph; cn is 0 on the others.
+	cl, cn int32
 }
 
 // line is one laid-out line.
@@ -42,6 +45,10 @@ type line struct {
 	dir           di.Direction
 	height        float64
 	baselineShift float64
+	// runes[lo:hi] is the line's text in logical order (runes is the
+	// hard line's, shared).
+	runes  []rune
+	lo, hi int
 }
 
 // block is a laid-out text at one size.
@@ -135,6 +142,10 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 			}
 		}
 		ln := base
+		ln.runes, ln.lo, ln.hi = sl.runes, len(sl.runes), 0
+		for _, run := range wl {
+			ln.lo, ln.hi = min(ln.lo, run.Runes.Offset), max(ln.hi, run.Runes.Offset+run.Runes.Count)
+		}
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
 		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
@@ -145,12 +156,16 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 			ln.ascent = math.Max(ln.ascent, f64(lb.Ascent)+f64(lb.Gap)/2)
 			ln.descent = math.Max(ln.descent, -f64(lb.Descent)+f64(lb.Gap)/2)
 			emoji := ref.src == r.emoji && r.emoji != nil
+			prev := -1
 			for _, g := range run.Glyphs {
 				gl := glyph{
 					x: pen + f64(g.XOffset), y: -f64(g.YOffset),
 					gid: uint32(g.GlyphID), ref: ref, emoji: emoji,
 					xb: f64(g.XBearing), yb: f64(g.YBearing), gw: f64(g.Width), gh: f64(g.Height),
 					adv: f64(g.Advance),
+				}
+				if g.ClusterIndex != prev {
+					gl.cl, gl.cn, prev = int32(g.ClusterIndex), int32(g.RuneCount), g.ClusterIndex
 				}
 				ln.glyphs = append(ln.glyphs, gl)
 				if g.Width != 0 || g.Height != 0 {

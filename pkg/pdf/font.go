@@ -1,0 +1,141 @@
+package pdf
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Font is a Type 3 font made of a real font's glyph outlines, embedded as
+// the subset of glyphs shown. Each distinct (glyph, text) pair gets its
+// own one-byte code, so the ToUnicode map gives every glyph exactly the
+// text it was shaped from; past 256 codes a further Type 3 font object
+// continues the set.
+type Font struct {
+	doc     *Document
+	upem    float64
+	outline func(gid uint32) (p *Path, advance float64)
+	codes   map[glyphKey]codeRef
+	subs    []*subFont
+}
+
+type glyphKey struct {
+	gid  uint32
+	text string
+}
+
+type codeRef struct {
+	sub  int
+	code int
+}
+
+// subFont is one Type 3 font object of a Font: up to 256 glyphs.
+type subFont struct {
+	ref    int
+	name   string
+	glyphs []glyphKey
+}
+
+// Font returns the document's font for key, made on first use: upem is
+// the glyph units per em, outline gives a glyph's outline in glyph units
+// (y up) and its advance. The same key always returns the same Font.
+func (d *Document) Font(key any, upem float64, outline func(gid uint32) (*Path, float64)) *Font {
+	if d.fontKeys == nil {
+		d.fontKeys = map[any]*Font{}
+	}
+	if f, ok := d.fontKeys[key]; ok {
+		return f
+	}
+	f := &Font{doc: d, upem: upem, outline: outline, codes: map[glyphKey]codeRef{}}
+	d.fontKeys[key] = f
+	d.fonts = append(d.fonts, f)
+	return f
+}
+
+// code returns the resource name and code that show gid standing for text.
+func (f *Font) code(gid uint32, text string) (string, int) {
+	k := glyphKey{gid, text}
+	c, ok := f.codes[k]
+	if !ok {
+		if len(f.subs) == 0 || len(f.subs[len(f.subs)-1].glyphs) == 256 {
+			ref := f.doc.alloc()
+			f.subs = append(f.subs, &subFont{ref: ref, name: named(&f.doc.res.fonts, "T", ref)})
+		}
+		s := f.subs[len(f.subs)-1]
+		c = codeRef{len(f.subs) - 1, len(s.glyphs)}
+		s.glyphs = append(s.glyphs, k)
+		f.codes[k] = c
+	}
+	return f.subs[c.sub].name, c.code
+}
+
+// write stores the font objects: glyph procedures, encoding, widths and
+// the ToUnicode map.
+func (f *Font) write() {
+	cache := map[uint32]int{} // gid → char proc, shared between codes
+	widths := map[uint32]float64{}
+	for _, s := range f.subs {
+		var procs, diffs, ws, uni []string
+		for code, g := range s.glyphs {
+			ref, ok := cache[g.gid]
+			if !ok {
+				p, adv := f.outline(g.gid)
+				body := fmt.Sprintf("%s 0 0 0 0 0 d1\n", num(adv))
+				if p != nil && !p.Empty() {
+					x0, y0, x1, y1 := p.Bounds()
+					body = fmt.Sprintf("%s 0 %s %s %s %s d1\n%sf\n", num(adv), num(x0), num(y0), num(x1), num(y1), p.String())
+				}
+				ref = f.doc.addStream("", []byte(body))
+				cache[g.gid], widths[g.gid] = ref, adv
+			}
+			name := fmt.Sprintf("g%d", g.gid)
+			procs = append(procs, fmt.Sprintf("/%s %d 0 R", name, ref))
+			diffs = append(diffs, "/"+name)
+			ws = append(ws, num(widths[g.gid]))
+			if g.text != "" {
+				var hex strings.Builder
+				for _, u := range utf16(g.text) {
+					fmt.Fprintf(&hex, "%04X", u)
+				}
+				uni = append(uni, fmt.Sprintf("<%02X> <%s>", code, hex.String()))
+			}
+		}
+		sort.Strings(procs) // duplicates of a name are one entry
+		procs = dedupe(procs)
+		toUnicode := f.doc.addStream("", []byte(cmap(uni)))
+		k := 1 / f.upem
+		f.doc.set(s.ref, fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [%s 0 0 %s 0 0] "+
+			"/CharProcs << %s >> /Encoding << /Type /Encoding /Differences [0 %s] >> /FirstChar 0 /LastChar %d /Widths [%s] "+
+			"/Resources << >> /ToUnicode %d 0 R >>",
+			strconvE(k), strconvE(k), strings.Join(procs, " "), strings.Join(diffs, " "), len(s.glyphs)-1, strings.Join(ws, " "), toUnicode))
+	}
+}
+
+// strconvE formats a small factor such as 1/2048 with enough digits.
+func strconvE(v float64) string { return fmt.Sprintf("%.10f", v) }
+
+func dedupe(s []string) []string {
+	out := s[:0]
+	for i, v := range s {
+		if i == 0 || v != s[i-1] {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// cmap is a ToUnicode CMap with one-byte codes and the given bfchar
+// entries (at most 100 per block, as the CMap syntax requires).
+func cmap(entries []string) string {
+	var b strings.Builder
+	b.WriteString("/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n" +
+		"/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n" +
+		"1 begincodespacerange\n<00> <FF>\nendcodespacerange\n")
+	for len(entries) > 0 {
+		n := min(len(entries), 100)
+		fmt.Fprintf(&b, "%d beginbfchar\n%s\nendbfchar\n", n, strings.Join(entries[:n], "\n"))
+		entries = entries[n:]
+	}
+	b.WriteString("endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n")
+	return b.String()
+}
