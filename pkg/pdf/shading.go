@@ -33,7 +33,9 @@ func (d *Document) Radial(cx, cy, r float64, stops []Stop, bbox [4]float64) *Sha
 
 func (d *Document) shading(geometry string, stops []Stop, bbox [4]float64) *Shading {
 	s := &Shading{bbox: bbox}
-	col := func(st Stop) []float64 { return []float64{float64(st.R) / 255, float64(st.G) / 255, float64(st.B) / 255} }
+	col := func(st Stop) []float64 {
+		return []float64{float64(st.R) / 255, float64(st.G) / 255, float64(st.B) / 255}
+	}
 	alp := func(st Stop) []float64 { return []float64{float64(st.A) / 255} }
 	ref := d.add(fmt.Sprintf("<< %s /ColorSpace /DeviceRGB /Extend [true true] /Function %s >>", geometry, function(stops, col)))
 	s.color = named(&d.res.shadings, "Sh", ref)

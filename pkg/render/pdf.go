@@ -2,7 +2,7 @@ package render
 
 import (
 	"context"
-		"image"
+	"image"
 	"math"
 	"sort"
 

@@ -1,0 +1,216 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/fidelity"
+	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
+)
+
+// The PDF output is proved with poppler and qpdf (poppler-utils and qpdf,
+// installed by scripts/setup.sh): each request is rendered as PNG and as
+// PDF; pdftoppm rasterises the PDF back at the page's DPI (one dot per
+// canvas pixel) and the two must agree within the Chromium fidelity
+// suite's thresholds (mean difference ≤ 2/255 flattened on white, ink
+// boxes within 1 px); pdftotext must return the text of every text layer;
+// qpdf --check must pass without a warning.
+
+// pdfTool finds a command the PDF tests run.
+func pdfTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Fatalf("%s is missing: run scripts/setup.sh (poppler-utils, qpdf)", name)
+	}
+	return p
+}
+
+// pdfCase is one request (a JSON body without output_format) and what
+// its PDF must hold.
+type pdfCase struct {
+	name string
+	body string
+	// text is what pdftotext must find (each string, in order).
+	text []string
+	// rasterized are the layer paths the render report must name as
+	// pdf_rasterized (and no others).
+	rasterized []string
+	// inkBg, when set, makes the test compare ink boxes on that ground.
+	inkBg *color.RGBA
+}
+
+func pdfCases(t *testing.T) []pdfCase {
+	photo, err := os.ReadFile(filepath.Join(assets.Dir(), "samples", "chelsea.png"))
+	require.NoError(t, err, "samples missing: run scripts/setup.sh")
+	img := base64.StdEncoding.EncodeToString(photo)
+	cert, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "certificate-pdf.json"))
+	require.NoError(t, err)
+	white := &color.RGBA{255, 255, 255, 255}
+	return []pdfCase{
+		{name: "certificate", body: string(cert), text: []string{"Certificate of Completion", "Jane Smith", "Advanced API Design", "March 5, 2026"},
+			inkBg: &color.RGBA{0xFF, 0xFD, 0xF5, 255}},
+		{name: "scripts", body: `{"dimensions":{"width":800,"height":420},"layers":[
+			{"index":0,"type":"solid-color","hex_color":"#FFFFFF"},
+			{"index":1,"type":"text","text":"مرحبا بالعالم","font_name":"Noto Sans Arabic","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":30},"dimensions":{"width":720,"height":80}},
+			{"index":2,"type":"text","text":"नमस्ते दुनिया","font_name":"Hind","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":150},"dimensions":{"width":720,"height":80}},
+			{"index":3,"type":"text","text":"**Bold** and *italic* Inter","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}}]}`,
+			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter"}, inkBg: white},
+		{name: "shapes", body: `{"dimensions":{"width":600,"height":400},"layers":[
+			{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":30,"colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":60},{"hex_color":"#F59E0B","position":100}]},
+			{"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#FFFFFFCC","position":0},{"hex_color":"#FFFFFF00","position":100}],"position":{"x":300,"y":40},"dimensions":{"width":260,"height":200}},
+			{"index":2,"type":"solid-color","hex_color":"#EF4444","border_radius":40,"opacity":70,"rotation_in_degrees":15,"position":{"x":60,"y":60},"dimensions":{"width":200,"height":140}},
+			{"index":3,"type":"solid-color","hex_color":"#10B98199","angled_edges":[{"edge":"top","angle_in_degrees":8}],"position":{"x":0,"y":280},"dimensions":{"width":600,"height":120}}]}`},
+		{name: "codes-and-image", body: `{"dimensions":{"width":640,"height":360},"layers":[
+			{"index":0,"type":"solid-color","hex_color":"#1E1B4B"},
+			{"index":1,"type":"qr-code","value":"TKT-2026-RS-04821","foreground_hex_color":"#FFFFFF","background_hex_color":"#1E1B4B","position":{"x":20,"y":20},"dimensions":{"width":180,"height":180}},
+			{"index":2,"type":"barcode","barcode_format":"code128","value":"STRATA-23","foreground_hex_color":"#000000","background_hex_color":"#FFFFFF","position":{"x":20,"y":230},"dimensions":{"width":300,"height":100}},
+			{"index":3,"type":"image","file":{"type":"base64","name":"cat.png","base64":"` + img + `"},"border_radius":24,"position":{"x":340,"y":40},"dimensions":{"width":270,"height":180}}]}`},
+		{name: "layout-and-effects", body: `{"dimensions":{"width":600,"height":360},"layers":[
+			{"index":0,"type":"solid-color","hex_color":"#F8FAFC"},
+			{"index":1,"type":"layout","direction":"horizontal","gap":20,"padding":{"top":20,"right":20,"bottom":20,"left":20},"background_hex_color":"#E2E8F0","position":{"x":20,"y":20},"dimensions":{"width":560,"height":140},
+			 "layers":[{"type":"solid-color","hex_color":"#3B82F6","dimensions":{"width":100,"height":100}},
+			           {"type":"text","text":"Inside a layout","font_name":"Inter","font_size_in_px":28,"text_color":"#0F172A","dimensions":{"width":300,"height":100}}]},
+			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"x":0,"y":8,"blur":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
+			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}}]}`,
+			text: []string{"Inside a layout"}, rasterized: []string{"layers[2]", "layers[3]"}},
+		// A backdrop blur needs the pixels below: the page becomes one image.
+		{name: "backdrop-blur", body: `{"dimensions":{"width":200,"height":100},"layers":[
+			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}]},
+			{"index":1,"type":"solid-color","hex_color":"#FFFFFF33","backdrop_blur":6,"position":{"x":50,"y":20},"dimensions":{"width":100,"height":60}}]}`,
+			rasterized: []string{"layers[1].backdrop_blur"}},
+	}
+}
+
+func TestPDFMatchesPNG(t *testing.T) {
+	pdftoppm, pdftotext, qpdf := pdfTool(t, "pdftoppm"), pdfTool(t, "pdftotext"), pdfTool(t, "qpdf")
+	r, err := New(Options{Fonts: fontRegistry(t), Images: imaging.NewLoader(imaging.Options{})})
+	require.NoError(t, err)
+	t.Cleanup(r.Close)
+	for _, tc := range pdfCases(t) {
+		t.Run(tc.name, func(t *testing.T) {
+			render := func(format string) Result {
+				var m map[string]any
+				require.NoError(t, json.Unmarshal([]byte(tc.body), &m))
+				m["output_format"] = format
+				body, err := json.Marshal(m)
+				require.NoError(t, err)
+				req, err := schema.Decode(body, schema.DefaultLimits())
+				require.NoError(t, err)
+				res, err := r.Render(context.Background(), req)
+				require.NoError(t, err)
+				return res
+			}
+			want, got := render("png"), render("pdf")
+			require.Equal(t, "application/pdf", got.MimeType)
+			dir := t.TempDir()
+			file := filepath.Join(dir, "out.pdf")
+			require.NoError(t, os.WriteFile(file, got.Data, 0o644))
+			if d := os.Getenv("SAVE_ACTUAL"); d != "" {
+				require.NoError(t, os.MkdirAll(d, 0o755))
+				require.NoError(t, os.WriteFile(filepath.Join(d, "pdf-"+tc.name+".pdf"), got.Data, 0o644))
+			}
+
+			out, err := exec.Command(qpdf, "--check", file).CombinedOutput()
+			require.NoError(t, err, "qpdf --check: %s", out) // exit 3 is a warning, also an error here
+			require.NotContains(t, strings.ToLower(string(out)), "warning")
+
+			out, err = exec.Command(pdftoppm, "-r", "72", "-png", "-singlefile", file, filepath.Join(dir, "page")).CombinedOutput()
+			require.NoError(t, err, "pdftoppm: %s", out)
+			page := decodePNGFile(t, filepath.Join(dir, "page.png"))
+			ref, err := png.Decode(bytes.NewReader(want.Data))
+			require.NoError(t, err)
+			a, b := fidelity.Flatten(ref), fidelity.Flatten(page)
+			require.Equal(t, a.Rect, b.Rect, "page size in pixels")
+			mean, err := fidelity.MeanAbsDiff(a, b)
+			require.NoError(t, err)
+			t.Logf("%s: mean difference %.3f/255, %d bytes PDF, %d bytes PNG", tc.name, mean, len(got.Data), len(want.Data))
+			require.LessOrEqual(t, mean, 2.0, "PDF rasterised by poppler against Strata's PNG")
+			if tc.inkBg != nil {
+				delta, err := fidelity.BoxDelta(fidelity.InkBoxes(a, a.Rect, *tc.inkBg), fidelity.InkBoxes(b, b.Rect, *tc.inkBg))
+				require.NoError(t, err)
+				require.LessOrEqual(t, delta, 1, "ink boxes")
+			}
+
+			out, err = exec.Command(pdftotext, file, "-").CombinedOutput()
+			require.NoError(t, err, "pdftotext: %s", out)
+			text := string(out)
+			for _, s := range tc.text {
+				require.Contains(t, text, s)
+				text = text[strings.Index(text, s)+len(s):]
+			}
+
+			var rasterized []string
+			for _, w := range got.Warnings {
+				if w.Code == warning.PDFRasterized {
+					rasterized = append(rasterized, w.Path)
+				}
+			}
+			require.Equal(t, tc.rasterized, rasterized)
+		})
+	}
+}
+
+// TestPDFPageSize: the page is the canvas at resolution_in_dpi, so
+// 2480×3508 at 300 DPI is A4 (210×297 mm), and the text is still text.
+func TestPDFPageSize(t *testing.T) {
+	pdfinfo := pdfTool(t, "pdfinfo")
+	r := textRenderer(t, fontRegistry(t))
+	for _, tc := range []struct {
+		w, h, dpi    int
+		wantW, wantH float64 // points
+	}{
+		{2480, 3508, 300, 595.2, 841.92},
+		{1200, 800, 0, 1200, 800}, // default: 72, a pixel a point
+		{960, 540, 96, 720, 405},
+	} {
+		opts := ""
+		if tc.dpi != 0 {
+			opts = fmt.Sprintf(`,"output_options":{"resolution_in_dpi":%d}`, tc.dpi)
+		}
+		body := fmt.Sprintf(`{"dimensions":{"width":%d,"height":%d},"output_format":"pdf"%s,"layers":[
+			{"index":0,"type":"text","text":"Page","font_name":"Inter","font_size_in_px":120,"position":{"x":100,"y":100},"dimensions":{"width":600,"height":200}}]}`, tc.w, tc.h, opts)
+		req, err := schema.Decode([]byte(body), schema.DefaultLimits())
+		require.NoError(t, err)
+		res, err := r.Render(context.Background(), req)
+		require.NoError(t, err)
+		file := filepath.Join(t.TempDir(), "p.pdf")
+		require.NoError(t, os.WriteFile(file, res.Data, 0o644))
+		out, err := exec.Command(pdfinfo, file).CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		m := regexp.MustCompile(`Page size:\s+([\d.]+) x ([\d.]+) pts`).FindStringSubmatch(string(out))
+		require.NotNil(t, m, "%s", out)
+		pw, _ := strconv.ParseFloat(m[1], 64)
+		ph, _ := strconv.ParseFloat(m[2], 64)
+		require.InDelta(t, tc.wantW, pw, 0.01)
+		require.InDelta(t, tc.wantH, ph, 0.01)
+	}
+}
+
+func decodePNGFile(t *testing.T, path string) image.Image {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	defer f.Close()
+	img, err := png.Decode(f)
+	require.NoError(t, err)
+	return img
+}
