@@ -3,6 +3,7 @@ package pdf
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -78,43 +79,66 @@ func (c *Canvas) DrawImage(img *Image, x, y, w, h float64) {
 	fmt.Fprintf(&c.buf, "q %s 0 0 %s %s %s cm /%s Do Q\n", num(w), num(-h), num(x), num(y+h), img.name)
 }
 
-// BeginText starts a span whose extracted text is actual (the logical
-// text of a line, which a viewer copies instead of the glyphs' own
-// mappings); End closes it.
-func (c *Canvas) BeginText(actual string) {
-	fmt.Fprintf(&c.buf, "/Span << /ActualText %s >> BDC\n", pdfString(actual))
-}
-
-// EndText closes the span BeginText opened.
-func (c *Canvas) EndText() { c.buf.WriteString("EMC\n") }
-
-// Glyph is one glyph to show: its pen position on the baseline (page
-// units, y down), its glyph id in the font, and the text it stands for
-// ("" for the second and later glyphs of a cluster).
+// Glyph is one glyph to draw: its pen position on the baseline (page
+// units, y down) and its glyph id in the font.
 type Glyph struct {
 	X, Y float64
 	GID  uint32
-	Text string
 }
 
-// ShowGlyphs shows glyphs of f at size (page units per em) in the straight
-// RGB colour r, g, b, each at its own position.
+// ShowGlyphs draws glyphs of f at size (page units per em) in the
+// straight RGB colour r, g, b, each at its own position. They carry no
+// text (an empty ActualText span): the text is ShowText's.
 func (c *Canvas) ShowGlyphs(f *Font, size float64, r, g, b uint8, glyphs []Glyph) {
 	if len(glyphs) == 0 {
 		return
 	}
-	fmt.Fprintf(&c.buf, "%s %s %s rg\nBT\n", num(float64(r)/255), num(float64(g)/255), num(float64(b)/255))
+	fmt.Fprintf(&c.buf, "%s %s %s rg\n/Span << /ActualText <FEFF> >> BDC\nBT\n", num(float64(r)/255), num(float64(g)/255), num(float64(b)/255))
 	cur := ""
 	for _, gl := range glyphs {
-		name, code := f.code(gl.GID, gl.Text)
+		name, code := f.code(gl.GID, "", 0)
 		if name != cur {
 			fmt.Fprintf(&c.buf, "/%s %s Tf\n", name, num(size))
 			cur = name
 		}
 		fmt.Fprintf(&c.buf, "1 0 0 -1 %s %s Tm <%02X> Tj\n", num(gl.X), num(gl.Y), code)
 	}
-	c.buf.WriteString("ET\n")
+	c.buf.WriteString("ET\nEMC\n")
 }
+
+// Cluster is a piece of text as a viewer should select, search and copy
+// it: a grapheme cluster's text, where its advance starts on the
+// baseline (page units, y down) and how wide it is.
+type Cluster struct {
+	X, Y, Advance float64
+	Text          string
+}
+
+// ShowText lays clusters down as invisible text (rendering mode 3) at
+// size, in reading order: the searchable, selectable text over the glyphs
+// ShowGlyphs draws. Each cluster is one character code of a Type 3 font
+// whose ToUnicode map gives its text, with its advance as the width, so
+// extraction finds words and lines where the eye does.
+func (c *Canvas) ShowText(size float64, clusters []Cluster) {
+	if len(clusters) == 0 {
+		return
+	}
+	f := c.doc.Font(textFont{}, 1000, func(uint32) (*Path, float64) { return nil, 0 })
+	c.buf.WriteString("q\nBT\n3 Tr\n")
+	cur := ""
+	for _, cl := range clusters {
+		name, code := f.code(0, cl.Text, math.Round(cl.Advance/size*1000))
+		if name != cur {
+			fmt.Fprintf(&c.buf, "/%s %s Tf\n", name, num(size))
+			cur = name
+		}
+		fmt.Fprintf(&c.buf, "1 0 0 -1 %s %s Tm <%02X> Tj\n", num(cl.X), num(cl.Y), code)
+	}
+	c.buf.WriteString("ET\nQ\n")
+}
+
+// textFont is the key of the document's font for ShowText.
+type textFont struct{}
 
 // Path is a path in page units: subpaths of lines and cubic curves.
 type Path struct {

@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 )
@@ -20,8 +21,9 @@ type Font struct {
 }
 
 type glyphKey struct {
-	gid  uint32
-	text string
+	gid   uint32
+	text  string
+	width float64 // glyph units
 }
 
 type codeRef struct {
@@ -52,9 +54,10 @@ func (d *Document) Font(key any, upem float64, outline func(gid uint32) (*Path, 
 	return f
 }
 
-// code returns the resource name and code that show gid standing for text.
-func (f *Font) code(gid uint32, text string) (string, int) {
-	k := glyphKey{gid, text}
+// code returns the resource name and code that show gid standing for
+// text, width glyph units wide.
+func (f *Font) code(gid uint32, text string, width float64) (string, int) {
+	k := glyphKey{gid, text, width}
 	c, ok := f.codes[k]
 	if !ok {
 		if len(f.subs) == 0 || len(f.subs[len(f.subs)-1].glyphs) == 256 {
@@ -72,26 +75,36 @@ func (f *Font) code(gid uint32, text string) (string, int) {
 // write stores the font objects: glyph procedures, encoding, widths and
 // the ToUnicode map.
 func (f *Font) write() {
-	cache := map[uint32]int{} // gid → char proc, shared between codes
-	widths := map[uint32]float64{}
+	outlines := map[uint32]*Path{}
+	procs := map[glyphKey]int{} // char procs, shared between fonts
+	var bx0, by0, bx1, by1 float64
 	for _, s := range f.subs {
-		var procs, diffs, ws, uni []string
+		var names, diffs, ws, uni []string
 		for code, g := range s.glyphs {
-			ref, ok := cache[g.gid]
+			p, ok := outlines[g.gid]
 			if !ok {
-				p, adv := f.outline(g.gid)
-				body := fmt.Sprintf("%s 0 0 0 0 0 d1\n", num(adv))
+				p, _ = f.outline(g.gid)
+				outlines[g.gid] = p
 				if p != nil && !p.Empty() {
 					x0, y0, x1, y1 := p.Bounds()
-					body = fmt.Sprintf("%s 0 %s %s %s %s d1\n%sf\n", num(adv), num(x0), num(y0), num(x1), num(y1), p.String())
+					bx0, by0, bx1, by1 = min(bx0, x0), min(by0, y0), max(bx1, x1), max(by1, y1)
+				}
+			}
+			pk := glyphKey{gid: g.gid, width: g.width}
+			ref, ok := procs[pk]
+			if !ok {
+				body := fmt.Sprintf("%s 0 0 0 0 0 d1\n", num(g.width))
+				if p != nil && !p.Empty() {
+					x0, y0, x1, y1 := p.Bounds()
+					body = fmt.Sprintf("%s 0 %s %s %s %s d1\n%sf\n", num(g.width), num(x0), num(y0), num(x1), num(y1), p.String())
 				}
 				ref = f.doc.addStream("", []byte(body))
-				cache[g.gid], widths[g.gid] = ref, adv
+				procs[pk] = ref
 			}
-			name := fmt.Sprintf("g%d", g.gid)
-			procs = append(procs, fmt.Sprintf("/%s %d 0 R", name, ref))
+			name := fmt.Sprintf("c%d", ref)
+			names = append(names, fmt.Sprintf("/%s %d 0 R", name, ref))
 			diffs = append(diffs, "/"+name)
-			ws = append(ws, num(widths[g.gid]))
+			ws = append(ws, num(g.width))
 			if g.text != "" {
 				var hex strings.Builder
 				for _, u := range utf16(g.text) {
@@ -100,14 +113,15 @@ func (f *Font) write() {
 				uni = append(uni, fmt.Sprintf("<%02X> <%s>", code, hex.String()))
 			}
 		}
-		sort.Strings(procs) // duplicates of a name are one entry
-		procs = dedupe(procs)
+		sort.Strings(names)
+		names = dedupe(names)
 		toUnicode := f.doc.addStream("", []byte(cmap(uni)))
 		k := 1 / f.upem
-		f.doc.set(s.ref, fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [%s 0 0 %s 0 0] "+
+		f.doc.set(s.ref, fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [%s %s %s %s] /FontMatrix [%s 0 0 %s 0 0] "+
 			"/CharProcs << %s >> /Encoding << /Type /Encoding /Differences [0 %s] >> /FirstChar 0 /LastChar %d /Widths [%s] "+
 			"/Resources << >> /ToUnicode %d 0 R >>",
-			strconvE(k), strconvE(k), strings.Join(procs, " "), strings.Join(diffs, " "), len(s.glyphs)-1, strings.Join(ws, " "), toUnicode))
+			num(math.Floor(bx0)), num(math.Floor(by0)), num(math.Ceil(bx1)), num(math.Ceil(by1)),
+			strconvE(k), strconvE(k), strings.Join(names, " "), strings.Join(diffs, " "), len(s.glyphs)-1, strings.Join(ws, " "), toUnicode))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"slices"
 	"sort"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -362,18 +363,14 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 	}
 	reg := p.r.opts.Fonts
 	for _, ln := range laid.Lines {
-		if len(ln.Glyphs) == 0 {
-			continue
-		}
-		g.BeginText(ln.Text)
-		// Runs of one face are shown together.
+		// The glyphs, in runs of one face.
 		for i := 0; i < len(ln.Glyphs); {
-			j := i
 			face := ln.Glyphs[i].Face
 			var run []pdf.Glyph
-			for ; j < len(ln.Glyphs) && ln.Glyphs[j].Face == face; j++ {
-				lg := ln.Glyphs[j]
-				run = append(run, pdf.Glyph{X: lg.X, Y: lg.Y, GID: lg.GID, Text: lg.Text})
+			for ; i < len(ln.Glyphs) && ln.Glyphs[i].Face == face; i++ {
+				if lg := ln.Glyphs[i]; lg.Emoji == nil {
+					run = append(run, pdf.Glyph{X: lg.X, Y: lg.Y, GID: lg.GID})
+				}
 			}
 			f := p.doc.Font(face, reg.Upem(face), func(gid uint32) (*pdf.Path, float64) {
 				path := &pdf.Path{}
@@ -381,15 +378,21 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 				return path, adv
 			})
 			g.ShowGlyphs(f, laid.Size, col.R, col.G, col.B, run)
-			i = j
 		}
-		g.EndText()
+		var text []pdf.Cluster
 		for _, lg := range ln.Glyphs {
 			if lg.Emoji != nil {
 				b := lg.Emoji.Rect
 				g.DrawImage(p.doc.Image(lg.Emoji), float64(lg.EmojiAt.X), float64(lg.EmojiAt.Y), float64(b.Dx()), float64(b.Dy()))
 			}
+			if lg.Text != "" {
+				text = append(text, pdf.Cluster{X: lg.Pen, Y: ln.Baseline, Advance: lg.Advance, Text: lg.Text})
+			}
 		}
+		if ln.RTL {
+			slices.Reverse(text) // reading order
+		}
+		g.ShowText(laid.Size, text)
 	}
 	return nil
 }

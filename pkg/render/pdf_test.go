@@ -75,27 +75,27 @@ func pdfCases(t *testing.T) []pdfCase {
 			{"index":3,"type":"text","text":"**Bold** and *italic* Inter","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}}]}`,
 			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter"}, inkBg: white},
 		{name: "shapes", body: `{"dimensions":{"width":600,"height":400},"layers":[
-			{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":30,"colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":60},{"hex_color":"#F59E0B","position":100}]},
+			{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":30,"position":{"x":0,"y":0},"dimensions":{"width":600,"height":400},"colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":60},{"hex_color":"#F59E0B","position":100}]},
 			{"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#FFFFFFCC","position":0},{"hex_color":"#FFFFFF00","position":100}],"position":{"x":300,"y":40},"dimensions":{"width":260,"height":200}},
 			{"index":2,"type":"solid-color","hex_color":"#EF4444","border_radius":40,"opacity":70,"rotation_in_degrees":15,"position":{"x":60,"y":60},"dimensions":{"width":200,"height":140}},
 			{"index":3,"type":"solid-color","hex_color":"#10B98199","angled_edges":[{"edge":"top","angle_in_degrees":8}],"position":{"x":0,"y":280},"dimensions":{"width":600,"height":120}}]}`},
 		{name: "codes-and-image", body: `{"dimensions":{"width":640,"height":360},"layers":[
 			{"index":0,"type":"solid-color","hex_color":"#1E1B4B"},
 			{"index":1,"type":"qr-code","value":"TKT-2026-RS-04821","foreground_hex_color":"#FFFFFF","background_hex_color":"#1E1B4B","position":{"x":20,"y":20},"dimensions":{"width":180,"height":180}},
-			{"index":2,"type":"barcode","barcode_format":"code128","value":"STRATA-23","foreground_hex_color":"#000000","background_hex_color":"#FFFFFF","position":{"x":20,"y":230},"dimensions":{"width":300,"height":100}},
+			{"index":2,"type":"barcode","format":"code128","value":"STRATA-23","foreground_hex_color":"#000000","background_hex_color":"#FFFFFF","position":{"x":10,"y":230},"dimensions":{"width":320,"height":100}},
 			{"index":3,"type":"image","file":{"type":"base64","name":"cat.png","base64":"` + img + `"},"border_radius":24,"position":{"x":340,"y":40},"dimensions":{"width":270,"height":180}}]}`},
 		{name: "layout-and-effects", body: `{"dimensions":{"width":600,"height":360},"layers":[
 			{"index":0,"type":"solid-color","hex_color":"#F8FAFC"},
-			{"index":1,"type":"layout","direction":"horizontal","gap":20,"padding":{"top":20,"right":20,"bottom":20,"left":20},"background_hex_color":"#E2E8F0","position":{"x":20,"y":20},"dimensions":{"width":560,"height":140},
+			{"index":1,"type":"layout","direction":"horizontal","gap":20,"padding":20,"background_color":"#E2E8F0","position":{"x":20,"y":20},"dimensions":{"width":560,"height":140},
 			 "layers":[{"type":"solid-color","hex_color":"#3B82F6","dimensions":{"width":100,"height":100}},
 			           {"type":"text","text":"Inside a layout","font_name":"Inter","font_size_in_px":28,"text_color":"#0F172A","dimensions":{"width":300,"height":100}}]},
-			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"x":0,"y":8,"blur":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
+			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"y_in_px":8,"blur_in_px":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
 			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}}]}`,
 			text: []string{"Inside a layout"}, rasterized: []string{"layers[2]", "layers[3]"}},
 		// A backdrop blur needs the pixels below: the page becomes one image.
 		{name: "backdrop-blur", body: `{"dimensions":{"width":200,"height":100},"layers":[
-			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}]},
-			{"index":1,"type":"solid-color","hex_color":"#FFFFFF33","backdrop_blur":6,"position":{"x":50,"y":20},"dimensions":{"width":100,"height":60}}]}`,
+			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}],"position":{"x":0,"y":0},"dimensions":{"width":200,"height":100}},
+			{"index":1,"type":"solid-color","hex_color":"#FFFFFF33","backdrop_blur_in_px":6,"position":{"x":50,"y":20},"dimensions":{"width":100,"height":60}}]}`,
 			rasterized: []string{"layers[1].backdrop_blur"}},
 	}
 }
@@ -150,8 +150,12 @@ func TestPDFMatchesPNG(t *testing.T) {
 				require.LessOrEqual(t, delta, 1, "ink boxes")
 			}
 
-			out, err = exec.Command(pdftotext, file, "-").CombinedOutput()
-			require.NoError(t, err, "pdftotext: %s", out)
+			var stderr bytes.Buffer
+			cmd := exec.Command(pdftotext, file, "-")
+			cmd.Stderr = &stderr
+			out, err = cmd.Output()
+			require.NoError(t, err, "pdftotext: %s", stderr.String())
+			require.Empty(t, stderr.String(), "pdftotext warnings")
 			text := string(out)
 			for _, s := range tc.text {
 				require.Contains(t, text, s)
@@ -187,7 +191,7 @@ func TestPDFPageSize(t *testing.T) {
 			opts = fmt.Sprintf(`,"output_options":{"resolution_in_dpi":%d}`, tc.dpi)
 		}
 		body := fmt.Sprintf(`{"dimensions":{"width":%d,"height":%d},"output_format":"pdf"%s,"layers":[
-			{"index":0,"type":"text","text":"Page","font_name":"Inter","font_size_in_px":120,"position":{"x":100,"y":100},"dimensions":{"width":600,"height":200}}]}`, tc.w, tc.h, opts)
+			{"index":0,"type":"text","text":"Page","font_name":"Inter","font_size_in_px":120,"text_color":"#000000","position":{"x":100,"y":100},"dimensions":{"width":600,"height":200}}]}`, tc.w, tc.h, opts)
 		req, err := schema.Decode([]byte(body), schema.DefaultLimits())
 		require.NoError(t, err)
 		res, err := r.Render(context.Background(), req)

@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 
+	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 
@@ -25,6 +26,11 @@ type Laid struct {
 type LaidLine struct {
 	// Text is the line's text in logical order.
 	Text string
+	// RTL is set on a right-to-left line (its glyphs still come in
+	// visual order, left to right).
+	RTL bool
+	// Baseline is the line's baseline in box pixels, y down.
+	Baseline float64
 	// Glyphs are the line's glyphs in visual order.
 	Glyphs []LaidGlyph
 }
@@ -38,8 +44,11 @@ type LaidGlyph struct {
 	Face Face
 	GID  uint32
 	// Text is the text of the glyph's cluster on the cluster's first
-	// glyph, "" on the others.
-	Text string
+	// glyph (in visual order), "" on the others; Pen and Advance are then
+	// where the cluster starts on the baseline (x, box pixels) and its
+	// whole advance.
+	Text         string
+	Pen, Advance float64
 	// Emoji is the colour bitmap of an emoji glyph (premultiplied; shared,
 	// read only) with its top-left corner at EmojiAt; nil for outline
 	// glyphs.
@@ -82,15 +91,21 @@ func (r *Registry) Layout(ctx context.Context, t *schema.Text, custom []*schema.
 	for i := range b.lines {
 		ln := &b.lines[i]
 		ll := &out.Lines[i]
+		ll.RTL = ln.dir == di.DirectionRTL
+		ll.Baseline = math.Round(p.y[i])
 		if ln.lo < ln.hi && ln.hi <= len(ln.runes) {
 			ll.Text = string(ln.runes[ln.lo:ln.hi])
 		}
-		for _, g := range ln.glyphs {
+		for j, g := range ln.glyphs {
 			x := p.x[i] + g.x
 			y := math.Round(p.y[i] + g.y)
 			lg := LaidGlyph{X: x, Y: y, Face: Face{g.ref}, GID: g.gid}
 			if g.cn > 0 && int(g.cl+g.cn) <= len(ln.runes) && g.cl >= 0 {
 				lg.Text = string(ln.runes[g.cl : g.cl+g.cn])
+				lg.Pen = p.x[i] + g.pen
+				for k := j; k < len(ln.glyphs) && ln.glyphs[k].cl == g.cl; k++ {
+					lg.Advance += ln.glyphs[k].adv
+				}
 			}
 			if g.emoji {
 				ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)

@@ -27,9 +27,10 @@ type glyph struct {
 	xb, yb float64 // bearings (y up), for emoji boxes
 	gw, gh float64 // extents (gh negative)
 	adv    float64
-	// cl and cn are the glyph's cluster (start and count in the line's
-	// runes) when it is the cluster's first glyph; cn is 0 on the others.
+	// cl is the start of the glyph's cluster in the line's runes; cn its
+	// rune count on the cluster's first glyph, 0 on the others.
 	cl, cn int32
+	pen    float64 // the pen position, before the shaper's offsets
 }
 
 // line is one laid-out line.
@@ -159,13 +160,14 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 			prev := -1
 			for _, g := range run.Glyphs {
 				gl := glyph{
-					x: pen + f64(g.XOffset), y: -f64(g.YOffset),
+					x: pen + f64(g.XOffset), y: -f64(g.YOffset), pen: pen,
 					gid: uint32(g.GlyphID), ref: ref, emoji: emoji,
 					xb: f64(g.XBearing), yb: f64(g.YBearing), gw: f64(g.Width), gh: f64(g.Height),
 					adv: f64(g.Advance),
 				}
+				gl.cl = int32(g.ClusterIndex)
 				if g.ClusterIndex != prev {
-					gl.cl, gl.cn, prev = int32(g.ClusterIndex), int32(g.RuneCount), g.ClusterIndex
+					gl.cn, prev = int32(g.RuneCount), g.ClusterIndex
 				}
 				ln.glyphs = append(ln.glyphs, gl)
 				if g.Width != 0 || g.Height != 0 {
