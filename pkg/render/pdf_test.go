@@ -62,7 +62,7 @@ func pdfCases(t *testing.T) []pdfCase {
 	photo, err := os.ReadFile(filepath.Join(assets.Dir(), "samples", "chelsea.png"))
 	require.NoError(t, err, "samples missing: run scripts/setup.sh")
 	img := base64.StdEncoding.EncodeToString(photo)
-	cert, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "certificate-pdf.json"))
+	cert, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "pdf", "certificate.json"))
 	require.NoError(t, err)
 	white := &color.RGBA{255, 255, 255, 255}
 	return []pdfCase{
