@@ -44,6 +44,7 @@ type Document struct {
 	// pageCanvases are the pages whose content is written by Bytes.
 	pageCanvases []*Canvas
 	fontKeys     map[any]*Font
+	zw           *zlib.Writer
 }
 
 // resources are the named resources of the shared dictionary.
@@ -80,9 +81,13 @@ func (d *Document) add(body string) int {
 // entries (without << >> and /Length) and returns its number.
 func (d *Document) addStream(dict string, data []byte) int {
 	var z bytes.Buffer
-	w, _ := zlib.NewWriterLevel(&z, zlib.DefaultCompression)
-	w.Write(data)
-	w.Close()
+	if d.zw == nil {
+		d.zw, _ = zlib.NewWriterLevel(&z, zlib.DefaultCompression)
+	} else {
+		d.zw.Reset(&z) // a writer's state is 300 KB: one per document, not per glyph
+	}
+	d.zw.Write(data)
+	d.zw.Close()
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<< %s /Filter /FlateDecode /Length %d >>\nstream\n", dict, z.Len())
 	b.Write(z.Bytes())

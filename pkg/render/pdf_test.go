@@ -218,3 +218,28 @@ func decodePNGFile(t *testing.T, path string) image.Image {
 	require.NoError(t, err)
 	return img
 }
+
+// BenchmarkCertificate renders the certificate recipe as PNG and as PDF
+// (docs/PERFORMANCE.md, "PDF"); bytes/op is reported as the file size.
+func BenchmarkCertificate(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("..", "..", "docs", "examples", "pdf", "certificate.json"))
+	require.NoError(b, err)
+	r := textRenderer(b, fontRegistry(b))
+	for _, format := range []string{"png", "pdf"} {
+		b.Run(format, func(b *testing.B) {
+			var m map[string]any
+			require.NoError(b, json.Unmarshal(body, &m))
+			m["output_format"] = format
+			raw, _ := json.Marshal(m)
+			req, err := schema.Decode(raw, schema.DefaultLimits())
+			require.NoError(b, err)
+			var size int
+			for b.Loop() {
+				res, err := r.Render(context.Background(), req)
+				require.NoError(b, err)
+				size = len(res.Data)
+			}
+			b.ReportMetric(float64(size), "file-bytes")
+		})
+	}
+}
