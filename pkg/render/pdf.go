@@ -91,7 +91,7 @@ func (p *pdfPage) flatten(ctx context.Context, layers []*schema.Layer) error {
 		return err
 	}
 	if pooled {
-		defer canvases.put(canvas.Pix)
+		defer canvases.Put(canvas.Pix)
 	}
 	l := layers[len(layers)-1]
 	p.report.Add(l.Path+".backdrop_blur", warning.PDFRasterized,

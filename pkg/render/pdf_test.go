@@ -20,6 +20,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/fidelity"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
@@ -107,7 +108,7 @@ func TestPDFMatchesPNG(t *testing.T) {
 	t.Cleanup(r.Close)
 	for _, tc := range pdfCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
-			render := func(format string) Result {
+			render := func(format string) core.Result {
 				var m map[string]any
 				require.NoError(t, json.Unmarshal([]byte(tc.body), &m))
 				m["output_format"] = format
