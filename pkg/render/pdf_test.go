@@ -73,8 +73,8 @@ func pdfCases(t *testing.T) []pdfCase {
 			{"index":0,"type":"solid-color","hex_color":"#FFFFFF"},
 			{"index":1,"type":"text","text":"مرحبا بالعالم","font_name":"Noto Sans Arabic","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":30},"dimensions":{"width":720,"height":80}},
 			{"index":2,"type":"text","text":"नमस्ते दुनिया","font_name":"Hind","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":150},"dimensions":{"width":720,"height":80}},
-			{"index":3,"type":"text","text":"**Bold** and *italic* Inter","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}}]}`,
-			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter"}, inkBg: white},
+			{"index":3,"type":"text","text":"**Bold** and *italic* Inter 🎉 שלום","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}}]}`,
+			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter 🎉", "שלום"}, inkBg: white},
 		{name: "shapes", body: `{"dimensions":{"width":600,"height":400},"layers":[
 			{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":30,"position":{"x":0,"y":0},"dimensions":{"width":600,"height":400},"colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":60},{"hex_color":"#F59E0B","position":100}]},
 			{"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#FFFFFFCC","position":0},{"hex_color":"#FFFFFF00","position":100}],"position":{"x":300,"y":40},"dimensions":{"width":260,"height":200}},
