@@ -3,7 +3,6 @@ package queue
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -94,7 +93,7 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
-	id := newJobID()
+	id := core.NewJobID()
 	now := time.Now()
 	task := c.renderTask(id)
 	keys := task.keys(jobKey(id), bodyKey(id))
@@ -187,7 +186,7 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	notFound := failure.New(failure.NotFound, "No job with this id exists for this API key.")
-	if !validJobID(jobID) {
+	if !core.ValidJobID(jobID) {
 		return nil, notFound
 	}
 	j, err := loadJob(ctx, c.rdb, jobID)
@@ -201,20 +200,4 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	}
 	return &core.JobView{JobID: j.ID, Status: j.Status, Attempts: j.Attempts, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}, nil
-}
-
-// newJobID returns "job_" and 32 hex digits of randomness.
-func newJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "job_" + hex.EncodeToString(b[:])
-}
-
-func validJobID(id string) bool {
-	h, ok := strings.CutPrefix(id, "job_")
-	if !ok || len(h) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(h)
-	return err == nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -60,7 +61,7 @@ func webhookID(jobID string) string { return "msg_" + strings.TrimPrefix(jobID, 
 // without retries.
 func taskJobID(t *asynq.Task, kind string) (string, error) {
 	var p taskPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || !core.ValidJobID(p.JobID) {
 		return "", fmt.Errorf("%s task with a bad payload: %w", kind, asynq.SkipRetry)
 	}
 	return p.JobID, nil
