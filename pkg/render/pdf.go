@@ -20,7 +20,7 @@ import (
 // content where PDF can say the same thing — solid colours and angled
 // edges as paths, gradients as shadings, text as glyphs of embedded Type 3
 // subsets (selectable and searchable), QR codes and barcodes as module
-// rectangles, images as embedded pixels at the size they are drawn,
+// rectangles, images as embedded pixels at their source's resolution,
 // layouts as their children — and as the pixels Strata draws (at the
 // page's resolution, one canvas pixel per dot) where it cannot: layers with
 // effects. Each rasterised layer is in the render report (pdf_rasterized).
@@ -141,7 +141,17 @@ func (p *pdfPage) layer(ctx context.Context, c *pdf.Canvas, l *schema.Layer, ox,
 		content = func(g *pdf.Canvas) error { return p.text(ctx, g, l, w, h) }
 	case schema.TypeLayout:
 		content = func(g *pdf.Canvas) error { return p.layout(ctx, g, l, w, h) }
-	default: // images, QR codes, barcodes: the drawn pixels, as modules where they are
+	case schema.TypeImage:
+		img, err := p.image(ctx, l, w, h)
+		if err != nil || img == nil {
+			return err
+		}
+		if naturalSized(l) {
+			w, h = img.Rect.Dx(), img.Rect.Dy()
+		}
+		bw, bh := float64(w), float64(h)
+		content = func(g *pdf.Canvas) error { g.DrawImage(p.doc.Image(img), 0, 0, bw, bh); return nil }
+	default: // QR codes, barcodes: the drawn modules
 		img, err := p.drawn(ctx, l, w, h)
 		if err != nil || img == nil {
 			return err
@@ -251,6 +261,28 @@ func (p *pdfPage) drawn(ctx context.Context, l *schema.Layer, w, h int) (*image.
 			l.Path, w, h, float64(w)*float64(h)/1e6, b.limit/1e6)
 	}
 	return drawers[l.Type](ctx, p.r, l, w, h)
+}
+
+// maxImageScale bounds how many times finer than the canvas an image is
+// embedded (4: a 300 DPI page's image holds 1200 DPI of its source).
+const maxImageScale = 4
+
+// image is an image layer's pixels for a w×h box: at the source's own
+// resolution when it has more pixels than the box (up to maxImageScale
+// times, within the layer pixel budget), so that the page keeps them when
+// zoomed or printed; natural-sized images as drawn.
+func (p *pdfPage) image(ctx context.Context, l *schema.Layer, w, h int) (*image.RGBA, error) {
+	if naturalSized(l) || p.r.opts.Images == nil {
+		return p.drawn(ctx, l, w, h)
+	}
+	k := maxImageScale * 1.0
+	if b, ok := ctx.Value(pixelBudgetKey{}).(pixelBudget); ok {
+		k = min(k, math.Sqrt(b.limit/(float64(w)*float64(h))))
+	}
+	if k < 1 {
+		return p.drawn(ctx, l, w, h) // over the budget: drawn's error
+	}
+	return p.r.opts.Images.LoadDense(ctx, l.Path, l.Image, w, h, k)
 }
 
 // solid fills the box (cut by its angled edges) with the layer's colour.
@@ -441,17 +473,15 @@ func (p *pdfPage) layout(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w,
 	return nil
 }
 
-// pixels places a drawn layer image: as rectangles of its few flat
-// colours when it is made of whole opaque pixels (QR modules, bars), else
-// as an embedded image at its own resolution.
+// pixels places a drawn QR code or barcode: as rectangles of its few
+// flat colours when it is made of whole opaque pixels, else as an
+// embedded image.
 func (p *pdfPage) pixels(g *pdf.Canvas, l *schema.Layer, img *image.RGBA) {
-	if l.Type == schema.TypeQRCode || l.Type == schema.TypeBarcode {
-		if rects, ok := flatRects(img); ok {
-			for _, cr := range rects {
-				g.Fill(cr.path, cr.r, cr.g, cr.b)
-			}
-			return
+	if rects, ok := flatRects(img); ok {
+		for _, cr := range rects {
+			g.Fill(cr.path, cr.r, cr.g, cr.b)
 		}
+		return
 	}
 	g.DrawImage(p.doc.Image(img), 0, 0, float64(img.Rect.Dx()), float64(img.Rect.Dy()))
 }
