@@ -127,10 +127,17 @@ func (r *Registry) Upem(f Face) float64 { return float64(f.ref.src.font.Upem()) 
 // face's variable-font weight and its synthetic styles applied as Draw
 // applies them (the oblique shear; the bold strokes as extra copies
 // shifted right, filled with the nonzero rule), and returns its advance.
-// Colour (emoji) glyphs have no outline.
+// Colour (emoji) glyphs have no outline, nor has a glyph a hostile custom
+// font breaks the font machinery on (the panic is contained here: the
+// outlines are read when the PDF is written, after Layout's guard).
 func (r *Registry) Outline(f Face, gid uint32, sink PathSink) (advance float64) {
 	ss := r.session()
 	defer r.release(ss)
+	defer func() {
+		if recover() != nil {
+			advance = 0
+		}
+	}()
 	face := ss.face(f.ref)
 	advance = float64(face.HorizontalAdvance(font.GID(gid)))
 	outline, ok := face.GlyphData(font.GID(gid)).(font.GlyphOutline)
