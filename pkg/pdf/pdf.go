@@ -27,6 +27,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -176,8 +177,12 @@ func (d *Document) extGState(entries string) string {
 }
 
 // num formats a number for content streams: at most four decimals, no
-// exponent, no trailing zeros.
+// exponent, no trailing zeros; a value that is not finite (no caller
+// should pass one) is 0, so the file stays readable.
 func num(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return "0"
+	}
 	s := strconv.FormatFloat(v, 'f', 4, 64)
 	s = strings.TrimRight(s, "0")
 	s = strings.TrimSuffix(s, ".")

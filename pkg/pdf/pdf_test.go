@@ -2,6 +2,7 @@ package pdf
 
 import (
 	"image"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,7 +83,8 @@ func TestManyGlyphsAndEveryFeature(t *testing.T) {
 }
 
 func TestNum(t *testing.T) {
-	for in, want := range map[float64]string{0: "0", -0.00001: "0", 1.5: "1.5", 2: "2", -3.14159: "-3.1416", 1e6: "1000000"} {
+	for in, want := range map[float64]string{0: "0", -0.00001: "0", 1.5: "1.5", 2: "2", -3.14159: "-3.1416", 1e6: "1000000",
+		math.Inf(1): "0", math.NaN(): "0", 1e-7: "0"} {
 		require.Equal(t, want, num(in))
 	}
 }

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"compress/zlib"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -9,6 +10,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -284,5 +286,62 @@ func BenchmarkCertificate(b *testing.B) {
 			}
 			b.ReportMetric(float64(size), "file-bytes")
 		})
+	}
+}
+
+// FuzzPDFLayer throws arbitrary geometry (position, size, rotation,
+// radii, opacity, angled edges, gradient angle) at the PDF writer: it must
+// never panic nor write a number PDF cannot read (NaN, Inf, exponents).
+func FuzzPDFLayer(f *testing.F) {
+	f.Add(10.0, 5.0, uint8(20), uint8(10), 30.0, 4.0, 0.0, 80.0, int8(15), uint8(0), true)
+	f.Add(-50.0, 300.0, uint8(255), uint8(1), -720.5, 1e9, 3.0, 100.0, int8(-45), uint8(3), false)
+	f.Add(1e300, -1e300, uint8(3), uint8(3), 1e308, 0.0, 0.0, 1.0, int8(0), uint8(1), true)
+	bad := regexp.MustCompile(`NaN|Inf\b|\de[+-]?\d`)
+	f.Fuzz(func(t *testing.T, x, y float64, w, h uint8, rot, r1, r2, op float64, angle int8, edge uint8, grad bool) {
+		var l *schema.Layer
+		if grad {
+			l = linear(0, float64(angle)*8, stops("#FF000080", 0, "#00FF00", 50, "#0000FF00", 100), box(x, y, int(w), int(h)))
+		} else {
+			l = solid(0, "#336699CC", box(x, y, int(w), int(h)))
+			for i, e := range []schema.Edge{schema.EdgeLeft, schema.EdgeRight, schema.EdgeTop, schema.EdgeBottom} {
+				if edge&(1<<i) != 0 {
+					l.Solid.AngledEdges = append(l.Solid.AngledEdges, schema.AngledEdge{Edge: e, Angle: float64(angle) / 128 * 45})
+				}
+			}
+		}
+		l.Rotation = rot
+		l.Radii = schema.Corners{TopLeft: abs(r1), TopRight: abs(r2), BottomRight: abs(r1)}
+		l.Opacity = min(max(op, 0), 100)
+		r := &Renderer{}
+		data, err := r.renderPDF(context.Background(), &schema.Request{Width: 64, Height: 48, OutputFormat: schema.PDF, Layers: []*schema.Layer{l}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m := bad.Find(inflateStreams(t, data)); m != nil {
+			t.Fatalf("unreadable number %q in %s", m, inflateStreams(t, data))
+		}
+		if !bytes.HasPrefix(data, []byte("%PDF-1.7")) || !bytes.HasSuffix(data, []byte("%%EOF\n")) {
+			t.Fatal("not a PDF file")
+		}
+	})
+}
+
+// inflateStreams returns data with every Flate stream decompressed, so
+// that its operators can be read.
+func inflateStreams(t *testing.T, data []byte) []byte {
+	var out []byte
+	for {
+		i := bytes.Index(data, []byte("stream\n"))
+		if i < 0 {
+			return append(out, data...)
+		}
+		j := bytes.Index(data[i:], []byte("\nendstream"))
+		require.GreaterOrEqual(t, j, 0, "unterminated stream")
+		zr, err := zlib.NewReader(bytes.NewReader(data[i+7 : i+j]))
+		require.NoError(t, err)
+		plain, err := io.ReadAll(zr)
+		require.NoError(t, err)
+		out = append(append(out, data[:i]...), plain...)
+		data = data[i+j+len("\nendstream"):]
 	}
 }
