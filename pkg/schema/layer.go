@@ -343,6 +343,7 @@ func (d *decoder) text(o *object) *Text {
 	t.SplitLines = o.boolean("is_splitting_lines", true)
 	t.ParagraphSpacing, _ = o.num("paragraph_spacing_in_px", false, 0, maxCoordinate)
 	t.AutoScale = o.boolean("should_auto_scale", false)
+	t.Typography = d.typography(o)
 	return t
 }
 

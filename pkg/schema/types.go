@@ -219,6 +219,9 @@ type Text struct {
 	SplitLines       bool  // default true
 	ParagraphSpacing float64
 	AutoScale        bool
+	// Typography is the CSS typography extensions (line height, letter
+	// spacing, clamping, decoration, stroke, shadows, features, language).
+	Typography
 }
 
 // SourceType says where a file's bytes come from.
