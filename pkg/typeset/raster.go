@@ -157,7 +157,7 @@ func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps
 		lx, ly := p.x[i]+float64(ox), p.y[i]+float64(oy)
 		decoLines := func(bit uint8, y, t float64) {
 			t = math.Max(1, math.Round(t))
-			top := math.Round(ly+y-t/2)
+			top := math.Round(ly + y - t/2)
 			for _, sp := range decoSpans(ln, bit) {
 				fillRect(dst, lx+sp[0], top, lx+sp[1], top+t, cr, cg, cb, ca)
 			}

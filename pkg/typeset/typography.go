@@ -516,7 +516,9 @@ func (ss *session) rasteriseStroke(ref faceRef, gid uint32, size, dx, width floa
 // cubicAsQuads approximates a cubic Bézier by two quadratics (split at
 // its midpoint; within a fraction of a pixel at glyph sizes).
 func cubicAsQuads(path *raster.Path, p0, c1, c2, p3 fixed.Point26_6) {
-	mid := func(a, b fixed.Point26_6) fixed.Point26_6 { return fixed.Point26_6{X: (a.X + b.X) / 2, Y: (a.Y + b.Y) / 2} }
+	mid := func(a, b fixed.Point26_6) fixed.Point26_6 {
+		return fixed.Point26_6{X: (a.X + b.X) / 2, Y: (a.Y + b.Y) / 2}
+	}
 	ab, bc, cd := mid(p0, c1), mid(c1, c2), mid(c2, p3)
 	abc, bcd := mid(ab, bc), mid(bc, cd)
 	m := mid(abc, bcd)

@@ -22,17 +22,17 @@ const boldStrength = 1.0 / 28
 // glyph is one positioned glyph of a laid-out line, relative to the
 // line's left edge and baseline, in pixels.
 type glyph struct {
-	x, y   float64 // pen position (offsets applied), y down
-	pen    float64 // pen position before offsets
-	cluster int    // the rune its cluster starts at, in the hard line
-	space   bool   // the cluster is white space
-	deco    uint8  // decoration lines (decoUnderline, decoStrike)
-	gid    uint32
-	ref    faceRef
-	emoji  bool
-	xb, yb float64 // bearings (y up), for emoji boxes
-	gw, gh float64 // extents (gh negative)
-	adv    float64
+	x, y    float64 // pen position (offsets applied), y down
+	pen     float64 // pen position before offsets
+	cluster int     // the rune its cluster starts at, in the hard line
+	space   bool    // the cluster is white space
+	deco    uint8   // decoration lines (decoUnderline, decoStrike)
+	gid     uint32
+	ref     faceRef
+	emoji   bool
+	xb, yb  float64 // bearings (y up), for emoji boxes
+	gw, gh  float64 // extents (gh negative)
+	adv     float64
 }
 
 // line is one laid-out line.

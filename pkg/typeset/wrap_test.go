@@ -306,7 +306,9 @@ func TestAutoScaleKeepsWordsWhole(t *testing.T) {
 			tx := text(tc.text, tc.family, tc.size)
 			tx.AutoScale, tx.SplitLines = true, tc.split
 			paras := r.shapeText(ss, nil, tx)
-			at := func(size float64) *block { return r.layout(ss, paras, size, tc.w, layoutOpts{paraSpacing: 0, wrap: tc.split}) }
+			at := func(size float64) *block {
+				return r.layout(ss, paras, size, tc.w, layoutOpts{paraSpacing: 0, wrap: tc.split})
+			}
 			largestFit := 0.0 // scanned from the top: the largest size that fits
 			for size := tc.size; size >= minAutoSize && largestFit == 0; size-- {
 				if at(size).fits(tc.w, tc.h) {
