@@ -31,6 +31,7 @@ func allCases(photos map[string]string) []fcase {
 	cs = append(cs, imageCases(photos)...)
 	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
+	cs = append(cs, typographyCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
 }
@@ -206,32 +207,6 @@ func layoutCases() []fcase {
 				flexChild(50, 50, "#7C2D12"),
 				`<div style="flex:none;display:flex;flex-direction:column;gap:4px;padding:4px;background:#FDE68A;align-items:flex-start">`+flexChild(70, 20, "#1E40AF")+flexChild(40, 30, "#166534")+`</div>`,
 				flexChild(30, 90, "#581C87"))},
-	}
-}
-
-// textCases hold text lines to their ink boxes (glyph rasterisers
-// differ in anti-aliasing, never by a pixel in where a line's ink is).
-func textCases() []fcase {
-	const bg = `{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}`
-	text := func(s, font string, size int, align string) string {
-		return fmt.Sprintf(`{"index":1,"type":"text","text":%q,"font_name":%q,"font_size_in_px":%d,"text_color":"#111111","text_align":%q,"position":{"x":10,"y":10},"dimensions":{"width":220,"height":140}}`, s, font, size, align)
-	}
-	page := func(s, font string, size int, align, dir string) string {
-		return fmt.Sprintf(`<div class="a" style="left:10px;top:10px;width:220px;height:140px;font-family:%s;font-size:%dpx;line-height:normal;color:#111111;text-align:%s;direction:%s;overflow:hidden">%s</div>`, font, size, align, dir, s)
-	}
-	return []fcase{
-		{name: "text-latin-wrapped", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("Strata draws cards that match the browser", "Inter", 24, "left")),
-			html:   page("Strata draws cards that match the browser", "Inter", 24, "left", "ltr")},
-		{name: "text-latin-center", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("Centred lines of text", "Inter", 28, "center")),
-			html:   page("Centred lines of text", "Inter", 28, "center", "ltr")},
-		{name: "text-hebrew", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right")),
-			html:   page("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right", "rtl")},
-		{name: "text-cjk", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("你好，世界。排版测试", "NotoSansSC", 26, "left")),
-			html:   page("你好，世界。排版测试", "NotoSansSC", 26, "left", "ltr")},
 	}
 }
 

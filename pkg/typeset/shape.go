@@ -96,8 +96,14 @@ func (r *Registry) faceFor(st style, md uint8) faceRef {
 		it = true
 	}
 	ref := r.match(st.set, st.family, w, it)
-	if st.vars != "" && ref.src != nil && ref.src.variable {
-		ref.vars = st.vars
+	if st.vars != "" {
+		// font_variations ask for the family's variable font.
+		if _, v, _ := r.candidates(st.set, st.family); v != nil && (ref.src == nil || !ref.src.variable) {
+			ref = faceRef{src: v, wght: float32(min(max(w, 100), 1000)), oblique: it}
+		}
+		if ref.src != nil && ref.src.variable {
+			ref.vars = st.vars
+		}
 	}
 	return ref
 }

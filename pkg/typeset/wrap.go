@@ -146,8 +146,9 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 	}
 	if o.lineHeight > 0 {
 		// CSS: the content area (ascent + descent of the first available
-		// font) centred in the line height, half the leading on each side.
-		a, d := f64(sl.bounds.Ascent)*k, -f64(sl.bounds.Descent)*k
+		// font, each rounded to whole pixels as in Chromium) centred in the
+		// line height, half the leading on each side.
+		a, d := math.Round(f64(sl.bounds.Ascent)*k), math.Round(-f64(sl.bounds.Descent)*k)
 		half := (o.lineHeight*b.size - a - d) / 2
 		base.ascent, base.descent = a+half, d+half
 	}
