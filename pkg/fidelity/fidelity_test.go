@@ -128,7 +128,6 @@ func fontFaces(t *testing.T, fonts string) string {
 			fmt.Fprintf(&b, "@font-face{font-family:%q;src:url(/fonts/%s/%s);font-weight:%d;font-style:%s}\n", fam, fam, base, weight, style)
 		}
 	}
-	b.WriteString(variableFaces())
 	b.WriteString("@font-face{font-family:\"NotoColorEmoji\";src:url(/emoji/NotoColorEmoji.ttf)}\n")
 	return b.String()
 }
