@@ -321,6 +321,18 @@ func imageCases(photos map[string]string) []fcase {
 		{name: "image-contain", w: 240, h: 160,
 			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
 			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:contain"), why: why, meanLimit: 4},
+		// fit none draws the photo unscaled: no resampling, so no reason
+		// to differ, and the default limit.
+		{name: "image-none", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 120, `,"fit":"none"`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 120, "object-fit:none")},
+		{name: "image-none-focal", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 30, 10, 180, 140, `,"fit":"none","focal_point":{"x_in_percent":20,"y_in_percent":80},"border_radius":24`)),
+			html:   bgHTML + tag("chelsea.png", 30, 10, 180, 140, "object-fit:none;object-position:20% 80%;border-radius:24px")},
+		{name: "image-none-jpeg", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 30, 10, 180, 140, `,"fit":"none"`)),
+			html:   bgHTML + tag("rocket.jpg", 30, 10, 180, 140, "object-fit:none"),
+			why:    "JPEG decoding: libvips (libjpeg-turbo) and Chromium decode the same JPEG to slightly different pixels; the unscaled PNG cases match exactly", meanLimit: 4},
 		{name: "image-fill", w: 240, h: 160,
 			layers: layers(bg, img("rocket.jpg", 20, 20, 200, 100, `,"fit":"fill","border_radius":16`)),
 			html:   bgHTML + tag("rocket.jpg", 20, 20, 200, 100, "object-fit:fill;border-radius:16px"), why: why, meanLimit: 4},

@@ -267,7 +267,7 @@ type Image struct {
 	SmartCrop        bool
 	RemoveBackground bool
 	// Fit is how the image fills its box (our extension): FitCover (the
-	// default), FitContain or FitFill.
+	// default), FitContain, FitFill or FitNone.
 	Fit Fit
 	// Focal, for cover without smart crop, is where the crop sits, in
 	// percent of the overflow (CSS object-position: 0 0 is the top-left,
@@ -283,6 +283,9 @@ const (
 	FitCover   Fit = "cover"
 	FitContain Fit = "contain"
 	FitFill    Fit = "fill"
+	// FitNone draws the image at its natural size, centred (or placed by
+	// the focal point, as CSS object-position), cropped by the box.
+	FitNone Fit = "none"
 )
 
 // QRCode is the payload of a qr-code layer.
