@@ -8,7 +8,7 @@ import (
 // gaussianBlur blurs the premultiplied img in place with a Gaussian of
 // standard deviation sigma (see blurPlane). A wide blur is computed at a
 // lower resolution, as Skia does: the image is averaged down by a power
-// of two f that keeps sigma/f ≥ 6 px, blurred there, and scaled back up
+// of two f that keeps sigma/f ≥ minSmallSigma px, blurred there, and scaled back up
 // bilinearly; what that loses is detail a Gaussian that wide removes
 // anyway (the blur fidelity cases hold it to the browser), and it costs
 // 1/f² of the blur.
@@ -16,11 +16,18 @@ func gaussianBlur(img *image.RGBA, sigma float64) {
 	gaussianBlurPlane(img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, 4, sigma)
 }
 
+// minSmallSigma is the smallest standard deviation, in pixels of the
+// reduced image, that a wide blur is computed at: 3 keeps every blur
+// fidelity case within 0.7/255 of Chromium (6 kept them within 0.1, at
+// twice the cost of the effects card's 12 px photo blur; see
+// docs/PERFORMANCE.md, "Layer effects").
+const minSmallSigma = 3
+
 // gaussianBlurPlane is gaussianBlur for w×h pixels of ch interleaved
 // channels (4 for RGBA, 1 for a shadow's coverage).
 func gaussianBlurPlane(pix []uint8, w, h, stride, ch int, sigma float64) {
 	f := 1
-	for f < 8 && sigma/float64(2*f) >= 6 {
+	for f < 8 && sigma/float64(2*f) >= minSmallSigma {
 		f *= 2
 	}
 	sizes := svgBoxes(sigma)

@@ -98,11 +98,8 @@ func drawBorder(img *image.RGBA, radii schema.Corners, b *schema.Border) {
 			if a == 0 {
 				continue
 			}
-			q := mulPacked(p, a)
 			i := img.PixOffset(x, y)
-			d := uint32(img.Pix[i]) | uint32(img.Pix[i+1])<<8 | uint32(img.Pix[i+2])<<16 | uint32(img.Pix[i+3])<<24
-			d = q + mulPacked(d, 255-q>>24)
-			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(d), uint8(d>>8), uint8(d>>16), uint8(d>>24)
+			overPacked(img.Pix[i:i+4:i+4], mulPacked(p, a))
 		}
 	}
 }
@@ -193,13 +190,17 @@ func drawShadow(out *image.RGBA, s schema.Shadow, m, w, h int, radii schema.Corn
 					}
 				}
 			}
-			q := mulPacked(p, uint32(a))
-			o := d[4*ox : 4*ox+4 : 4*ox+4]
-			vv := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
-			vv = q + mulPacked(vv, 255-q>>24)
-			o[0], o[1], o[2], o[3] = uint8(vv), uint8(vv>>8), uint8(vv>>16), uint8(vv>>24)
+			overPacked(d[4*ox:4*ox+4:4*ox+4], mulPacked(p, uint32(a)))
 		}
 	}
+}
+
+// overPacked composites the premultiplied packed colour q (R in the low
+// byte) over the pixel o, source-over.
+func overPacked(o []uint8, q uint32) {
+	v := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
+	v = q + mulPacked(v, 255-q>>24)
+	o[0], o[1], o[2], o[3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
 }
 
 // applyMask multiplies img by the alpha of a linear gradient drawn over

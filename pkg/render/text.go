@@ -135,11 +135,7 @@ func drawTextShadow(out, cov *image.RGBA, s schema.TextShadow) {
 			if a == 0 {
 				continue
 			}
-			q := mulPacked(p, uint32(a))
-			o := d[4*x : 4*x+4 : 4*x+4]
-			v := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
-			v = q + mulPacked(v, 255-q>>24)
-			o[0], o[1], o[2], o[3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
+			overPacked(d[4*x:4*x+4:4*x+4], mulPacked(p, uint32(a)))
 		}
 	}
 }
