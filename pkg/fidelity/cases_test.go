@@ -25,6 +25,7 @@ func layers(ls ...string) string { return "[" + strings.Join(ls, ",") + "]" }
 func allCases(photos map[string]string) []fcase {
 	var cs []fcase
 	cs = append(cs, shapeCases()...)
+	cs = append(cs, moreShapeCases()...)
 	cs = append(cs, gradientCases()...)
 	cs = append(cs, layoutCases()...)
 	cs = append(cs, effectCases()...)
