@@ -48,6 +48,7 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
@@ -171,16 +172,16 @@ type bench struct {
 func (b *bench) decode() (*schema.Request, error) { return schema.Decode(b.body, b.limits) }
 
 // render decodes and renders once.
-func (b *bench) render() (render.Result, error) {
+func (b *bench) render() (core.Result, error) {
 	req, err := b.decode()
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	return b.renderRequest(req)
 }
 
 // renderRequest renders a decoded request.
-func (b *bench) renderRequest(req *schema.Request) (render.Result, error) {
+func (b *bench) renderRequest(req *schema.Request) (core.Result, error) {
 	return b.r.Render(context.Background(), req)
 }
 

@@ -130,29 +130,11 @@ func TestEncodeUnknownFormat(t *testing.T) {
 	require.Error(t, err)
 }
 
-func TestFlattenWhite(t *testing.T) {
-	img := image.NewRGBA(image.Rect(0, 0, 3, 1))
-	copy(img.Pix, []uint8{64, 0, 0, 128 /**/, 0, 0, 0, 0 /**/, 10, 20, 30, 255})
-	out := make([]byte, 9)
-	flattenWhite(out, img)
-	require.Equal(t, []byte{191, 127, 127, 255, 255, 255, 10, 20, 30}, out)
-}
-
-func TestDropAlphaStopsAtTranslucent(t *testing.T) {
-	img := image.NewRGBA(image.Rect(0, 0, 2, 2))
-	copy(img.Pix, []uint8{1, 2, 3, 255, 4, 5, 6, 255, 7, 8, 9, 255, 10, 11, 12, 255})
-	out := make([]byte, 12)
-	require.True(t, dropAlpha(out, 3*img.Rect.Dx(), img))
-	require.Equal(t, []byte{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, out)
-	img.Pix[15] = 254
-	require.False(t, dropAlpha(out, 3*img.Rect.Dx(), img))
-}
-
 func TestUntrustedLoadersBlocked(t *testing.T) {
 	// New blocks libvips' untrusted loaders (PDF, ImageMagick, …): image
 	// layers decode attacker-supplied bytes. Without the block libvips
 	// renders this PDF through poppler. SVG is let back in (the contract
-	// accepts SVG images; imaging.Lockdown).
+	// accepts SVG images; vips.Start).
 	newTestRenderer(t)
 	pdf := []byte("%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj 3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 8 8]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
 	require.Equal(t, "pdf", bimg.DetermineImageTypeName(pdf))
