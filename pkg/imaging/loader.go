@@ -239,7 +239,7 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 // (object-position), cropped by the box; at is where its top-left corner
 // went.
 func (l *Loader) fitNone(ctx context.Context, path string, src *source, img *schema.Image, w, h int) (out *image.RGBA, at image.Point, err error) {
-	full, err := src.thumbnail(src.w, src.h, cropNone, sizeForce)
+	full, err := src.thumbnail(src.w, src.h, vips.CropNone, vips.SizeForce)
 	if err != nil {
 		return nil, at, l.decodeError(path, err)
 	}
