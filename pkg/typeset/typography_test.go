@@ -213,3 +213,20 @@ func TestLangHan(t *testing.T) {
 	require.Equal(t, "NotoSansJP", face("ja"))
 	require.Equal(t, "NotoSansKR", face("ko"))
 }
+
+// TestLangLocalForms: lang reaches the shaper, which applies the font's
+// locl forms: Noto Sans draws Serbian б (sr, sr-Cyrl) with its own glyph,
+// Russian with the default one.
+func TestLangLocalForms(t *testing.T) {
+	r := testRegistry(t)
+	ss := r.session()
+	defer r.release(ss)
+	glyph := func(lang string) uint32 {
+		sl := r.shapeText(ss, nil, mod(text("б", "NotoSans", 20), func(x *schema.Text) { x.Lang = lang }))[0][0]
+		return uint32(sl.runs[0].Glyphs[0].GlyphID)
+	}
+	def := glyph("")
+	require.Equal(t, def, glyph("ru"))
+	require.NotEqual(t, def, glyph("sr"), "Serbian б is a locl form")
+	require.Equal(t, glyph("sr"), glyph("sr-Cyrl"))
+}
