@@ -34,6 +34,7 @@ func allCases(photos map[string]string) []fcase {
 	cs = append(cs, textCases()...)
 	cs = append(cs, typographyCases()...)
 	cs = append(cs, controlCases()...)
+	cs = append(cs, typographyControls()...)
 	return cs
 }
 

@@ -95,6 +95,11 @@ func typographyCases() []fcase {
 		one("text-letter-spacing-negative", "Tight headline type", "Inter", 26, `,"letter_spacing_in_px":-1.5`, "Tight headline type", "letter-spacing:-1.5px"),
 		one("text-max-lines-ellipsis", long, "Inter", 22, `,"max_lines":2`,
 			`<div style="display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden">`+long+`</div>`, ""),
+		{name: "text-max-lines-rtl", how: boxes, w: 240, h: 160,
+			// Right to left the ellipsis ends the line at its left.
+			layers: layers(textBG, textJSON("שלום עולם, זה טקסט ארוך בעברית שנחתך אחרי שתי שורות בלבד", "Heebo", 24, `,"max_lines":2,"text_align":"right"`)),
+			html: textHTML(`<div style="display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:2;overflow:hidden">שלום עולם, זה טקסט ארוך בעברית שנחתך אחרי שתי שורות בלבד</div>`,
+				"Heebo", 24, "direction:rtl;text-align:right")},
 		one("text-max-lines-clip", long, "Inter", 22, `,"max_lines":2,"text_overflow":"clip","line_height":1.25`, long,
 			"line-height:1.25;height:55px"),
 		one("text-uppercase", "hello world", "Inter", 28, `,"text_transform":"uppercase"`, "hello world", "text-transform:uppercase"),
@@ -131,4 +136,20 @@ func typographyCases() []fcase {
 			layers: layers(textBG, strings.Replace(textJSON("Glow", "Inter", 64, `,"font_weight":"bold","text_shadows":[{"blur_in_px":12,"hex_color":"#7C3AED"}]`), "#111111", "#FFFFFF", 1)),
 			html:   textHTML("Glow", "Inter", 64, "font-weight:700;color:#FFFFFF;text-shadow:0 0 12px #7C3AED")},
 	})
+}
+
+// typographyControls are deliberately wrong pages for the typography
+// cases; each must fail.
+func typographyControls() []fcase {
+	return []fcase{
+		{name: "control-letter-spacing", control: true, how: boxes, w: 240, h: 160,
+			// 1 px more per letter than asked.
+			layers: layers(textBG, textJSON("Spaced out", "Inter", 28, `,"letter_spacing_in_px":4`)),
+			html:   textHTML("Spaced out", "Inter", 28, "letter-spacing:5px")},
+		{name: "control-max-lines", control: true, how: boxes, w: 240, h: 160,
+			// Three lines kept instead of two.
+			layers: layers(textBG, textJSON("Strata draws cards that match the browser, line after line", "Inter", 22, `,"max_lines":2`)),
+			html: textHTML(`<div style="display:-webkit-box;-webkit-box-orient:vertical;-webkit-line-clamp:3;overflow:hidden">Strata draws cards that match the browser, line after line</div>`,
+				"Inter", 22, "")},
+	}
 }
