@@ -32,6 +32,7 @@ func allCases(photos map[string]string) []fcase {
 	cs = append(cs, imageCases(photos)...)
 	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
+	cs = append(cs, textMetricCases()...)
 	cs = append(cs, typographyCases()...)
 	cs = append(cs, controlCases()...)
 	cs = append(cs, typographyControls()...)

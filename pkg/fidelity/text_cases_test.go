@@ -21,23 +21,6 @@ func textHTML(content, font string, size int, css string) string {
 	return fmt.Sprintf(`<div class="a" style="left:10px;top:10px;width:220px;height:140px;font-family:%s;font-size:%dpx;line-height:normal;color:#111111;overflow:hidden;%s">%s</div>`, font, size, css, content)
 }
 
-// untilHarfBuzz marks the text cases whose line widths need pair
-// kerning, which go-text's shaper (v0.3.5) skips for Inter, or the
-// rounded line metrics that come with shaping through HarfBuzz: 2–3 px
-// off until then, within 1 px with it (checked on a trial merge of
-// issue #18's HarfBuzz shaper). Delete it once that shaper is in.
-func untilHarfBuzz(cs []fcase) []fcase {
-	names := map[string]bool{"text-emoji": true, "text-line-height": true, "text-line-height-tight": true,
-		"text-max-lines-clip": true, "text-capitalize": true, "text-uppercase-turkish": true, "text-line-through": true}
-	for i := range cs {
-		if names[cs[i].name] {
-			cs[i].why = "no pair kerning in go-text v0.3.5's shaper (docs/TEXT.md, Shaping against HarfBuzz); 1 px with HarfBuzz (#18)"
-			cs[i].boxLimit = 3
-		}
-	}
-	return cs
-}
-
 // textCases are scripts and alignment at the font's own settings.
 func textCases() []fcase {
 	text := func(s, font string, size int, align string) string {
@@ -46,7 +29,7 @@ func textCases() []fcase {
 	page := func(s, font string, size int, align, dir string) string {
 		return textHTML(s, font, size, fmt.Sprintf("text-align:%s;direction:%s", align, dir))
 	}
-	return untilHarfBuzz([]fcase{
+	return []fcase{
 		{name: "text-latin-wrapped", how: boxes, w: 240, h: 160,
 			layers: layers(textBG, text("Strata draws cards that match the browser", "Inter", 24, "left")),
 			html:   page("Strata draws cards that match the browser", "Inter", 24, "left", "ltr")},
@@ -77,7 +60,7 @@ func textCases() []fcase {
 		{name: "text-emoji", how: boxes, w: 240, h: 160,
 			layers: layers(textBG, text("Launch 🚀 day 🎉", "Inter", 26, "left")),
 			html:   textHTML("Launch 🚀 day 🎉", "Inter,NotoColorEmoji", 26, "")},
-	})
+	}
 }
 
 // typographyCases are the text fields against their CSS properties.
@@ -88,7 +71,7 @@ func typographyCases() []fcase {
 			layers: layers(textBG, textJSON(s, font, size, fields)),
 			html:   textHTML(content, font, size, css)}
 	}
-	return untilHarfBuzz([]fcase{
+	return []fcase{
 		one("text-line-height", long, "Inter", 20, `,"line_height":1.6`, long, "line-height:1.6"),
 		one("text-line-height-tight", long, "Inter", 22, `,"line_height":0.95`, long, "line-height:0.95"),
 		one("text-letter-spacing", "Spaced out", "Inter", 28, `,"letter_spacing_in_px":4,"text_align":"center"`, "Spaced out", "letter-spacing:4px;text-align:center"),
@@ -126,16 +109,13 @@ func typographyCases() []fcase {
 		// pkg/typeset holds it to HarfBuzz's advances instead.
 		//
 		// lang zh-Hant draws Han from the Traditional Chinese face, as a
-		// page listing that face after the Latin one does. (No space
-		// between Han words: Strata keeps a space in the face of the text
-		// before it, Chromium takes it from the first listed face that has
-		// it, 2 px apart here; that rule is the shaper's, not lang's.)
-		one("text-lang-hant", "Hello 骨頭體驗", "Inter", 28, `,"lang":"zh-Hant"`, `<span lang="zh-Hant">Hello 骨頭體驗</span>`,
+		// page listing that face after the Latin one does.
+		one("text-lang-hant", "Hello 骨頭 體驗", "Inter", 28, `,"lang":"zh-Hant"`, `<span lang="zh-Hant">Hello 骨頭 體驗</span>`,
 			"font-family:Inter,NotoSansTC"),
 		{name: "text-shadow-blur", w: 240, h: 160,
 			layers: layers(textBG, strings.Replace(textJSON("Glow", "Inter", 64, `,"font_weight":"bold","text_shadows":[{"blur_in_px":12,"hex_color":"#7C3AED"}]`), "#111111", "#FFFFFF", 1)),
 			html:   textHTML("Glow", "Inter", 64, "font-weight:700;color:#FFFFFF;text-shadow:0 0 12px #7C3AED")},
-	})
+	}
 }
 
 // typographyControls are deliberately wrong pages for the typography
