@@ -28,7 +28,9 @@ func effectMargin(e *schema.Effects) int {
 }
 
 // applyEffects returns the layer image with its effects, and the margin m
-// it grew by on every side (its box starts at (m, m) in the result).
+// it grew by on every side (its box starts at (m, m) in the result). With
+// m > 0 the result is a new image from the canvas pool, which the caller
+// gives back once it is composited.
 func applyEffects(img *image.RGBA, l *schema.Layer) (*image.RGBA, int) {
 	e := l.Effects
 	w, h := img.Rect.Dx(), img.Rect.Dy()
@@ -39,7 +41,7 @@ func applyEffects(img *image.RGBA, l *schema.Layer) (*image.RGBA, int) {
 	m := effectMargin(e)
 	out := img
 	if m > 0 {
-		out = image.NewRGBA(image.Rect(0, 0, w+2*m, h+2*m))
+		out = newCanvas(w+2*m, h+2*m, true) // the caller gives it back (pooled)
 	}
 	if len(e.Shadows) > 0 && e.Mask == nil {
 		box := boxCoverage(w, h, radii)
