@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/pdf"
@@ -202,6 +203,9 @@ func (p *pdfPage) groupBox() [4]float64 {
 func (p *pdfPage) rasterReason(l *schema.Layer) string {
 	if !l.Effects.IsZero() {
 		return "effects (shadows, borders, blur, filters, masks and blend modes) are drawn as pixels"
+	}
+	if t := l.Text; t != nil && (t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") || t.Stroke != nil || len(t.Shadows) > 0) {
+		return "text decorations, strokes and shadows are drawn as pixels (the text is not selectable)"
 	}
 	if l.Type == schema.TypeLayout && l.Size == nil {
 		return "a layout sized by its content is drawn as pixels"

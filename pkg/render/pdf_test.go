@@ -99,8 +99,9 @@ func pdfCases(t *testing.T) []pdfCase {
 			 "layers":[{"type":"solid-color","hex_color":"#3B82F6","dimensions":{"width":100,"height":100}},
 			           {"type":"text","text":"Inside a layout","font_name":"Inter","font_size_in_px":28,"text_color":"#0F172A","dimensions":{"width":300,"height":100}}]},
 			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"y_in_px":8,"blur_in_px":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
-			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}}]}`,
-			text: []string{"Inside a layout"}, rasterized: []string{"layers[2]", "layers[3]"}},
+			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}},
+			{"index":4,"type":"text","text":"Underlined","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_decoration":"underline","position":{"x":380,"y":220},"dimensions":{"width":200,"height":40}}]}`,
+			text: []string{"Inside a layout"}, rasterized: []string{"layers[2]", "layers[3]", "layers[4]"}},
 		// A backdrop blur needs the pixels below: the page becomes one image.
 		{name: "backdrop-blur", body: `{"dimensions":{"width":200,"height":100},"layers":[
 			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}],"position":{"x":0,"y":0},"dimensions":{"width":200,"height":100}},

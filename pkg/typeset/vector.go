@@ -100,10 +100,10 @@ func (r *Registry) Layout(ctx context.Context, t *schema.Text, custom []*schema.
 			x := p.x[i] + g.x
 			y := math.Round(p.y[i] + g.y)
 			lg := LaidGlyph{X: x, Y: y, Face: Face{g.ref}, GID: g.gid}
-			if g.cn > 0 && int(g.cl+g.cn) <= len(ln.runes) && g.cl >= 0 {
-				lg.Text = string(ln.runes[g.cl : g.cl+g.cn])
+			if cl, cn := g.cluster, int(g.cn); cn > 0 && cl >= 0 && cl+cn <= len(ln.runes) {
+				lg.Text = string(ln.runes[cl : cl+cn])
 				lg.Pen = p.x[i] + g.pen
-				for k := j; k < len(ln.glyphs) && ln.glyphs[k].cl == g.cl; k++ {
+				for k := j; k < len(ln.glyphs) && ln.glyphs[k].cluster == cl; k++ {
 					lg.Advance += ln.glyphs[k].adv
 				}
 			}
