@@ -6,7 +6,6 @@ import (
 	"math"
 	"slices"
 	"sort"
-	"strings"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/pdf"
@@ -204,8 +203,8 @@ func (p *pdfPage) rasterReason(l *schema.Layer) string {
 	if !l.Effects.IsZero() {
 		return "effects (shadows, borders, blur, filters, masks and blend modes) are drawn as pixels"
 	}
-	if t := l.Text; t != nil && (t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") || t.Stroke != nil || len(t.Shadows) > 0) {
-		return "text decorations, strokes and shadows are drawn as pixels (the text is not selectable)"
+	if t := l.Text; t != nil && (t.Stroke != nil || len(t.Shadows) > 0) {
+		return "text strokes and text shadows are drawn as pixels (the text is not selectable)"
 	}
 	if l.Type == schema.TypeLayout && l.Size == nil {
 		return "a layout sized by its content is drawn as pixels"
@@ -398,7 +397,18 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 		g.SetAlpha(float64(col.A)/255, "")
 	}
 	reg := p.r.opts.Fonts
+	decorate := func(rects [][4]float64) {
+		if len(rects) == 0 {
+			return
+		}
+		path := &pdf.Path{}
+		for _, r := range rects {
+			path.Rect(r[0], r[1], r[2]-r[0], r[3]-r[1])
+		}
+		g.Fill(path, col.R, col.G, col.B)
+	}
 	for _, ln := range laid.Lines {
+		decorate(ln.Underlines)
 		// The glyphs, in runs of one face.
 		for i := 0; i < len(ln.Glyphs); {
 			face := ln.Glyphs[i].Face
@@ -429,6 +439,7 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 			slices.Reverse(text) // reading order
 		}
 		g.ShowText(laid.Size, text)
+		decorate(ln.Strikes)
 	}
 	return nil
 }

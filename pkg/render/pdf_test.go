@@ -80,8 +80,9 @@ func pdfCases(t *testing.T) []pdfCase {
 			{"index":0,"type":"solid-color","hex_color":"#FFFFFF"},
 			{"index":1,"type":"text","text":"مرحبا بالعالم","font_name":"Noto Sans Arabic","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":30},"dimensions":{"width":720,"height":80}},
 			{"index":2,"type":"text","text":"नमस्ते दुनिया","font_name":"Hind","font_size_in_px":44,"text_color":"#111111","position":{"x":40,"y":150},"dimensions":{"width":720,"height":80}},
-			{"index":3,"type":"text","text":"**Bold** and *italic* Inter 🎉 שלום","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}}]}`,
-			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter 🎉", "שלום"}, inkBg: white},
+			{"index":3,"type":"text","text":"**Bold** and *italic* Inter 🎉 שלום","font_name":"Inter","font_size_in_px":36,"text_color":"#1D3557","position":{"x":40,"y":270},"dimensions":{"width":720,"height":60}},
+			{"index":4,"type":"text","text":"Underlined and ~~struck~~","font_name":"Inter","font_size_in_px":30,"text_color":"#1D3557","text_decoration":"underline","position":{"x":40,"y":350},"dimensions":{"width":720,"height":50}}]}`,
+			text: []string{"مرحبا بالعالم", "नमस्ते दुनिया", "Bold and italic Inter 🎉", "שלום", "Underlined and struck"}, inkBg: white},
 		{name: "shapes", body: `{"dimensions":{"width":600,"height":400},"layers":[
 			{"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":30,"position":{"x":0,"y":0},"dimensions":{"width":600,"height":400},"colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":60},{"hex_color":"#F59E0B","position":100}]},
 			{"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#FFFFFFCC","position":0},{"hex_color":"#FFFFFF00","position":100}],"position":{"x":300,"y":40},"dimensions":{"width":260,"height":200}},
@@ -100,8 +101,9 @@ func pdfCases(t *testing.T) []pdfCase {
 			           {"type":"text","text":"Inside a layout","font_name":"Inter","font_size_in_px":28,"text_color":"#0F172A","dimensions":{"width":300,"height":100}}]},
 			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"y_in_px":8,"blur_in_px":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
 			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}},
-			{"index":4,"type":"text","text":"Underlined","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_decoration":"underline","position":{"x":380,"y":220},"dimensions":{"width":200,"height":40}}]}`,
-			text: []string{"Inside a layout"}, rasterized: []string{"layers[2]", "layers[3]", "layers[4]"}},
+			{"index":4,"type":"text","text":"Underlined","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_decoration":"underline","position":{"x":380,"y":220},"dimensions":{"width":200,"height":40}},
+			{"index":5,"type":"text","text":"Stroked ~~struck~~","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_stroke":{"width_in_px":1,"hex_color":"#F97316"},"position":{"x":380,"y":280},"dimensions":{"width":210,"height":40}}]}`,
+			text: []string{"Inside a layout", "Underlined"}, rasterized: []string{"layers[2]", "layers[3]", "layers[5]"}},
 		// A backdrop blur needs the pixels below: the page becomes one image.
 		{name: "backdrop-blur", body: `{"dimensions":{"width":200,"height":100},"layers":[
 			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}],"position":{"x":0,"y":0},"dimensions":{"width":200,"height":100}},

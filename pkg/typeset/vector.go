@@ -4,6 +4,7 @@ import (
 	"context"
 	"image"
 	"math"
+	"strings"
 
 	"github.com/go-text/typesetting/di"
 	"github.com/go-text/typesetting/font"
@@ -31,6 +32,10 @@ type LaidLine struct {
 	RTL bool
 	// Baseline is the line's baseline in box pixels, y down.
 	Baseline float64
+	// Underlines and Strikes are the line's decoration rectangles (x0, y0,
+	// x1, y1 in box pixels) where Draw fills them: underlines under the
+	// glyphs, line-through over them.
+	Underlines, Strikes [][4]float64
 	// Glyphs are the line's glyphs in visual order.
 	Glyphs []LaidGlyph
 }
@@ -88,11 +93,28 @@ func (r *Registry) Layout(ctx context.Context, t *schema.Text, custom []*schema.
 	}
 	p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
 	out = &Laid{Size: b.size, Lines: make([]LaidLine, len(b.lines))}
+	var deco *decoMetrics
+	if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
+		m := r.decorations(ss, textStyle(set, t), b.size)
+		deco = &m
+	}
 	for i := range b.lines {
 		ln := &b.lines[i]
 		ll := &out.Lines[i]
 		ll.RTL = ln.dir == di.DirectionRTL
 		ll.Baseline = math.Round(p.y[i])
+		if deco != nil {
+			rects := func(bit uint8, y, th float64) (out [][4]float64) {
+				th = math.Max(1, math.Round(th)) // as paint's decoLines
+				top := math.Round(p.y[i] + y - th/2)
+				for _, sp := range decoSpans(ln, bit) {
+					out = append(out, [4]float64{p.x[i] + sp[0], top, p.x[i] + sp[1], top + th})
+				}
+				return out
+			}
+			ll.Underlines = rects(decoUnderline, deco.underY, deco.underT)
+			ll.Strikes = rects(decoStrike, deco.strikeY, deco.strikeT)
+		}
 		if ln.lo < ln.hi && ln.hi <= len(ln.runes) {
 			ll.Text = string(ln.runes[ln.lo:ln.hi])
 		}
