@@ -118,6 +118,14 @@ func (p *pdfPage) layer(ctx context.Context, c *pdf.Canvas, l *schema.Layer, ox,
 		w, h = l.Size.Width, l.Size.Height
 	} else if naturalSized(l) {
 		w, h = boxW-int(math.Round(l.Position.X)), boxH-int(math.Round(l.Position.Y))
+	} else if l.Type == schema.TypeLayout {
+		// As big as its content (drawLayer's rule; the memo keeps the
+		// sizes for its children).
+		ctx = withLayoutMemo(ctx)
+		var err error
+		if w, h, err = p.r.measureLayout(ctx, l); err != nil {
+			return err
+		}
 	}
 	if w <= 0 || h <= 0 {
 		return nil
@@ -205,9 +213,6 @@ func (p *pdfPage) rasterReason(l *schema.Layer) string {
 	}
 	if t := l.Text; t != nil && (t.Stroke != nil || len(t.Shadows) > 0) {
 		return "text strokes and text shadows are drawn as pixels (the text is not selectable)"
-	}
-	if l.Type == schema.TypeLayout && l.Size == nil {
-		return "a layout sized by its content is drawn as pixels"
 	}
 	return ""
 }

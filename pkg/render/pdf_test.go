@@ -96,7 +96,7 @@ func pdfCases(t *testing.T) []pdfCase {
 			splashLimit: 3},
 		{name: "layout-and-effects", body: `{"dimensions":{"width":600,"height":360},"layers":[
 			{"index":0,"type":"solid-color","hex_color":"#F8FAFC"},
-			{"index":1,"type":"layout","direction":"horizontal","gap":20,"padding":20,"background_color":"#E2E8F0","position":{"x":20,"y":20},"dimensions":{"width":560,"height":140},
+			{"index":1,"type":"layout","direction":"horizontal","gap":20,"padding":20,"background_color":"#E2E8F0","position":{"x":20,"y":20},
 			 "layers":[{"type":"solid-color","hex_color":"#3B82F6","dimensions":{"width":100,"height":100}},
 			           {"type":"text","text":"Inside a layout","font_name":"Inter","font_size_in_px":28,"text_color":"#0F172A","dimensions":{"width":300,"height":100}}]},
 			{"index":2,"type":"solid-color","hex_color":"#F97316","border_radius":16,"shadows":[{"y_in_px":8,"blur_in_px":12,"hex_color":"#00000066"}],"position":{"x":40,"y":200},"dimensions":{"width":200,"height":120}},
