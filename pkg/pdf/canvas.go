@@ -87,13 +87,21 @@ type Glyph struct {
 }
 
 // ShowGlyphs draws glyphs of f at size (page units per em) in the
-// straight RGB colour r, g, b, each at its own position. They carry no
+// straight RGB colour r, g, b (filled, or stroked for a StrokeFont), each
+// at its own position. They carry no
 // text (an empty ActualText span): the text is ShowText's.
 func (c *Canvas) ShowGlyphs(f *Font, size float64, r, g, b uint8, glyphs []Glyph) {
 	if len(glyphs) == 0 {
 		return
 	}
-	fmt.Fprintf(&c.buf, "%s %s %s rg\n/Span << /ActualText <FEFF> >> BDC\nBT\n", num(float64(r)/255), num(float64(g)/255), num(float64(b)/255))
+	col := fmt.Sprintf("%s %s %s", num(float64(r)/255), num(float64(g)/255), num(float64(b)/255))
+	fmt.Fprintf(&c.buf, "%s rg\n", col)
+	if f.stroke > 0 {
+		// Viewers differ in which colour an uncoloured Type 3 glyph
+		// strokes with: both are the stroke's.
+		fmt.Fprintf(&c.buf, "%s RG\n", col)
+	}
+	c.buf.WriteString("/Span << /ActualText <FEFF> >> BDC\nBT\n")
 	cur := ""
 	for _, gl := range glyphs {
 		name, code := f.code(gl.GID, "", 0)

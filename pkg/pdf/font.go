@@ -18,6 +18,9 @@ type Font struct {
 	outline func(gid uint32) (p *Path, advance float64)
 	codes   map[glyphKey]codeRef
 	subs    []*subFont
+	// stroke, when positive, makes the glyphs outlines stroked this many
+	// glyph units wide (round joins and caps) instead of filled.
+	stroke float64
 }
 
 type glyphKey struct {
@@ -51,6 +54,15 @@ func (d *Document) Font(key any, upem float64, outline func(gid uint32) (*Path, 
 	f := &Font{doc: d, upem: upem, outline: outline, codes: map[glyphKey]codeRef{}}
 	d.fontKeys[key] = f
 	d.fonts = append(d.fonts, f)
+	return f
+}
+
+// StrokeFont is Font for glyphs stroked width glyph units wide (round
+// joins and caps, centred on the outline: CSS -webkit-text-stroke) instead
+// of filled; ShowGlyphs paints them in the stroking colour.
+func (d *Document) StrokeFont(key any, upem, width float64, outline func(gid uint32) (*Path, float64)) *Font {
+	f := d.Font(key, upem, outline)
+	f.stroke = width
 	return f
 }
 
@@ -96,7 +108,15 @@ func (f *Font) write() {
 				body := fmt.Sprintf("%s 0 0 0 0 0 d1\n", num(g.width))
 				if p != nil && !p.Empty() {
 					x0, y0, x1, y1 := p.Bounds()
-					body = fmt.Sprintf("%s 0 %s %s %s %s d1\n%sf\n", num(g.width), num(x0), num(y0), num(x1), num(y1), p.String())
+					paint := "f"
+					if f.stroke > 0 {
+						m := f.stroke / 2
+						x0, y0, x1, y1 = x0-m, y0-m, x1+m, y1+m
+						paint = "S"
+						body = fmt.Sprintf("%s 0 %s %s %s %s d1\n1 j 1 J %s w\n%s%s\n", num(g.width), num(x0), num(y0), num(x1), num(y1), num(f.stroke), p.String(), paint)
+					} else {
+						body = fmt.Sprintf("%s 0 %s %s %s %s d1\n%s%s\n", num(g.width), num(x0), num(y0), num(x1), num(y1), p.String(), paint)
+					}
 				}
 				ref = f.doc.addStream("", []byte(body))
 				procs[pk] = ref

@@ -211,8 +211,8 @@ func (p *pdfPage) rasterReason(l *schema.Layer) string {
 	if !l.Effects.IsZero() {
 		return "effects (shadows, borders, blur, filters, masks and blend modes) are drawn as pixels"
 	}
-	if t := l.Text; t != nil && (t.Stroke != nil || len(t.Shadows) > 0) {
-		return "text strokes and text shadows are drawn as pixels (the text is not selectable)"
+	if t := l.Text; t != nil && len(t.Shadows) > 0 {
+		return "text shadows are blurred pixels (the text is not selectable)"
 	}
 	return ""
 }
@@ -414,21 +414,39 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 	}
 	for _, ln := range laid.Lines {
 		decorate(ln.Underlines)
-		// The glyphs, in runs of one face.
-		for i := 0; i < len(ln.Glyphs); {
-			face := ln.Glyphs[i].Face
-			var run []pdf.Glyph
-			for ; i < len(ln.Glyphs) && ln.Glyphs[i].Face == face; i++ {
-				if lg := ln.Glyphs[i]; lg.Emoji == nil {
-					run = append(run, pdf.Glyph{X: lg.X, Y: lg.Y, GID: lg.GID})
+		// The glyphs, in runs of one face: filled, then stroked.
+		showGlyphs := func(stroke *schema.TextStroke) {
+			for i := 0; i < len(ln.Glyphs); {
+				face := ln.Glyphs[i].Face
+				var run []pdf.Glyph
+				for ; i < len(ln.Glyphs) && ln.Glyphs[i].Face == face; i++ {
+					if lg := ln.Glyphs[i]; lg.Emoji == nil {
+						run = append(run, pdf.Glyph{X: lg.X, Y: lg.Y, GID: lg.GID})
+					}
 				}
+				upem := reg.Upem(face)
+				outline := func(gid uint32) (*pdf.Path, float64) {
+					path := &pdf.Path{}
+					adv := reg.Outline(face, gid, path)
+					return path, adv
+				}
+				if stroke == nil {
+					g.ShowGlyphs(p.doc.Font(face, upem, outline), laid.Size, col.R, col.G, col.B, run)
+					continue
+				}
+				// The stroke is Width pixels at every size: in glyph units
+				// it depends on the size.
+				width := stroke.Width / laid.Size * upem
+				f := p.doc.StrokeFont(strokeKey{face, width}, upem, width, outline)
+				g.Save()
+				g.SetAlpha(float64(stroke.Color.A)/255, "")
+				g.ShowGlyphs(f, laid.Size, stroke.Color.R, stroke.Color.G, stroke.Color.B, run)
+				g.Restore()
 			}
-			f := p.doc.Font(face, reg.Upem(face), func(gid uint32) (*pdf.Path, float64) {
-				path := &pdf.Path{}
-				adv := reg.Outline(face, gid, path)
-				return path, adv
-			})
-			g.ShowGlyphs(f, laid.Size, col.R, col.G, col.B, run)
+		}
+		showGlyphs(nil)
+		if st := l.Text.Stroke; st != nil && st.Width > 0 {
+			showGlyphs(st)
 		}
 		var text []pdf.Cluster
 		for _, lg := range ln.Glyphs {
@@ -447,6 +465,13 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 		decorate(ln.Strikes)
 	}
 	return nil
+}
+
+// strokeKey identifies a stroked face: the face and the stroke's width
+// in its glyph units.
+type strokeKey struct {
+	face  typeset.Face
+	width float64
 }
 
 // layout draws a layout's background and its children where drawLayout

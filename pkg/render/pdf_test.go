@@ -103,7 +103,7 @@ func pdfCases(t *testing.T) []pdfCase {
 			{"index":3,"type":"solid-color","hex_color":"#3B82F6","blend_mode":"multiply","position":{"x":160,"y":240},"dimensions":{"width":200,"height":100}},
 			{"index":4,"type":"text","text":"Underlined","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_decoration":"underline","position":{"x":380,"y":220},"dimensions":{"width":200,"height":40}},
 			{"index":5,"type":"text","text":"Stroked ~~struck~~","font_name":"Inter","font_size_in_px":24,"text_color":"#0F172A","text_stroke":{"width_in_px":1,"hex_color":"#F97316"},"position":{"x":380,"y":280},"dimensions":{"width":210,"height":40}}]}`,
-			text: []string{"Inside a layout", "Underlined"}, rasterized: []string{"layers[2]", "layers[3]", "layers[5]"}},
+			text: []string{"Inside a layout", "Underlined", "Stroked struck"}, rasterized: []string{"layers[2]", "layers[3]"}},
 		// A backdrop blur needs the pixels below: the page becomes one image.
 		{name: "backdrop-blur", body: `{"dimensions":{"width":200,"height":100},"layers":[
 			{"index":0,"type":"gradient","gradient_type":"linear","colors":[{"hex_color":"#000000","position":0},{"hex_color":"#FFFFFF","position":100}],"position":{"x":0,"y":0},"dimensions":{"width":200,"height":100}},
