@@ -119,7 +119,7 @@ func (m *Main) Run(ctx context.Context) error {
 	qm := queue.NewMetrics()
 	m.queue = queue.NewClient(queue.ClientOptions{
 		Redis: m.redis, JobTTL: m.Config.JobTTL, RenderTimeout: m.Config.Limits.RenderTimeout,
-		Metrics: qm, Logger: m.Log,
+		WaitReplicas: m.Config.RedisWaitReplicas, Metrics: qm, Logger: m.Log,
 	})
 	templates := template.NewStore(m.redis, m.Config.Limits, m.Log)
 	var watchCtx context.Context
