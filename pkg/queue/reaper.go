@@ -31,6 +31,14 @@ import (
 // live workers get ReapAfter of reachable Redis to beat again before any
 // of their tasks is touched; no clock is compared across hosts.
 //
+// The same path recovers a task whose worker lives but whose
+// acknowledgement was lost: when asynq's Done or Retry fails (the primary
+// died mid-call), its syncer retries the call with a context that was
+// cancelled when the call returned (asynq v0.26, processor.go), so it
+// never succeeds, and the task, no longer beaten for, would wait for the
+// recoverer. TestSentinelFailoverLosesNoAcceptedJob (cmd/worker) meets it
+// at every failover.
+//
 // A render that kills its worker each time would otherwise go round for
 // ever (requeues are not asynq retries): openRenderScript refuses a job
 // started maxRenders times and delivers a failure instead.
@@ -119,12 +127,13 @@ func (r *reaper) sweep(ctx context.Context, now time.Time) int {
 			r.log.Warn("reaper: could not requeue a dead worker's task", "queue", id.queue, "task_id", id.id, "error", err.Error())
 			continue
 		}
+		silent := now.Sub(r.seen[id].since)
 		delete(r.seen, id)
 		if n == 1 {
 			reaped++
 			r.m.reaped(id.queue)
-			r.log.Warn("reaper: task's worker stopped beating; task requeued", "queue", id.queue, "task_id", id.id,
-				"silent", now.Sub(next[id].since).Round(time.Second).String())
+			r.log.Warn("reaper: task's lease stood still; task requeued", "queue", id.queue, "task_id", id.id,
+				"silent", silent.Round(time.Second).String())
 		}
 	}
 	return reaped

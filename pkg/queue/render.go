@@ -163,21 +163,25 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
 	task := deliveryTask(id, w.o.Deliverer)
 	now := time.Now()
-	var cmds []redis.Cmder
-	pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
-		cmds = nil
-		if len(result) > 0 {
-			cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+	// Every command here can run again: the result is the same, and the
+	// delivery task is queued once (its id is derived from the job's).
+	return durable(ctx, func() error {
+		var cmds []redis.Cmder
+		pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
+			cmds = nil
+			if len(result) > 0 {
+				cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+			}
+			cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
+				task.args(now, millis(now), orEmpty(lastErr))...))
+		})
+		for _, c := range cmds {
+			if err := c.Err(); err != nil {
+				return err
+			}
 		}
-		cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
-			task.args(now, millis(now), orEmpty(lastErr))...))
+		return nil
 	})
-	for _, c := range cmds {
-		if err := c.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // deliveryTask is the task that delivers job id's webhook through d.
