@@ -29,7 +29,7 @@ import (
 	policyv1 "k8s.io/api/policy/v1"
 	"sigs.k8s.io/yaml"
 
-	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/schema"
@@ -294,7 +294,7 @@ func requireQueueDepthKey(t *testing.T, listName string) {
 	require.NoError(t, err)
 	const n = 7
 	for range n {
-		_, err := c.Submit(context.Background(), api.Submission{KeyID: "k", Request: req, Body: []byte(body)})
+		_, err := c.Submit(context.Background(), core.Submission{KeyID: "k", Request: req, Body: []byte(body)})
 		require.NoError(t, err)
 	}
 	depth, err := rdb.LLen(context.Background(), listName).Result()

@@ -27,7 +27,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -76,7 +76,7 @@ type Cache struct {
 
 type entry struct {
 	key string
-	res render.Result
+	res core.Result
 }
 
 // New returns a cache.
@@ -120,12 +120,12 @@ func Key(rendererVersion string, req *schema.Request) string {
 }
 
 // RenderFunc renders the request a key stands for.
-type RenderFunc func(ctx context.Context) (render.Result, error)
+type RenderFunc func(ctx context.Context) (core.Result, error)
 
 // Get returns the image for key, rendering it with fn when no process
 // holds it, and the Cache-Status value saying which happened. bypass
 // renders without looking (and stores the fresh result).
-func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc) (render.Result, string, error) {
+func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc) (core.Result, string, error) {
 	if bypass {
 		c.bypasses.Inc()
 		res, err := fn(ctx)
@@ -139,7 +139,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		return res, StatusHit, nil
 	}
 	type outcome struct {
-		res    render.Result
+		res    core.Result
 		status string
 	}
 	// The shared work must not end with its first caller: the others
@@ -151,7 +151,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		return outcome{res, status}, err
 	})
 	if err != nil {
-		return render.Result{}, "", err
+		return core.Result{}, "", err
 	}
 	o := v.(outcome)
 	if o.status == StatusMiss && !leader {
@@ -162,7 +162,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 
 // fill finds key in Redis, or renders it under the cross-process lock, or
 // waits for the process holding the lock.
-func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Result, string, error) {
+func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	if c.o.Redis == nil {
 		return c.renderAndStore(ctx, key, fn)
 	}
@@ -192,7 +192,7 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 		}
 		select {
 		case <-ctx.Done():
-			return render.Result{}, "", ctx.Err()
+			return core.Result{}, "", ctx.Err()
 		case <-time.After(c.o.Poll):
 		}
 		// The holder is gone without storing (failed, or the image was
@@ -200,17 +200,17 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 	}
 }
 
-func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc) (render.Result, string, error) {
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	c.misses.Inc()
 	res, err := fn(ctx)
 	if err != nil {
-		return render.Result{}, "", err
+		return core.Result{}, "", err
 	}
 	c.store(ctx, key, res)
 	return res, StatusMiss, nil
 }
 
-func (c *Cache) store(ctx context.Context, key string, res render.Result) {
+func (c *Cache) store(ctx context.Context, key string, res core.Result) {
 	if int64(len(res.Data)) > c.o.MaxEntryBytes {
 		return
 	}
@@ -220,32 +220,32 @@ func (c *Cache) store(ctx context.Context, key string, res render.Result) {
 	}
 }
 
-func (c *Cache) shared(ctx context.Context, key string) (render.Result, bool) {
+func (c *Cache) shared(ctx context.Context, key string) (core.Result, bool) {
 	b, err := c.o.Redis.Get(ctx, "strata:rc:"+key).Bytes()
 	if err != nil {
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	res, err := decode(b)
 	if err != nil {
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	c.hits.WithLabelValues("shared").Inc()
 	c.put(key, res)
 	return res, true
 }
 
-func (c *Cache) local(key string) (render.Result, bool) {
+func (c *Cache) local(key string) (core.Result, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	el, ok := c.items[key]
 	if !ok {
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	c.lru.MoveToFront(el)
 	return el.Value.(*entry).res, true
 }
 
-func (c *Cache) put(key string, res render.Result) {
+func (c *Cache) put(key string, res core.Result) {
 	n := int64(len(res.Data))
 	if n > c.o.MaxBytes {
 		return
@@ -271,7 +271,7 @@ func (c *Cache) put(key string, res render.Result) {
 
 // encode lays an entry out as width, height (4 bytes each), the media
 // type's length (1 byte), the media type and the image.
-func encode(r render.Result) []byte {
+func encode(r core.Result) []byte {
 	b := make([]byte, 9, 9+len(r.MimeType)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
@@ -282,15 +282,15 @@ func encode(r render.Result) []byte {
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
-func decode(b []byte) (render.Result, error) {
+func decode(b []byte) (core.Result, error) {
 	if len(b) < 9 || len(b) < 9+int(b[8]) {
-		return render.Result{}, errCorrupt
+		return core.Result{}, errCorrupt
 	}
 	mt := string(b[9 : 9+int(b[8])])
 	if !strings.HasPrefix(mt, "image/") {
-		return render.Result{}, errCorrupt
+		return core.Result{}, errCorrupt
 	}
-	return render.Result{
+	return core.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
 		MimeType: mt, Data: b[9+int(b[8]):],
 	}, nil
