@@ -57,9 +57,29 @@ type scaledObject struct {
 		PollingInterval int `json:"pollingInterval"`
 		CooldownPeriod  int `json:"cooldownPeriod"`
 		Triggers        []struct {
-			Type     string            `json:"type"`
-			Metadata map[string]string `json:"metadata"`
+			Type              string            `json:"type"`
+			Metadata          map[string]string `json:"metadata"`
+			AuthenticationRef *struct {
+				Name string `json:"name"`
+			} `json:"authenticationRef"`
 		} `json:"triggers"`
+	} `json:"spec"`
+}
+
+// triggerAuth is KEDA's TriggerAuthentication as the chart writes it.
+type triggerAuth struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Metadata   struct {
+		Name   string            `json:"name"`
+		Labels map[string]string `json:"labels"`
+	} `json:"metadata"`
+	Spec struct {
+		SecretTargetRef []struct {
+			Parameter string `json:"parameter"`
+			Name      string `json:"name"`
+			Key       string `json:"key"`
+		} `json:"secretTargetRef"`
 	} `json:"spec"`
 }
 
@@ -73,6 +93,7 @@ type objects struct {
 	pdbs         map[string]*policyv1.PodDisruptionBudget
 	hpas         map[string]*autoscalingv2.HorizontalPodAutoscaler
 	scaled       map[string]*scaledObject
+	auths        map[string]*triggerAuth
 }
 
 // render lints the chart with values, renders it as `helm template` does
@@ -95,7 +116,7 @@ func render(t *testing.T, values map[string]any) objects {
 	o := objects{deployments: map[string]*appsv1.Deployment{}, statefulSets: map[string]*appsv1.StatefulSet{},
 		services: map[string]*corev1.Service{}, configMaps: map[string]*corev1.ConfigMap{}, secrets: map[string]*corev1.Secret{},
 		pdbs: map[string]*policyv1.PodDisruptionBudget{}, hpas: map[string]*autoscalingv2.HorizontalPodAutoscaler{},
-		scaled: map[string]*scaledObject{}}
+		scaled: map[string]*scaledObject{}, auths: map[string]*triggerAuth{}}
 	for name, text := range files {
 		if !strings.HasSuffix(name, ".yaml") {
 			continue
@@ -126,6 +147,8 @@ func render(t *testing.T, values map[string]any) objects {
 				into = put(o.hpas)
 			case "keda.sh/v1alpha1 ScaledObject":
 				into = put(o.scaled)
+			case "keda.sh/v1alpha1 TriggerAuthentication":
+				into = put(o.auths)
 			default:
 				t.Fatalf("%s: unexpected object %s %s", name, head.APIVersion, head.Kind)
 			}
@@ -158,6 +181,8 @@ func (s *slot[T]) store() {
 	case interface{ GetName() string }:
 		name = v.GetName()
 	case *scaledObject:
+		name = v.Metadata.Name
+	case *triggerAuth:
 		name = v.Metadata.Name
 	}
 	s.m[name] = &s.v
@@ -242,6 +267,8 @@ func TestChartDefaults(t *testing.T) {
 	tr := so.Spec.Triggers[0]
 	require.Equal(t, "redis", tr.Type)
 	require.Equal(t, "prod-strata-redis:6379", tr.Metadata["address"])
+	require.Nil(t, tr.AuthenticationRef, "no password, no TriggerAuthentication")
+	require.Empty(t, o.auths)
 	require.Equal(t, "prod-strata-redis", o.services["prod-strata-redis"].Name)
 	require.Equal(t, "prod-strata-redis", o.statefulSets["prod-strata-redis"].Name)
 	requireQueueDepthKey(t, tr.Metadata["listName"])
@@ -256,6 +283,7 @@ func TestChartSentinel(t *testing.T) {
 			"sentinel": map[string]any{"addresses": "s1:26379,s2:26379,s3:26379", "master": "mymaster"}},
 		"existingSecret": "strata-keys",
 		"config":         map[string]any{"STRATA_REDIS_WAIT_REPLICAS": 1},
+		"worker":         map[string]any{"keda": map[string]any{"passwordSecretKey": "redis-password"}},
 	})
 	require.Empty(t, o.statefulSets)
 	require.Empty(t, o.secrets, "the Secret is the operator's")
@@ -267,6 +295,13 @@ func TestChartSentinel(t *testing.T) {
 	require.Equal(t, "redis-sentinel", tr.Type)
 	require.Equal(t, "mymaster", tr.Metadata["sentinelMaster"])
 	require.Equal(t, "s1:26379,s2:26379,s3:26379", tr.Metadata["addresses"])
+	// The scaler's password comes from the operator's Secret.
+	require.NotNil(t, tr.AuthenticationRef)
+	auth := o.auths[tr.AuthenticationRef.Name]
+	require.NotNil(t, auth, "the TriggerAuthentication the trigger names")
+	require.Len(t, auth.Spec.SecretTargetRef, 1)
+	ref := auth.Spec.SecretTargetRef[0]
+	require.Equal(t, []string{"password", "strata-keys", "redis-password"}, []string{ref.Parameter, ref.Name, ref.Key})
 	requireQueueDepthKey(t, tr.Metadata["listName"])
 }
 
