@@ -33,6 +33,7 @@ func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 	img = image.NewRGBA(image.Rect(0, 0, w, h))
 	p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
 	r.paint(ss, img, b, p, t.Color, 0, 0)
+	r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
 	return img, nil
 }
 
