@@ -167,4 +167,3 @@ func nonDigitNote(s string) string {
 func runeIndex(s string, byteOff int) int {
 	return len([]rune(s[:byteOff]))
 }
-
