@@ -65,7 +65,11 @@ func barcodeRule(format BarcodeFormat, value string) string {
 		}
 		for i, r := range value {
 			if !strings.ContainsRune(code39Chars, r) {
-				return fmt.Sprintf("code39 allows only upper-case letters A-Z, digits 0-9, - . $ / + %% and space; character %d is %q", runeIndex(value, i)+1, r)
+				hint := ""
+				if up := strings.ToUpper(value); strings.Trim(up, code39Chars) == "" && strings.Count(up, "") == strings.Count(value, "") {
+					hint = fmt.Sprintf("; did you mean %q?", truncate(up, 40))
+				}
+				return fmt.Sprintf("code39 allows only upper-case letters A-Z, digits 0-9, - . $ / + %% and space; character %d is %q%s", runeIndex(value, i)+1, r, hint)
 			}
 		}
 	default:

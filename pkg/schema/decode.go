@@ -265,7 +265,12 @@ func (d *decoder) request(root any) *Request {
 	} else {
 		o.missing("dimensions")
 	}
-	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif")
+	// "jpg" is jpeg's common file extension, accepted as its alias
+	// (docs/API.md, strictness).
+	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif", "jpg")
+	if format == "jpg" {
+		format = string(JPEG)
+	}
 	req.OutputFormat = Format(format)
 	if v, ok := o.get("output_options"); ok && formatOK {
 		// Which options apply depends on the format: with an invalid

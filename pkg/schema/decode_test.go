@@ -541,9 +541,9 @@ func TestDecodeExactProblems(t *testing.T) {
 		},
 		{
 			name:    "unknown output format with options",
-			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"output_format":"jpg","output_options":{"quality":80}}`,
-			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif (got "jpg").`,
-			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif (got "jpg")`}},
+			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"output_format":"bmp","output_options":{"quality":80}}`,
+			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif, jpg (got "bmp").`,
+			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif, jpg (got "bmp")`}},
 		},
 		{
 			name:    "field of another file type",
