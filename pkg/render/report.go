@@ -48,6 +48,13 @@ func reportText(ctx context.Context, l *schema.Layer, rep *typeset.TextReport) {
 	case rep.Clipped:
 		c.Add(l.Path+".text", warning.TextClipped, "The text does not fit its box and is cut off at its edge%s.", clipHint(t))
 	}
+	if rep.Clamped {
+		how := "cut off"
+		if rep.Ellipsis {
+			how = "cut off with an ellipsis"
+		}
+		c.Add(l.Path+".max_lines", warning.TextClipped, "The text is longer than max_lines (%d) lines and is %s.", t.MaxLines, how)
+	}
 	if t.AutoScale && rep.Size < t.FontSize {
 		if rep.Size < LegibleSize {
 			c.Add(l.Path+".font_size_in_px", warning.TextBelowLegible,
@@ -149,7 +156,7 @@ func reportTransparent(ctx context.Context, l *schema.Layer) {
 			field = ".hex_color"
 		}
 	case schema.TypeText:
-		if l.Text.Color.A == 0 && strings.TrimSpace(l.Text.Text) != "" {
+		if l.Text.Color.A == 0 && strings.TrimSpace(l.Text.Text) != "" && l.Text.Stroke == nil && len(l.Text.Shadows) == 0 {
 			field = ".text_color"
 		}
 	case schema.TypeGradient:
@@ -170,10 +177,12 @@ func reportTransparent(ctx context.Context, l *schema.Layer) {
 // less than WCAG's 3:1 against the opaque pixels of dst under it: the
 // median over its well-covered pixels. Pixels over transparency are not
 // judged (what shows there is up to the viewer), nor are rotated texts or
-// texts with effects (a stroke or shadow changes what the eye compares).
+// texts with effects, a stroke or shadows (they change what the eye
+// compares).
 func reportContrast(ctx context.Context, dst, img *image.RGBA, l *schema.Layer, x, y, opacity float64) {
 	c := warning.From(ctx)
-	if c == nil || l.Type != schema.TypeText || l.Effects != nil || math.Mod(l.Rotation, 360) != 0 {
+	if c == nil || l.Type != schema.TypeText || l.Effects != nil || math.Mod(l.Rotation, 360) != 0 ||
+		l.Text.Stroke != nil || len(l.Text.Shadows) > 0 {
 		return
 	}
 	ratio, ok := medianContrast(dst, img, l.Text.Color, int(math.Round(x)), int(math.Round(y)), opacity)

@@ -85,6 +85,7 @@ func TestRenderReport(t *testing.T) {
 		{"font not found", bg + `,` + text(`,"text":"Hello","font_name":"Nonexistent Sans","text_color":"#111111"`), []want{{warning.FontNotFound, "layers[1].font_name"}}},
 		{"missing glyphs", bg + `,` + text(ink+`,"text":"a \ud801\ude00 b"`), []want{{warning.MissingGlyphs, "layers[1].text"}}},
 		{"clipped", bg + `,` + text(ink+`,"text":"one two three four five six seven eight nine ten eleven twelve thirteen fourteen"`), []want{{warning.TextClipped, "layers[1].text"}}},
+		{"clamped by max_lines", bg + `,{"index":1,"type":"text","font_size_in_px":20,"position":{"x":10,"y":10},"dimensions":{"width":180,"height":140}` + ink + `,"text":"one two three four five six seven eight nine ten eleven twelve","max_lines":1}`, []want{{warning.TextClipped, "layers[1].max_lines"}}},
 		{"auto-scaled", bg + `,` + text(ink+`,"text":"one two three four five six seven eight nine ten","should_auto_scale":true`), []want{{warning.TextAutoScaled, "layers[1].font_size_in_px"}}},
 		{"below legible", bg + `,` + text(ink+`,"text":"`+longWords(60)+`","should_auto_scale":true`), []want{{warning.TextBelowLegible, "layers[1].font_size_in_px"}}},
 		{"empty text", bg + `,` + text(ink+`,"text":""`), []want{{warning.TextEmpty, "layers[1].text"}}},

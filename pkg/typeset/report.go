@@ -23,6 +23,9 @@ type TextReport struct {
 	Clipped      bool
 	Lines        int
 	LinesOutside int
+	// Clamped is set when max_lines cut the text; Ellipsis when the last
+	// kept line then ends in "…".
+	Clamped, Ellipsis bool
 	// Missing lists the characters drawn as a "no glyph" box
 	// (MissingGlyphs' rule), once each, in order of first appearance.
 	Missing []rune
@@ -50,6 +53,7 @@ func (r *Registry) report(ctx context.Context, ss *session, set *FontSet, t *sch
 	rep.Size = b.size
 	rep.Clipped = !b.fits(w, h)
 	rep.Lines = len(b.lines)
+	rep.Clamped, rep.Ellipsis = b.clamped, b.clamped && t.Overflow != schema.OverflowClip
 	rep.LinesOutside = 0
 	for i, ln := range b.lines {
 		top, bottom := p.y[i]-ln.ascent, p.y[i]+ln.descent
