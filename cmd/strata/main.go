@@ -27,8 +27,8 @@ import (
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/warning"
 	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 const usage = `usage:
