@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -30,6 +31,12 @@ type ClientOptions struct {
 	// OpTimeout bounds the Redis work of one Submit or Job call, so an
 	// unreachable Redis answers 503 quickly (default 2 s).
 	OpTimeout time.Duration
+	// WaitReplicas, when positive, makes a submit wait (Redis WAIT, up to
+	// ReplicaWait) until that many replicas have its writes before it is
+	// acknowledged; fewer in time is a 503 and the job is removed. With
+	// Sentinel and asynchronous replication, this is what keeps an
+	// acknowledged job through a failover (docs/OPERATIONS.md).
+	WaitReplicas int
 	// Metrics counts enqueued jobs; nil counts nothing.
 	Metrics *Metrics
 	// Logger receives warnings; nil means slog.Default().
@@ -108,16 +115,27 @@ func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) 
 	body := compress(s.Body)
 	var set *redis.StatusCmd
 	var sub *redis.Cmd
+	var wait *redis.Cmd
 	pipe(ctx, c.rdb, []*redis.Script{submitScript}, func(p redis.Pipeliner) {
 		set = p.Set(ctx, bodyKey(id), body, c.o.JobTTL)
 		sub = submitScript.EvalSha(ctx, p, keys, task.args(now,
 			c.o.JobTTL.Milliseconds(), claim, IdempotencyTTL.Milliseconds(),
 			fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
 			fAttempts, 0, fCreated, millis(now), fUpdated, millis(now))...)
+		if c.o.WaitReplicas > 0 {
+			wait = p.Do(ctx, "WAIT", c.o.WaitReplicas, ReplicaWait.Milliseconds())
+		}
 	})
 	prev, err := sub.Text()
 	if err == nil {
 		err = set.Err()
+	}
+	if err == nil && wait != nil {
+		if n, werr := wait.Int64(); werr != nil {
+			err = werr
+		} else if n < int64(c.o.WaitReplicas) {
+			err = fmt.Errorf("WAIT: %d of %d replicas acknowledged the submit within %s", n, c.o.WaitReplicas, ReplicaWait)
+		}
 	}
 	if err != nil {
 		c.release(ctx, keys[3:], claim)
@@ -135,6 +153,9 @@ func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) 
 	c.o.Metrics.enqueued()
 	return id, nil
 }
+
+// ReplicaWait bounds a submit's wait for its replicas (WaitReplicas).
+const ReplicaWait = time.Second
 
 // renderTask is the task that renders job id.
 func (c *Client) renderTask(id string) asynqTask {

@@ -142,7 +142,11 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		if failed {
 			status, lastErr = StatusFailed, renderErr
 		}
-		_ = recordAttempt(ctx, w.rdb, id, status, lastErr, true)
+		// Recorded through an outage: a delivered webhook whose record
+		// is lost would be sent again.
+		if err := durable(ctx, func() error { return recordAttempt(ctx, w.rdb, id, status, lastErr, true) }); err != nil {
+			w.log.Warn("delivered, but the outcome could not be recorded; it may be sent again", "job_id", id, "error", err.Error())
+		}
 		return nil
 	}
 	if ctx.Err() != nil {
