@@ -151,7 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Cache:                cache,
 		RendererVersion:      engine.RendererVersion(),
 		Async:                m.queue,
-		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
+		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings},
 		Rate:                 rate,
 		Keys:                 m.Config.APIKeys,
 		AllowPrivateNetworks: m.Config.AllowPrivateNetworks,

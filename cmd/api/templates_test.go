@@ -133,6 +133,17 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	require.Equal(t, "public, max-age=31536000, immutable", resp.Header.Get("Cache-Control"))
 	require.Equal(t, "#FF00FF", pixel(t, img, 30, 30))
+	require.Empty(t, resp.Header.Get("Strata-Warnings"), "a clean render sends no report header")
+	// An image response carries the render report in headers.
+	hidden, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 2}, []string{"badge.opacity=0"})
+	require.NoError(t, err)
+	hresp, _ := call(t, http.MethodGet, base+hidden, "", "")
+	require.Equal(t, http.StatusOK, hresp.StatusCode)
+	require.Equal(t, "1", hresp.Header.Get("Strata-Warnings-Count"))
+	var report []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(hresp.Header.Get("Strata-Warnings")), &report))
+	require.Equal(t, "layer_transparent", report[0]["code"])
+	require.Equal(t, "layers[1].opacity", report[0]["path"])
 	etag := resp.Header.Get("ETag")
 	require.Regexp(t, regexp.MustCompile(`^"[A-Za-z0-9_-]{24}"$`), etag)
 

@@ -9,6 +9,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // storedBody is the sync answer when the request named a storage
@@ -25,6 +26,8 @@ type storedData struct {
 	Buffer   string          `json:"buffer,omitempty"`
 	MimeType string          `json:"mime_type"`
 	Storage  *storage.Object `json:"storage"`
+	// Warnings is the render report ([] when none), as in imageData.
+	Warnings []warning.Warning `json:"warnings"`
 }
 
 // store uploads a sync render's result to its destination and answers
@@ -35,7 +38,7 @@ func (s *Server) store(c echo.Context, d *schema.Storage, res core.Result) error
 	if err != nil {
 		return err
 	}
-	body := storedBody{Success: true, JobID: id, Data: storedData{MimeType: res.MimeType, Storage: obj}}
+	body := storedBody{Success: true, JobID: id, Data: storedData{MimeType: res.MimeType, Storage: obj, Warnings: warning.OrEmpty(res.Warnings)}}
 	if d.ReturnBuffer {
 		body.Data.Buffer = base64.StdEncoding.EncodeToString(res.Data)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // templateView is the data of a template answer.
@@ -190,6 +191,7 @@ func (s *Server) serveImage(c echo.Context, signed *imageurl.Signed, format stri
 	if err != nil {
 		return err
 	}
+	warning.SetHeader(h, res.Warnings)
 	return c.Blob(http.StatusOK, res.MimeType, res.Data)
 }
 

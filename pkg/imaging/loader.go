@@ -24,6 +24,7 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // FetchFunc fetches a URL source and returns its body. The service passes
@@ -171,6 +172,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
 	}
+	reportSource(ctx, path, src, img.Fit, w, h, scale)
 	if img.Fit == schema.FitNone {
 		out, at, err := l.fitNone(ctx, path, src, img, w, h)
 		return out, placement{1, image.Rectangle{at.Mul(-1), at.Mul(-1).Add(image.Pt(w, h))}}, err
@@ -355,6 +357,7 @@ type source struct {
 	w, h      int
 	plainJPEG bool
 	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
+	pages     int  // frames the file declares; only the first is drawn
 }
 
 // MaxImageSide caps each side of a raster input. libvips' scaling holds
@@ -438,7 +441,7 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		w, h = h, w
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.ICC
-	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
+	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG, pages: hdr.Pages}, nil
 }
 
 // checkSize refuses a raster input whose declared size is over the pixel
@@ -513,4 +516,35 @@ func windowAround(c image.Point, cw, ch, w, h int) image.Rectangle {
 	x := min(max(c.X-w/2, 0), cw-w)
 	y := min(max(c.Y-h/2, 0), ch-h)
 	return image.Rect(x, y, x+w, y+h)
+}
+
+// UpscaleLimit is how many times its pixels an image may be enlarged
+// before the render report says it will look blurry (image_upscaled).
+const UpscaleLimit = 1.5
+
+// reportSource adds the warnings about a source drawn into a w×h box at
+// cover scale: enlarged past UpscaleLimit (raster images only; an SVG is
+// drawn from its vectors), or an animation of which only the first frame
+// is drawn.
+func reportSource(ctx context.Context, path string, src *source, fit schema.Fit, w, h int, cover float64) {
+	c := warning.From(ctx)
+	sx, sy := float64(w)/float64(src.w), float64(h)/float64(src.h)
+	scale := cover
+	switch fit {
+	case schema.FitContain:
+		scale = math.Min(sx, sy)
+	case schema.FitFill:
+		scale = math.Max(sx, sy)
+	case schema.FitNone:
+		scale = 1
+	}
+	if !src.svg && scale > UpscaleLimit {
+		c.Add(path, warning.ImageUpscaled,
+			"The image is %dx%d pixels and is enlarged %.1f times to fill its %dx%d box, so it will look blurry; send one of at least %dx%d pixels.",
+			src.w, src.h, scale, w, h, int(math.Ceil(float64(src.w)*scale)), int(math.Ceil(float64(src.h)*scale)))
+	}
+	if src.pages > 1 {
+		c.Add(path, warning.ImageAnimated,
+			"The image has %d frames; only the first is drawn (the output is a still image).", src.pages)
+	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/warning"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -117,13 +118,17 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	renderErr, failed := res[fError]
 	var body []byte
 	stored, isStored := res[fStored]
+	var report []warning.Warning
+	if js := res[fWarnings]; js != "" {
+		_ = json.Unmarshal([]byte(js), &report) // written by resultFields; a bad one delivers no report
+	}
 	switch {
 	case failed:
 		body, err = webhook.FailureBody(id, renderErr)
 	case isStored:
-		body, err = webhook.StoredBody(id, []byte(res[fData]), res[fMime], json.RawMessage(stored))
+		body, err = webhook.StoredBody(id, []byte(res[fData]), res[fMime], json.RawMessage(stored), report)
 	default:
-		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime])
+		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime], report)
 	}
 	if err != nil {
 		return err

@@ -274,6 +274,7 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 	if err != nil || img == nil {
 		return nil, false, err
 	}
+	reportTransparent(ctx, l)
 	applyCorners(img, l.Radii)
 	if img.Rect != image.Rect(0, 0, w, h) || img.Stride != 4*w {
 		// Not a plain canvas-shaped image: blend it as usual.
@@ -341,6 +342,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if !ok {
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
+	reportTransparent(ctx, l)
 	opacity := l.Opacity / 100
 	if !(opacity > 0) { // also NaN
 		return nil
@@ -377,6 +379,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		// and integer pixel maths further down stays far from overflow.
 		return nil
 	}
+	reportPlacement(ctx, dst, l, x, y, w, h)
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
@@ -422,6 +425,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 			grown = img
 		}
 	}
+	reportContrast(ctx, dst, img, l, x, y, opacity)
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
 			// Rotate onto a transparent copy of the destination's area,

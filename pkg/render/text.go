@@ -8,6 +8,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/typeset"
 )
 
 // fontsKey carries the request's custom fonts to drawText.
@@ -73,7 +74,11 @@ func drawText(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*ima
 		return nil, failure.New(failure.Unprocessable, "Text layers need the bundled fonts, which this server was started without (%s).", l.Path)
 	}
 	fonts, _ := ctx.Value(fontsKey{}).([]*schema.Font)
-	img, err := r.opts.Fonts.Draw(ctx, l.Text, fonts, w, h)
+	var rep typeset.TextReport
+	img, err := r.opts.Fonts.Draw(typeset.WithReport(ctx, &rep), l.Text, fonts, w, h)
+	if err == nil {
+		reportText(ctx, l, &rep)
+	}
 	if err != nil || len(l.Text.Shadows) == 0 {
 		return img, err
 	}

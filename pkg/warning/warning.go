@@ -138,3 +138,12 @@ func From(ctx context.Context) *Collector {
 	c, _ := ctx.Value(ctxKey{}).(*Collector)
 	return c
 }
+
+// OrEmpty returns ws, or an empty list when ws is nil, so a report
+// encodes as [] rather than null.
+func OrEmpty(ws []Warning) []Warning {
+	if ws == nil {
+		return []Warning{}
+	}
+	return ws
+}
