@@ -105,6 +105,16 @@ func TestRenderReport(t *testing.T) {
 			covered[w.code] = true
 		}
 	}
+	// pdf_rasterized needs PDF output (the cases below compare PNG pixels):
+	// a blurred layer is pixels in the PDF.
+	pdfReq, err := schema.Decode([]byte(`{"dimensions":{"width":240,"height":160},"output_format":"pdf","layers":[`+bg+
+		`,{"index":1,"type":"solid-color","hex_color":"#FF0000","blur_in_px":4,"position":{"x":20,"y":20},"dimensions":{"width":50,"height":50}}]}`), schema.DefaultLimits())
+	require.NoError(t, err)
+	pdfRes, err := r.Render(context.Background(), pdfReq)
+	require.NoError(t, err)
+	require.Len(t, pdfRes.Warnings, 1, "%+v", pdfRes.Warnings)
+	require.Equal(t, want{warning.PDFRasterized, "layers[1]"}, want{pdfRes.Warnings[0].Code, pdfRes.Warnings[0].Path})
+	covered[warning.PDFRasterized] = true
 	for _, code := range warning.Codes {
 		require.True(t, covered[code], "no case provokes %s", code)
 	}
