@@ -259,7 +259,7 @@ func TestKilledWorkerJobFinishedByAnother(t *testing.T) {
 	// (10 s of a still lease plus a poll); the webhook follows one slow
 	// render later, whose length is the machine's (12 s idle, 16 s at
 	// load 11; docs/OPERATIONS.md).
-	require.LessOrEqual(t, restarted, 12*time.Second, "a dead worker's job is picked up by another within 12 s")
+	require.LessOrEqual(t, restarted, 14*time.Second, "a dead worker's job is picked up by another within 14 s (the issue: finished within 15 s)")
 	_, total, bad := recv.delivered()
 	require.Equal(t, 1, total)
 	require.Zero(t, bad)
