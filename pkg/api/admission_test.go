@@ -203,4 +203,3 @@ func TestStuckRenderAbandoned(t *testing.T) {
 		return resp.StatusCode == http.StatusOK
 	}, 5*time.Second, 20*time.Millisecond)
 }
-

@@ -18,6 +18,7 @@ import (
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // templateView is the data of a template answer.
@@ -158,7 +159,7 @@ func (s *Server) templateImage(c echo.Context) error {
 	ext, ok := strings.CutPrefix(file, "image.")
 	format := imageurl.Formats[ext]
 	if !ok || format == "" {
-		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp or image.avif.")
+		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp, image.avif or image.pdf.")
 	}
 	r := c.Request()
 	signed, err := imageurl.Verify(r.URL.EscapedPath(), r.URL.RawQuery, s.signingKey, time.Now())
@@ -190,6 +191,7 @@ func (s *Server) serveImage(c echo.Context, signed *imageurl.Signed, format stri
 	if err != nil {
 		return err
 	}
+	warning.SetHeader(h, res.Warnings)
 	return c.Blob(http.StatusOK, res.MimeType, res.Data)
 }
 

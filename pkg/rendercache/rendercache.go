@@ -270,28 +270,46 @@ func (c *Cache) put(key string, res core.Result) {
 }
 
 // encode lays an entry out as width, height (4 bytes each), the media
-// type's length (1 byte), the media type and the image.
+// type's length (1 byte), the media type, the warnings' JSON length (4
+// bytes), the warnings as JSON and the image.
 func encode(r core.Result) []byte {
-	b := make([]byte, 9, 9+len(r.MimeType)+len(r.Data))
+	var ws []byte
+	if len(r.Warnings) > 0 {
+		ws, _ = json.Marshal(r.Warnings) // strings only: cannot fail
+	}
+	b := make([]byte, 9, 13+len(r.MimeType)+len(ws)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
 	b[8] = byte(len(r.MimeType))
 	b = append(b, r.MimeType...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ws)))
+	b = append(b, ws...)
 	return append(b, r.Data...)
 }
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
 func decode(b []byte) (core.Result, error) {
-	if len(b) < 9 || len(b) < 9+int(b[8]) {
+	if len(b) < 13 || len(b) < 13+int(b[8]) {
 		return core.Result{}, errCorrupt
 	}
 	mt := string(b[9 : 9+int(b[8])])
 	if !strings.HasPrefix(mt, "image/") {
 		return core.Result{}, errCorrupt
 	}
-	return core.Result{
+	rest := b[9+int(b[8]):]
+	n := binary.BigEndian.Uint32(rest)
+	if uint64(n) > uint64(len(rest)-4) {
+		return core.Result{}, errCorrupt
+	}
+	res := core.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
-		MimeType: mt, Data: b[9+int(b[8]):],
-	}, nil
+		MimeType: mt, Data: rest[4+n:],
+	}
+	if n > 0 {
+		if err := json.Unmarshal(rest[4:4+n], &res.Warnings); err != nil {
+			return core.Result{}, errCorrupt
+		}
+	}
+	return res, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 const testDB = 9
@@ -150,7 +151,13 @@ func TestDecodeRefusesCorruptEntries(t *testing.T) {
 	got, err := decode(encode(r))
 	require.NoError(t, err)
 	require.Equal(t, r, got)
-	for _, b := range [][]byte{nil, {0, 0, 0, 0, 0, 0, 0, 0, 200}, append(make([]byte, 8), 3, 'a', 'b', 'c')} {
+	r.Warnings = []warning.Warning{{Path: "layers[0].text", Code: warning.TextClipped, Message: "cut “off”"}}
+	got, err = decode(encode(r))
+	require.NoError(t, err)
+	require.Equal(t, r, got, "the render report is kept with the image")
+	bad := encode(r)
+	bad[9+len(r.MimeType)+3] = 200 // warnings longer than the entry
+	for _, b := range [][]byte{nil, bad, {0, 0, 0, 0, 0, 0, 0, 0, 200}, append(make([]byte, 8), 3, 'a', 'b', 'c')} {
 		_, err := decode(b)
 		require.Error(t, err)
 	}
