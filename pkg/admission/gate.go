@@ -2,6 +2,8 @@
 // stays inside its memory budget and one API key cannot starve the others:
 // a Gate hands out render slots charged with each render's estimated bytes,
 // fairly across keys, and Bytes bounds the request bodies being read.
+// (A render that overruns its deadline is abandoned by core.RenderWithin,
+// which releases its ticket only when the render really returns.)
 package admission
 
 import (
@@ -217,48 +219,4 @@ func (g *Gate) Stats() Stats {
 		s.Waiting += len(k.waiting)
 	}
 	return s
-}
-
-// Bounded runs f and returns what it returns, unless f is still running
-// grace after ctx ended: then it returns ctx's error and leaves f running
-// (a C decoder or encoder that cannot be interrupted). done runs when f
-// has returned, whichever came first, so whatever f holds (its Ticket) is
-// given back only when its memory is. A panic in f is raised again in the
-// caller (its recovery middleware reports it), unless f was abandoned.
-func Bounded[T any](ctx context.Context, grace time.Duration, f func() (T, error), done func()) (T, error) {
-	type result struct {
-		v     T
-		err   error
-		panic any
-	}
-	ch := make(chan result, 1)
-	go func() {
-		defer done()
-		var r result
-		defer func() {
-			r.panic = recover()
-			ch <- r
-		}()
-		r.v, r.err = f()
-	}()
-	get := func(r result) (T, error) {
-		if r.panic != nil {
-			panic(r.panic)
-		}
-		return r.v, r.err
-	}
-	select {
-	case r := <-ch:
-		return get(r)
-	case <-ctx.Done():
-	}
-	t := time.NewTimer(grace)
-	defer t.Stop()
-	select {
-	case r := <-ch:
-		return get(r)
-	case <-t.C:
-		var zero T
-		return zero, context.Cause(ctx)
-	}
 }

@@ -2,7 +2,6 @@ package admission
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -107,38 +106,6 @@ func TestGateWaiterLeavingUnblocksKey(t *testing.T) {
 	small.Release()
 	holder.Release()
 	require.Equal(t, Stats{}, g.Stats())
-}
-
-func TestBounded(t *testing.T) {
-	done := make(chan struct{})
-	v, err := Bounded(context.Background(), time.Second, func() (int, error) { return 7, nil }, func() { close(done) })
-	require.NoError(t, err)
-	require.Equal(t, 7, v)
-	<-done
-
-	// Past its deadline and the grace, the caller gets the context's
-	// error while f runs on; done runs when f ends.
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	release, finished := make(chan struct{}), make(chan struct{})
-	_, err = Bounded(ctx, 10*time.Millisecond, func() (int, error) { <-release; return 1, nil }, func() { close(finished) })
-	require.ErrorIs(t, err, context.Canceled)
-	select {
-	case <-finished:
-		t.Fatal("done ran before f returned")
-	default:
-	}
-	close(release)
-	<-finished
-
-	// An f that notices the context in time is answered normally.
-	sentinel := errors.New("stopped")
-	_, err = Bounded(ctx, time.Minute, func() (int, error) { return 0, sentinel }, func() {})
-	require.ErrorIs(t, err, sentinel)
-
-	require.PanicsWithValue(t, "boom", func() {
-		_, _ = Bounded(context.Background(), time.Second, func() (int, error) { panic("boom") }, func() {})
-	})
 }
 
 func TestBytes(t *testing.T) {
