@@ -12,6 +12,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -115,7 +116,9 @@ func RenderWithin(ctx context.Context, r Renderer, req *schema.Request, limit ti
 			panic(o.panic)
 		}
 		if o.err != nil {
-			if rctx.Err() != nil && ctx.Err() == nil {
+			// DeadlineExceeded, not any error: rctx is cancelled once the
+			// render returns, which may come first.
+			if errors.Is(rctx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
 				return Result{}, RenderTimeout(limit, o.err)
 			}
 			return Result{}, o.err

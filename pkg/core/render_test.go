@@ -39,6 +39,14 @@ func TestRenderWithin(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, "image/png", res.MimeType)
 
+	// A render's own error passes through, whatever the timing (the
+	// render context is cancelled as it returns).
+	for range 100 {
+		refused := renderFunc(func(context.Context) (Result, error) { return Result{}, failure.New(failure.Unprocessable, "layers[0] refused") })
+		_, err = RenderWithin(context.Background(), refused, nil, time.Second, nil)
+		require.ErrorContains(t, err, "layers[0] refused")
+	}
+
 	// A render that stops at its deadline gets the time-limit error.
 	polite := renderFunc(func(ctx context.Context) (Result, error) { <-ctx.Done(); return Result{}, ctx.Err() })
 	_, err = RenderWithin(context.Background(), polite, nil, 10*time.Millisecond, nil)
