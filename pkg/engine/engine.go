@@ -19,7 +19,7 @@ import (
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/typeset"
 )
 
@@ -28,8 +28,8 @@ type Engine struct {
 	Renderer *render.Renderer
 	// Fonts is the bundled font registry.
 	Fonts *typeset.Registry
-	// Segmenter removes backgrounds; nil when the model is not installed.
-	Segmenter *segment.Segmenter
+	// BackgroundRemover removes backgrounds; nil when the model is not installed.
+	BackgroundRemover *bgremove.Remover
 	// Fetch is the guarded client for image and font URLs.
 	Fetch *fetch.Client
 	// LayerLatency is render time by layer type, for /metrics.
@@ -49,16 +49,16 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 		Help:    "Time to draw and composite one top-level layer, by layer type.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
 	}, []string{"layer_type"})}
-	e.Segmenter, err = segment.New(
+	e.BackgroundRemover, err = bgremove.New(
 		filepath.Join(cfg.AssetsDir, "onnxruntime", "libonnxruntime.so.1"),
 		filepath.Join(cfg.AssetsDir, "models", "u2netp.onnx"),
 		cfg.SegmentConcurrency)
 	if err != nil {
-		if !errors.Is(err, segment.ErrNotInstalled) {
+		if !errors.Is(err, bgremove.ErrNotInstalled) {
 			return nil, fmt.Errorf("background removal: %w", err)
 		}
 		log.Warn("background removal disabled", "reason", err.Error())
-		e.Segmenter = nil
+		e.BackgroundRemover = nil
 	}
 	fo := fetch.DefaultOptions()
 	fo.AllowPrivate = cfg.AllowPrivateNetworks
@@ -72,7 +72,7 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 			MaxPixels: cfg.Limits.MaxImagePixels,
 			MaxBytes:  cfg.Limits.MaxFileBytes,
 			Fetch:     fetchFunc,
-			Segmenter: e.Segmenter,
+			BackgroundRemover: e.BackgroundRemover,
 		}),
 		FetchFont:    fetchFunc,
 		MaxFontBytes: cfg.Limits.MaxFontBytes,
@@ -97,11 +97,8 @@ func (e *Engine) Ready(ctx context.Context) error {
 
 // Close releases the engine's resources.
 func (e *Engine) Close() {
-	if e.Renderer != nil {
-		e.Renderer.Close()
-	}
-	if e.Segmenter != nil {
-		e.Segmenter.Close()
+	if e.BackgroundRemover != nil {
+		e.BackgroundRemover.Close()
 	}
 	if e.Fetch != nil {
 		e.Fetch.CloseIdleConnections()

@@ -14,7 +14,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
+	"github.com/strata-render/strata/pkg/bgremove"
 )
 
 // assetsDir follows the project rule: $STRATA_ASSETS_DIR, else
@@ -41,14 +41,14 @@ func sample(t testing.TB, name string) []byte {
 
 var (
 	segOnce sync.Once
-	seg     *segment.Segmenter
+	seg     *bgremove.Remover
 	segErr  error
 )
 
-// testSegmenter is one Segmenter shared by the package's tests.
-func testSegmenter(t testing.TB) *segment.Segmenter {
+// testSegmenter is one BackgroundRemover shared by the package's tests.
+func testSegmenter(t testing.TB) *bgremove.Remover {
 	lib, model := asset(t, "onnxruntime/libonnxruntime.so.1"), asset(t, "models/u2netp.onnx")
-	segOnce.Do(func() { seg, segErr = segment.New(lib, model, 2) })
+	segOnce.Do(func() { seg, segErr = bgremove.New(lib, model, 2) })
 	require.NoError(t, segErr)
 	return seg
 }

@@ -135,7 +135,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 // pixels are premultiplied.
 func TestRemoveBackground(t *testing.T) {
 	t.Parallel()
-	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testSegmenter(t)})
 	cases := []struct {
 		name        string
 		file        string

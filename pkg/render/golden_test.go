@@ -18,7 +18,6 @@ func newTestRenderer(t testing.TB) *Renderer {
 	t.Helper()
 	r, err := New(Options{})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	return r
 }
 

@@ -49,7 +49,6 @@ func TestImageLayer(t *testing.T) {
 	t.Parallel()
 	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	cat := samplePhotoBytes(t, "chelsea.png")
 	rocket := samplePhotoBytes(t, "rocket.jpg")
 	cases := []struct {
@@ -108,7 +107,6 @@ func TestImageWithPositionOnly(t *testing.T) {
 	t.Parallel()
 	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	redPNG := func(w, h int) []byte {
 		img := image.NewNRGBA(image.Rect(0, 0, w, h))
 		draw.Draw(img, img.Rect, image.NewUniform(color.NRGBA{255, 0, 0, 255}), image.Point{}, draw.Src)

@@ -68,11 +68,6 @@ func New(opts Options) (*Renderer, error) {
 	return &Renderer{opts: opts, enc: enc}, nil
 }
 
-// Close releases what the Renderer holds. libvips itself is process-wide
-// and is released by vips.Shutdown, because it cannot be started again once
-// shut down.
-func (r *Renderer) Close() {}
-
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
 // (the layer box, before corner radii, opacity and rotation, which the
 // compositor applies to every layer type alike). It may return nil for a
