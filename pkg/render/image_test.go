@@ -15,6 +15,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -69,7 +70,7 @@ func TestImageLayer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := r.Render(context.Background(), tc.req)
 			require.NoError(t, err)
-			checkGolden(t, tc.name, res.Data)
+			golden.CheckPNG(t, tc.name, res.Data, golden.Rounding)
 		})
 	}
 }

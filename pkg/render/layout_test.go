@@ -21,6 +21,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -268,7 +269,7 @@ func TestLayoutGolden(t *testing.T) {
 			t.Parallel()
 			res, err := r.Render(context.Background(), tc.req)
 			require.NoError(t, err)
-			checkGolden(t, tc.name, res.Data)
+			golden.CheckPNG(t, tc.name, res.Data, golden.Rounding)
 		})
 	}
 }
