@@ -31,6 +31,7 @@ func allCases(photos map[string]string) []fcase {
 	cs = append(cs, imageCases(photos)...)
 	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
+	cs = append(cs, textMetricCases()...)
 	cs = append(cs, controlCases()...)
 	return cs
 }

@@ -111,7 +111,7 @@ func assetsDir(t *testing.T) string {
 // pointing at the very files Strata draws with.
 func fontFaces(t *testing.T, fonts string) string {
 	var b strings.Builder
-	for _, fam := range []string{"Inter", "NotoSansArabic", "Heebo", "Mukta", "HindSiliguri", "NotoSansSC", "Kanit"} {
+	for _, fam := range []string{"Inter", "NotoSansArabic", "Heebo", "Mukta", "HindSiliguri", "NotoSansSC", "Kanit", "Poppins", "NotoSansSymbols"} {
 		files, err := filepath.Glob(filepath.Join(fonts, fam, "*.ttf"))
 		require.NoError(t, err)
 		for _, f := range files {

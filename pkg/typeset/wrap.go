@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/math/fixed"
 )
@@ -107,11 +108,8 @@ func (r *Registry) layout(ss *session, paras [][]*shapedLine, size, maxWidth, pa
 
 // wrapLine appends the lines of one hard line to the block.
 func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth float64, wrap bool) {
-	base := line{
-		ascent:  f64(sl.bounds.Ascent)*k + f64(sl.bounds.Gap)*k/2,
-		descent: -f64(sl.bounds.Descent)*k + f64(sl.bounds.Gap)*k/2,
-		dir:     sl.dir,
-	}
+	base := line{dir: sl.dir}
+	base.ascent, base.descent = sl.primary.box(b.size)
 	if len(sl.runs) == 0 {
 		base.height = base.ascent + base.descent
 		b.lines = append(b.lines, base)
@@ -138,12 +136,13 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
 		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
-		pen := 0.0
+		pen := sl.lineStartUntrim(ordered)
 		for _, run := range ordered {
-			ref := sl.refFor(run.Runes.Offset)
-			lb := run.LineBounds
-			ln.ascent = math.Max(ln.ascent, f64(lb.Ascent)+f64(lb.Gap)/2)
-			ln.descent = math.Max(ln.descent, -f64(lb.Descent)+f64(lb.Gap)/2)
+			ri := sl.runIndex(run.Runes.Offset)
+			ref := sl.refs[ri]
+			above, below := sl.metrics[ri].box(b.size)
+			ln.ascent = math.Max(ln.ascent, above)
+			ln.descent = math.Max(ln.descent, below)
 			emoji := ref.src == r.emoji && r.emoji != nil
 			for _, g := range run.Glyphs {
 				gl := glyph{
@@ -185,13 +184,51 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 	}
 }
 
-// refFor returns the face of the run containing rune offset off.
-func (sl *shapedLine) refFor(off int) faceRef {
-	i := sort.Search(len(sl.runs), func(i int) bool { return sl.runs[i].Runes.Offset > off }) - 1
-	if i < 0 {
-		i = 0
+// lineStartUntrim is how far a wrapped line's glyphs move right because
+// it starts with an opening bracket that was trimmed after the previous
+// line's last character: as in Chromium, a line starts with the bracket
+// at full width (its trimmed half was a negative offset).
+func (sl *shapedLine) lineStartUntrim(ordered []shaping.Output) float64 {
+	if sl.halt == nil || len(ordered) == 0 || len(ordered[0].Glyphs) == 0 || sl.dir != di.DirectionLTR {
+		return 0
 	}
-	return sl.refs[i]
+	g := ordered[0].Glyphs[0]
+	if i := g.ClusterIndex; i < len(sl.halt) && sl.halt[i] && cjkPunct(sl.runes[i]) == cjkOpen && g.XOffset < 0 {
+		return -f64(g.XOffset)
+	}
+	return 0
+}
+
+// runIndex returns the index of the run containing rune offset off.
+func (sl *shapedLine) runIndex(off int) int {
+	i := sort.Search(len(sl.runs), func(i int) bool { return sl.runs[i].Runes.Offset > off }) - 1
+	return max(i, 0)
+}
+
+// lineMetrics are a face's ascent, descent (both positive) and line gap,
+// in em.
+type lineMetrics struct{ ascent, descent, gap float64 }
+
+// faceMetrics reads a face's line metrics (OS/2 typo metrics when the
+// font sets USE_TYPO_METRICS, else hhea, as Chromium's Skia/FreeType
+// reads them); a font without them gets HarfBuzz's 0.8/0.2 em.
+func faceMetrics(face *font.Face) lineMetrics {
+	ext, ok := face.FontHExtents()
+	if !ok || face.Upem() == 0 {
+		return lineMetrics{ascent: 0.8, descent: 0.2}
+	}
+	u := float64(face.Upem())
+	return lineMetrics{ascent: float64(ext.Ascender) / u, descent: -float64(ext.Descender) / u, gap: max(0, float64(ext.LineGap)/u)}
+}
+
+// box is the space a line in this face takes above and below its
+// baseline at size px with line-height: normal, as Chromium computes it:
+// ascent, descent and line gap each rounded to whole pixels, half the gap
+// (rounded down) above the ascent and the rest below the descent.
+func (m lineMetrics) box(size float64) (above, below float64) {
+	a, d, g := math.Round(m.ascent*size), math.Round(m.descent*size), math.Round(m.gap*size)
+	half := math.Floor(g / 2)
+	return a + half, d + g - half
 }
 
 // placement is where each line of a block goes in a w×h box: the x of

@@ -199,6 +199,10 @@ int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
 		const int *p, void **out, size_t *outlen) {
 	VipsImage *img = vips_image_new_from_memory(pix, len, w, h, bands, VIPS_FORMAT_UCHAR);
 	if (!img) return -1;
+	// new_from_memory guesses MULTIBAND; the savers' colour conversion
+	// must know these are sRGB pixels (with alpha as the fourth band):
+	// cgif read a MULTIBAND four-band buffer as three bands.
+	img->Type = VIPS_INTERPRETATION_sRGB;
 	int r = -1;
 	switch (fmt) {
 	case 1:
