@@ -43,8 +43,8 @@ var (
 	segErr  error
 )
 
-// testSegmenter is one BackgroundRemover shared by the package's tests.
-func testSegmenter(t testing.TB) *bgremove.Remover {
+// testRemover is one BackgroundRemover shared by the package's tests.
+func testRemover(t testing.TB) *bgremove.Remover {
 	lib, model := asset(t, "onnxruntime/libonnxruntime.so.1"), asset(t, "models/u2netp.onnx")
 	segOnce.Do(func() { seg, segErr = bgremove.New(lib, model, 2) })
 	require.NoError(t, segErr)

@@ -148,6 +148,10 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
 	}
+	if img.Fit == schema.FitNone {
+		out, at, err := l.fitNone(ctx, path, src, img, w, h)
+		return out, placement{1, image.Rectangle{at.Mul(-1), at.Mul(-1).Add(image.Pt(w, h))}}, err
+	}
 	if img.Fit == schema.FitContain || img.Fit == schema.FitFill {
 		out, err := l.fitInside(ctx, path, src, img, w, h)
 		return out, placement{scale, image.Rect(0, 0, w, h)}, err
@@ -217,14 +221,9 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 		return nil, l.decodeError(path, err)
 	}
 	if img.RemoveBackground {
-		mask, err := l.o.BackgroundRemover.Mask(ctx, full)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+		if err := l.removeBackground(ctx, path, full); err != nil {
+			return nil, err
 		}
-		applyMask(full, mask)
 	}
 	if iw == w && ih == h && full.Rect == image.Rect(0, 0, w, h) {
 		return full, nil
@@ -233,6 +232,44 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 	at := image.Pt((w-iw)/2, (h-ih)/2)
 	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
 	return out, nil
+}
+
+// fitNone draws the source at its natural size (CSS object-fit: none),
+// its focal point (default the centre) on the same point of the box
+// (object-position), cropped by the box; at is where its top-left corner
+// went.
+func (l *Loader) fitNone(ctx context.Context, path string, src *source, img *schema.Image, w, h int) (out *image.RGBA, at image.Point, err error) {
+	full, err := src.thumbnail(src.w, src.h, vips.CropNone, vips.SizeForce)
+	if err != nil {
+		return nil, at, l.decodeError(path, err)
+	}
+	if img.RemoveBackground {
+		if err := l.removeBackground(ctx, path, full); err != nil {
+			return nil, at, err
+		}
+	}
+	fx, fy := 50.0, 50.0
+	if f := img.Focal; f != nil {
+		fx, fy = f.X, f.Y
+	}
+	iw, ih := full.Rect.Dx(), full.Rect.Dy()
+	at = image.Pt(int(math.Floor(float64(w-iw)*fx/100+0.5)), int(math.Floor(float64(h-ih)*fy/100+0.5)))
+	out = image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
+	return out, at, nil
+}
+
+// removeBackground makes the background of img transparent.
+func (l *Loader) removeBackground(ctx context.Context, path string, img *image.RGBA) error {
+	mask, err := l.o.BackgroundRemover.Mask(ctx, img)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		return failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+	}
+	applyMask(img, mask)
+	return nil
 }
 
 // source returns the file's bytes, fetching URL sources.

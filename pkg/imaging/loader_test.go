@@ -136,7 +136,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 // pixels are premultiplied.
 func TestRemoveBackground(t *testing.T) {
 	t.Parallel()
-	l := NewLoader(Options{BackgroundRemover: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(t)})
 	cases := []struct {
 		name        string
 		file        string

@@ -396,10 +396,14 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
 		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
 	}
+	var grown *image.RGBA // the effects' padded copy, from the pool
 	if l.Effects != nil {
 		var m int
 		img, m = applyEffects(img, l)
 		x, y = x-float64(m), y-float64(m)
+		if m > 0 {
+			grown = img
+		}
 	}
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
@@ -415,6 +419,9 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	}
 	if pooledDrawers[l.Type] {
 		canvases.Put(drawn.Pix)
+	}
+	if grown != nil {
+		canvases.Put(grown.Pix)
 	}
 	return nil
 }

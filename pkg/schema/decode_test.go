@@ -372,7 +372,8 @@ func TestEANCheckDigit(t *testing.T) {
 }
 
 func FuzzDecode(f *testing.F) {
-	for _, s := range []string{specExampleShort, specExampleLong, withLayer(`{"index":0,"type":"layout","layers":[{"type":"text",` + okText + `,"dimensions":{"width":"auto","height":"auto"}}]}`), `{}`, `[]`, `null`, `{"dimensions":{"width":1e308,"height":-0}}`} {
+	for _, s := range []string{specExampleShort, specExampleLong, withLayer(`{"index":0,"type":"layout","layers":[{"type":"text",` + okText + `,"dimensions":{"width":"auto","height":"auto"}}]}`), `{}`, `[]`, `null`, `{"dimensions":{"width":1e308,"height":-0}}`,
+		textWith(`,"line_height":1.2,"max_lines":2,"text_overflow":"clip","font_features":{"tnum":1,"x x ":2},"font_variations":{"wght":1e9},"lang":"zh-Hant-TW-u-nu-hanidec","text_shadows":[{"hex_color":"#000"}],"text_stroke":{"width_in_px":1,"hex_color":"#000"}`)} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, body []byte) {

@@ -219,6 +219,9 @@ type Text struct {
 	SplitLines       bool  // default true
 	ParagraphSpacing float64
 	AutoScale        bool
+	// Typography is the CSS typography extensions (line height, letter
+	// spacing, clamping, decoration, stroke, shadows, features, language).
+	Typography
 }
 
 // SourceType says where a file's bytes come from.
@@ -264,7 +267,7 @@ type Image struct {
 	SmartCrop        bool
 	RemoveBackground bool
 	// Fit is how the image fills its box (our extension): FitCover (the
-	// default), FitContain or FitFill.
+	// default), FitContain, FitFill or FitNone.
 	Fit Fit
 	// Focal, for cover without smart crop, is where the crop sits, in
 	// percent of the overflow (CSS object-position: 0 0 is the top-left,
@@ -280,6 +283,9 @@ const (
 	FitCover   Fit = "cover"
 	FitContain Fit = "contain"
 	FitFill    Fit = "fill"
+	// FitNone draws the image at its natural size, centred (or placed by
+	// the focal point, as CSS object-position), cropped by the box.
+	FitNone Fit = "none"
 )
 
 // QRCode is the payload of a qr-code layer.

@@ -105,7 +105,7 @@ func BenchmarkShapeCold(b *testing.B) {
 			Script: s, Language: language.NewLanguage("en")}
 		b.Run("harfbuzz/"+c.name, func(b *testing.B) {
 			for b.Loop() {
-				hbShape(ref.src.hb, 0, in, nil)
+				hbShape(ref.src.hb, nil, in, nil)
 			}
 		})
 		b.Run("gotext/"+c.name, func(b *testing.B) {

@@ -117,7 +117,7 @@ func parseCustom(data []byte) (src *source, err error) {
 	}
 	face := font.NewFace(f)
 	probe := []rune("Hxg 0")
-	out := hbShape(hb, 0, shaping.Input{Text: probe, RunEnd: len(probe), Direction: di.DirectionLTR, Face: face, Size: fixed.I(refSize)}, nil)
+	out := hbShape(hb, nil, shaping.Input{Text: probe, RunEnd: len(probe), Direction: di.DirectionLTR, Face: face, Size: fixed.I(refSize)}, nil)
 	for _, g := range out.Glyphs {
 		face.GlyphData(g.GlyphID)
 	}

@@ -153,7 +153,7 @@ func TestShapingMatchesHarfBuzz(t *testing.T) {
 func strataShape(hf *hbFace, face *font.Face, w string) []hbGlyph {
 	runes := []rune(w)
 	d, s := wordDirScript(w)
-	out := hbShape(hf, 0, shaping.Input{
+	out := hbShape(hf, nil, shaping.Input{
 		Text: runes, RunEnd: len(runes), Direction: d, Face: face,
 		Size: fixed.Int26_6(face.Upem()), Script: s, Language: language.NewLanguage("en"),
 	}, nil)
@@ -246,7 +246,7 @@ func TestShapingVariableMatchesHarfBuzz(t *testing.T) {
 	face := ss.face(ref)
 	for _, w := range []string{"AVATAR", "Wave", "office", "Typography"} {
 		runes := []rune(w)
-		out := hbShape(ref.src.hb, ref.wght, shaping.Input{Text: runes, RunEnd: len(runes), Direction: di.DirectionLTR, Face: face,
+		out := hbShape(ref.src.hb, variations(ref), shaping.Input{Text: runes, RunEnd: len(runes), Direction: di.DirectionLTR, Face: face,
 			Size: fixed.Int26_6(face.Upem()), Script: language.Latin, Language: language.NewLanguage("en")}, nil)
 		got := make([]hbGlyph, len(out.Glyphs))
 		for i, x := range out.Glyphs {

@@ -47,8 +47,17 @@ type hbState struct {
 }
 
 type hbFontKey struct {
-	wght  float32
+	vars  string // the variation axes, as variationsKey writes them
 	scale int32
+}
+
+// variationsKey is a canonical spelling of axis values for hbFontKey.
+func variationsKey(vs []font.Variation) string {
+	b := make([]byte, 0, 12*len(vs))
+	for _, v := range vs {
+		b = fmt.Appendf(b, "%08x=%g,", uint32(v.Tag), v.Value)
+	}
+	return string(b)
 }
 
 // maxHBFonts bounds the hb_font_t kept per face (a variable font gets
@@ -88,12 +97,12 @@ func (st *hbState) destroy() {
 	C.hb_face_destroy(st.face)
 }
 
-// font returns the immutable hb_font_t for a weight axis value (0: the
-// font's default instance) and a scale (units per em of the output).
+// font returns the immutable hb_font_t for variation axis values (none:
+// the font's default instance) and a scale (units per em of the output).
 // The caller must keep f alive while it uses the result.
-func (f *hbFace) font(wght float32, scale int32) *C.hb_font_t {
+func (f *hbFace) font(vs []font.Variation, scale int32) *C.hb_font_t {
 	st := f.st
-	key := hbFontKey{wght, scale}
+	key := hbFontKey{variationsKey(vs), scale}
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if hf := st.fonts[key]; hf != nil {
@@ -109,9 +118,12 @@ func (f *hbFace) font(wght float32, scale int32) *C.hb_font_t {
 	}
 	hf := C.hb_font_create(st.face)
 	C.hb_font_set_scale(hf, C.int(scale), C.int(scale))
-	if wght != 0 {
-		v := C.hb_variation_t{tag: C.hb_tag_t(0x77676874), value: C.float(wght)} // 'wght'
-		C.hb_font_set_variations(hf, &v, 1)
+	if len(vs) > 0 {
+		hv := make([]C.hb_variation_t, len(vs))
+		for i, v := range vs {
+			hv[i] = C.hb_variation_t{tag: C.hb_tag_t(v.Tag), value: C.float(v.Value)}
+		}
+		C.hb_font_set_variations(hf, &hv[0], C.uint(len(hv)))
 	}
 	C.hb_font_make_immutable(hf)
 	st.fonts[key] = hf
@@ -122,13 +134,13 @@ func (f *hbFace) font(wght float32, scale int32) *C.hb_font_t {
 // context) with HarfBuzz at input.Size, into go-text's Output so the
 // line wrapper and drawing code use it unchanged. input.Face must be the
 // go-text face of the same font (with the same variation set): glyph
-// extents and line bounds come from it. wght is the variable-font weight
+// extents and line bounds come from it. vs are the variable-font axes
 // (0 for static fonts). halt, when not nil, marks the runes (indices
 // into Text) set half-width with the font's 'halt' feature (CJK
 // punctuation trimming, see cjkTrim).
-func hbShape(hf *hbFace, wght float32, input shaping.Input, halt []bool) shaping.Output {
+func hbShape(hf *hbFace, vs []font.Variation, input shaping.Input, halt []bool) shaping.Output {
 	scale := int32(input.Size) // 26.6 pixels: HarfBuzz positions come out in 1/64 px
-	hfont := hf.font(wght, scale)
+	hfont := hf.font(vs, scale)
 	buf := C.hb_buffer_create()
 	defer C.hb_buffer_destroy(buf)
 

@@ -196,6 +196,7 @@ type session struct {
 type sessionFace struct {
 	face *font.Face
 	wght float32
+	vars string
 }
 
 // face returns the session's face for a loaded font source, with the
@@ -207,13 +208,13 @@ func (s *session) face(ref faceRef) *font.Face {
 		sf = &sessionFace{face: font.NewFace(f)}
 		s.faces[f] = sf
 	}
-	if sf.wght != ref.wght {
-		if ref.wght == 0 {
+	if sf.wght != ref.wght || sf.vars != ref.vars {
+		if vs := variations(ref); len(vs) == 0 {
 			sf.face.SetCoords(nil)
 		} else {
-			sf.face.SetVariations([]font.Variation{{Tag: font.Tag(0x77676874), Value: ref.wght}}) // 'wght'
+			sf.face.SetVariations(vs)
 		}
-		sf.wght = ref.wght
+		sf.wght, sf.vars = ref.wght, ref.vars
 	}
 	return sf.face
 }

@@ -34,6 +34,7 @@ type shapeKey struct {
 // height).
 type shapedLine struct {
 	runes   []rune
+	styles  []uint8 // markdown styles per rune (emphasis, strike)
 	runs    []shaping.Output
 	refs    []faceRef
 	metrics []lineMetrics
@@ -63,10 +64,22 @@ type style struct {
 	family string
 	weight int
 	italic bool
+	// features are OpenType feature settings, lang the shaping language
+	// (zero: none), vars the variable-font axes (see faceRef.vars); each
+	// is part of the key.
+	features []shaping.FontFeature
+	lang     language.Language
+	vars     string
 }
 
 func (s style) key() string {
 	k := normalizeName(s.family) + "/" + strconv.Itoa(s.weight) + "/" + strconv.FormatBool(s.italic)
+	if len(s.features) > 0 || s.lang != "" || s.vars != "" {
+		k += "/" + string(s.lang) + "/" + s.vars
+		for _, f := range s.features {
+			k += "/" + f.Tag.String() + "=" + strconv.FormatUint(uint64(f.Value), 10)
+		}
+	}
 	if s.set != nil {
 		k += "/" + s.set.key
 	}
@@ -87,7 +100,17 @@ func (r *Registry) faceFor(st style, md uint8) faceRef {
 	if md&styleItalic != 0 {
 		it = true
 	}
-	return r.match(st.set, st.family, w, it)
+	ref := r.match(st.set, st.family, w, it)
+	if st.vars != "" {
+		// font_variations ask for the family's variable font.
+		if _, v, _ := r.candidates(st.set, st.family); v != nil && (ref.src == nil || !ref.src.variable) {
+			ref = faceRef{src: v, wght: float32(min(max(w, 100), 1000)), oblique: it}
+		}
+		if ref.src != nil && ref.src.variable {
+			ref.vars = st.vars
+		}
+	}
+	return ref
 }
 
 // paragraphDirection is the direction of the first strong character
@@ -133,7 +156,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			panic(err) // the default family is broken: an internal error
 		}
 	}
-	sl := &shapedLine{runes: runes, dir: paragraphDirection(runes)}
+	sl := &shapedLine{runes: runes, styles: line.styles, dir: paragraphDirection(runes)}
 	pface := ss.face(primary)
 	sl.primary = faceMetrics(pface)
 	if len(runes) == 0 {
@@ -141,7 +164,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 	}
 
 	// Face per rune, chosen per grapheme cluster.
-	fb := fallbacks{r: r, set: st.set, weight: st.weight, italic: st.italic, hint: hanHint(runes)}
+	fb := fallbacks{r: r, set: st.set, weight: st.weight, italic: st.italic, hint: hanHintFor(st.lang, runes)}
 	refs := make([]faceRef, len(runes))
 	var seg segmenter.Segmenter
 	seg.Init(runes)
@@ -178,9 +201,13 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 
 	// Bidi and script runs, then split where the face changes.
 	var bidiSeg shaping.Segmenter
+	lang := st.lang
+	if lang == "" {
+		lang = language.DefaultLanguage()
+	}
 	inputs := bidiSeg.Split(shaping.Input{
 		Text: runes, RunEnd: len(runes), Direction: sl.dir, Face: pface, Size: fixed.I(refSize),
-		Language: language.DefaultLanguage(),
+		Language: lang, FontFeatures: st.features,
 	}, constFontmap{pface})
 	for _, in := range inputs {
 		start := in.RunStart
@@ -195,7 +222,7 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 			sub := in
 			sub.RunStart, sub.RunEnd = start, i
 			sub.Face = ss.face(ref)
-			out := hbShape(ref.src.hb, ref.wght, sub, halt)
+			out := hbShape(ref.src.hb, variations(ref), sub, halt)
 			sl.metrics = append(sl.metrics, faceMetrics(sub.Face))
 			if ref.bold {
 				emboldenAdvances(&out)
