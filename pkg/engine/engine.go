@@ -14,12 +14,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/typeset"
 )
 
@@ -69,9 +69,9 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 	e.Renderer, err = render.New(render.Options{
 		Fonts: fonts,
 		Images: imaging.NewLoader(imaging.Options{
-			MaxPixels: cfg.Limits.MaxImagePixels,
-			MaxBytes:  cfg.Limits.MaxFileBytes,
-			Fetch:     fetchFunc,
+			MaxPixels:         cfg.Limits.MaxImagePixels,
+			MaxBytes:          cfg.Limits.MaxFileBytes,
+			Fetch:             fetchFunc,
 			BackgroundRemover: e.BackgroundRemover,
 		}),
 		FetchFont:    fetchFunc,

@@ -19,10 +19,10 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/vips"
 )
 
