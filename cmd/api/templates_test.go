@@ -143,6 +143,14 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Equal(t, renders, metric(t, "strata_render_cache_misses_total", base)+metric(t, "strata_render_cache_hits_total", base),
 		"a 304 neither renders nor reads the cache")
 
+	asPDF, err := imageurl.Sign(e2eKey, "card-e2e", "pdf", imageurl.Options{Version: 2}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, body = call(t, http.MethodGet, base+asPDF, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(body, []byte("%PDF-1.7")))
+	require.NotEqual(t, etag, resp.Header.Get("ETag"), "another format, another ETag")
+
 	latest, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=#FF00FF"})
 	require.NoError(t, err)
 	resp, _ = call(t, http.MethodGet, base+latest, "", "")

@@ -207,7 +207,7 @@ func signURL(args []string, stdout, stderr io.Writer) int {
 	id := fs.String("template", "", "the template_id (required)")
 	version := fs.Int("version", 0, "pin a version (CDNs may then cache the image forever); 0 follows the latest")
 	expires := fs.Duration("expires", 0, "validity from now, e.g. 1h (0: never expires)")
-	format := fs.String("format", "png", "png, jpeg, webp or avif")
+	format := fs.String("format", "png", "png, jpeg, webp, avif or pdf")
 	if err := fs.Parse(args); err != nil || *key == "" || *id == "" || *version < 0 || *expires < 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -32,7 +30,7 @@ type storedData struct {
 // store uploads a sync render's result to its destination and answers
 // with the object. A failed upload is a 422 saying why.
 func (s *Server) store(c echo.Context, d *schema.Storage, res core.Result) error {
-	id := syncJobID()
+	id := core.NewJobID()
 	obj, err := s.storage.Put(c.Request().Context(), c.Get(ctxKeyID).(string), d, res.Data, res.MimeType, id)
 	if err != nil {
 		return err
@@ -42,12 +40,4 @@ func (s *Server) store(c echo.Context, d *schema.Storage, res core.Result) error
 		body.Data.Buffer = base64.StdEncoding.EncodeToString(res.Data)
 	}
 	return c.JSON(http.StatusOK, body)
-}
-
-// syncJobID is a fresh id in the queue's job id format, for the {job_id}
-// of a sync render (which has no job of its own).
-func syncJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "job_" + hex.EncodeToString(b[:])
 }

@@ -158,7 +158,7 @@ func (s *Server) templateImage(c echo.Context) error {
 	ext, ok := strings.CutPrefix(file, "image.")
 	format := imageurl.Formats[ext]
 	if !ok || format == "" {
-		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp or image.avif.")
+		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp, image.avif or image.pdf.")
 	}
 	r := c.Request()
 	signed, err := imageurl.Verify(r.URL.EscapedPath(), r.URL.RawQuery, s.signingKey, time.Now())

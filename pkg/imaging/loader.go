@@ -105,6 +105,29 @@ func (l *Loader) LoadNatural(ctx context.Context, path string, img *schema.Image
 	return out, err
 }
 
+// LoadDense is Load at up to the source's own resolution, for output that
+// keeps pixels finer than the canvas (PDF pages are zoomed and printed):
+// the same fit and crop as a w×h box, w·k × h·k pixels for the largest
+// k ≤ maxScale at which the source is not enlarged (k = 1, Load itself,
+// when the source has no more pixels than the box).
+func (l *Loader) LoadDense(ctx context.Context, path string, img *schema.Image, w, h int, maxScale float64) (*image.RGBA, error) {
+	out, _, err := l.loadSized(ctx, path, img, w, h, func(sw, sh int) (int, int) {
+		return denseBox(sw, sh, w, h, maxScale)
+	}, strategyDefault)
+	return out, err
+}
+
+// denseBox is the w×h box scaled by the largest k ≤ maxScale at which a
+// sw×sh source covering it is not enlarged, in whole pixels (w×h when
+// k ≤ 1).
+func denseBox(sw, sh, w, h int, maxScale float64) (int, int) {
+	k := math.Min(maxScale, math.Min(float64(sw)/float64(w), float64(sh)/float64(h)))
+	if !(k > 1) {
+		return w, h
+	}
+	return max(w, int(float64(w)*k)), max(h, int(float64(h)*k))
+}
+
 // naturalBox is the box of a sw×sh source drawn at its natural size, or
 // scaled down uniformly to fit maxW×maxH; each side at least 1 pixel.
 func naturalBox(sw, sh, maxW, maxH int) (int, int) {

@@ -90,6 +90,26 @@ func TestDeliversSignedImage(t *testing.T) {
 	}
 }
 
+// output_format pdf goes through the queue like any format: the signed
+// webhook carries the PDF, base64, as application/pdf.
+func TestDeliversPDF(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	id := s.submit(t, keyA, strings.Replace(card(s.recv.URL()), `"output_format":"png"`, `"output_format":"pdf"`, 1))
+	got := s.recv.waitFor(t, 1, 30*time.Second)[0]
+	wh, err := standardwebhooks.NewWebhook(defaultSecret)
+	require.NoError(t, err)
+	require.NoError(t, wh.Verify(got.Body, got.Header))
+	b := parseBody(t, got)
+	require.True(t, b.Success)
+	require.Equal(t, id, b.JobID)
+	require.Equal(t, "application/pdf", b.Data.MimeType)
+	raw, err := base64.StdEncoding.DecodeString(b.Data.Buffer)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(raw, []byte("%PDF-1.7")))
+	require.Contains(t, string(raw), "/MediaBox [0 0 1200 630]")
+}
+
 // A receiver failing with 500 twice gets the same webhook-id three times,
 // each attempt with its own timestamp and a valid signature; the job is
 // rendered once.

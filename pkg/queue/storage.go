@@ -11,8 +11,9 @@ import (
 // resultFields are the result record's fields of a rendered job: the
 // image, or, when the request names a storage destination, the object put
 // there (and the image only if the request keeps the buffer). The upload
-// is retried inside Put; a failed upload fails the job like a failed
-// render, with Put's message. keyID picks the credentials.
+// is retried inside Put; a failed upload is handled like a failed render
+// of its kind, with Put's message: a refusal fails the job, an
+// unavailable server retries it. keyID picks the credentials.
 func (w *Worker) resultFields(ctx context.Context, id, keyID string, req *schema.Request, data []byte, mime string) ([]any, error) {
 	if req.Storage == nil {
 		return []any{fMime, mime, fData, data}, nil

@@ -130,6 +130,13 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
+	if format == schema.PDF {
+		data, err := frame{Renderer: r, fonts: fonts}.renderPDF(ctx, req)
+		if err != nil {
+			return core.Result{}, err
+		}
+		return r.result(data, mimeTypes[format], req, report), nil
+	}
 	canvas, pooled, err := frame{Renderer: r, fonts: fonts}.composeLayers(ctx, req)
 	if err != nil {
 		return core.Result{}, err
@@ -145,13 +152,18 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
+	return r.result(data, mime, req, report), nil
+}
+
+// result is a successful render's Result, its warnings observed.
+func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector) core.Result {
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
 		for _, w := range ws {
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.

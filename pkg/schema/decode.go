@@ -240,7 +240,7 @@ func (d *decoder) request(root any) *Request {
 	} else {
 		o.missing("dimensions")
 	}
-	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif")
+	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif", "pdf")
 	req.OutputFormat = Format(format)
 	if v, ok := o.get("output_options"); ok && formatOK {
 		// Which options apply depends on the format: with an invalid
@@ -314,6 +314,11 @@ func (d *decoder) outputOptions(path string, v any, format Format) OutputOptions
 		r := effortRange[format]
 		if e, ok := o.integer("effort", false, r[0], r[1]); ok {
 			out.Effort = &e
+		}
+	}
+	if only("resolution_in_dpi", PDF) {
+		if r, ok := o.integer("resolution_in_dpi", false, 1, 2400); ok {
+			out.ResolutionDPI = &r
 		}
 	}
 	o.finish()

@@ -236,6 +236,11 @@ func TestDecodeRejects(t *testing.T) {
 		{"quality out of range", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"jpeg","output_options":{"quality":0}}`, "output_options.quality", "between 1 and 100", failure.Invalid},
 		{"quality on png", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"quality":80}}`, "output_options.quality", "does not apply to output_format png", failure.Invalid},
 		{"webp effort over 6", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"webp","output_options":{"effort":7}}`, "output_options.effort", "between 0 and 6", failure.Invalid},
+		{"resolution on png", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"resolution_in_dpi":300}}`, "output_options.resolution_in_dpi", "does not apply to output_format png", failure.Invalid},
+		{"resolution zero", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":0}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"resolution too high", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":2401}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"resolution not whole", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":72.5}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"quality on pdf", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"quality":80}}`, "output_options.quality", "does not apply to output_format pdf", failure.Invalid},
 		{"compression on avif", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"avif","output_options":{"compression_level":3}}`, "output_options.compression_level", "does not apply", failure.Invalid},
 		{"unknown output option", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"speed":3}}`, "output_options.speed", "is not a known field", failure.Invalid},
 		{"font bad weight", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"fonts":[{"name":"a","weight":"fat","style":"normal","buffer":"aGk="}]}`, "fonts[0].weight", "must be one of", failure.Invalid},
@@ -336,6 +341,10 @@ func TestDecodeOutputOptions(t *testing.T) {
 	req, err = Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"compression_level":9}}`), DefaultLimits())
 	require.NoError(t, err)
 	require.Equal(t, 9, *req.Output.CompressionLevel)
+	req, err = Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"PDF","output_options":{"resolution_in_dpi":300}}`), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, PDF, req.OutputFormat)
+	require.Equal(t, 300, *req.Output.ResolutionDPI)
 }
 
 func TestParseColor(t *testing.T) {
@@ -544,8 +553,8 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "unknown output format with options",
 			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"output_format":"jpg","output_options":{"quality":80}}`,
-			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif (got "jpg").`,
-			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif (got "jpg")`}},
+			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif, pdf (got "jpg").`,
+			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif, pdf (got "jpg")`}},
 		},
 		{
 			name:    "field of another file type",

@@ -159,7 +159,7 @@ function showErrors(summary, details) {
 }
 
 function extension(mime) {
-  return { "image/jpeg": "jpg", "image/webp": "webp", "image/tiff": "tiff", "image/gif": "gif", "image/avif": "avif" }[mime] || "png";
+  return { "image/jpeg": "jpg", "image/webp": "webp", "image/tiff": "tiff", "image/gif": "gif", "image/avif": "avif", "application/pdf": "pdf" }[mime] || "png";
 }
 
 function showImage(b64, mime) {
@@ -168,9 +168,15 @@ function showImage(b64, mime) {
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   if (objectURL) URL.revokeObjectURL(objectURL);
   objectURL = URL.createObjectURL(new Blob([bytes], { type: mime }));
-  // A data: URL keeps the image inspectable (and comparable in tests).
-  preview.src = `data:${mime};base64,${b64}`;
-  preview.className = "shown";
+  if (mime === "application/pdf") {
+    // An <img> cannot show a PDF: the download link has it.
+    preview.removeAttribute("src");
+    preview.className = "";
+  } else {
+    // A data: URL keeps the image inspectable (and comparable in tests).
+    preview.src = `data:${mime};base64,${b64}`;
+    preview.className = "shown";
+  }
   download.href = objectURL;
   download.download = "strata." + extension(mime);
   download.classList.remove("disabled");
