@@ -206,9 +206,6 @@ func (m *Main) Close() error {
 	if m.admin != nil {
 		errs = append(errs, m.admin.Close())
 	}
-	if m.queue != nil {
-		errs = append(errs, m.queue.Close())
-	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())
 	}
