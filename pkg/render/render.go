@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
@@ -83,6 +84,10 @@ type Result struct {
 	// Warnings is the render report: what went quietly wrong (nil when
 	// nothing did). Collecting them never changes the pixels.
 	Warnings []warning.Warning
+	// Assets is a digest of every URL the render fetched (images, fonts)
+	// and of the bytes it got (fetch.Digests.Sum); "" when it fetched
+	// nothing. The pixels are a function of the request and Assets.
+	Assets string
 }
 
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
@@ -130,6 +135,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 		report = &warning.Collector{}
 		ctx = warning.NewContext(ctx, report)
 	}
+	ctx, fetched := fetch.Record(ctx)
 	ctx, err := r.withFonts(ctx, req)
 	if err != nil {
 		return Result{}, err
@@ -155,7 +161,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
+	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}, nil
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.

@@ -7,12 +7,16 @@
 // the others poll for the result. The key is a digest of the renderer's
 // version and the canonical request, so a new build or any change of the
 // request is a new entry. Outcomes are reported as RFC 9211 Cache-Status
-// values. The local LRU is a container/list keyed by map: hashicorp's
-// golang-lru bounds entry counts, not bytes.
+// values.
+//
+// A render that fetched URLs (images, fonts) depends on bytes the request
+// does not contain: its entry records their digest (render.Result.Assets)
+// and lives at most AssetTTL, after which the next request renders again
+// and so fetches again; a changed asset then makes a new image and a new
+// Assets digest (and so a new ETag), an unchanged one the same.
 package rendercache
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -20,13 +24,13 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/strata-render/strata/pkg/lru"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -50,6 +54,9 @@ type Options struct {
 	MaxBytes, MaxEntryBytes int64
 	// TTL is how long Redis keeps an entry.
 	TTL time.Duration
+	// AssetTTL is how long an entry whose render fetched URLs is trusted
+	// (5 minutes when zero): the revalidation window of fetched assets.
+	AssetTTL time.Duration
 	// LockTTL bounds how long another process waits on a render holding
 	// the lock (the render timeout plus a margin).
 	LockTTL time.Duration
@@ -62,10 +69,8 @@ type Cache struct {
 	o     Options
 	group singleflight.Group
 
-	mu    sync.Mutex
-	lru   *list.List // of *entry, most recent first
-	items map[string]*list.Element
-	size  int64
+	items *lru.Cache[string, entry]
+	now   func() time.Time // time.Now; tests move it
 
 	hits      *prometheus.CounterVec
 	misses    prometheus.Counter
@@ -74,9 +79,10 @@ type Cache struct {
 	bytes     prometheus.Gauge
 }
 
+// entry is a cached image; an image made from fetched assets expires.
 type entry struct {
-	key string
-	res render.Result
+	res     render.Result
+	expires time.Time // zero: never (in this process; Redis has its TTL)
 }
 
 // New returns a cache.
@@ -87,8 +93,11 @@ func New(o Options) *Cache {
 	if o.LockTTL <= 0 {
 		o.LockTTL = time.Minute
 	}
+	if o.AssetTTL <= 0 {
+		o.AssetTTL = 5 * time.Minute
+	}
 	return &Cache{
-		o: o, lru: list.New(), items: map[string]*list.Element{},
+		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_render_cache_hits_total",
 			Help: "Renders answered from the render cache, by tier (local, shared)."}, []string{"tier"}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_misses_total",
@@ -214,9 +223,14 @@ func (c *Cache) store(ctx context.Context, key string, res render.Result) {
 	if int64(len(res.Data)) > c.o.MaxEntryBytes {
 		return
 	}
-	c.put(key, res)
+	e, ttl := entry{res: res}, c.o.TTL
+	if res.Assets != "" {
+		e.expires = c.now().Add(c.o.AssetTTL)
+		ttl = min(ttl, c.o.AssetTTL)
+	}
+	c.put(key, e)
 	if c.o.Redis != nil {
-		c.o.Redis.Set(ctx, "strata:rc:"+key, encode(res), c.o.TTL)
+		c.o.Redis.Set(ctx, "strata:rc:"+key, encode(e), ttl)
 	}
 }
 
@@ -225,73 +239,70 @@ func (c *Cache) shared(ctx context.Context, key string) (render.Result, bool) {
 	if err != nil {
 		return render.Result{}, false
 	}
-	res, err := decode(b)
-	if err != nil {
+	e, err := decode(b)
+	if err != nil || e.stale(c.now()) {
 		return render.Result{}, false
 	}
 	c.hits.WithLabelValues("shared").Inc()
-	c.put(key, res)
-	return res, true
+	c.put(key, e)
+	return e.res, true
 }
 
+func (e entry) stale(now time.Time) bool { return !e.expires.IsZero() && !now.Before(e.expires) }
+
 func (c *Cache) local(key string) (render.Result, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[key]
+	e, ok := c.items.Get(key)
 	if !ok {
 		return render.Result{}, false
 	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*entry).res, true
+	if e.stale(c.now()) {
+		c.items.Remove(key)
+		c.bytes.Set(float64(c.items.Used()))
+		return render.Result{}, false
+	}
+	return e.res, true
 }
 
-func (c *Cache) put(key string, res render.Result) {
-	n := int64(len(res.Data))
-	if n > c.o.MaxBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.size -= int64(len(el.Value.(*entry).res.Data))
-		c.lru.Remove(el)
-	}
-	c.items[key] = c.lru.PushFront(&entry{key, res})
-	c.size += n
-	for c.size > c.o.MaxBytes {
-		old := c.lru.Back()
-		e := old.Value.(*entry)
-		c.lru.Remove(old)
-		delete(c.items, e.key)
-		c.size -= int64(len(e.res.Data))
-		c.evictions.Inc()
-	}
-	c.bytes.Set(float64(c.size))
+func (c *Cache) put(key string, e entry) {
+	c.evictions.Add(float64(c.items.Put(key, e)))
+	c.bytes.Set(float64(c.items.Used()))
 }
 
-// encode lays an entry out as width, height (4 bytes each), the media
-// type's length (1 byte), the media type and the image.
-func encode(r render.Result) []byte {
-	b := make([]byte, 9, 9+len(r.MimeType)+len(r.Data))
+// encode lays an entry out as width, height (4 bytes each), the expiry
+// (Unix milliseconds, 0 for none; 8 bytes), the media type's length (1
+// byte), the media type, the assets digest's length (1 byte), the digest
+// and the image.
+func encode(e entry) []byte {
+	r := e.res
+	b := make([]byte, 17, 18+len(r.MimeType)+len(r.Assets)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
-	b[8] = byte(len(r.MimeType))
+	if !e.expires.IsZero() {
+		binary.BigEndian.PutUint64(b[8:], uint64(e.expires.UnixMilli()))
+	}
+	b[16] = byte(len(r.MimeType))
 	b = append(b, r.MimeType...)
+	b = append(b, byte(len(r.Assets)))
+	b = append(b, r.Assets...)
 	return append(b, r.Data...)
 }
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
-func decode(b []byte) (render.Result, error) {
-	if len(b) < 9 || len(b) < 9+int(b[8]) {
-		return render.Result{}, errCorrupt
+func decode(b []byte) (entry, error) {
+	if len(b) < 18 || len(b) < 18+int(b[16]) {
+		return entry{}, errCorrupt
 	}
-	mt := string(b[9 : 9+int(b[8])])
-	if !strings.HasPrefix(mt, "image/") {
-		return render.Result{}, errCorrupt
+	mt, rest := string(b[17:17+int(b[16])]), b[17+int(b[16]):]
+	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0]) {
+		return entry{}, errCorrupt
 	}
-	return render.Result{
+	e := entry{res: render.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
-		MimeType: mt, Data: b[9+int(b[8]):],
-	}, nil
+		MimeType: mt, Assets: string(rest[1 : 1+int(rest[0])]), Data: rest[1+int(rest[0]):],
+	}}
+	if ms := binary.BigEndian.Uint64(b[8:]); ms != 0 {
+		e.expires = time.UnixMilli(int64(ms))
+	}
+	return e, nil
 }
