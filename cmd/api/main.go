@@ -134,7 +134,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var cache *rendercache.Cache
 	if m.Config.CacheMaxBytes > 0 {
 		co := rendercache.Options{MaxBytes: m.Config.CacheMaxBytes, MaxEntryBytes: m.Config.CacheMaxEntryBytes,
-			TTL: m.Config.CacheTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
+			TTL: m.Config.CacheTTL, AssetTTL: m.Config.CacheAssetTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
 		if m.Config.CacheRedisURL != "" {
 			copts, err := redis.ParseURL(m.Config.CacheRedisURL)
 			if err != nil {
@@ -152,6 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Templates:            templates,
 		Cache:                cache,
 		RendererVersion:      engine.RendererVersion(),
+		AssetTTL:             m.Config.CacheAssetTTL,
 		Async:                m.queue,
 		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
 		Rate:                 rate,
