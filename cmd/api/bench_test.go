@@ -3,7 +3,9 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -109,5 +111,97 @@ func benchSerial(b *testing.B, setup func(*testing.B, ...func(*config.Config)) (
 		}
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+	}
+}
+
+// BenchmarkThousandGETsOneRender: 1,000 GETs of one new signed URL from
+// 50 clients, spread over two API processes sharing the cache Redis,
+// make exactly one render (strata_render_cache_misses_total); it fails
+// otherwise. Reported: the latency of the 1,000 (the first ones wait for
+// the render) and the renders per 1,000.
+func BenchmarkThousandGETsOneRender(b *testing.B) {
+	redistest.Client(b, 4)
+	quiet := func(c *config.Config) { c.LogLevel = "error" }
+	a, z := startTemplateMain(b, 4, quiet), startTemplateMain(b, 4, quiet)
+	call(b, http.MethodDelete, a+"/image-generation/v1/templates/thousand", e2eKey, "")
+	resp, body := call(b, http.MethodPut, a+"/image-generation/v1/templates/thousand", e2eKey, cardTemplate)
+	if resp.StatusCode != http.StatusCreated {
+		b.Fatalf("PUT: %d %s", resp.StatusCode, body)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var lat []time.Duration
+	run := 0
+	for b.Loop() {
+		run++
+		signed, err := imageurl.Sign(e2eKey, "thousand", "png", imageurl.Options{Version: 1}, []string{"title.text=Run " + strconv.Itoa(run)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := metric(b, "strata_render_cache_misses_total", a, z)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for c := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 20 {
+					base := a
+					if (c+i)%2 == 1 {
+						base = z
+					}
+					t0 := time.Now()
+					resp, err := client.Get(base + signed)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					d := time.Since(t0)
+					if resp.StatusCode != http.StatusOK {
+						b.Errorf("status %d", resp.StatusCode)
+					}
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if renders := metric(b, "strata_render_cache_misses_total", a, z) - before; renders != 1 {
+			b.Fatalf("1,000 GETs of one URL made %d renders, want 1", renders)
+		}
+	}
+	slices.Sort(lat)
+	b.ReportMetric(1, "renders/1000-GETs")
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkTemplateImageHitHandler: one cache hit of a signed URL through
+// the API's whole handler stack (logging, signature, template read from
+// Redis, memo, render cache), without the network: the server's own time
+// per hit, one at a time.
+func BenchmarkTemplateImageHitHandler(b *testing.B) {
+	redistest.Client(b, 3)
+	m := runMain(b, templateConfig(3, func(c *config.Config) { c.LogLevel = "error" }))
+	h := m.http.Handler
+	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/bench-handler", strings.NewReader(cardTemplate))
+	put.Header.Set("Authorization", "Bearer "+e2eKey)
+	h.ServeHTTP(httptest.NewRecorder(), put)
+	signed, err := imageurl.Sign(e2eKey, "bench-handler", "png", imageurl.Options{}, []string{"title.text=Handler"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, signed, nil))
+		return w
+	}
+	get() // fill
+	for b.Loop() {
+		if w := get(); w.Code != http.StatusOK || w.Header().Get("Cache-Status") != "strata; hit" {
+			b.Fatalf("status %d, %s", w.Code, w.Header().Get("Cache-Status"))
+		}
 	}
 }

@@ -36,7 +36,7 @@ const cardTemplate = `{"dimensions":{"width":200,"height":100},"layers":[
   {"index":2,"type":"text","name":"title","text":"Hi","font_name":"Inter","font_size_in_px":20,"text_color":"#000000",
    "position":{"x":60,"y":10},"dimensions":{"width":130,"height":30}}]}`
 
-func call(t *testing.T, method, url, key, body string, headers ...string) (*http.Response, []byte) {
+func call(t testing.TB, method, url, key, body string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
@@ -56,14 +56,20 @@ func call(t *testing.T, method, url, key, body string, headers ...string) (*http
 
 func startTemplateMain(t testing.TB, cacheDB int, edits ...func(*config.Config)) string {
 	t.Helper()
-	return startMainWith(t, func(c *config.Config) {
+	return startMainWith(t, templateConfig(cacheDB, edits...))
+}
+
+// templateConfig is the configuration of the template tests: two keys,
+// no rate limit, the render cache on database cacheDB.
+func templateConfig(cacheDB int, edits ...func(*config.Config)) func(*config.Config) {
+	return func(c *config.Config) {
 		c.APIKeys = map[string]string{e2eKey: "", otherKey: ""}
 		c.RateLimit = 0
 		c.CacheRedisURL = strings.TrimSuffix(redistest.URL(), "/0") + "/" + strconv.Itoa(cacheDB)
 		for _, e := range edits {
 			e(c)
 		}
-	})
+	}
 }
 
 // pixel decodes a PNG and returns the colour at x, y as #RRGGBB.
@@ -190,7 +196,7 @@ func TestTemplatesEndToEnd(t *testing.T) {
 }
 
 // metric sums a counter over API processes' /metrics.
-func metric(t *testing.T, name string, bases ...string) int {
+func metric(t testing.TB, name string, bases ...string) int {
 	t.Helper()
 	total := 0
 	re := regexp.MustCompile(`(?m)^` + name + `(?:\{[^}]*\})? ([0-9.e+]+)$`)
