@@ -139,7 +139,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		c.bypasses.Inc()
 		res, err := fn(ctx)
 		if err == nil {
-			c.store(ctx, key, res)
+			c.store(ctx, key, res, "")
 		}
 		return res, StatusBypass, err
 	}
@@ -169,35 +169,44 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 	return o.res, o.status, nil
 }
 
+// lookOrLock returns the entry KEYS[1] when Redis has it, else takes the
+// lock KEYS[2] for ARGV[1] ms and returns 1, else (another process holds
+// it) returns 0: one round trip, and no gap between the look and the lock
+// in which a holder could store and release.
+var lookOrLock = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0`)
+
 // fill finds key in Redis, or renders it under the cross-process lock, or
 // waits for the process holding the lock.
 func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Result, string, error) {
 	if c.o.Redis == nil {
-		return c.renderAndStore(ctx, key, fn)
+		return c.renderAndStore(ctx, key, fn, "")
 	}
 	lock := "strata:rc:lock:" + key
 	deadline := time.Now().Add(c.o.LockTTL)
 	for {
-		if res, ok := c.shared(ctx, key); ok {
-			return res, StatusHit, nil
-		}
-		won, err := c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
-		if won {
-			// The previous holder may have stored and released between
-			// our look and our lock: look again before rendering.
-			if res, ok := c.shared(ctx, key); ok {
-				c.o.Redis.Del(ctx, lock)
+		v, err := lookOrLock.Run(ctx, c.o.Redis, []string{"strata:rc:" + key, lock}, c.o.LockTTL.Milliseconds()).Result()
+		won := false
+		switch x := v.(type) {
+		case string:
+			if res, ok := c.found(key, []byte(x)); ok {
 				return res, StatusHit, nil
 			}
+			// Stale or unreadable: render under the lock as for a miss.
+			won, err = c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
+		case int64:
+			won = x == 1
 		}
 		if err != nil || won || time.Now().After(deadline) {
 			// Redis down, our turn, or a holder that never finished:
 			// render here.
-			res, status, rerr := c.renderAndStore(ctx, key, fn)
-			if won {
-				c.o.Redis.Del(ctx, lock)
+			if !won {
+				lock = ""
 			}
-			return res, status, rerr
+			return c.renderAndStore(ctx, key, fn, lock)
 		}
 		select {
 		case <-ctx.Done():
@@ -209,36 +218,51 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 	}
 }
 
-func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc) (render.Result, string, error) {
+// renderAndStore renders and stores the image, releasing lock (when not
+// "") in the same round trip.
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, lock string) (render.Result, string, error) {
 	c.misses.Inc()
 	res, err := fn(ctx)
 	if err != nil {
+		if lock != "" {
+			c.o.Redis.Del(ctx, lock)
+		}
 		return render.Result{}, "", err
 	}
-	c.store(ctx, key, res)
+	c.store(ctx, key, res, lock)
 	return res, StatusMiss, nil
 }
 
-func (c *Cache) store(ctx context.Context, key string, res render.Result) {
-	if int64(len(res.Data)) > c.o.MaxEntryBytes {
-		return
-	}
+// store keeps res here and in the shared store (unless it is over the
+// entry cap) and deletes unlock, in one pipeline.
+func (c *Cache) store(ctx context.Context, key string, res render.Result, unlock string) {
+	keep := int64(len(res.Data)) <= c.o.MaxEntryBytes
 	e, ttl := entry{res: res}, c.o.TTL
 	if res.Assets != "" {
 		e.expires = c.now().Add(c.o.AssetTTL)
 		ttl = min(ttl, c.o.AssetTTL)
 	}
-	c.put(key, e)
-	if c.o.Redis != nil {
-		c.o.Redis.Set(ctx, "strata:rc:"+key, encode(e), ttl)
+	if keep {
+		c.put(key, e)
+	}
+	if c.o.Redis == nil {
+		return
+	}
+	pipe := c.o.Redis.Pipeline()
+	if keep {
+		// Before the unlock: a waiter that finds the lock gone finds this.
+		pipe.Set(ctx, "strata:rc:"+key, encode(e), ttl)
+	}
+	if unlock != "" {
+		pipe.Del(ctx, unlock)
+	}
+	if pipe.Len() > 0 {
+		_, _ = pipe.Exec(ctx) // a cache that fails to store only costs a render
 	}
 }
 
-func (c *Cache) shared(ctx context.Context, key string) (render.Result, bool) {
-	b, err := c.o.Redis.Get(ctx, "strata:rc:"+key).Bytes()
-	if err != nil {
-		return render.Result{}, false
-	}
+// found reads an entry the shared store held for key.
+func (c *Cache) found(key string, b []byte) (render.Result, bool) {
 	e, err := decode(b)
 	if err != nil || e.stale(c.now()) {
 		return render.Result{}, false
