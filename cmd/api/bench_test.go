@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,35 +19,48 @@ import (
 
 // benchGET runs b.N GETs of url from 50 concurrent clients and reports
 // the p50 and p99 latency.
-func benchGET(b *testing.B, url string, header ...string) {
+func benchGET(b *testing.B, url string, header ...string) { benchGETFrom(b, 50, url, header...) }
+
+// benchGETFrom is benchGET with clients concurrent clients (1, or a
+// multiple of GOMAXPROCS).
+func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, b.N)
-	b.SetParallelism((50 + 1) / 2) // ×GOMAXPROCS(2) = 50 clients
-	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			for i := 0; i+1 < len(header); i += 2 {
-				req.Header.Set(header[i], header[i+1])
-			}
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			d := time.Since(t0)
-			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
-				b.Errorf("status %d", resp.StatusCode)
-			}
-			mu.Lock()
-			lat = append(lat, d)
-			mu.Unlock()
+	get := func() {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
 		}
-	})
+		t0 := time.Now()
+		resp, err := client.Do(req)
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		d := time.Since(t0)
+		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
+			b.Errorf("status %d", resp.StatusCode)
+		}
+		mu.Lock()
+		lat = append(lat, d)
+		mu.Unlock()
+	}
+	b.ResetTimer()
+	if clients == 1 {
+		for range b.N {
+			get()
+		}
+	} else {
+		b.SetParallelism(clients / runtime.GOMAXPROCS(0))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				get()
+			}
+		})
+	}
 	b.StopTimer()
 	slices.Sort(lat)
 	if len(lat) > 0 {
@@ -63,7 +77,8 @@ const ogTemplate = `{"dimensions":{"width":1200,"height":630},"layers":[
    "position":{"x":0,"y":0},"dimensions":{"width":1200,"height":630}},
   {"index":1,"type":"text","name":"title","text":"Launch day","font_name":"Inter","font_size_in_px":84,"font_weight":"bold",
    "text_color":"#FFFFFF","position":{"x":80,"y":180},"dimensions":{"width":760,"height":300}},
-  {"index":2,"type":"qr-code","value":"https://example.com","foreground_hex_color":"#0F172A","background_hex_color":"#FFFFFF","position":{"x":900,"y":330},"dimensions":{"width":220,"height":220}}]}`
+  {"index":2,"type":"qr-code","value":"https://example.com","foreground_hex_color":"#0F172A","background_hex_color":"#FFFFFF",
+   "position":{"x":900,"y":330},"dimensions":{"width":220,"height":220}}]}`
 
 func benchSetup(b *testing.B, edits ...func(*config.Config)) (base, signed string) {
 	return benchSetupWith(b, cardTemplate, edits...)
@@ -95,6 +110,14 @@ func BenchmarkTemplateImageHit(b *testing.B) {
 	base, signed := benchSetup(b)
 	http.Get(base + signed) // fill
 	benchGET(b, base+signed)
+}
+
+// BenchmarkTemplateImageHitOneClient: the same, one request at a time:
+// the latency without queueing.
+func BenchmarkTemplateImageHitOneClient(b *testing.B) {
+	base, signed := benchSetup(b)
+	http.Get(base + signed) // fill
+	benchGETFrom(b, 1, base+signed)
 }
 
 // BenchmarkTemplateImage304: a revalidation answered without rendering.

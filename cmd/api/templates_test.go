@@ -254,6 +254,20 @@ func TestFiftyConcurrentGETsOnTwoProcessesRenderOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "strata; fwd=request", resp.Header.Get("Cache-Status"))
 	require.Equal(t, 1, metric(t, "strata_render_cache_bypasses_total", a, b))
+
+	// Renders at once of one memoized request (the -race run checks
+	// nothing writes to it).
+	var again sync.WaitGroup
+	for range 4 {
+		again.Add(1)
+		go func() {
+			defer again.Done()
+			resp, _ := call(t, http.MethodGet, a+signed, "", "", "Cache-Control", "no-cache")
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+		}()
+	}
+	again.Wait()
+	require.Equal(t, 5, metric(t, "strata_render_cache_bypasses_total", a, b))
 }
 
 // HEAD of a signed URL answers GET's status and headers without a body,
