@@ -28,22 +28,7 @@ func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, b.N)
 	get := func() {
-		req, _ := http.NewRequest(http.MethodGet, url, nil)
-		for i := 0; i+1 < len(header); i += 2 {
-			req.Header.Set(header[i], header[i+1])
-		}
-		t0 := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
-			b.Error(err)
-			return
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		d := time.Since(t0)
-		if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
-			b.Errorf("status %d", resp.StatusCode)
-		}
+		d := timedGET(b, client, url, header...)
 		mu.Lock()
 		lat = append(lat, d)
 		mu.Unlock()
@@ -62,6 +47,33 @@ func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
 		})
 	}
 	b.StopTimer()
+	reportLatency(b, lat)
+}
+
+// timedGET GETs url and returns how long the answer took; a status other
+// than 200 or 304 is an error of the benchmark.
+func timedGET(b *testing.B, client *http.Client, url string, header ...string) time.Duration {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	d := time.Since(t0)
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
+		b.Errorf("status %d", resp.StatusCode)
+	}
+	return d
+}
+
+// reportLatency reports the p50 and p99 of lat.
+func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
@@ -199,18 +211,7 @@ func BenchmarkThousandGETsOneRender(b *testing.B) {
 					if (c+i)%2 == 1 {
 						base = z
 					}
-					t0 := time.Now()
-					resp, err := client.Get(base + signed)
-					if err != nil {
-						b.Error(err)
-						return
-					}
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-					d := time.Since(t0)
-					if resp.StatusCode != http.StatusOK {
-						b.Errorf("status %d", resp.StatusCode)
-					}
+					d := timedGET(b, client, base+signed)
 					mu.Lock()
 					lat = append(lat, d)
 					mu.Unlock()
@@ -222,10 +223,8 @@ func BenchmarkThousandGETsOneRender(b *testing.B) {
 			b.Fatalf("1,000 GETs of one URL made %d renders, want 1", renders)
 		}
 	}
-	slices.Sort(lat)
 	b.ReportMetric(1, "renders/1000-GETs")
-	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
-	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	reportLatency(b, lat)
 }
 
 // BenchmarkTemplateImageHitHandler: one cache hit of a signed URL through
