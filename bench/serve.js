@@ -7,7 +7,7 @@
 // (BENCH_HTTP_WORKERS, default 2) because satori and canvas render on the
 // JavaScript thread: one process could only use one core.
 //
-//   node serve.js <satori|canvas|sharp> <port>
+//   node serve.js <satori|canvas|sharp|takumi> <port>
 const cluster = require('node:cluster');
 const http = require('node:http');
 const design = require('./lib/design');

@@ -11,9 +11,12 @@ const BENCH = path.resolve(__dirname, '..');
 const DESIGNS = path.join(BENCH, 'designs');
 const OUT = process.env.BENCH_OUT || path.join(BENCH, 'out');
 const ASSETS = process.env.STRATA_ASSETS_DIR || path.join(os.homedir(), '.cache', 'strata');
-const PLACEHOLDER = '@PRODUCT_JPEG@';
 const PRODUCT_JPEG = path.join(OUT, 'product-12mp.jpg');
-const DESIGN_NAMES = ['social', 'rich', 'certificate', 'product'];
+const PHOTO_JPEG = path.join(OUT, 'photo-2mp.jpg');
+// PLACEHOLDERS maps each image placeholder a design may hold as base64 to
+// the bench-time JPEG that replaces it (lib/product.js makes both).
+const PLACEHOLDERS = { '@PRODUCT_JPEG@': PRODUCT_JPEG, '@PHOTO_JPEG@': PHOTO_JPEG };
+const DESIGN_NAMES = ['social', 'rich', 'certificate', 'product', 'effects', 'multilingual'];
 
 const WEIGHTS = {
   thin: 100, extralight: 200, light: 300, regular: 400, medium: 500,
@@ -36,8 +39,8 @@ function loadDesign(name) {
   const text = fs.readFileSync(designPath(name), 'utf8');
   const req = JSON.parse(text);
   for (const l of req.layers) {
-    if (l.type === 'image' && l.file && l.file.base64 === PLACEHOLDER) {
-      l.bytes = fs.readFileSync(PRODUCT_JPEG);
+    if (l.type === 'image' && l.file && PLACEHOLDERS[l.file.base64]) {
+      l.bytes = fs.readFileSync(PLACEHOLDERS[l.file.base64]);
     }
   }
   decodeImages(req);
@@ -48,8 +51,8 @@ function loadDesign(name) {
 // over HTTP.
 function resolvedBody(name) {
   let text = fs.readFileSync(designPath(name), 'utf8');
-  if (text.includes(PLACEHOLDER)) {
-    text = text.replace(PLACEHOLDER, fs.readFileSync(PRODUCT_JPEG).toString('base64'));
+  for (const [ph, file] of Object.entries(PLACEHOLDERS)) {
+    if (text.includes(ph)) text = text.replace(ph, fs.readFileSync(file).toString('base64'));
   }
   return text;
 }
@@ -105,6 +108,36 @@ function opacity(l) {
   return (l.opacity ?? 100) / 100;
 }
 
+// shadows is a layer's box shadows, each with its offsets, blur radius,
+// spread and colour (CSS box-shadow's values; Strata's first is on top,
+// as in CSS).
+function shadows(l) {
+  return (l.shadows || []).map((s) => ({
+    x: s.x_in_px || 0, y: s.y_in_px || 0, blur: s.blur_in_px || 0, spread: s.spread_in_px || 0, color: s.hex_color,
+  }));
+}
+
+// boxShadowCSS is a layer's shadows as a CSS box-shadow value ('' for none).
+function boxShadowCSS(l) {
+  return shadows(l).map((s) => `${s.x}px ${s.y}px ${s.blur}px ${s.spread}px ${cssColor(s.color)}`).join(', ');
+}
+
+// blur is a layer's blur: a Gaussian's standard deviation in pixels, as
+// CSS filter: blur() takes it (0 for none).
+function blur(l) {
+  return l.blur_in_px || 0;
+}
+
+// effectsCSS is the CSS style for a layer's shadows and blur (satori and
+// takumi take the same properties).
+function effectsCSS(l) {
+  const css = {};
+  const shadow = boxShadowCSS(l);
+  if (shadow) css.boxShadow = shadow;
+  if (blur(l)) css.filter = `blur(${blur(l)}px)`;
+  return css;
+}
+
 // rgba parses #RGB, #RRGGBB or #RRGGBBAA.
 function rgba(hex) {
   let h = hex.replace('#', '');
@@ -153,6 +186,46 @@ function fontsUsed(req) {
   return [...seen.values()];
 }
 
+// FALLBACK_FAMILIES are the faces Strata's registry falls back to for the
+// multilingual design's Arabic, Devanagari and Han text
+// (pkg/typeset/fallback.go); peers that only draw with the fonts they are
+// given get the same files. EMOJI_FONT is Strata's colour emoji face.
+const FALLBACK_FAMILIES = ['Noto Sans Arabic', 'Hind', 'Noto Sans SC'];
+const EMOJI_FONT = path.join(ASSETS, 'emoji', 'NotoColorEmoji.ttf');
+
+// needsFallback reports whether a design's text goes beyond Latin (then the
+// peers are given the fallback faces too).
+function needsFallback(req) {
+  return req.layers.some((l) => l.type === 'text' && /[^\u0000-\u024F\u2000-\u206F]/u.test(l.text));
+}
+
+// fallbackFonts lists the fallback faces, in each weight the design's text
+// uses (the nearest weight a family has), when the design needs them.
+function fallbackFonts(req) {
+  if (!needsFallback(req)) return [];
+  const weights = new Set(req.layers.filter((l) => l.type === 'text').map(fontWeight));
+  const out = [];
+  for (const family of FALLBACK_FAMILIES) {
+    for (const weight of weights) {
+      for (const w of [weight, 700, 400]) {
+        try {
+          out.push({ family, weight, italic: false, file: fontFile(family, w, false) });
+          break;
+        } catch { /* this weight is not bundled: try the next */ }
+      }
+    }
+  }
+  return out;
+}
+
+// fontStack is the CSS font-family list for a text layer: its face, then
+// the fallback faces and the emoji face when the design needs them.
+function fontStack(req, l) {
+  const f = textFont(l);
+  if (!needsFallback(req)) return f.family;
+  return [f.family, ...FALLBACK_FAMILIES, 'Noto Color Emoji'].map((n) => `"${n}"`).join(', ');
+}
+
 // qrSize is Strata's QR geometry: the square side, the whole-pixel module
 // size and the offset that centres the code (quiet zone of 4 modules).
 function qrGeometry(modules, b) {
@@ -168,7 +241,7 @@ function pkgVersion(name) {
 }
 
 module.exports = {
-  pkgVersion, BENCH, OUT, ASSETS, PRODUCT_JPEG, DESIGN_NAMES,
+  pkgVersion, BENCH, OUT, ASSETS, PRODUCT_JPEG, PHOTO_JPEG, PLACEHOLDERS, DESIGN_NAMES,
   designPath, loadDesign, resolvedBody, decodeImages, sortedLayers, canvasSize, box, radius, opacity,
-  rgba, cssColor, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
+  rgba, cssColor, FALLBACK_FAMILIES, EMOJI_FONT, needsFallback, fallbackFonts, fontStack, shadows, boxShadowCSS, blur, effectsCSS, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
 };

@@ -9,10 +9,20 @@ const { performance } = require('node:perf_hooks');
 
 // Worker is one render process. send() writes a command and resolves with
 // the next JSON line it prints.
+// childEnv is this process's environment plus env, without VIPSHOME:
+// loading sharp sets VIPSHOME to its own build prefix, and a child's libvips
+// (Strata's) would then look for its modules (HEIF/AVIF among them) there
+// and not find them.
+function childEnv(env) {
+  const out = { ...process.env, ...env };
+  delete out.VIPSHOME;
+  return out;
+}
+
 class Worker {
   constructor(label, cmd, args, env) {
     this.label = label;
-    this.proc = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    this.proc = spawn(cmd, args, { env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
     this.pid = this.proc.pid;
     this.waiting = [];
     this.stderr = '';
@@ -76,7 +86,7 @@ function peakRSS(pid) {
 function timedRun(cmd, args, env) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const p = spawn(cmd, args, { env: { ...process.env, ...env } });
+    const p = spawn(cmd, args, { env: childEnv(env) });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => { out += d; });
@@ -90,4 +100,4 @@ function timedRun(cmd, args, env) {
   });
 }
 
-module.exports = { Worker, peakRSS, timedRun };
+module.exports = { Worker, peakRSS, timedRun, childEnv };

@@ -1,9 +1,10 @@
 'use strict';
-// Makes the product design's 12-megapixel JPEG (4000×3000) at bench time
-// from a sample photo in the assets dir: upscaled with lanczos3 and given
-// a light gaussian grain so that the file decodes and compresses like a
-// camera photo (a smooth upscale would be unrealistically small). Not
-// committed; written to bench/out/product-12mp.jpg.
+// Makes the designs' photos at bench time from a sample photo in the assets
+// dir: the product design's 12-megapixel camera JPEG (4000×3000) and the
+// effects design's 1.7-megapixel web photo (1600×1067), each upscaled with
+// lanczos3 and given a light gaussian grain so that the file decodes and
+// compresses like a real photo (a smooth upscale would be unrealistically
+// small). Not committed; written to bench/out/.
 const fs = require('node:fs');
 const path = require('node:path');
 const sharp = require('sharp');
@@ -11,12 +12,11 @@ const design = require('./design');
 
 const SOURCE = path.join(design.ASSETS, 'samples', 'coffee.png');
 
-async function makeProductJPEG(out = design.PRODUCT_JPEG) {
+// makeJPEG writes a width×height photo to out unless it is there.
+async function makeJPEG(out, width, height) {
   if (fs.existsSync(out)) return out;
   if (!fs.existsSync(SOURCE)) throw new Error(`${SOURCE} missing (run scripts/setup.sh)`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  const width = 4000;
-  const height = 3000;
   const photo = await sharp(SOURCE).removeAlpha().resize(width, height, { fit: 'cover', kernel: 'lanczos3' }).raw().toBuffer();
   const grain = await sharp({ create: { width, height, channels: 3, noise: { type: 'gaussian', mean: 128, sigma: 18 } } }).raw().toBuffer();
   await sharp(photo, { raw: { width, height, channels: 3 } })
@@ -26,7 +26,16 @@ async function makeProductJPEG(out = design.PRODUCT_JPEG) {
   return out;
 }
 
-module.exports = { makeProductJPEG };
+// makeProductJPEG is the product design's 12 MP photo.
+const makeProductJPEG = (out = design.PRODUCT_JPEG) => makeJPEG(out, 4000, 3000);
+
+// makePhotoJPEG is the effects design's background photo.
+const makePhotoJPEG = (out = design.PHOTO_JPEG) => makeJPEG(out, 1600, 1067);
+
+// makeImages makes every photo the benchmark's designs use.
+const makeImages = async () => [await makeProductJPEG(), await makePhotoJPEG()];
+
+module.exports = { makeProductJPEG, makePhotoJPEG, makeImages };
 
 if (require.main === module) {
   makeProductJPEG(process.argv[2]).then((p) => console.log(p, fs.statSync(p).size, 'bytes')).catch((e) => { console.error(e); process.exit(1); });

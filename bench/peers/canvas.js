@@ -2,7 +2,8 @@
 // A Skia canvas (@napi-rs/canvas): the design drawn with the 2D canvas API
 // (round rectangles, a CSS-style linear gradient, text wrapped word by word
 // with measureText, the QR code as whole-pixel rectangles, the photo
-// cover-fitted with drawImage), then canvas.encode('png').
+// cover-fitted with drawImage, blurred by ctx.filter; box shadows by the
+// canvas shadow properties), then canvas.encode('png').
 const design = require('../lib/design');
 const { run } = require('../lib/runner');
 const QRCode = require('qrcode');
@@ -55,9 +56,21 @@ function wrap(ctx, text, width, splitting) {
   return lines;
 }
 
-function drawText(ctx, l, b) {
+// fontList is a text layer's CSS font list: its face's alias, then, when
+// the design needs them, the fallback faces' aliases at its weight and the
+// emoji face.
+function fontList(req, l) {
   const f = design.textFont(l);
-  ctx.font = `${l.font_size_in_px}px "${fontAlias(f)}"`;
+  const names = [fontAlias(f)];
+  if (design.needsFallback(req)) {
+    for (const family of design.FALLBACK_FAMILIES) names.push(fontAlias({ family, weight: f.weight, italic: false }));
+    names.push('NotoColorEmoji');
+  }
+  return names.map((n) => `"${n}"`).join(', ');
+}
+
+function drawText(ctx, req, l, b) {
+  ctx.font = `${l.font_size_in_px}px ${fontList(req, l)}`;
   ctx.fillStyle = design.cssColor(l.text_color);
   ctx.textBaseline = 'alphabetic';
   const m = ctx.measureText('Hg');
@@ -103,6 +116,26 @@ function drawQR(ctx, l, b) {
   }
 }
 
+// drawShadows draws a shape's box shadows, the last first (CSS paints the
+// first on top), without the shape: the shape is drawn far to the left
+// and each shadow offset back into place, the canvas way of getting a
+// shadow alone. Spread grows the shape.
+function drawShadows(ctx, l, b) {
+  const far = b.x + b.width + 10000;
+  for (const s of design.shadows(l).reverse()) {
+    ctx.save();
+    ctx.shadowColor = design.cssColor(s.color);
+    ctx.shadowBlur = s.blur; // canvas and CSS both take the blur radius (2σ)
+    ctx.shadowOffsetX = s.x + far;
+    ctx.shadowOffsetY = s.y;
+    ctx.fillStyle = '#000';
+    const grown = { x: b.x - s.spread - far, y: b.y - s.spread, width: b.width + 2 * s.spread, height: b.height + 2 * s.spread };
+    roundRect(ctx, grown, design.radius(l, b) + s.spread);
+    ctx.fill();
+    ctx.restore();
+  }
+}
+
 async function drawImage(ctx, l, b) {
   const img = await loadImage(l.bytes);
   const scale = Math.max(b.width / img.width, b.height / img.height);
@@ -113,6 +146,7 @@ async function drawImage(ctx, l, b) {
   ctx.clip();
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high'; // comparable to libvips' lanczos; 'low' aliases badly at 1/3.7 scale
+  if (design.blur(l)) ctx.filter = `blur(${design.blur(l)}px)`;
   ctx.drawImage(img, (img.width - sw) / 2, (img.height - sh) / 2, sw, sh, b.x, b.y, b.width, b.height);
   ctx.restore();
 }
@@ -123,7 +157,8 @@ module.exports = {
     return { '@napi-rs/canvas': design.pkgVersion('@napi-rs/canvas') };
   },
   async setup(req) {
-    for (const f of design.fontsUsed(req)) GlobalFonts.registerFromPath(f.file, fontAlias(f));
+    for (const f of [...design.fontsUsed(req), ...design.fallbackFonts(req)]) GlobalFonts.registerFromPath(f.file, fontAlias(f));
+    if (design.needsFallback(req)) GlobalFonts.registerFromPath(design.EMOJI_FONT, 'NotoColorEmoji');
   },
   async render(req) {
     const { width, height } = design.canvasSize(req);
@@ -132,6 +167,7 @@ module.exports = {
     for (const l of design.sortedLayers(req)) {
       const b = design.box(req, l);
       ctx.globalAlpha = design.opacity(l);
+      if (l.type === 'solid-color' || l.type === 'gradient') drawShadows(ctx, l, b);
       switch (l.type) {
         case 'solid-color':
           ctx.fillStyle = design.cssColor(l.hex_color);
@@ -143,7 +179,7 @@ module.exports = {
           roundRect(ctx, b, design.radius(l, b));
           ctx.fill();
           break;
-        case 'text': drawText(ctx, l, b); break;
+        case 'text': drawText(ctx, req, l, b); break;
         case 'qr-code': drawQR(ctx, l, b); break;
         case 'image': await drawImage(ctx, l, b); break;
         default: throw new Error(`canvas peer: ${l.type} layers are not part of the benchmark`);

@@ -5,7 +5,7 @@
 // and encodes the PNG. This is how @vercel/og's ImageResponse works.
 const design = require('../lib/design');
 const { run } = require('../lib/runner');
-const QRCode = require('qrcode');
+const { qrSVG } = require('../lib/qr');
 const { Resvg } = require('@resvg/resvg-js');
 
 let satori;
@@ -21,6 +21,7 @@ function element(req, l) {
   const base = { position: 'absolute', left: b.x, top: b.y, width: b.width, height: b.height, display: 'flex', opacity: design.opacity(l) };
   const r = design.radius(l, b);
   if (r) base.borderRadius = r;
+  Object.assign(base, design.effectsCSS(l));
   switch (l.type) {
     case 'solid-color':
       return el('div', { ...base, backgroundColor: design.cssColor(l.hex_color) });
@@ -37,7 +38,7 @@ function element(req, l) {
       const justify = { top: 'flex-start', center: 'center', bottom: 'flex-end' }[l.vertical_align || 'top'];
       return el('div', { ...base, flexDirection: 'column', justifyContent: justify, overflow: 'hidden' }, [
         el('div', {
-          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: f.family,
+          display: 'block', width: '100%', color: design.cssColor(l.text_color), fontFamily: design.fontStack(req, l),
           fontSize: l.font_size_in_px, fontWeight: f.weight, fontStyle: f.italic ? 'italic' : 'normal',
           textAlign: l.text_align || 'left', lineHeight: 'normal',
           whiteSpace: l.is_splitting_lines === false ? 'nowrap' : 'normal',
@@ -45,7 +46,7 @@ function element(req, l) {
       ]);
     }
     case 'qr-code': {
-      const svg = qrSVG(l, b);
+      const svg = `data:image/svg+xml;base64,${Buffer.from(qrSVG(l, b)).toString('base64')}`;
       return { type: 'img', props: { src: svg, width: b.width, height: b.height, style: base } };
     }
     case 'image': {
@@ -57,24 +58,6 @@ function element(req, l) {
   }
 }
 
-// qrSVG is the QR code as an SVG data URI (the usual way to put a QR code
-// into @vercel/og), with Strata's geometry: whole-pixel modules, 4-module
-// quiet zone, centred.
-function qrSVG(l, b) {
-  const qr = QRCode.create(l.value, { errorCorrectionLevel: l.error_correction || 'M' });
-  const n = qr.modules.size;
-  const g = design.qrGeometry(n, b);
-  let d = '';
-  for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; x++) {
-      if (qr.modules.get(y, x)) d += `M${g.dx + (x + 4) * g.unit} ${g.dy + (y + 4) * g.unit}h${g.unit}v${g.unit}h-${g.unit}z`;
-    }
-  }
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${b.width}" height="${b.height}" viewBox="0 0 ${b.width} ${b.height}" shape-rendering="crispEdges">` +
-    `<rect width="${b.width}" height="${b.height}" fill="${l.background_hex_color}"/><path d="${d}" fill="${l.foreground_hex_color}"/></svg>`;
-  return `data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}`;
-}
-
 module.exports = {
   name: 'satori+resvg',
   versions() {
@@ -83,7 +66,7 @@ module.exports = {
   async setup(req) {
     satori = (await import('satori')).default;
     const fs = require('node:fs');
-    fonts = design.fontsUsed(req).map((f) => ({
+    fonts = [...design.fontsUsed(req), ...design.fallbackFonts(req)].map((f) => ({
       name: f.family, data: fs.readFileSync(f.file), weight: f.weight, style: f.italic ? 'italic' : 'normal',
     }));
   },

@@ -3,7 +3,8 @@
 // the vector parts (solid colours, rounded boxes, gradients) as one SVG per
 // run of consecutive layers (librsvg), text through sharp's text input
 // (Pango, with the same TTF given as fontfile), the QR code as raw pixels,
-// the photo cover-fitted by resize (shrink-on-load), all composited over
+// the photo cover-fitted by resize (shrink-on-load) and blurred by .blur(σ),
+// box shadows as SVG Gaussian filters under their shapes, all composited over
 // the first layer and encoded with .png(). The libvips operation cache is
 // off (as in Strata) so repeated renders of one design don't hit it.
 const design = require('../lib/design');
@@ -47,6 +48,15 @@ function svgShapes(req, layers) {
       const k = design.rgba(l.hex_color);
       fill = `fill="rgb(${k.r},${k.g},${k.b})" fill-opacity="${k.a}"`;
     }
+    // Box shadows under the shape, the last first (CSS paints the first on
+    // top): the grown box, offset, blurred by an SVG Gaussian (σ = radius/2).
+    design.shadows(l).reverse().forEach((sh, k) => {
+      const c = design.rgba(sh.color);
+      const id = `s${i}_${k}`;
+      defs += `<filter id="${id}" x="-50%" y="-50%" width="200%" height="200%"><feGaussianBlur stdDeviation="${sh.blur / 2}"/></filter>`;
+      body += `<rect x="${b.x - sh.spread + sh.x}" y="${b.y - sh.spread + sh.y}" width="${b.width + 2 * sh.spread}" height="${b.height + 2 * sh.spread}" rx="${r + sh.spread}" ` +
+        `fill="rgb(${c.r},${c.g},${c.b})" fill-opacity="${c.a}" filter="url(#${id})" opacity="${design.opacity(l)}"/>`;
+    });
     body += `<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" rx="${r}" ${fill} opacity="${design.opacity(l)}"/>`;
   });
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><defs>${defs}</defs>${body}</svg>`);
@@ -108,7 +118,8 @@ function qrOverlay(req, l) {
 // imageOverlay is a photo cover-fitted into its box.
 async function imagePipeline(req, l) {
   const b = design.box(req, l);
-  return sharp(l.bytes).resize(b.width, b.height, { fit: 'cover' });
+  const img = sharp(l.bytes).resize(b.width, b.height, { fit: 'cover' });
+  return design.blur(l) ? img.blur(design.blur(l)) : img;
 }
 
 function fullCanvas(req, l) {

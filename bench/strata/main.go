@@ -23,8 +23,9 @@
 // same fonts and pkg/imaging's loader, so image designs render for real;
 // replies then carry a "note" saying so.
 //
-// A design may hold the placeholder "@PRODUCT_JPEG@" as an image's base64;
-// it is replaced by the base64 of the -image file before decoding.
+// A design may hold the placeholders "@PRODUCT_JPEG@" and "@PHOTO_JPEG@" as
+// an image's base64; they are replaced by the base64 of the -image and
+// -photo files before decoding.
 package main
 
 import (
@@ -48,14 +49,18 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// placeholder is replaced by the base64 of the -image file.
-const placeholder = "@PRODUCT_JPEG@"
+// The placeholders replaced by the base64 of the -image and -photo files.
+const (
+	placeholder      = "@PRODUCT_JPEG@"
+	photoPlaceholder = "@PHOTO_JPEG@"
+)
 
 // started is the process start as seen by the Go runtime (package
 // initialisation; exec and dynamic linking come before it and are measured
@@ -65,6 +70,7 @@ var started = time.Now()
 func main() {
 	design := flag.String("design", "", "request JSON file (bench/designs/<name>.json)")
 	imagePath := flag.String("image", "", "file whose base64 replaces "+placeholder)
+	photoPath := flag.String("photo", "", "file whose base64 replaces "+photoPlaceholder)
 	mode := flag.String("mode", "serve", "serve, once or profile")
 	out := flag.String("out", "", "once: write the rendered image here")
 	seconds := flag.Float64("seconds", 5, "profile: how long to render")
@@ -76,7 +82,8 @@ func main() {
 	flag.Parse()
 	p := profileOptions{cpu: *cpuProfile, mem: *memProfile, block: *blockProfile, conc: max(*conc, 1),
 		d: time.Duration(*seconds * float64(time.Second))}
-	if err := run(*design, *imagePath, *mode, *out, *wireImages, p); err != nil {
+	images := map[string]string{placeholder: *imagePath, photoPlaceholder: *photoPath}
+	if err := run(*design, images, *mode, *out, *wireImages, p); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench:", err)
 		os.Exit(1)
 	}
@@ -89,8 +96,8 @@ type profileOptions struct {
 	d               time.Duration
 }
 
-func run(design, imagePath, mode, out string, wireImages bool, p profileOptions) error {
-	body, err := loadBody(design, imagePath)
+func run(design string, images map[string]string, mode, out string, wireImages bool, p profileOptions) error {
+	body, err := loadBody(design, images)
 	if err != nil {
 		return err
 	}
@@ -136,8 +143,9 @@ func run(design, imagePath, mode, out string, wireImages bool, p profileOptions)
 	return fmt.Errorf("unknown mode %q", mode)
 }
 
-// loadBody reads the design and substitutes the image placeholder.
-func loadBody(design, imagePath string) ([]byte, error) {
+// loadBody reads the design and substitutes the image placeholders:
+// images maps each placeholder to the file whose base64 replaces it.
+func loadBody(design string, images map[string]string) ([]byte, error) {
 	if design == "" {
 		return nil, fmt.Errorf("-design is required")
 	}
@@ -145,15 +153,19 @@ func loadBody(design, imagePath string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if bytes.Contains(body, []byte(placeholder)) {
-		if imagePath == "" {
-			return nil, fmt.Errorf("%s needs -image for %s", design, placeholder)
+	for _, ph := range []string{placeholder, photoPlaceholder} {
+		if !bytes.Contains(body, []byte(ph)) {
+			continue
 		}
-		img, err := os.ReadFile(imagePath)
+		flagName := map[string]string{placeholder: "-image", photoPlaceholder: "-photo"}[ph]
+		if images[ph] == "" {
+			return nil, fmt.Errorf("%s needs %s for %s", design, flagName, ph)
+		}
+		img, err := os.ReadFile(images[ph])
 		if err != nil {
 			return nil, err
 		}
-		body = bytes.ReplaceAll(body, []byte(placeholder), []byte(base64.StdEncoding.EncodeToString(img)))
+		body = bytes.ReplaceAll(body, []byte(ph), []byte(base64.StdEncoding.EncodeToString(img)))
 	}
 	return body, nil
 }
@@ -171,16 +183,16 @@ type bench struct {
 func (b *bench) decode() (*schema.Request, error) { return schema.Decode(b.body, b.limits) }
 
 // render decodes and renders once.
-func (b *bench) render() (render.Result, error) {
+func (b *bench) render() (core.Result, error) {
 	req, err := b.decode()
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	return b.renderRequest(req)
 }
 
 // renderRequest renders a decoded request.
-func (b *bench) renderRequest(req *schema.Request) (render.Result, error) {
+func (b *bench) renderRequest(req *schema.Request) (core.Result, error) {
 	return b.r.Render(context.Background(), req)
 }
 

@@ -21,6 +21,10 @@ func TestLoadBody(t *testing.T) {
 	dir := t.TempDir()
 	img := filepath.Join(dir, "photo.jpg")
 	require.NoError(t, os.WriteFile(img, []byte("jpeg bytes"), 0o644))
+	photo := filepath.Join(dir, "photo2.jpg")
+	require.NoError(t, os.WriteFile(photo, []byte("other jpeg"), 0o644))
+	both := filepath.Join(dir, "both.json")
+	require.NoError(t, os.WriteFile(both, []byte(`["`+placeholder+`","`+photoPlaceholder+`"]`), 0o644))
 	withPlaceholder := filepath.Join(dir, "with.json")
 	require.NoError(t, os.WriteFile(withPlaceholder, []byte(`{"b":"`+placeholder+`"}`), 0o644))
 	plain := filepath.Join(dir, "plain.json")
@@ -30,6 +34,7 @@ func TestLoadBody(t *testing.T) {
 		name    string
 		design  string
 		image   string
+		photo   string
 		want    string
 		wantErr string
 	}{
@@ -37,12 +42,15 @@ func TestLoadBody(t *testing.T) {
 		{name: "placeholder becomes the image's base64", design: withPlaceholder, image: img,
 			want: `{"b":"` + base64.StdEncoding.EncodeToString([]byte("jpeg bytes")) + `"}`},
 		{name: "placeholder without -image", design: withPlaceholder, wantErr: "needs -image"},
+		{name: "each placeholder gets its own file", design: both, image: img, photo: photo,
+			want: `["` + base64.StdEncoding.EncodeToString([]byte("jpeg bytes")) + `","` + base64.StdEncoding.EncodeToString([]byte("other jpeg")) + `"]`},
+		{name: "photo placeholder without -photo", design: both, image: img, wantErr: "needs -photo"},
 		{name: "no design", wantErr: "-design is required"},
 		{name: "missing design file", design: filepath.Join(dir, "nope.json"), wantErr: "no such file"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := loadBody(tc.design, tc.image)
+			got, err := loadBody(tc.design, map[string]string{placeholder: tc.image, photoPlaceholder: tc.photo})
 			if tc.wantErr != "" {
 				require.ErrorContains(t, err, tc.wantErr)
 				return
@@ -80,7 +88,7 @@ func TestServe(t *testing.T) {
 	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err, "the bundled fonts are needed: run scripts/setup.sh")
 	defer eng.Close()
-	body, err := loadBody(filepath.Join("..", "designs", "social.json"), "")
+	body, err := loadBody(filepath.Join("..", "designs", "social.json"), nil)
 	require.NoError(t, err)
 	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
 

@@ -19,14 +19,15 @@ import (
 	"github.com/strata-render/strata/pkg/admin"
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/gcfloor"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/ratelimit"
 	"github.com/strata-render/strata/pkg/redisbatch"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 func main() {
@@ -49,7 +50,7 @@ func main() {
 	<-ctx.Done()
 	err = m.Close()
 	// libvips goes last: after HTTP has drained and the engine is released.
-	render.Shutdown()
+	vips.Shutdown()
 	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)
@@ -93,7 +94,7 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.engine = eng
-	store, err := engine.NewStorage(m.Config, api.KeyID)
+	store, err := engine.NewStorage(m.Config, core.KeyID)
 	if err != nil {
 		return err
 	}
@@ -116,7 +117,7 @@ func (m *Main) Run(ctx context.Context) error {
 		rate.Limiter = ratelimit.New(m.redis)
 	}
 	for key, l := range m.Config.KeyRateLimits {
-		rate.PerKey[api.KeyID(key)] = ratelimit.Limit{PerMinute: l[0], Burst: l[1]}
+		rate.PerKey[core.KeyID(key)] = ratelimit.Limit{PerMinute: l[0], Burst: l[1]}
 	}
 	qm := queue.NewMetrics()
 	m.queue = queue.NewClient(queue.ClientOptions{

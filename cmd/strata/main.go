@@ -21,11 +21,13 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 const usage = `usage:
@@ -39,7 +41,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
-	render.Shutdown()
+	vips.Shutdown()
 	os.Exit(code)
 }
 
@@ -136,13 +138,8 @@ func renderOnce(ctx context.Context, eng *engine.Engine, cfg config.Config, in, 
 	if err != nil {
 		return report(stderr, err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, cfg.Limits.RenderTimeout)
-	defer cancel()
-	res, err := eng.Renderer.Render(ctx, req)
+	res, err := core.RenderWithin(ctx, eng.Renderer, req, cfg.Limits.RenderTimeout)
 	if err != nil {
-		if errors.Is(err, context.DeadlineExceeded) {
-			err = failure.New(failure.Unprocessable, "The render took longer than %s, the limit.", cfg.Limits.RenderTimeout)
-		}
 		return report(stderr, err)
 	}
 	if out == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/imageurl"
 )
 
@@ -21,7 +22,7 @@ func TestSignURL(t *testing.T) {
 	path, query, ok := strings.Cut(strings.TrimSpace(stdout.String()), "?")
 	require.True(t, ok)
 	require.Equal(t, "/image-generation/v1/templates/og/image.webp", path)
-	got, err := imageurl.Verify(path, query, func(id string) (string, bool) { return key, id == imageurl.KeyID(key) }, time.Now())
+	got, err := imageurl.Verify(path, query, func(id string) (string, bool) { return key, id == core.KeyID(key) }, time.Now())
 	require.NoError(t, err)
 	require.Equal(t, 3, got.Version)
 	require.WithinDuration(t, time.Now().Add(time.Hour), got.Expires, 5*time.Second)

@@ -22,12 +22,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/admin"
-	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/queue"
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 func main() {
@@ -51,7 +52,7 @@ func main() {
 	m.Log.Info("shutting down", "timeout", cfg.ShutdownTimeout.String())
 	err = m.Close()
 	// libvips goes last: after the pools have drained.
-	render.Shutdown()
+	vips.Shutdown()
 	if err != nil {
 		m.Log.Error("shutdown", "error", err.Error())
 		os.Exit(1)
@@ -105,8 +106,7 @@ func NewMain(cfg config.Config) *Main {
 // Run builds the engine, connects to Redis and starts taking tasks; it
 // returns once both pools run.
 func (m *Main) Run(ctx context.Context) error {
-	secrets, err := queue.KeySecrets(m.Config.APIKeys, m.Config.WebhookSecret)
-	if err != nil {
+	if err := m.Config.MissingWebhookSecrets(); err != nil {
 		return err
 	}
 	opts, err := redis.ParseURL(m.Config.RedisURL)
@@ -118,22 +118,13 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.engine = eng
-	store, err := engine.NewStorage(m.Config, api.KeyID)
+	store, err := engine.NewStorage(m.Config, core.KeyID)
 	if err != nil {
 		return err
 	}
 	m.redis = redis.NewClient(opts)
 	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
 	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
-	deliverer, err := queue.NewWebhooks(queue.WebhooksOptions{
-		Secrets:    secrets,
-		HTTP:       m.webhooks,
-		Timeout:    m.Config.WebhookTimeout,
-		RetryScale: m.Config.WebhookRetryScale,
-	})
-	if err != nil {
-		return err
-	}
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()
 	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency,
@@ -144,7 +135,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Limits:              m.Config.Limits,
 		RenderConcurrency:   m.Config.WorkerConcurrency,
 		DeliveryConcurrency: m.Config.DeliveryConcurrency,
-		Deliverer:           deliverer,
+		Webhooks:            webhook.NewSender(m.webhooks, m.Config.WebhookTimeout),
+		Secrets:             m.Config.WebhookSecrets,
+		Retries:             webhook.Schedule{Scale: m.Config.WebhookRetryScale},
 		Storage:             store,
 		ResultTTL:           m.Config.ResultTTL,
 		ShutdownTimeout:     m.Config.ShutdownTimeout,

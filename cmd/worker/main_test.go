@@ -21,8 +21,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -152,7 +152,7 @@ func submit(t testing.TB, c *queue.Client, body string) string {
 	t.Helper()
 	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
 	require.NoError(t, err)
-	id, err := c.Submit(context.Background(), api.Submission{KeyID: api.KeyID(testKey), Request: req, Body: []byte(body)})
+	id, err := c.Submit(context.Background(), core.Submission{KeyID: core.KeyID(testKey), Request: req, Body: []byte(body)})
 	require.NoError(t, err)
 	return id
 }

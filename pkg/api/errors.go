@@ -8,6 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -69,7 +70,7 @@ func (s *Server) classify(err error) *failure.Error {
 		// timed out is Unavailable, not a slow render.
 		return fe
 	case errors.Is(err, context.DeadlineExceeded):
-		return failure.New(failure.Unprocessable, "The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", s.limits.RenderTimeout)
+		return core.RenderTimeout(s.limits.RenderTimeout, nil)
 	case errors.As(err, &he):
 		switch he.Code {
 		case http.StatusNotFound:

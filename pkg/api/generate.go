@@ -14,41 +14,13 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 )
-
-// Async accepts requests for background rendering and reports on them.
-type Async interface {
-	// Submit queues a validated request and returns its job id. A repeat
-	// with the same key id and idempotency key returns the first job's id.
-	Submit(ctx context.Context, s Submission) (jobID string, err error)
-	// Job returns the status of a job owned by keyID, or a NotFound error.
-	Job(ctx context.Context, keyID, jobID string) (*JobView, error)
-}
-
-// Submission is one validated async request.
-type Submission struct {
-	KeyID          string
-	IdempotencyKey string
-	Request        *schema.Request
-	// Body is the raw request JSON, kept so the worker decodes exactly
-	// what the client sent.
-	Body []byte
-}
-
-// JobView is the job status of spec/API.md §6.
-type JobView struct {
-	JobID     string    `json:"job_id"`
-	Status    string    `json:"status"`
-	Attempts  int       `json:"attempts"`
-	LastError string    `json:"last_error"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
 
 type imageData struct {
 	Buffer   string `json:"buffer"`
@@ -130,7 +102,7 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 
 // renderCached renders req through the render cache, when there is one,
 // and says what happened in a Cache-Status header (RFC 9211).
-func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Result, error) {
+func (s *Server) renderCached(c echo.Context, req *schema.Request) (core.Result, error) {
 	key := ""
 	if s.cache != nil {
 		key = rendercache.Key(s.rendererVersion, req)
@@ -139,7 +111,7 @@ func (s *Server) renderCached(c echo.Context, req *schema.Request) (render.Resul
 }
 
 // renderKeyed is renderCached with the cache key already known.
-func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (render.Result, error) {
+func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (core.Result, error) {
 	if s.cache == nil {
 		return s.renderSync(c.Request().Context(), req)
 	}
@@ -147,32 +119,23 @@ func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (r
 	rh := c.Request().Header
 	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
 	res, status, err := s.cache.Get(c.Request().Context(), key, bypass,
-		func(ctx context.Context) (render.Result, error) { return s.renderSync(ctx, req) })
+		func(ctx context.Context) (core.Result, error) { return s.renderSync(ctx, req) })
 	if err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	c.Response().Header().Set("Cache-Status", status)
 	return res, nil
 }
 
 // renderSync renders req within a render slot and the render timeout.
-func (s *Server) renderSync(parent context.Context, req *schema.Request) (render.Result, error) {
+func (s *Server) renderSync(parent context.Context, req *schema.Request) (core.Result, error) {
 	if err := s.acquire(parent); err != nil {
-		return render.Result{}, err
+		return core.Result{}, err
 	}
 	defer s.release()
 	s.metrics.inFlight.Inc()
 	defer s.metrics.inFlight.Dec()
-	ctx, cancel := context.WithTimeout(parent, s.limits.RenderTimeout)
-	defer cancel()
-	res, err := s.renderer.Render(ctx, req)
-	if err != nil {
-		if ctx.Err() != nil && parent.Err() == nil {
-			return render.Result{}, context.DeadlineExceeded
-		}
-		return render.Result{}, err
-	}
-	return res, nil
+	return core.RenderWithin(parent, s.renderer, req, s.limits.RenderTimeout)
 }
 
 // acquire takes a render slot, waiting up to s.wait; at capacity the
@@ -213,7 +176,7 @@ func (s *Server) submit(c echo.Context, req *schema.Request, body []byte) error 
 	if err := render.CheckCodeBoxes(req); err != nil {
 		return err
 	}
-	id, err := s.async.Submit(c.Request().Context(), Submission{
+	id, err := s.async.Submit(c.Request().Context(), core.Submission{
 		KeyID: c.Get(ctxKeyID).(string), IdempotencyKey: idem, Request: req, Body: body,
 	})
 	if err != nil {

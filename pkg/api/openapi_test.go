@@ -34,6 +34,7 @@ import (
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/queue"
@@ -142,7 +143,7 @@ func TestOpenAPIDocumentsEveryRoute(t *testing.T) {
 
 // fakeAsyncForRoutes only makes New register the job route; it is never
 // called.
-type fakeAsyncForRoutes struct{ api.Async }
+type fakeAsyncForRoutes struct{ core.Async }
 
 func TestOpenAPIServedWithoutKey(t *testing.T) {
 	t.Parallel()
@@ -439,7 +440,7 @@ func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 		Async:    q,
 		Logger:   slog.New(slog.DiscardHandler),
 		Rate: api.RateLimits{Limiter: ratelimit.New(nil), Default: ratelimit.Limit{PerMinute: 6000, Burst: 1000},
-			PerKey: map[string]ratelimit.Limit{api.KeyID(oaLimited): {PerMinute: 1, Burst: 1}}},
+			PerKey: map[string]ratelimit.Limit{core.KeyID(oaLimited): {PerMinute: 1, Burst: 1}}},
 		RenderConcurrency: 2,
 	}
 	if mutate != nil {
@@ -464,7 +465,7 @@ func TestOpenAPIContract(t *testing.T) {
 			`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + s3test.WriterSecret +
 			`","buckets":["` + bucket + `"],"path_style":true}]}`))
 		require.NoError(t, err)
-		o.Storage, err = storage.New(cfg, storage.Options{KeyID: api.KeyID})
+		o.Storage, err = storage.New(cfg, storage.Options{KeyID: core.KeyID})
 		require.NoError(t, err)
 	})
 	toStorage := func(extra string) string {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
 
 	"github.com/strata-render/strata/pkg/ratelimit"
@@ -39,7 +40,7 @@ func TestPerKeyRateLimit(t *testing.T) {
 	rdb := redistest.Client(t, 12)
 	srv := newTestServer(t, func(o *Options) {
 		o.Rate = RateLimits{Limiter: ratelimit.New(rdb), Default: ratelimit.Limit{PerMinute: 60, Burst: 1},
-			PerKey: map[string]ratelimit.Limit{KeyID(testKey): {PerMinute: 600, Burst: 5}}}
+			PerKey: map[string]ratelimit.Limit{core.KeyID(testKey): {PerMinute: 600, Burst: 5}}}
 	})
 	for i := 0; i < 5; i++ {
 		resp, _ := post(t, srv, "/image-generation/v1/generate", testKey, solidRequest)

@@ -16,20 +16,14 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
-	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/lru"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/template"
 )
-
-// Renderer renders a validated request into an encoded image.
-type Renderer interface {
-	Render(ctx context.Context, req *schema.Request) (render.Result, error)
-}
 
 // Check reports whether one dependency is ready; nil means ready.
 type Check func(ctx context.Context) error
@@ -41,9 +35,9 @@ type Options struct {
 	// Limits bound every request.
 	Limits schema.Limits
 	// Renderer renders sync requests.
-	Renderer Renderer
+	Renderer core.Renderer
 	// Async queues requests with a webhook_url; nil answers them with 503.
-	Async Async
+	Async core.Async
 	// RenderConcurrency caps sync renders at once; more wait up to
 	// QueueWait, then get 503.
 	RenderConcurrency int
@@ -83,8 +77,8 @@ type Server struct {
 	log      *slog.Logger
 	keys     []apiKey
 	limits   schema.Limits
-	renderer Renderer
-	async    Async
+	renderer core.Renderer
+	async    core.Async
 	slots    chan struct{}
 	wait     time.Duration
 	ready    map[string]Check
@@ -136,8 +130,8 @@ func New(o Options) *Server {
 		memo: lru.New[[sha256.Size]byte, *assembled](assembledMemoBytes, func(a *assembled) int64 { return 3*int64(len(a.body)) + 2048 }),
 	}
 	for k := range o.Keys {
-		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: KeyID(k)})
-		s.rawKeys[KeyID(k)] = k
+		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: core.KeyID(k)})
+		s.rawKeys[core.KeyID(k)] = k
 	}
 	e := s.echo
 	e.HideBanner, e.HidePort = true, true
@@ -205,10 +199,6 @@ func wrongMethod(allowed string) echo.HandlerFunc {
 
 // Handler returns the server as an http.Handler.
 func (s *Server) Handler() http.Handler { return s.echo }
-
-// KeyID is a stable, non-secret identifier of an API key for logs and job
-// ownership: a short hash prefix.
-func KeyID(key string) string { return imageurl.KeyID(key) }
 
 // authenticate checks the Bearer key in constant time against every key.
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
@@ -112,16 +113,16 @@ func TestGenerateSyncPNG(t *testing.T) {
 // panicRenderer stands for a bug inside the renderer.
 type panicRenderer struct{}
 
-func (panicRenderer) Render(context.Context, *schema.Request) (render.Result, error) {
+func (panicRenderer) Render(context.Context, *schema.Request) (core.Result, error) {
 	panic("secret internal detail")
 }
 
 // slowRenderer holds a render slot until its context ends.
 type slowRenderer struct{}
 
-func (slowRenderer) Render(ctx context.Context, _ *schema.Request) (render.Result, error) {
+func (slowRenderer) Render(ctx context.Context, _ *schema.Request) (core.Result, error) {
 	<-ctx.Done()
-	return render.Result{}, ctx.Err()
+	return core.Result{}, ctx.Err()
 }
 
 func TestStatusTable(t *testing.T) {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
 )
@@ -31,7 +31,7 @@ type storedData struct {
 
 // store uploads a sync render's result to its destination and answers
 // with the object. A failed upload is a 422 saying why.
-func (s *Server) store(c echo.Context, d *schema.Storage, res render.Result) error {
+func (s *Server) store(c echo.Context, d *schema.Storage, res core.Result) error {
 	id := syncJobID()
 	obj, err := s.storage.Put(c.Request().Context(), c.Get(ctxKeyID).(string), d, res.Data, res.MimeType, id)
 	if err != nil {

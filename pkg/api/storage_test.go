@@ -14,6 +14,7 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/storage/s3test"
 )
@@ -26,7 +27,7 @@ func storageServer(t *testing.T, srv *s3test.Server, bucket, secret string) *sto
 		`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + secret +
 		`","buckets":["` + bucket + `"],"path_style":true}]}`))
 	require.NoError(t, err)
-	st, err := storage.New(cfg, storage.Options{KeyID: KeyID, Retries: 1})
+	st, err := storage.New(cfg, storage.Options{KeyID: core.KeyID, Retries: 1})
 	require.NoError(t, err)
 	return st
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/webhook"
@@ -36,9 +37,12 @@ type Config struct {
 	// (STRATA_REDIS_URL): redis://, rediss://, unix:// or, for Redis
 	// Sentinel, redis-sentinel:// (ParseRedisURL).
 	RedisURL string
-	// WebhookSecret signs webhooks for keys without their own secret
-	// (STRATA_WEBHOOK_SECRET, "whsec_…").
-	WebhookSecret string
+	// WebhookSecrets maps each API key's id (core.KeyID) to the secrets
+	// that sign its webhooks, parsed once here: the key's own from
+	// STRATA_API_KEYS, else the default, STRATA_WEBHOOK_SECRET ("whsec_…";
+	// several, space-separated, during a rotation). A key with neither has
+	// no entry: see MissingWebhookSecrets.
+	WebhookSecrets map[string][]webhook.Secret
 	// AllowPrivateNetworks lets image URLs and webhooks reach loopback and
 	// private addresses (STRATA_ALLOW_PRIVATE_NETWORKS); for development and tests.
 	AllowPrivateNetworks bool
@@ -123,6 +127,7 @@ func NewDefaultConfig() Config {
 	return Config{
 		ListenAddr:        ":8080",
 		APIKeys:           map[string]string{},
+		WebhookSecrets:    map[string][]webhook.Secret{},
 		RedisURL:          "redis://127.0.0.1:6379/0",
 		AssetsDir:         assets.DefaultDir(),
 		LogLevel:          "info",
@@ -224,11 +229,13 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if c.CacheRedisURL != "" && sameServer(c.CacheRedisURL, c.RedisURL) {
 		errs = append(errs, fmt.Errorf("STRATA_CACHE_REDIS_URL=%q: must be another Redis server than STRATA_REDIS_URL (another database is not enough): the queue's Redis runs noeviction and the cache would fill it", c.CacheRedisURL))
 	}
+	var defaultSecrets []webhook.Secret
 	if v, ok := lookup("STRATA_WEBHOOK_SECRET"); ok && v != "" {
-		if err := checkSecrets(v); err != nil {
+		secs, err := webhook.ParseSecrets(v)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("STRATA_WEBHOOK_SECRET: %v (make one with: echo whsec_$(openssl rand -base64 32); during a rotation give both, space-separated)", err))
 		}
-		c.WebhookSecret = v
+		defaultSecrets = secs
 	}
 	if v, ok := lookup("STRATA_ALLOW_PRIVATE_NETWORKS"); ok && v != "" {
 		b, err := strconv.ParseBool(v)
@@ -238,11 +245,20 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		c.AllowPrivateNetworks = b
 	}
 	if v, ok := lookup("STRATA_API_KEYS"); ok && v != "" {
-		keys, err := parseAPIKeys(v)
+		keys, own, err := parseAPIKeys(v)
 		if err != nil {
 			errs = append(errs, err)
 		}
 		c.APIKeys = keys
+		for key := range keys {
+			secs, ok := own[key]
+			if !ok {
+				secs = defaultSecrets
+			}
+			if len(secs) > 0 {
+				c.WebhookSecrets[core.KeyID(key)] = secs
+			}
+		}
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
@@ -330,24 +346,10 @@ func parseKeyRateLimits(v string, defaultBurst int) (map[string][2]int, error) {
 	return out, errors.Join(errs...)
 }
 
-// checkSecrets checks a webhook secret setting: one whsec_ secret, or
-// several separated by spaces while one is being rotated out (every
-// delivery is then signed with each, per Standard Webhooks).
-func checkSecrets(s string) error {
-	fields := strings.Fields(s)
-	if len(fields) == 0 {
-		return errors.New("no secret given")
-	}
-	for _, f := range fields {
-		if _, err := webhook.ParseSecret(f); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func parseAPIKeys(v string) (map[string]string, error) {
-	keys := map[string]string{}
+// parseAPIKeys parses STRATA_API_KEYS: the keys (each mapped to its
+// secret as written, "" for none) and each own secret parsed.
+func parseAPIKeys(v string) (map[string]string, map[string][]webhook.Secret, error) {
+	keys, own := map[string]string{}, map[string][]webhook.Secret{}
 	var errs []error
 	for i, item := range strings.Split(v, ",") {
 		item = strings.TrimSpace(item)
@@ -355,16 +357,33 @@ func parseAPIKeys(v string) (map[string]string, error) {
 			continue
 		}
 		key, secret, hasSecret := strings.Cut(item, ":")
-		switch {
-		case len(key) < 16:
+		if len(key) < 16 {
 			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: key #%d is shorter than 16 characters", i+1))
-		case hasSecret && checkSecrets(secret) != nil:
-			errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must be whsec_ and 24–64 bytes of base64", i+1))
-		default:
-			keys[key] = secret
+			continue
+		}
+		if hasSecret {
+			secs, err := webhook.ParseSecrets(secret)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("STRATA_API_KEYS: the secret of key #%d must be whsec_ and 24–64 bytes of base64", i+1))
+				continue
+			}
+			own[key] = secs
+		}
+		keys[key] = secret
+	}
+	return keys, own, errors.Join(errs...)
+}
+
+// MissingWebhookSecrets names every API key left without a webhook secret
+// (a worker could not sign its webhooks); nil when every key has one.
+func (c Config) MissingWebhookSecrets() error {
+	var errs []error
+	for key := range c.APIKeys {
+		if id := core.KeyID(key); len(c.WebhookSecrets[id]) == 0 {
+			errs = append(errs, fmt.Errorf("key %s has no webhook secret: set STRATA_WEBHOOK_SECRET or give it one as key:whsec_… in STRATA_API_KEYS", id))
 		}
 	}
-	return keys, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // Logger returns a JSON slog logger at the configured level.

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/core"
 )
 
 func lookupFrom(env map[string]string) func(string) (string, bool) {
@@ -101,7 +103,7 @@ func TestLoadWorkerVariables(t *testing.T) {
 			"STRATA_WEBHOOK_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw  whsec_dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rz",
 			"STRATA_API_KEYS":       "key-aaaaaaaaaaaaaaaa:whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw whsec_dGhpcyBpcyBhIHNlY3JldCBrZXkgZm9yIHRlc3Rz",
 		}, check: func(t *testing.T, c Config) {
-			require.Len(t, strings.Fields(c.WebhookSecret), 2)
+			require.Len(t, c.WebhookSecrets[core.KeyID("key-aaaaaaaaaaaaaaaa")], 2)
 			require.Len(t, strings.Fields(c.APIKeys["key-aaaaaaaaaaaaaaaa"]), 2)
 		}},
 		{name: "a bad secret among two", env: map[string]string{
@@ -176,4 +178,44 @@ func TestTemplateAndCacheVariables(t *testing.T) {
 	for _, name := range []string{"STRATA_TEMPLATES_DIR", "STRATA_CACHE_MAX_BYTES", "STRATA_CACHE_MAX_ENTRY_BYTES", "STRATA_CACHE_TTL", "STRATA_CACHE_ASSET_TTL", "STRATA_CACHE_REDIS_URL"} {
 		require.Contains(t, err.Error(), name)
 	}
+}
+
+// Webhook secrets are parsed once, at Load: a key's own secret, else the
+// default; MissingWebhookSecrets names the keys left with neither.
+func TestWebhookSecrets(t *testing.T) {
+	t.Parallel()
+	const keyA, keyB, own, def = "key-aaaaaaaaaaaaaaaa", "key-bbbbbbbbbbbbbbbb",
+		"whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+	tests := []struct {
+		name    string
+		env     map[string]string
+		want    map[string]int // key → number of secrets
+		missing string
+	}{
+		{name: "own secret and default", env: map[string]string{"STRATA_API_KEYS": keyA + "," + keyB + ":" + own, "STRATA_WEBHOOK_SECRET": def},
+			want: map[string]int{keyA: 1, keyB: 1}},
+		{name: "rotation: two default secrets", env: map[string]string{"STRATA_API_KEYS": keyA, "STRATA_WEBHOOK_SECRET": def + " " + own},
+			want: map[string]int{keyA: 2}},
+		{name: "no secret at all", env: map[string]string{"STRATA_API_KEYS": keyA + "," + keyB + ":" + own},
+			want: map[string]int{keyA: 0, keyB: 1}, missing: core.KeyID(keyA)},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := Load(lookupFrom(tc.env))
+			require.NoError(t, err)
+			for key, n := range tc.want {
+				require.Len(t, c.WebhookSecrets[core.KeyID(key)], n)
+			}
+			if tc.missing == "" {
+				require.NoError(t, c.MissingWebhookSecrets())
+				return
+			}
+			require.ErrorContains(t, c.MissingWebhookSecrets(), tc.missing)
+			require.NotContains(t, c.MissingWebhookSecrets().Error(), keyA, "the key itself never appears")
+		})
+	}
+	_, err := Load(lookupFrom(map[string]string{"STRATA_API_KEYS": keyA + ":whsec_!!"}))
+	require.ErrorContains(t, err, "STRATA_API_KEYS")
+	require.NotContains(t, err.Error(), "whsec_!!", "secrets never appear in errors")
 }

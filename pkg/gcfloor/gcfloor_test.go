@@ -51,17 +51,23 @@ func collections(n int) uint64 {
 // gives the base GOGC back.
 func TestFloorCutsCollectionsOfASmallHeap(t *testing.T) {
 	t.Setenv("GOGC", "100")
+	debug.SetGCPercent(100) // the runtime read GOGC at start-up; an earlier test may have moved it
 	runtime.GC()
 	without := collections(256 << 20)
 
 	stop := Start(64 << 20)
 	runtime.GC()
 	time.Sleep(3 * checkEvery) // the tuner sees the collection and raises GOGC
+	goal := []metrics.Sample{{Name: "/gc/heap/goal:bytes"}}
+	metrics.Read(goal)
 	with := collections(256 << 20)
 	stop()
-	t.Logf("256 MB of garbage: %d collections without the floor, %d with", without, with)
+	t.Logf("256 MB of garbage: %d collections without the floor, %d with; heap goal %d MB", without, with, goal[0].Value.Uint64()>>20)
 	require.Less(t, with*4, without)
-	require.GreaterOrEqual(t, with*64<<20, uint64(256<<20)/2, "no more than about the floor's worth of garbage between collections")
+	// The goal, not the count of collections, says how much garbage may
+	// gather: on a loaded machine a concurrent cycle can run while most
+	// of the 256 MB is allocated, so the count alone can fall to one.
+	require.InDelta(t, 64<<20, float64(goal[0].Value.Uint64()), 8<<20, "the heap goal sits at the floor: no more than about the floor's worth of garbage between collections")
 	require.Equal(t, 100, debug.SetGCPercent(100), "stop restores the base GOGC")
 }
 

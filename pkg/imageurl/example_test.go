@@ -9,13 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/imageurl"
 )
 
 // The algorithm of docs/TEMPLATES.md, written out with the standard
 // library only; imageurl.Verify accepts what it makes.
 func Example() {
-	apiKey, keyID := "sk_live_0123456789abcdef", imageurl.KeyID("sk_live_0123456789abcdef")
+	apiKey, keyID := "sk_live_0123456789abcdef", core.KeyID("sk_live_0123456789abcdef")
 	path := "/image-generation/v1/templates/og-card/image.png"
 	query := "key=" + keyID + "&v=2&title.text=" + url.QueryEscape("Hello & welcome")
 	mac := hmac.New(sha256.New, []byte(apiKey))

@@ -17,7 +17,6 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -25,17 +24,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/template"
 )
-
-// KeyID is a stable, non-secret identifier of an API key (a short hash
-// prefix): the owner of jobs and templates, and the key parameter of a
-// signed URL.
-func KeyID(key string) string {
-	sum := sha256.Sum256([]byte("strata-key:" + key))
-	return "key_" + hex.EncodeToString(sum[:6])
-}
 
 // Formats maps an image file extension to its output_format.
 var Formats = map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "avif": "avif"}
@@ -74,7 +66,7 @@ func Sign(apiKey, templateID, ext string, o Options, assignments []string) (stri
 	if _, ok := Formats[ext]; !ok {
 		return "", fmt.Errorf("format %q: use png, jpeg, webp or avif", ext)
 	}
-	q := "key=" + KeyID(apiKey)
+	q := "key=" + core.KeyID(apiKey)
 	if o.Version > 0 {
 		q += "&v=" + strconv.Itoa(o.Version)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 )
 
@@ -21,7 +22,7 @@ var now = time.Unix(1_800_000_000, 0)
 
 func keys(id string) (string, bool) {
 	for _, k := range []string{keyA, keyB} {
-		if KeyID(k) == id {
+		if core.KeyID(k) == id {
 			return k, true
 		}
 	}
@@ -41,7 +42,7 @@ func TestSignAndVerify(t *testing.T) {
 	require.NoError(t, err)
 	got, err := verify(t, u)
 	require.NoError(t, err)
-	require.Equal(t, KeyID(keyA), got.KeyID)
+	require.Equal(t, core.KeyID(keyA), got.KeyID)
 	require.Equal(t, 3, got.Version)
 	require.Len(t, got.Modifications, 4)
 	require.Equal(t, "title", got.Modifications[0].Name)
@@ -73,14 +74,14 @@ func TestVerifyRefuses(t *testing.T) {
 		{"tampered value", path, strings.Replace(body, "Hello", "Hellp", 1) + "&sig=" + sig, failure.Forbidden},
 		{"extra parameter", path, body + "&title.opacity=1&sig=" + sig, failure.Forbidden},
 		{"parameter after the signature", path, q + "&title.opacity=1", failure.Forbidden},
-		{"reordered", path, "key=" + KeyID(keyA) + "&title.text=Hello&v=1&badge.hex_color=%23000&sig=" + sig, failure.Forbidden},
+		{"reordered", path, "key=" + core.KeyID(keyA) + "&title.text=Hello&v=1&badge.hex_color=%23000&sig=" + sig, failure.Forbidden},
 		{"dropped parameter", path, strings.Replace(body, "&v=1", "", 1) + "&sig=" + sig, failure.Forbidden},
 		{"other template", strings.Replace(path, "og-card", "og-card2", 1), q, failure.Forbidden},
 		{"other format", strings.Replace(path, ".png", ".webp", 1), q, failure.Forbidden},
 		{"missing signature", path, body, failure.Unauthorized},
 		{"empty signature", path, body + "&sig=", failure.Forbidden},
 		{"other key's signature", path, body + "&sig=" + otherSig, failure.Forbidden},
-		{"unknown key id", path, strings.Replace(body, KeyID(keyA), "key_000000000000", 1) + "&sig=" + sig, failure.Forbidden},
+		{"unknown key id", path, strings.Replace(body, core.KeyID(keyA), "key_000000000000", 1) + "&sig=" + sig, failure.Forbidden},
 		{"expired", ePath, eQuery, failure.Forbidden},
 	}
 	for _, tc := range cases {
@@ -99,7 +100,7 @@ func TestVerifyRefuses(t *testing.T) {
 	_, err = Verify(ePath, strings.Replace(eQuery, "title.text=x", "title.text=y", 1), keys, now)
 	require.Equal(t, errMismatch, err)
 	// A duplicate parameter, signed, is still refused: one reading only.
-	dup := "key=" + KeyID(keyA) + "&title.text=a&title.text=b"
+	dup := "key=" + core.KeyID(keyA) + "&title.text=a&title.text=b"
 	_, err = Verify(path, dup+"&sig="+Signature(keyA, path, dup), keys, now)
 	require.Equal(t, failure.Invalid, failure.KindOf(err))
 }
@@ -117,7 +118,7 @@ func TestOtherLanguagesSign(t *testing.T) {
 			if _, err := exec.LookPath(tc.bin); err != nil {
 				t.Skipf("%s not installed", tc.bin)
 			}
-			out, err := exec.Command(tc.bin, tc.script, keyA, KeyID(keyA)).Output()
+			out, err := exec.Command(tc.bin, tc.script, keyA, core.KeyID(keyA)).Output()
 			require.NoError(t, err)
 			signed := strings.TrimSpace(string(out))
 			got, err := verify(t, signed)
@@ -137,9 +138,9 @@ func FuzzVerify(f *testing.F) {
 	good, _ := Sign(keyA, "og-card", "png", Options{Version: 1}, []string{"title.text=Hi", "a.b.opacity=5"})
 	_, q, _ := strings.Cut(good, "?")
 	f.Add(q)
-	f.Add("key=" + KeyID(keyA) + "&sig=")
+	f.Add("key=" + core.KeyID(keyA) + "&sig=")
 	f.Add("sig=&sig=&%zz=1")
-	f.Add("key=" + KeyID(keyA) + "&x.=1&.y=2&v=-1&exp=zz&sig=abc")
+	f.Add("key=" + core.KeyID(keyA) + "&x.=1&.y=2&v=-1&exp=zz&sig=abc")
 	path := Path("og-card", "png")
 	f.Fuzz(func(t *testing.T, query string) {
 		s, err := Verify(path, query, keys, now)

@@ -6,6 +6,8 @@ import (
 
 	"github.com/h2non/bimg"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // coffeeJPEG is samples/coffee.png (a real photo) resized to w×h and
@@ -21,8 +23,8 @@ func coffeeJPEG(t testing.TB, w, h int, opts bimg.Options) []byte {
 // jpegScaled picks the smallest eighth of the size that covers the box.
 func TestJPEGScaledPicksTheSmallestCoveringEighth(t *testing.T) {
 	data := coffeeJPEG(t, 800, 600, bimg.Options{})
-	b := newCBuf(data)
-	defer b.free()
+	b := vips.NewBuffer(data)
+	defer b.Free()
 	for _, c := range []struct {
 		minW, minH, scale int
 		size              image.Point
@@ -33,10 +35,10 @@ func TestJPEGScaledPicksTheSmallestCoveringEighth(t *testing.T) {
 		{101, 1, 2, image.Pt(200, 150)},
 		{800, 600, 8, image.Pt(800, 600)},
 	} {
-		v, scale := jpegScaled(b, c.minW, c.minH)
+		v, scale := vips.JPEGScaled(b, c.minW, c.minH)
 		require.NotNil(t, v)
-		w, h := v.size()
-		v.close()
+		w, h := v.Size()
+		v.Close()
 		require.Equal(t, c.scale, scale, "cover %dx%d", c.minW, c.minH)
 		require.Equal(t, c.size, image.Pt(w, h), "cover %dx%d", c.minW, c.minH)
 	}
@@ -61,10 +63,10 @@ func TestJPEGScaledMatchesTheGeneralPath(t *testing.T) {
 			require.NoError(t, err)
 			defer src.close()
 			require.True(t, src.plainJPEG)
-			fast, err := src.thumbnail(c.box.X, c.box.Y, cropCentre, sizeBoth)
+			fast, err := src.thumbnail(c.box.X, c.box.Y, vips.CropCentre, vips.SizeBoth)
 			require.NoError(t, err)
 			src.plainJPEG = false
-			general, err := src.thumbnail(c.box.X, c.box.Y, cropCentre, sizeBoth)
+			general, err := src.thumbnail(c.box.X, c.box.Y, vips.CropCentre, vips.SizeBoth)
 			require.NoError(t, err)
 			require.Equal(t, general.Rect, fast.Rect)
 			var sum, over int
@@ -88,9 +90,9 @@ func TestJPEGScaledMatchesTheGeneralPath(t *testing.T) {
 func TestJPEGScaledFallbacks(t *testing.T) {
 	l := NewLoader(Options{})
 	cmyk := coffeeJPEG(t, 400, 300, bimg.Options{Interpretation: bimg.InterpretationCMYK})
-	b := newCBuf(cmyk)
-	v, _ := jpegScaled(b, 100, 100)
-	b.free()
+	b := vips.NewBuffer(cmyk)
+	v, _ := vips.JPEGScaled(b, 100, 100)
+	b.Free()
 	require.Nil(t, v, "CMYK takes libvips' path")
 	require.Equal(t, image.Rect(0, 0, 100, 100), loadBox(t, l, cmyk, 100, 100).Rect)
 
@@ -106,11 +108,11 @@ func TestJPEGScaledFallbacks(t *testing.T) {
 
 	good := coffeeJPEG(t, 400, 300, bimg.Options{})
 	for _, broken := range [][]byte{good[:len(good)/2], append(append([]byte{}, good[:200]...), make([]byte, 2000)...)} {
-		b := newCBuf(broken)
-		if v, _ := jpegScaled(b, 50, 50); v != nil {
-			v.close()
+		b := vips.NewBuffer(broken)
+		if v, _ := vips.JPEGScaled(b, 50, 50); v != nil {
+			v.Close()
 		}
-		b.free()
+		b.Free()
 	}
 }
 

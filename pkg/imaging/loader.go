@@ -23,6 +23,7 @@ import (
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // FetchFunc fetches a URL source and returns its body. The service passes
@@ -61,8 +62,8 @@ type Loader struct {
 	faces *faceFinder
 }
 
-// NewLoader returns a Loader. It blocks libvips' untrusted loaders (see
-// Lockdown) and unpacks the embedded face cascade.
+// NewLoader returns a Loader. It starts libvips (vips.Start: untrusted
+// loaders blocked) and unpacks the embedded face cascade.
 func NewLoader(o Options) *Loader {
 	def := schema.DefaultLimits()
 	if o.MaxPixels <= 0 {
@@ -71,7 +72,7 @@ func NewLoader(o Options) *Loader {
 	if o.MaxBytes <= 0 {
 		o.MaxBytes = def.MaxFileBytes
 	}
-	Lockdown()
+	vips.Start()
 	return &Loader{o: o, faces: newFaceFinder()}
 }
 
@@ -163,7 +164,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 
 	if !img.SmartCrop && !img.RemoveBackground && img.Focal == nil {
 		// One libvips pipeline: shrink-on-load, resize, centre crop.
-		out, err := src.thumbnail(w, h, cropCentre, sizeBoth)
+		out, err := src.thumbnail(w, h, vips.CropCentre, vips.SizeBoth)
 		if err != nil {
 			return nil, none, l.decodeError(path, err)
 		}
@@ -177,7 +178,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 		return nil, none, failure.New(failure.Unprocessable,
 			"image at %s: the image's aspect ratio is too far from the %dx%d box to fill it.", path, w, h)
 	}
-	full, err := src.thumbnail(cw, ch, cropNone, sizeForce)
+	full, err := src.thumbnail(cw, ch, vips.CropNone, vips.SizeForce)
 	if err != nil {
 		return nil, none, l.decodeError(path, err)
 	}
@@ -211,7 +212,7 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 		iw = min(w, max(1, int(math.Round(float64(src.w)*f))))
 		ih = min(h, max(1, int(math.Round(float64(src.h)*f))))
 	}
-	full, err := src.thumbnail(iw, ih, cropNone, sizeForce)
+	full, err := src.thumbnail(iw, ih, vips.CropNone, vips.SizeForce)
 	if err != nil {
 		return nil, l.decodeError(path, err)
 	}
@@ -289,8 +290,8 @@ func pixelCount(n int) string {
 // BMP) and its size after EXIF orientation. plainJPEG marks a JPEG that
 // needs neither rotation nor colour management, which jpegScaled decodes.
 type source struct {
-	buf       *cbuf
-	pixels    *vimage
+	buf       *vips.Buffer
+	pixels    *vips.Image
 	w, h      int
 	plainJPEG bool
 	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
@@ -310,9 +311,9 @@ const svgMinScale = 0.002
 
 func (s *source) close() {
 	if s.buf != nil {
-		s.buf.free()
+		s.buf.Free()
 	}
-	s.pixels.close()
+	s.pixels.Close()
 }
 
 // open recognises the format and checks the declared size against the
@@ -343,7 +344,7 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		if err != nil {
 			return nil, l.decodeError(path, err)
 		}
-		pixels := cNRGBA(img)
+		pixels := vips.FromImage(img)
 		if pixels == nil {
 			return nil, failure.New(failure.Internal, "image at %s: no memory for %dx%d pixels", path, cfg.Width, cfg.Height)
 		}
@@ -356,27 +357,27 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 			}
 		}
 	}
-	buf := newCBuf(data)
-	hdr, err := header(buf)
+	buf := vips.NewBuffer(data)
+	hdr, err := vips.ReadHeader(buf)
 	if err != nil {
-		buf.free()
+		buf.Free()
 		return nil, l.decodeError(path, err)
 	}
-	w, h, orient := hdr.w, hdr.h, hdr.orient
+	w, h, orient := hdr.W, hdr.H, hdr.Orient
 	if format != FormatSVG {
 		if err := l.checkSize(path, w, h); err != nil {
-			buf.free()
+			buf.Free()
 			return nil, err
 		}
 	}
 	if w <= 0 || h <= 0 {
-		buf.free()
+		buf.Free()
 		return nil, l.decodeError(path, errors.New("zero size"))
 	}
 	if orient >= 5 && orient <= 8 { // EXIF orientations that swap the axes
 		w, h = h, w
 	}
-	plain := format == FormatJPEG && orient == 1 && !hdr.icc
+	plain := format == FormatJPEG && orient == 1 && !hdr.ICC
 	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
 }
 
@@ -396,29 +397,29 @@ func (l *Loader) checkSize(path string, w, h int) error {
 }
 
 // thumbnail decodes and resizes the source in one libvips pipeline.
-func (s *source) thumbnail(w, h int, crop cropMode, size sizeMode) (*image.RGBA, error) {
-	var v *vimage
+func (s *source) thumbnail(w, h int, crop vips.Crop, size vips.Size) (*image.RGBA, error) {
+	var v *vips.Image
 	var err error
 	switch {
 	case s.pixels != nil:
-		v, err = thumbnailImage(s.pixels, w, h, crop, size)
+		v, err = vips.ThumbnailImage(s.pixels, w, h, crop, size)
 	case s.plainJPEG:
 		// Both size modes here fill the w×h box, so the decoded image must
 		// cover it.
-		if decoded, _ := jpegScaled(s.buf, w, h); decoded != nil {
-			v, err = thumbnailImage(decoded, w, h, crop, size)
-			decoded.close()
+		if decoded, _ := vips.JPEGScaled(s.buf, w, h); decoded != nil {
+			v, err = vips.ThumbnailImage(decoded, w, h, crop, size)
+			decoded.Close()
 			break
 		}
-		v, err = thumbnailBuffer(s.buf, w, h, crop, size)
+		v, err = vips.ThumbnailBuffer(s.buf, w, h, crop, size)
 	default:
-		v, err = thumbnailBuffer(s.buf, w, h, crop, size)
+		v, err = vips.ThumbnailBuffer(s.buf, w, h, crop, size)
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer v.close()
-	return v.rgba()
+	defer v.Close()
+	return v.RGBA()
 }
 
 func (l *Loader) decodeError(path string, err error) error {

@@ -13,6 +13,7 @@ import (
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // TestURLSource fetches through the real pkg/fetch client from a local
@@ -123,9 +124,9 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 	_, err := l.Load(context.Background(), "layers[0]", base64Image([]byte("P3\n1 1\n255\n255 0 0\n")), 4, 4)
 	require.Contains(t, failure.As(err).PublicMessage(), "not a supported image format")
 	// libvips itself refuses an untrusted loader when asked directly.
-	b := newCBuf([]byte("P3\n1 1\n255\n255 0 0\n"))
-	defer b.free()
-	_, err = header(b)
+	b := vips.NewBuffer([]byte("P3\n1 1\n255\n255 0 0\n"))
+	defer b.Free()
+	_, err = vips.ReadHeader(b)
 	require.Error(t, err)
 }
 

@@ -8,6 +8,7 @@ import (
 	pigo "github.com/esimov/pigo/core"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/vips"
 )
 
 // facefinderCascade is pigo's frontal-face cascade (MIT, see
@@ -129,7 +130,7 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 		}
 		box, ok := maskBox(mask)
 		if ok && (s == strategyFacesAttentionInMask || s == strategyFacesAttentionMassInMask) {
-			c, err := attention(full, w, h)
+			c, err := vips.Attention(full, w, h)
 			if err != nil {
 				return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop attention")
 			}
@@ -146,7 +147,7 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 			return windowAround(centre(box), cw, ch, w, h), nil
 		}
 	}
-	c, err := attention(full, w, h)
+	c, err := vips.Attention(full, w, h)
 	if err != nil {
 		return image.Rectangle{}, failure.Wrap(failure.Internal, err, "smart crop attention")
 	}

@@ -5,8 +5,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/strata-render/strata/pkg/failure"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/failure"
 )
 
 // iconSVG is a 24-unit icon: a dark square with a diagonal bar cut out and

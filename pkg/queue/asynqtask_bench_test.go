@@ -12,7 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -31,7 +31,7 @@ func BenchmarkEnqueue(b *testing.B) {
 				rdb := newRedis(b)
 				c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
 				submit := func(ctx context.Context) error {
-					_, err := c.Submit(ctx, api.Submission{KeyID: "k", Body: body, Request: &schema.Request{WebhookURL: "https://example.com/hook"}})
+					_, err := c.Submit(ctx, core.Submission{KeyID: "k", Body: body, Request: &schema.Request{WebhookURL: "https://example.com/hook"}})
 					return err
 				}
 				if way == "asynq" {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 )
 
@@ -36,13 +36,13 @@ type ClientOptions struct {
 	Logger *slog.Logger
 }
 
-// Client is the API side of the queue: it implements api.Async.
+// Client is the API side of the queue: it implements core.Async.
 type Client struct {
 	o   ClientOptions
 	rdb redis.UniversalClient
 }
 
-var _ api.Async = (*Client)(nil)
+var _ core.Async = (*Client)(nil)
 
 // NewClient returns a Client on o.Redis.
 func NewClient(o ClientOptions) *Client {
@@ -91,7 +91,7 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 // Everything is one round trip: the compressed body, then one script that
 // claims the idempotency key and writes the job record and the render
 // task, atomically.
-func (c *Client) Submit(ctx context.Context, s api.Submission) (string, error) {
+func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	id := newJobID()
@@ -183,7 +183,7 @@ return 0`)
 
 // Job returns the status of a job owned by keyID. Another key's job and an
 // unknown or expired id are the same 404, so ids can't be probed.
-func (c *Client) Job(ctx context.Context, keyID, jobID string) (*api.JobView, error) {
+func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	notFound := failure.New(failure.NotFound, "No job with this id exists for this API key.")
@@ -199,7 +199,7 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*api.JobView, er
 	case j.KeyID != keyID:
 		return nil, notFound
 	}
-	return &api.JobView{JobID: j.ID, Status: j.Status, Attempts: j.Attempts, LastError: j.LastError,
+	return &core.JobView{JobID: j.ID, Status: j.Status, Attempts: j.Attempts, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}, nil
 }
 

@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,46 +15,42 @@ import (
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
-// Deliverer sends webhooks and owns their retry schedule.
-type Deliverer interface {
-	// Send makes one signed delivery attempt of body to url for the job
-	// of keyID; webhookID stays the same across the attempts of one job.
-	Send(ctx context.Context, keyID, url, webhookID string, body []byte) Attempt
-	// Retries is how many attempts may follow the first.
-	Retries() int
-	// AttemptTimeout bounds one attempt.
-	AttemptTimeout() time.Duration
-	// RetryDelay is the delivery pool's asynq RetryDelayFunc: n retries
-	// happened so far; err is what the handler returned (a *RetryError
-	// carries the receiver's Retry-After).
-	RetryDelay(n int, err error, t *asynq.Task) time.Duration
-}
-
-// Attempt is the outcome of one delivery attempt.
-type Attempt struct {
-	// Delivered: the receiver answered 2xx.
-	Delivered bool
-	// Retryable: a network error, a timeout, 429 or 5xx.
-	Retryable bool
-	// RetryAfter is the receiver's Retry-After, if it sent one.
-	RetryAfter time.Duration
-	// Err says why the attempt failed, in words safe to show the client
-	// in the job status (no response bodies).
-	Err error
-}
-
-// RetryError is what the delivery handler returns for a retryable
-// attempt, so RetryDelay can honour the receiver's Retry-After.
-type RetryError struct {
-	RetryAfter time.Duration
-	Err        error
+// retryIn is what the delivery handler returns for an attempt that will
+// be retried: the wait the schedule chose, which retryDelay hands to asynq.
+type retryIn struct {
+	delay time.Duration
+	err   error
 }
 
 // Error describes the failed attempt.
-func (e *RetryError) Error() string { return e.Err.Error() }
+func (e *retryIn) Error() string { return e.err.Error() }
 
 // Unwrap returns the attempt's error.
-func (e *RetryError) Unwrap() error { return e.Err }
+func (e *retryIn) Unwrap() error { return e.err }
+
+// nextAttempt is when to try again after attempt number attempt ended
+// with o (webhook.Schedule.NextDelay); again is false when it should not.
+func nextAttempt(s webhook.Schedule, o webhook.Outcome, attempt int) (delay time.Duration, again bool) {
+	delay, again = s.NextDelay(o, attempt, nil)
+	if again && o.RetryAfter > 0 && delay == o.RetryAfter {
+		// asynq stores the retry time in whole unix seconds, truncated, so
+		// a task due at now+2s may run at now+1.1s; one more second keeps
+		// the receiver's Retry-After a true lower bound.
+		delay += time.Second
+	}
+	return delay, again
+}
+
+// retryDelay is the delivery pool's asynq RetryDelayFunc: the wait the
+// handler chose (webhook.Schedule.NextDelay). A task whose worker died
+// (lease expired) is retried at once: the receiver did nothing wrong.
+func retryDelay(_ int, err error, _ *asynq.Task) time.Duration {
+	var r *retryIn
+	if errors.Is(err, asynq.ErrLeaseExpired) || !errors.As(err, &r) {
+		return 0
+	}
+	return r.delay
+}
 
 // webhookID is the Standard Webhooks message id of a job's delivery:
 // derived from the job id, so every attempt and every worker agrees.
@@ -69,8 +66,8 @@ func taskJobID(t *asynq.Task, kind string) (string, error) {
 	return p.JobID, nil
 }
 
-// handleDeliver makes one delivery attempt. A retryable failure returns a
-// *RetryError (asynq schedules the next attempt through RetryDelay); a
+// handleDeliver makes one delivery attempt. A failure the schedule retries
+// returns a *retryIn carrying the delay (asynq reads it in retryDelay); a
 // final one marks the job failed and ends with asynq.SkipRetry.
 func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	id, err := taskJobID(t, "delivery")
@@ -130,8 +127,8 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	if err != nil {
 		return err
 	}
-	a := w.o.Deliverer.Send(ctx, keyID, url, webhookID(id), body)
-	if a.Delivered {
+	o := w.o.Webhooks.Send(ctx, webhook.Delivery{ID: webhookID(id), URL: url, Body: body, Secrets: w.o.Secrets[keyID]})
+	if o.Result == webhook.Delivered {
 		w.o.Metrics.attempt("delivered")
 		w.o.Metrics.delivered()
 		// A delivered failure payload ends the job failed with the
@@ -148,26 +145,28 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 		// the task back.
 		return ctx.Err()
 	}
-	msg := sentence("Webhook attempt " + strconv.Itoa(n) + " failed: " + a.Err.Error())
+	msg := sentence("Webhook attempt " + strconv.Itoa(n) + " failed: " + o.Err.Error())
 	if failed {
 		msg = renderErr + " " + msg
 	}
+	// asynq counts this task's runs; a lease that expired (worker died)
+	// counts too, as an attempt the receiver never saw would.
 	retried, _ := asynq.GetRetryCount(ctx)
-	maxRetry, _ := asynq.GetMaxRetry(ctx)
-	if !a.Retryable || retried >= maxRetry {
-		if a.Retryable {
+	delay, again := nextAttempt(w.o.Retries, o, retried+1)
+	if !again {
+		if o.Retryable() {
 			msg += fmt.Sprintf(" Gave up after %d attempts.", n)
 		}
 		w.o.Metrics.attempt("failed")
 		w.o.Metrics.failed("deliver")
 		_ = recordAttempt(ctx, w.rdb, id, StatusFailed, msg, false)
-		w.log.Info("webhook failed for good", "job_id", id, "attempts", n, "error", a.Err.Error())
-		return fmt.Errorf("delivery of %s: %w: %w", id, a.Err, asynq.SkipRetry)
+		w.log.Info("webhook failed for good", "job_id", id, "attempts", n, "error", o.Err.Error())
+		return fmt.Errorf("delivery of %s: %w: %w", id, o.Err, asynq.SkipRetry)
 	}
 	w.o.Metrics.attempt("retry")
 	w.o.Metrics.retried("deliver")
 	_ = recordAttempt(ctx, w.rdb, id, StatusDelivering, msg, false)
-	return &RetryError{RetryAfter: a.RetryAfter, Err: a.Err}
+	return &retryIn{delay: delay, err: o.Err}
 }
 
 // sentence ends s with a full stop unless it ends with punctuation

@@ -18,8 +18,7 @@ import (
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -402,16 +401,16 @@ func TestShutdownDrainsOrRequeues(t *testing.T) {
 type flakyRenderer struct {
 	mu   sync.Mutex
 	fail int
-	next api.Renderer
+	next core.Renderer
 }
 
-func (f *flakyRenderer) Render(ctx context.Context, req *schema.Request) (render.Result, error) {
+func (f *flakyRenderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	f.mu.Lock()
 	fail := f.fail > 0
 	f.fail--
 	f.mu.Unlock()
 	if fail {
-		return render.Result{}, errors.New("injected fault")
+		return core.Result{}, errors.New("injected fault")
 	}
 	return f.next.Render(ctx, req)
 }

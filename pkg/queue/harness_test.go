@@ -2,6 +2,7 @@ package queue
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -22,11 +23,13 @@ import (
 	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // Test keys and secrets. keyB has its own secret; keyA uses the default.
@@ -198,7 +201,7 @@ type stackOptions struct {
 	timeout     time.Duration // per delivery attempt
 	schedule    []time.Duration
 	noWorker    bool
-	renderer    api.Renderer
+	renderer    core.Renderer
 	shutdownFor time.Duration
 	// blockPrivate keeps the SSRF guard on, as in production.
 	blockPrivate bool
@@ -230,16 +233,18 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	if so.schedule == nil {
 		so.schedule = []time.Duration{50 * time.Millisecond, 100 * time.Millisecond, 200 * time.Millisecond}
 	}
-	secrets, err := KeySecrets(keys, defaultSecret)
-	require.NoError(t, err)
+	secrets := map[string][]webhook.Secret{}
+	for key, own := range keys {
+		secs, err := webhook.ParseSecrets(cmp.Or(own, defaultSecret))
+		require.NoError(t, err)
+		secrets[core.KeyID(key)] = secs
+	}
 	pool := x509.NewCertPool()
 	pool.AddCert(s.recv.srv.Certificate())
 	fc := fetch.New(fetch.Options{AllowPrivate: !so.blockPrivate, RootCAs: pool})
-	d, err := NewWebhooks(WebhooksOptions{Secrets: secrets, HTTP: fc.HTTPClient(so.timeout), Timeout: so.timeout,
-		Delays: so.schedule})
-	require.NoError(t, err)
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
-		DeliveryConcurrency: 4, Deliverer: d, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
+		DeliveryConcurrency: 4, Webhooks: webhook.NewSender(fc.HTTPClient(so.timeout), so.timeout), Secrets: secrets,
+		Retries: webhook.Schedule{Delays: so.schedule}, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,
 		Logger: testLogger(), Storage: so.storage}
 	if !so.noWorker {
 		s.startWorker(t)
@@ -343,14 +348,14 @@ func card(url string) string {
 // waits until the gate is closed, so a test can look at the job meanwhile.
 type gatedRenderer struct {
 	gate chan struct{}
-	next api.Renderer
+	next core.Renderer
 }
 
-func (g *gatedRenderer) Render(ctx context.Context, req *schema.Request) (render.Result, error) {
+func (g *gatedRenderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	select {
 	case <-g.gate:
 	case <-ctx.Done():
-		return render.Result{}, ctx.Err()
+		return core.Result{}, ctx.Err()
 	}
 	return g.next.Render(ctx, req)
 }

@@ -9,8 +9,8 @@
 //
 //	render:job       load body → schema.Decode → render.Render → result kept
 //	                 in Redis (TTL) → enqueue webhook:deliver
-//	webhook:deliver  load result → build the §6 payload → one webhook.Deliverer
-//	                 .Attempt (signed) → done, retry later, or give up
+//	webhook:deliver  load result → build the §6 payload → one webhook.Sender
+//	                 .Send (signed) → done, retry later, or give up
 //
 // Rendering and delivery are separate tasks, so a failing receiver never
 // causes a re-render. Failures retrying can't fix (failure kinds Invalid,

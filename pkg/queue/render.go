@@ -9,6 +9,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -125,14 +126,8 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 	if err != nil {
 		return nil, nil, "", err
 	}
-	rctx, cancel := context.WithTimeout(ctx, w.o.Limits.RenderTimeout)
-	defer cancel()
-	res, err := w.o.Renderer.Render(rctx, req)
+	res, err := core.RenderWithin(ctx, w.o.Renderer, req, w.o.Limits.RenderTimeout)
 	if err != nil {
-		if rctx.Err() != nil && ctx.Err() == nil {
-			return nil, nil, "", failure.Wrap(failure.Unprocessable, err,
-				"The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", w.o.Limits.RenderTimeout)
-		}
 		return nil, nil, "", err
 	}
 	return req, res.Data, res.MimeType, nil
@@ -146,7 +141,7 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 // the status is written with the enqueue, atomically, so a fast delivery's
 // final status is never overwritten by "delivering".
 func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
-	task := deliveryTask(id, w.o.Deliverer)
+	task := w.deliveryTask(id)
 	now := time.Now()
 	var cmds []redis.Cmder
 	pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
@@ -165,10 +160,11 @@ func (w *Worker) finishRender(ctx context.Context, id string, result []any, last
 	return nil
 }
 
-// deliveryTask is the task that delivers job id's webhook through d.
-func deliveryTask(id string, d Deliverer) asynqTask {
+// deliveryTask is the task that delivers job id's webhook: one attempt
+// per run, as many runs as the schedule allows.
+func (w *Worker) deliveryTask(id string) asynqTask {
 	return asynqTask{typ: TypeDeliver, id: "deliver-" + id, jobID: id, queue: QueueDeliveries,
-		retry: d.Retries(), timeout: d.AttemptTimeout() + 30*time.Second}
+		retry: w.o.Retries.MaxAttempts() - 1, timeout: w.o.Webhooks.Timeout() + 30*time.Second}
 }
 
 // finishRenderScript runs after the result was stored (beside it, in the

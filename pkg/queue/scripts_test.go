@@ -5,9 +5,11 @@ package queue
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -20,9 +22,10 @@ import (
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
-	"github.com/strata-render/strata/pkg/render"
+	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // A task our scripts enqueue is byte for byte the task asynq's own
@@ -32,7 +35,7 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 	rdb := newRedis(t)
 	ctx := context.Background()
 	c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
-	d, err := NewWebhooks(WebhooksOptions{HTTP: testHTTPClient(), Timeout: 10 * time.Second})
+	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{}, Webhooks: webhook.NewSender(testHTTPClient(), 10*time.Second)})
 	require.NoError(t, err)
 	enqueue := redis.NewScript(enqueueTaskLua + "return enqueue_task()")
 	tests := []struct {
@@ -40,7 +43,7 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 		task asynqTask
 	}{
 		{name: "render", task: c.renderTask(newJobID())},
-		{name: "delivery", task: deliveryTask(newJobID(), d)},
+		{name: "delivery", task: w.deliveryTask(newJobID())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -400,15 +403,22 @@ func BenchmarkWorkerRedisWork(b *testing.B) {
 	ctx := context.Background()
 	c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
 	image := make([]byte, 70<<10)
-	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{data: image}, Limits: schema.DefaultLimits(),
-		Deliverer: alwaysDelivers{}, Logger: testLogger()})
+	recv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	b.Cleanup(recv.Close)
+	pool := x509.NewCertPool()
+	pool.AddCert(recv.Certificate())
+	sender := webhook.NewSender(fetch.New(fetch.Options{AllowPrivate: true, RootCAs: pool}).HTTPClient(time.Second), time.Second)
+	secrets, err := webhook.ParseSecrets(defaultSecret)
 	require.NoError(b, err)
-	body := card("https://example.com/hook")
+	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{data: image}, Limits: schema.DefaultLimits(),
+		Webhooks: sender, Secrets: map[string][]webhook.Secret{"k": secrets}, Logger: testLogger()})
+	require.NoError(b, err)
+	body := card(recv.URL + "/hook")
 	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
 	require.NoError(b, err)
 	ids := make([]string, b.N+1)
 	for i := range ids {
-		ids[i], err = c.Submit(ctx, api.Submission{KeyID: "k", Request: req, Body: []byte(body)})
+		ids[i], err = c.Submit(ctx, core.Submission{KeyID: "k", Request: req, Body: []byte(body)})
 		require.NoError(b, err)
 	}
 	job := func(id string) {
@@ -461,18 +471,6 @@ func redisStats(t testing.TB, rdb *redis.Client) [3]float64 {
 // fixedRenderer renders every request into the same bytes.
 type fixedRenderer struct{ data []byte }
 
-func (r fixedRenderer) Render(context.Context, *schema.Request) (render.Result, error) {
-	return render.Result{Data: r.data, MimeType: "image/png"}, nil
-}
-
-// alwaysDelivers is a Deliverer whose every attempt is delivered.
-type alwaysDelivers struct{}
-
-func (alwaysDelivers) Send(context.Context, string, string, string, []byte) Attempt {
-	return Attempt{Delivered: true}
-}
-func (alwaysDelivers) Retries() int                  { return 0 }
-func (alwaysDelivers) AttemptTimeout() time.Duration { return time.Second }
-func (alwaysDelivers) RetryDelay(int, error, *asynq.Task) time.Duration {
-	return time.Second
+func (r fixedRenderer) Render(context.Context, *schema.Request) (core.Result, error) {
+	return core.Result{Data: r.data, MimeType: "image/png"}, nil
 }

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/storage/s3test"
 )
@@ -24,7 +24,7 @@ func storeFor(t *testing.T, s3 *s3test.Server, bucket, secret string) *storage.S
 		`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + secret +
 		`","buckets":["` + bucket + `"],"path_style":true}]}`))
 	require.NoError(t, err)
-	st, err := storage.New(cfg, storage.Options{KeyID: api.KeyID, Retries: 1, InitialBackoff: 10 * time.Millisecond})
+	st, err := storage.New(cfg, storage.Options{KeyID: core.KeyID, Retries: 1, InitialBackoff: 10 * time.Millisecond})
 	require.NoError(t, err)
 	return st
 }

@@ -10,78 +10,48 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
-	"github.com/strata-render/strata/pkg/api"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
-func TestWebhooksRetryDelay(t *testing.T) {
+func TestNextAttempt(t *testing.T) {
 	t.Parallel()
-	scaled, err := NewWebhooks(WebhooksOptions{HTTP: testHTTPClient(), RetryScale: 0.001})
-	require.NoError(t, err)
-	fixed, err := NewWebhooks(WebhooksOptions{HTTP: testHTTPClient(), Delays: []time.Duration{time.Second, time.Minute}})
-	require.NoError(t, err)
-	plain := errors.New("the receiver answered status 500")
+	scaled := webhook.Schedule{Scale: 0.001}
+	fixed := webhook.Schedule{Delays: []time.Duration{time.Second, time.Minute}}
+	retry := webhook.Outcome{Result: webhook.Retry, Err: errors.New("the receiver answered status 500")}
+	withRetryAfter := retry
+	withRetryAfter.RetryAfter = 2 * time.Second
 	tests := []struct {
 		name     string
-		w        *Webhooks
-		n        int
-		err      error
+		s        webhook.Schedule
+		o        webhook.Outcome
+		attempt  int
+		again    bool
 		min, max time.Duration
 	}{
-		{name: "first retry after about 5 s, scaled", w: scaled, n: 0, err: plain, min: 4 * time.Millisecond, max: 6 * time.Millisecond},
-		{name: "third retry after about 30 min, scaled", w: scaled, n: 2, err: plain, min: 1440 * time.Millisecond, max: 2160 * time.Millisecond},
-		{name: "Retry-After longer than the schedule wins, plus asynq's second", w: scaled, n: 0,
-			err: &RetryError{RetryAfter: 2 * time.Second, Err: plain}, min: 3 * time.Second, max: 3 * time.Second},
-		{name: "Retry-After shorter than the schedule is ignored", w: fixed, n: 1,
-			err: &RetryError{RetryAfter: 2 * time.Second, Err: plain}, min: time.Minute, max: time.Minute},
-		{name: "a dead worker's task goes again at once", w: scaled, n: 3, err: asynq.ErrLeaseExpired, min: 0, max: 0},
-		{name: "fixed delays past the table reuse the last", w: fixed, n: 5, err: plain, min: time.Minute, max: time.Minute},
+		{name: "first retry after about 5 s, scaled", s: scaled, o: retry, attempt: 1, again: true, min: 4 * time.Millisecond, max: 6 * time.Millisecond},
+		{name: "third retry after about 30 min, scaled", s: scaled, o: retry, attempt: 3, again: true, min: 1440 * time.Millisecond, max: 2160 * time.Millisecond},
+		{name: "Retry-After longer than the schedule wins, plus asynq's second", s: scaled, o: withRetryAfter, attempt: 1, again: true, min: 3 * time.Second, max: 3 * time.Second},
+		{name: "Retry-After shorter than the schedule is ignored", s: fixed, o: withRetryAfter, attempt: 2, again: true, min: time.Minute, max: time.Minute},
+		{name: "fixed delays: the last attempt is not retried", s: fixed, o: retry, attempt: 3, again: false},
+		{name: "scaled: eight attempts in all", s: scaled, o: retry, attempt: webhook.MaxAttempts, again: false},
+		{name: "a final outcome is not retried", s: scaled, o: webhook.Outcome{Result: webhook.Gone}, attempt: 1, again: false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			d := tc.w.RetryDelay(tc.n, tc.err, nil)
+			d, again := nextAttempt(tc.s, tc.o, tc.attempt)
+			require.Equal(t, tc.again, again)
 			require.GreaterOrEqual(t, d, tc.min)
 			require.LessOrEqual(t, d, tc.max)
 		})
 	}
-	require.Equal(t, webhook.MaxAttempts-1, scaled.Retries())
-	require.Equal(t, 2, fixed.Retries())
 }
 
-func TestKeySecrets(t *testing.T) {
+func TestRetryDelay(t *testing.T) {
 	t.Parallel()
-	const own = "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD"
-	tests := []struct {
-		name    string
-		keys    map[string]string
-		def     string
-		want    map[string]int // key id → number of secrets
-		wantErr string
-	}{
-		{name: "own secret and default", keys: map[string]string{keyA: "", keyB: own}, def: defaultSecret,
-			want: map[string]int{api.KeyID(keyA): 1, api.KeyID(keyB): 1}},
-		{name: "rotation: two default secrets", keys: map[string]string{keyA: ""}, def: defaultSecret + " " + own,
-			want: map[string]int{api.KeyID(keyA): 2}},
-		{name: "no secret at all", keys: map[string]string{keyA: ""}, wantErr: "no webhook secret"},
-		{name: "a bad default", keys: map[string]string{keyA: ""}, def: "whsec_short", wantErr: "STRATA_WEBHOOK_SECRET"},
-		{name: "a bad own secret", keys: map[string]string{keyA: "whsec_!!"}, def: defaultSecret, wantErr: "STRATA_API_KEYS"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			got, err := KeySecrets(tc.keys, tc.def)
-			if tc.wantErr != "" {
-				require.ErrorContains(t, err, tc.wantErr)
-				require.NotContains(t, err.Error(), "C2FVsBQ", "secrets never appear in errors")
-				return
-			}
-			require.NoError(t, err)
-			for id, n := range tc.want {
-				require.Len(t, got[id], n)
-			}
-		})
-	}
+	require.Equal(t, 42*time.Second, retryDelay(3, &retryIn{delay: 42 * time.Second, err: errors.New("status 500")}, nil))
+	require.Zero(t, retryDelay(3, asynq.ErrLeaseExpired, nil), "a dead worker's task goes again at once")
+	require.Zero(t, retryDelay(0, errors.New("shutting down"), nil))
 }
 
 func TestCompressRoundTrip(t *testing.T) {

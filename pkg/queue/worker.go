@@ -12,9 +12,10 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
-	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // WorkerOptions configure a Worker.
@@ -22,14 +23,22 @@ type WorkerOptions struct {
 	// Redis is the queue's Redis; the caller owns it and closes it.
 	Redis redis.UniversalClient
 	// Renderer renders jobs.
-	Renderer api.Renderer
+	Renderer core.Renderer
 	// Limits are applied when the worker decodes a stored request.
 	Limits schema.Limits
 	// RenderConcurrency and DeliveryConcurrency size the two pools.
 	RenderConcurrency   int
 	DeliveryConcurrency int
-	// Deliverer sends webhooks.
-	Deliverer Deliverer
+	// Webhooks makes the signed delivery attempts; it must post through
+	// the SSRF-guarded client of fetch.Client.HTTPClient.
+	Webhooks *webhook.Sender
+	// Secrets maps key ids (core.KeyID) to the secrets that sign their
+	// webhooks (config.Config.WebhookSecrets); a key without any fails its
+	// deliveries.
+	Secrets map[string][]webhook.Secret
+	// Retries is the schedule between delivery attempts (the zero value:
+	// webhook's documented one).
+	Retries webhook.Schedule
 	// Storage puts results in the object storage their request names;
 	// nil fails such jobs with a message saying storage is not set up.
 	Storage *storage.Store
@@ -64,8 +73,8 @@ type Worker struct {
 
 // NewWorker returns a Worker; Start runs it.
 func NewWorker(o WorkerOptions) (*Worker, error) {
-	if o.Renderer == nil || o.Deliverer == nil || o.Redis == nil {
-		return nil, errors.New("queue: a worker needs Redis, a Renderer and a Deliverer")
+	if o.Renderer == nil || o.Webhooks == nil || o.Redis == nil {
+		return nil, errors.New("queue: a worker needs Redis, a Renderer and a webhook Sender")
 	}
 	if o.RenderConcurrency < 1 {
 		o.RenderConcurrency = 1
@@ -108,7 +117,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	dc := base
 	dc.Concurrency = o.DeliveryConcurrency
 	dc.Queues = map[string]int{QueueDeliveries: 1}
-	dc.RetryDelayFunc = o.Deliverer.RetryDelay
+	dc.RetryDelayFunc = retryDelay
 	w.deliver = asynq.NewServerFromRedisClient(o.Redis, dc)
 	return w, nil
 }

@@ -17,6 +17,8 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/pixels"
+	"github.com/strata-render/strata/pkg/pngenc"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -131,7 +133,7 @@ func encodeSettings() []setting {
 		for _, f := range []struct {
 			name string
 			id   int
-		}{{"auto", pngFilterAuto}, {"none", pngFilterNone}, {"up", pngFilterUp}} {
+		}{{"auto", pngenc.FilterAuto}, {"none", pngenc.FilterNone}, {"up", pngenc.FilterUp}} {
 			settings = append(settings, setting{fmt.Sprintf("png/l%d-%s", c, f.name), schema.PNG,
 				func(o *EncodeOptions) { o.PNGCompression, o.PNGFilter = c, f.id }})
 		}
@@ -237,12 +239,12 @@ func BenchmarkHandover(b *testing.B) {
 		name string
 		run  func()
 	}{
-		{"opaque-rgb", func() { dropAlpha(raw, 3*opaqueCanvas.Rect.Dx(), opaqueCanvas) }},
+		{"opaque-rgb", func() { pixels.DropAlpha(raw, 3*opaqueCanvas.Rect.Dx(), opaqueCanvas) }},
 		{"translucent-unpremultiply", func() {
-			dropAlpha(raw, 3*translucent.Rect.Dx(), translucent)
-			unpremultiply(raw, 4*translucent.Rect.Dx(), translucent)
+			pixels.DropAlpha(raw, 3*translucent.Rect.Dx(), translucent)
+			pixels.Unpremultiply(raw, 4*translucent.Rect.Dx(), translucent)
 		}},
-		{"jpeg-flatten", func() { flattenWhite(raw, opaqueCanvas) }},
+		{"jpeg-flatten", func() { pixels.FlattenWhite(raw, opaqueCanvas) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			cpu := cpuClock(b)

@@ -7,6 +7,7 @@ import (
 	"github.com/h2non/bimg"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/pngenc"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -30,7 +31,7 @@ func BenchmarkEncodeBimg(b *testing.B) {
 			var size int
 			cpu := cpuClock(b)
 			for b.Loop() {
-				stored, err := encodePNG(canvas, 0, pngFilterNone)
+				stored, err := pngenc.Encode(canvas, 0, pngenc.FilterNone)
 				if err != nil {
 					b.Fatal(err)
 				}

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/image/font"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/pngenc"
 )
 
 // The design card names github.com/fogleman/gg for drawing. These
@@ -137,7 +138,7 @@ func BenchmarkGG(b *testing.B) {
 						require.NoError(b, dc.EncodePNG(&buf))
 						size = buf.Len()
 					case "+strata-png":
-						data, err := encodePNG(dc.Image().(*image.RGBA), 1, pngFilterAuto)
+						data, err := pngenc.Encode(dc.Image().(*image.RGBA), 1, pngenc.FilterAuto)
 						require.NoError(b, err)
 						size = len(data)
 					}

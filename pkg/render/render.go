@@ -18,11 +18,14 @@ import (
 	"sort"
 	"time"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/vips"
 	"github.com/strata-render/strata/pkg/warning"
 )
 
@@ -54,13 +57,11 @@ type Renderer struct {
 	enc  EncodeOptions
 }
 
-// New returns a Renderer. It starts libvips once per process (with
-// untrusted loaders blocked and the operation cache off); libvips stays up
-// until Shutdown.
+// New returns a Renderer. libvips is started once per process (vips.Start:
+// untrusted loaders blocked, the operation cache off) and stays up until
+// vips.Shutdown.
 func New(opts Options) (*Renderer, error) {
-	if err := startVips(); err != nil {
-		return nil, err
-	}
+	vips.Start()
 	enc := DefaultEncodeOptions()
 	if opts.Encode != nil {
 		enc = *opts.Encode
@@ -69,26 +70,9 @@ func New(opts Options) (*Renderer, error) {
 }
 
 // Close releases what the Renderer holds. libvips itself is process-wide
-// and is released by Shutdown, because it cannot be started again once
+// and is released by vips.Shutdown, because it cannot be started again once
 // shut down.
 func (r *Renderer) Close() {}
-
-// Result is an encoded image.
-type Result struct {
-	// Data is the encoded image.
-	Data []byte
-	// MimeType is the media type of Data, e.g. "image/png".
-	MimeType string
-	// Width and Height are the image size in pixels.
-	Width, Height int
-	// Warnings is the render report: what went quietly wrong (nil when
-	// nothing did). Collecting them never changes the pixels.
-	Warnings []warning.Warning
-	// Assets is a digest of every URL the render fetched (images, fonts)
-	// and of the bytes it got (fetch.Digests.Sum); "" when it fetched
-	// nothing. The pixels are a function of the request and Assets.
-	Assets string
-}
 
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
 // (the layer box, before corner radii, opacity and rotation, which the
@@ -122,13 +106,13 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 // Render draws req's layers onto a transparent canvas in ascending index
 // (ties in array order) and encodes the canvas in req's output format. The
 // context is checked between layers; an expired context yields a 422.
-func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, error) {
+func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
 	}
 	if _, ok := mimeTypes[format]; !ok {
-		return Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
+		return core.Result{}, failure.New(failure.Invalid, "Unsupported output format %q.", format)
 	}
 	report := warning.From(ctx)
 	if report == nil {
@@ -138,22 +122,22 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 	ctx, fetched := fetch.Record(ctx)
 	ctx, err := r.withFonts(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	canvas, pooled, err := r.composeLayers(ctx, req)
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	if pooled {
 		// Encoders copy the pixels; nothing refers to them afterwards.
-		defer canvases.put(canvas.Pix)
+		defer canvases.Put(canvas.Pix)
 	}
 	if err := checkContext(ctx); err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	data, mime, err := r.encode(canvas, format, r.enc.With(req.Output))
 	if err != nil {
-		return Result{}, err
+		return core.Result{}, err
 	}
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
@@ -161,7 +145,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (Result, err
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}, nil
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}, nil
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
@@ -180,7 +164,7 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
 	defer func() {
 		if err != nil && pooled {
-			canvases.put(canvas.Pix)
+			canvases.Put(canvas.Pix)
 			canvas, pooled = nil, false
 		}
 	}()
@@ -223,13 +207,13 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 // zeroing too. Only buffers newCanvas lent out go back: a canvas that is a
 // layer's own image (coverLayer) never came from the pool, and giving such
 // buffers back would only grow it.
-var canvases bufferPool[byte]
+var canvases pixels.Pool[byte]
 
 // newCanvas returns a w×h canvas from the pool, all transparent when
 // transparent is set; otherwise its pixels are left as they were and the
 // caller paints every one.
 func newCanvas(w, h int, transparent bool) *image.RGBA {
-	pix := canvases.get(4 * w * h)
+	pix := canvases.Get(4 * w * h)
 	if transparent {
 		clear(pix)
 	}
@@ -286,7 +270,7 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 		canvas = newCanvas(w, h, true)
 		composite(canvas, img, 0, 0, 0, 1)
 		if pooledDrawers[l.Type] {
-			canvases.put(img.Pix)
+			canvases.Put(img.Pix)
 		}
 		return canvas, true, nil
 	}
@@ -437,7 +421,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		composite(dst, img, x, y, l.Rotation, opacity)
 	}
 	if pooledDrawers[l.Type] {
-		canvases.put(drawn.Pix)
+		canvases.Put(drawn.Pix)
 	}
 	return nil
 }

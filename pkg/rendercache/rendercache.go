@@ -10,7 +10,7 @@
 // values.
 //
 // A render that fetched URLs (images, fonts) depends on bytes the request
-// does not contain: its entry records their digest (render.Result.Assets)
+// does not contain: its entry records their digest (core.Result.Assets)
 // and lives at most AssetTTL, after which the next request renders again
 // and so fetches again; a changed asset then makes a new image and a new
 // Assets digest (and so a new ETag), an unchanged one the same.
@@ -30,8 +30,8 @@ import (
 	"github.com/redis/go-redis/v9"
 	"golang.org/x/sync/singleflight"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/lru"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -81,7 +81,7 @@ type Cache struct {
 
 // entry is a cached image; an image made from fetched assets expires.
 type entry struct {
-	res     render.Result
+	res     core.Result
 	expires time.Time // zero: never (in this process; Redis has its TTL)
 }
 
@@ -129,12 +129,12 @@ func Key(rendererVersion string, req *schema.Request) string {
 }
 
 // RenderFunc renders the request a key stands for.
-type RenderFunc func(ctx context.Context) (render.Result, error)
+type RenderFunc func(ctx context.Context) (core.Result, error)
 
 // Get returns the image for key, rendering it with fn when no process
 // holds it, and the Cache-Status value saying which happened. bypass
 // renders without looking (and stores the fresh result).
-func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc) (render.Result, string, error) {
+func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc) (core.Result, string, error) {
 	if bypass {
 		c.bypasses.Inc()
 		res, err := fn(ctx)
@@ -148,7 +148,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		return res, StatusHit, nil
 	}
 	type outcome struct {
-		res    render.Result
+		res    core.Result
 		status string
 	}
 	// The shared work must not end with its first caller: the others
@@ -160,7 +160,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		return outcome{res, status}, err
 	})
 	if err != nil {
-		return render.Result{}, "", err
+		return core.Result{}, "", err
 	}
 	o := v.(outcome)
 	if o.status == StatusMiss && !leader {
@@ -181,7 +181,7 @@ return 0`)
 
 // fill finds key in Redis, or renders it under the cross-process lock, or
 // waits for the process holding the lock.
-func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Result, string, error) {
+func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	if c.o.Redis == nil {
 		return c.renderAndStore(ctx, key, fn, "")
 	}
@@ -210,7 +210,7 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 		}
 		select {
 		case <-ctx.Done():
-			return render.Result{}, "", ctx.Err()
+			return core.Result{}, "", ctx.Err()
 		case <-time.After(c.o.Poll):
 		}
 		// The holder is gone without storing (failed, or the image was
@@ -220,14 +220,14 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (render.Res
 
 // renderAndStore renders and stores the image, releasing lock (when not
 // "") in the same round trip.
-func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, lock string) (render.Result, string, error) {
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, lock string) (core.Result, string, error) {
 	c.misses.Inc()
 	res, err := fn(ctx)
 	if err != nil {
 		if lock != "" {
 			c.o.Redis.Del(ctx, lock)
 		}
-		return render.Result{}, "", err
+		return core.Result{}, "", err
 	}
 	c.store(ctx, key, res, lock)
 	return res, StatusMiss, nil
@@ -235,7 +235,7 @@ func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, l
 
 // store keeps res here and in the shared store (unless it is over the
 // entry cap) and deletes unlock, in one pipeline.
-func (c *Cache) store(ctx context.Context, key string, res render.Result, unlock string) {
+func (c *Cache) store(ctx context.Context, key string, res core.Result, unlock string) {
 	keep := int64(len(res.Data)) <= c.o.MaxEntryBytes
 	e, ttl := entry{res: res}, c.o.TTL
 	if res.Assets != "" {
@@ -262,10 +262,10 @@ func (c *Cache) store(ctx context.Context, key string, res render.Result, unlock
 }
 
 // found reads an entry the shared store held for key.
-func (c *Cache) found(key string, b []byte) (render.Result, bool) {
+func (c *Cache) found(key string, b []byte) (core.Result, bool) {
 	e, err := decode(b)
 	if err != nil || e.stale(c.now()) {
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	c.hits.WithLabelValues("shared").Inc()
 	c.put(key, e)
@@ -274,15 +274,15 @@ func (c *Cache) found(key string, b []byte) (render.Result, bool) {
 
 func (e entry) stale(now time.Time) bool { return !e.expires.IsZero() && !now.Before(e.expires) }
 
-func (c *Cache) local(key string) (render.Result, bool) {
+func (c *Cache) local(key string) (core.Result, bool) {
 	e, ok := c.items.Get(key)
 	if !ok {
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	if e.stale(c.now()) {
 		c.items.Remove(key)
 		c.bytes.Set(float64(c.items.Used()))
-		return render.Result{}, false
+		return core.Result{}, false
 	}
 	return e.res, true
 }
@@ -321,7 +321,7 @@ func decode(b []byte) (entry, error) {
 	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0]) {
 		return entry{}, errCorrupt
 	}
-	e := entry{res: render.Result{
+	e := entry{res: core.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
 		MimeType: mt, Assets: string(rest[1 : 1+int(rest[0])]), Data: rest[1+int(rest[0]):],
 	}}

@@ -12,20 +12,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
-	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
 const testDB = 9
 
-func image(n int, b byte) render.Result {
-	return render.Result{Data: bytes.Repeat([]byte{b}, n), MimeType: "image/png", Width: 3, Height: 4}
+func image(n int, b byte) core.Result {
+	return core.Result{Data: bytes.Repeat([]byte{b}, n), MimeType: "image/png", Width: 3, Height: 4}
 }
 
 // counting returns a RenderFunc that counts its calls.
-func counting(res render.Result, calls *atomic.Int32, delay time.Duration) RenderFunc {
-	return func(ctx context.Context) (render.Result, error) {
+func counting(res core.Result, calls *atomic.Int32, delay time.Duration) RenderFunc {
+	return func(ctx context.Context) (core.Result, error) {
 		calls.Add(1)
 		time.Sleep(delay)
 		return res, nil
@@ -86,7 +86,7 @@ func TestErrorsAreNotCached(t *testing.T) {
 	t.Parallel()
 	c := New(Options{MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20})
 	boom := errors.New("boom")
-	_, _, err := c.Get(context.Background(), "k", false, func(context.Context) (render.Result, error) { return render.Result{}, boom })
+	_, _, err := c.Get(context.Background(), "k", false, func(context.Context) (core.Result, error) { return core.Result{}, boom })
 	require.ErrorIs(t, err, boom)
 	var calls atomic.Int32
 	_, status, err := c.Get(context.Background(), "k", false, counting(image(1, 1), &calls, 0))
@@ -158,7 +158,7 @@ func TestDecodeRefusesCorruptEntries(t *testing.T) {
 	}
 }
 
-func withAssets(r render.Result, assets string) render.Result {
+func withAssets(r core.Result, assets string) core.Result {
 	r.Assets = assets
 	return r
 }
@@ -176,7 +176,7 @@ func TestFetchedAssetsExpireAfterTheirWindow(t *testing.T) {
 	b.now = a.now
 	var calls atomic.Int32
 	ctx := context.Background()
-	get := func(c *Cache, key string, res render.Result) string {
+	get := func(c *Cache, key string, res core.Result) string {
 		_, status, err := c.Get(ctx, key, false, counting(res, &calls, 0))
 		require.NoError(t, err)
 		return status

@@ -42,7 +42,7 @@ import (
 // Options tune a Store.
 type Options struct {
 	// KeyID maps a raw API key of the storage file to the key id the API
-	// authenticates requests as (api.KeyID).
+	// authenticates requests as (core.KeyID).
 	KeyID func(apiKey string) string
 	// PartSize is the multipart threshold and part size: an object larger
 	// than this is sent in parts of this size. At least 5 MiB (S3's

@@ -92,42 +92,42 @@ type Outcome struct {
 // Retryable reports whether another attempt may succeed.
 func (o Outcome) Retryable() bool { return o.Result == Retry }
 
-// Deliverer makes single delivery attempts. The queue layer decides when
-// to make the next one (Schedule, NextDelay). It is safe for concurrent use.
-type Deliverer struct {
+// Sender makes single delivery attempts. The queue layer decides when
+// to make the next one (Schedule.NextDelay). It is safe for concurrent use.
+type Sender struct {
 	client  *http.Client
 	timeout time.Duration
 	now     func() time.Time
 }
 
-// NewDeliverer returns a Deliverer posting through client — which must be
+// NewSender returns a Sender posting through client — which must be
 // the SSRF-guarded, redirect-refusing client from fetch.Client.HTTPClient —
 // with timeout bounding each attempt (0 means 10 s).
-func NewDeliverer(client *http.Client, timeout time.Duration) *Deliverer {
+func NewSender(client *http.Client, timeout time.Duration) *Sender {
 	if timeout <= 0 {
 		timeout = 10 * time.Second
 	}
-	return &Deliverer{client: client, timeout: timeout, now: time.Now}
+	return &Sender{client: client, timeout: timeout, now: time.Now}
 }
 
 // Timeout is the per-attempt time limit.
-func (d *Deliverer) Timeout() time.Duration { return d.timeout }
+func (d *Sender) Timeout() time.Duration { return d.timeout }
 
 // errAttemptTimeout is the cancellation cause of an attempt that ran out of
 // its own time.
 var errAttemptTimeout = errors.New("webhook attempt timed out")
 
-// Attempt makes ONE signed POST of dl and classifies the answer. It never
+// Send makes ONE signed POST of dl and classifies the answer. It never
 // retries and never sleeps; a cancelled ctx (worker shutdown) yields Retry
 // with ctx's error.
-func (d *Deliverer) Attempt(ctx context.Context, dl Delivery) Outcome {
+func (d *Sender) Send(ctx context.Context, dl Delivery) Outcome {
 	start := d.now()
 	out := d.attempt(ctx, dl, start)
 	out.Duration = d.now().Sub(start)
 	return out
 }
 
-func (d *Deliverer) attempt(ctx context.Context, dl Delivery, ts time.Time) Outcome {
+func (d *Sender) attempt(ctx context.Context, dl Delivery, ts time.Time) Outcome {
 	u, err := url.Parse(dl.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		return Outcome{Result: Failed, Err: errors.New("the webhook URL is not an https URL")}
@@ -165,7 +165,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl Delivery, ts time.Time) Outc
 }
 
 // transportOutcome classifies an attempt that got no HTTP response.
-func (d *Deliverer) transportOutcome(ctx context.Context, err error) Outcome {
+func (d *Sender) transportOutcome(ctx context.Context, err error) Outcome {
 	var (
 		blocked *fetch.BlockedError
 		netErr  net.Error

@@ -116,19 +116,19 @@ func (rc *receiver) received() []received {
 	return append([]received(nil), rc.requests...)
 }
 
-// deliverer returns a Deliverer over the real guarded client, trusting the
+// sender returns a Sender over the real guarded client, trusting the
 // receiver's certificate; private addresses are allowed because the
 // receiver listens on 127.0.0.1.
-func (rc *receiver) deliverer(timeout time.Duration) *Deliverer {
+func (rc *receiver) sender(timeout time.Duration) *Sender {
 	c := fetch.New(fetch.Options{AllowPrivate: true, RootCAs: rc.pool})
-	return NewDeliverer(c.HTTPClient(timeout), timeout)
+	return NewSender(c.HTTPClient(timeout), timeout)
 }
 
 func TestAttemptOutcomes(t *testing.T) {
 	t.Parallel()
 	secret := newSecret(t, 's', 32)
 	rc := startReceiver(t, secret)
-	d := rc.deliverer(20 * time.Second)
+	d := rc.sender(20 * time.Second)
 
 	tests := []struct {
 		name       string
@@ -155,7 +155,7 @@ func TestAttemptOutcomes(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			out := d.Attempt(context.Background(), Delivery{ID: "msg_" + tt.path, URL: rc.URL + tt.path, Body: []byte(`{"success":true}`), Secrets: []Secret{secret}})
+			out := d.Send(context.Background(), Delivery{ID: "msg_" + tt.path, URL: rc.URL + tt.path, Body: []byte(`{"success":true}`), Secrets: []Secret{secret}})
 			require.Equal(t, tt.result, out.Result, "%v", out.Err)
 			require.Equal(t, tt.status, out.StatusCode)
 			if tt.retryAfter != 0 {
@@ -193,7 +193,7 @@ func TestAttemptHeaders(t *testing.T) {
 	t.Parallel()
 	oldS, newS := newSecret(t, 'o', 32), newSecret(t, 'n', 32)
 	rc := startReceiver(t, oldS) // a receiver that has not rotated yet
-	d := rc.deliverer(20 * time.Second)
+	d := rc.sender(20 * time.Second)
 	base := time.Now().Add(-2 * time.Minute).Truncate(time.Second)
 	clock := base
 	d.now = func() time.Time { return clock }
@@ -202,7 +202,7 @@ func TestAttemptHeaders(t *testing.T) {
 
 	for i := range 3 {
 		clock = base.Add(time.Duration(i) * time.Minute)
-		out := d.Attempt(context.Background(), dl)
+		out := d.Send(context.Background(), dl)
 		require.Equal(t, Delivered, out.Result, "%v", out.Err)
 	}
 	got := rc.received()
@@ -232,9 +232,9 @@ func TestAttemptTimeout(t *testing.T) {
 	t.Parallel()
 	secret := newSecret(t, 's', 32)
 	rc := startReceiver(t, secret)
-	d := rc.deliverer(300 * time.Millisecond)
+	d := rc.sender(300 * time.Millisecond)
 	start := time.Now()
-	out := d.Attempt(context.Background(), Delivery{ID: "msg_h", URL: rc.URL + "/hang", Body: []byte(`{}`), Secrets: []Secret{secret}})
+	out := d.Send(context.Background(), Delivery{ID: "msg_h", URL: rc.URL + "/hang", Body: []byte(`{}`), Secrets: []Secret{secret}})
 	require.Less(t, time.Since(start), 10*time.Second)
 	require.Equal(t, Retry, out.Result)
 	require.Zero(t, out.StatusCode)
@@ -245,10 +245,10 @@ func TestAttemptCallerCancelled(t *testing.T) {
 	t.Parallel()
 	secret := newSecret(t, 's', 32)
 	rc := startReceiver(t, secret)
-	d := rc.deliverer(20 * time.Second)
+	d := rc.sender(20 * time.Second)
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
-	out := d.Attempt(ctx, Delivery{ID: "msg_c", URL: rc.URL + "/hang", Body: []byte(`{}`), Secrets: []Secret{secret}})
+	out := d.Send(ctx, Delivery{ID: "msg_c", URL: rc.URL + "/hang", Body: []byte(`{}`), Secrets: []Secret{secret}})
 	require.Equal(t, Retry, out.Result)
 	require.ErrorIs(t, out.Err, context.DeadlineExceeded)
 }
@@ -263,13 +263,13 @@ func TestAttemptRefusals(t *testing.T) {
 
 	// Generous timeouts: none of these cases waits for one, and the test
 	// machine may be loaded.
-	guarded := NewDeliverer(fetch.New(fetch.Options{RootCAs: rc.pool}).HTTPClient(20*time.Second), 20*time.Second)
-	open := rc.deliverer(20 * time.Second)
-	untrusting := NewDeliverer(fetch.New(fetch.Options{AllowPrivate: true}).HTTPClient(20*time.Second), 20*time.Second)
+	guarded := NewSender(fetch.New(fetch.Options{RootCAs: rc.pool}).HTTPClient(20*time.Second), 20*time.Second)
+	open := rc.sender(20 * time.Second)
+	untrusting := NewSender(fetch.New(fetch.Options{AllowPrivate: true}).HTTPClient(20*time.Second), 20*time.Second)
 
 	tests := []struct {
 		name    string
-		d       *Deliverer
+		d       *Sender
 		dl      Delivery
 		result  Result
 		errText string
@@ -285,7 +285,7 @@ func TestAttemptRefusals(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := rc.hits.Load()
-			out := tt.d.Attempt(context.Background(), tt.dl)
+			out := tt.d.Send(context.Background(), tt.dl)
 			require.Equal(t, tt.result, out.Result, "%v", out.Err)
 			require.EqualError(t, out.Err, tt.errText)
 			require.Equal(t, before, rc.hits.Load(), "the receiver must not have been reached")

@@ -30,12 +30,37 @@ const MaxAttempts = 8
 // failed together (a receiver outage) do not all retry in the same second.
 const Jitter = 0.2
 
-// Schedule is the delay before the next attempt after attempt number
-// attempt (1-based: attempt 1 is the first, immediate one) failed, with
-// ±Jitter drawn from rng (nil: the global source). Attempts past the table
-// reuse its last entry. For asynq's RetryDelayFunc, whose n counts the
-// retries already made, pass n+1.
-func Schedule(attempt int, rng *rand.Rand) time.Duration {
+// Schedule is the retry schedule between the attempts of one delivery:
+// retryDelays with ±Jitter, every delay multiplied by Scale; or, when
+// Delays is set (tests), exactly those delays. The zero Schedule is the
+// documented one.
+type Schedule struct {
+	// Scale multiplies every delay of the table (0 means 1: about a day
+	// from the first attempt to the last).
+	Scale float64
+	// Delays, when set, replaces the table: Delays[i] is the wait after
+	// attempt i+1 failed, without jitter, and there are len(Delays)
+	// retries.
+	Delays []time.Duration
+}
+
+// MaxAttempts is how many attempts one delivery gets under s, the first
+// included.
+func (s Schedule) MaxAttempts() int {
+	if s.Delays != nil {
+		return len(s.Delays) + 1
+	}
+	return MaxAttempts
+}
+
+// Delay is the wait before the next attempt after attempt number attempt
+// (1-based: attempt 1 is the first, immediate one) failed, with ±Jitter
+// drawn from rng (nil: the global source). Attempts past the table reuse
+// its last entry.
+func (s Schedule) Delay(attempt int, rng *rand.Rand) time.Duration {
+	if s.Delays != nil {
+		return s.Delays[min(max(attempt, 1), len(s.Delays))-1]
+	}
 	i := min(max(attempt, 1), len(retryDelays)) - 1
 	base := retryDelays[i]
 	var f float64
@@ -44,27 +69,21 @@ func Schedule(attempt int, rng *rand.Rand) time.Duration {
 	} else {
 		f = rand.Float64()
 	}
-	// f in [0,1) → factor in [1-Jitter, 1+Jitter).
-	return time.Duration(float64(base) * (1 - Jitter + 2*Jitter*f))
-}
-
-// TotalSchedule is the sum of the un-jittered delays: how long after the
-// first attempt the last one is made at the latest (absent Retry-After).
-func TotalSchedule() time.Duration {
-	var sum time.Duration
-	for _, d := range retryDelays {
-		sum += d
+	scale := s.Scale
+	if scale <= 0 {
+		scale = 1
 	}
-	return sum
+	// f in [0,1) → factor in [1-Jitter, 1+Jitter).
+	return time.Duration(float64(base) * scale * (1 - Jitter + 2*Jitter*f))
 }
 
-// NextDelay says whether to try again after attempt number attempt (1-based)
-// ended with o, and after how long: the scheduled delay, or the receiver's
+// NextDelay says whether to try again after attempt number attempt
+// (1-based) ended with o, and after how long: Delay, or the receiver's
 // Retry-After when that is longer. ok is false when o is not retryable or
 // the attempts are used up.
-func NextDelay(o Outcome, attempt int, rng *rand.Rand) (d time.Duration, ok bool) {
-	if !o.Retryable() || attempt >= MaxAttempts {
+func (s Schedule) NextDelay(o Outcome, attempt int, rng *rand.Rand) (d time.Duration, ok bool) {
+	if !o.Retryable() || attempt >= s.MaxAttempts() {
 		return 0, false
 	}
-	return max(Schedule(attempt, rng), o.RetryAfter), true
+	return max(s.Delay(attempt, rng), o.RetryAfter), true
 }

@@ -42,8 +42,8 @@ func TestSchedule(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			lo := Schedule(tt.attempt, rand.New(constSource(0)))
-			hi := Schedule(tt.attempt, rand.New(constSource(math.MaxUint64)))
+			lo := Schedule{}.Delay(tt.attempt, rand.New(constSource(0)))
+			hi := Schedule{}.Delay(tt.attempt, rand.New(constSource(math.MaxUint64)))
 			require.Equal(t, time.Duration(float64(tt.base)*(1-Jitter)), lo)
 			require.InDelta(t, float64(tt.base)*(1+Jitter), float64(hi), float64(time.Millisecond))
 			require.LessOrEqual(t, hi, time.Duration(float64(tt.base)*(1+Jitter)))
@@ -56,14 +56,14 @@ func TestScheduleJitterSpreads(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	seen := map[time.Duration]bool{}
 	for range 1000 {
-		d := Schedule(3, rng)
+		d := Schedule{}.Delay(3, rng)
 		require.GreaterOrEqual(t, d, 24*time.Minute)
 		require.LessOrEqual(t, d, 36*time.Minute)
 		seen[d] = true
 	}
 	require.Greater(t, len(seen), 900, "jitter must spread retries out")
 	// nil uses the global source and stays in range.
-	d := Schedule(1, nil)
+	d := Schedule{}.Delay(1, nil)
 	require.GreaterOrEqual(t, d, 4*time.Second)
 	require.Less(t, d, 6*time.Second)
 }
@@ -71,12 +71,15 @@ func TestScheduleJitterSpreads(t *testing.T) {
 func TestScheduleTotalIsAboutADay(t *testing.T) {
 	t.Parallel()
 	require.Equal(t, len(retryDelays)+1, MaxAttempts)
-	total := TotalSchedule()
+	var total time.Duration
+	for _, d := range retryDelays {
+		total += d
+	}
 	require.Equal(t, 27*time.Hour+35*time.Minute+5*time.Second, total)
 	var lo, hi time.Duration
 	for a := 1; a < MaxAttempts; a++ {
-		lo += Schedule(a, lowest)
-		hi += Schedule(a, highest)
+		lo += Schedule{}.Delay(a, lowest)
+		hi += Schedule{}.Delay(a, highest)
 	}
 	require.Greater(t, lo, 20*time.Hour)
 	require.Less(t, hi, 34*time.Hour)
@@ -104,9 +107,24 @@ func TestNextDelay(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, ok := NextDelay(tt.outcome, tt.attempt, rand.New(constSource(0)))
+			got, ok := Schedule{}.NextDelay(tt.outcome, tt.attempt, rand.New(constSource(0)))
 			require.Equal(t, tt.ok, ok)
 			require.Equal(t, tt.want, got)
 		})
 	}
+}
+
+func TestScheduleScaleAndFixedDelays(t *testing.T) {
+	t.Parallel()
+	require.Equal(t, time.Duration(float64(30*time.Minute)*0.01*(1-Jitter)), Schedule{Scale: 0.01}.Delay(3, lowest))
+	fixed := Schedule{Delays: []time.Duration{time.Second, time.Minute}}
+	require.Equal(t, 3, fixed.MaxAttempts())
+	require.Equal(t, time.Second, fixed.Delay(1, highest), "no jitter on fixed delays")
+	require.Equal(t, time.Minute, fixed.Delay(9, nil), "past the table: the last delay")
+	retry := Outcome{Result: Retry}
+	_, ok := fixed.NextDelay(retry, 2, nil)
+	require.True(t, ok)
+	_, ok = fixed.NextDelay(retry, 3, nil)
+	require.False(t, ok, "the attempts are used up")
+	require.Equal(t, MaxAttempts, Schedule{}.MaxAttempts())
 }

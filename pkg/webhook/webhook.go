@@ -12,7 +12,7 @@
 // ±5 min) and webhook-signature, "v1,<base64 HMAC-SHA256 of
 // id.timestamp.body>" under each current secret, space-separated so a
 // secret can be rotated without a gap. The webhook URL is chosen by an API
-// client, so the HTTP client handed to NewDeliverer must be the SSRF-guarded
+// client, so the HTTP client handed to NewSender must be the SSRF-guarded
 // one from pkg/fetch (Client.HTTPClient): it refuses private, loopback and
 // metadata addresses at dial time and follows no redirects (a redirect could
 // otherwise bounce the signed body to an internal address). A slow receiver
@@ -24,7 +24,6 @@ package webhook
 
 import (
 	"crypto/hmac"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -70,13 +69,22 @@ func ParseSecret(s string) (Secret, error) {
 	return Secret{key: key}, nil
 }
 
-// GenerateSecret returns a new random 32-byte secret.
-func GenerateSecret() (Secret, error) {
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		return Secret{}, err
+// ParseSecrets parses a list of secrets separated by spaces (several
+// while one is rotated out: every delivery is then signed with each).
+// An empty list is an error.
+func ParseSecrets(list string) ([]Secret, error) {
+	var out []Secret
+	for _, f := range strings.Fields(list) {
+		sec, err := ParseSecret(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, sec)
 	}
-	return Secret{key: key}, nil
+	if len(out) == 0 {
+		return nil, errors.New("no webhook secret given")
+	}
+	return out, nil
 }
 
 // Encode returns the secret in its "whsec_<base64>" form, for handing to

@@ -1,4 +1,7 @@
-package render
+// Package pngenc writes Strata's PNG files: the premultiplied canvas as an
+// 8-bit RGB or RGBA PNG with one IDAT, compressed by its own run-aware
+// DEFLATE encoder for drawn content (deflate.go) or by libdeflate.
+package pngenc
 
 /*
 #cgo LDFLAGS: -ldeflate
@@ -14,24 +17,25 @@ import (
 	"unsafe"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/pixels"
 )
 
-// PNG row filters (the PNG specification's filter types) that encodePNG
-// applies to every row.
-// pngFilterAuto lets encodePNG choose between them (sameAsLeftShare).
+// PNG row filters (the PNG specification's filter types) that Encode
+// applies to every row. FilterAuto lets Encode choose between them
+// (sameAsLeftShare).
 const (
-	pngFilterAuto = -1
-	pngFilterNone = 0
-	pngFilterUp   = 2
+	FilterAuto = -1
+	FilterNone = 0
+	FilterUp   = 2
 )
 
-// encodePNG writes the premultiplied canvas as an 8-bit PNG at DEFLATE
+// Encode writes the premultiplied canvas as an 8-bit PNG at DEFLATE
 // level 0–9 (0 stores): RGB when every pixel is opaque, straight-alpha
 // RGBA otherwise. The rows are written once into a scanline buffer,
 // filtered in place and compressed as one zlib stream: drawn content at
 // levels 1–5 by flatDeflate, everything else by libdeflate
 // (docs/PERFORMANCE.md, "PNG writer"). The file is IHDR, one IDAT and IEND: no metadata.
-func encodePNG(canvas *image.RGBA, level, filter int) ([]byte, error) {
+func Encode(canvas *image.RGBA, level, filter int) ([]byte, error) {
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
 	if w == 0 || h == 0 {
 		return nil, failure.New(failure.Internal, "encoding png: empty canvas")
@@ -42,27 +46,27 @@ func encodePNG(canvas *image.RGBA, level, filter int) ([]byte, error) {
 	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
 	// is not.
 	bands, stride := 3, 1+3*w
-	rows := scanlines.get(h * stride)
-	if !dropAlpha(rows[1:], stride, canvas) {
+	rows := scanlines.Get(h * stride)
+	if !pixels.DropAlpha(rows[1:], stride, canvas) {
 		bands, stride = 4, 1+4*w
-		scanlines.put(rows)
-		rows = scanlines.get(h * stride)
-		unpremultiply(rows[1:], stride, canvas)
+		scanlines.Put(rows)
+		rows = scanlines.Get(h * stride)
+		pixels.Unpremultiply(rows[1:], stride, canvas)
 	}
-	defer func() { scanlines.put(rows) }()
+	defer func() { scanlines.Put(rows) }()
 	raw := rows[:h*stride]
 	flatShare := sameAsLeftShare(raw, stride, h, bands)
-	if filter == pngFilterAuto {
-		filter = pngFilterNone
+	if filter == FilterAuto {
+		filter = FilterNone
 		if flatShare < 0.5 {
-			filter = pngFilterUp
+			filter = FilterUp
 		}
 	}
 	filterRows(raw, stride, h, filter)
 
-	z := compressed.get(len(raw)/8 + 1024)
-	defer func() { compressed.put(z) }()
-	if level >= 1 && level <= 5 && filter == pngFilterNone && flatShare >= 0.8 {
+	z := compressed.Get(len(raw)/8 + 1024)
+	defer func() { compressed.Put(z) }()
+	if level >= 1 && level <= 5 && filter == FilterNone && flatShare >= 0.8 {
 		// Drawn content: the run-aware encoder matches what libdeflate's
 		// levels 1–5 achieve here in a third to a half of the time; 6–9
 		// search harder.
@@ -153,7 +157,7 @@ func sameAsLeftShare(raw []byte, stride, h, bands int) float64 {
 // pixels. "Up" subtracts the row above, so it runs bottom-up to read each
 // row above before it is itself filtered.
 func filterRows(raw []byte, stride, h, filter int) {
-	if filter == pngFilterUp {
+	if filter == FilterUp {
 		for y := h - 1; y > 0; y-- {
 			row, above := raw[y*stride+1:(y+1)*stride], raw[(y-1)*stride+1:y*stride]
 			subtractBytes(row, above)
@@ -162,7 +166,7 @@ func filterRows(raw []byte, stride, h, filter int) {
 	for y := range h {
 		raw[y*stride] = byte(filter)
 	}
-	raw[0] = pngFilterNone // the first row has no row above: "up" is "none"
+	raw[0] = FilterNone // the first row has no row above: "up" is "none"
 }
 
 // subtractBytes sets dst[i] -= src[i] for each byte, eight bytes at a time
@@ -180,24 +184,9 @@ func subtractBytes(dst, src []byte) {
 	}
 }
 
-// bufferPool is a pool of scratch slices (canvases, scanlines, compressed
-// output, tokens): a few megabytes per render that would otherwise be
-// garbage after every render. get returns a slice of length n whose
-// contents are whatever its last user left.
-type bufferPool[T any] struct{ pool sync.Pool }
-
 // scanlines and compressed hold the two buffers of an encode apart, so a
 // small compressed buffer is never handed out for a large scanline one.
-var scanlines, compressed bufferPool[byte]
-
-func (b *bufferPool[T]) get(n int) []T {
-	if p, ok := b.pool.Get().(*[]T); ok && cap(*p) >= n {
-		return (*p)[:n]
-	}
-	return make([]T, n)
-}
-
-func (b *bufferPool[T]) put(s []T) { b.pool.Put(&s) }
+var scanlines, compressed pixels.Pool[byte]
 
 // compressorPool keeps libdeflate compressors per level (allocating one
 // costs more than compressing a small image). At most maxIdle wait per

@@ -1,9 +1,11 @@
-package render
+package pngenc
 
 import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+
+	"github.com/strata-render/strata/pkg/pixels"
 )
 
 // flatDeflate compresses PNG scanlines of drawn content (flat colour,
@@ -20,8 +22,8 @@ import (
 func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
 	// Drawn content makes few tokens (the certificate: about one per 40
 	// bytes); the buffer grows as needed and is kept at its grown size.
-	tokens := tokenPool.get(0)
-	defer func() { tokenPool.put(tokens) }()
+	tokens := tokenPool.Get(0)
+	defer func() { tokenPool.Put(tokens) }()
 
 	dists := [...]int{bpp, stride, stride - bpp, stride + bpp, stride - 2*bpp, stride + 2*bpp, 0}
 	var litFreq [286]uint32
@@ -29,8 +31,8 @@ func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
 	// recent[h] is the last position whose four bytes hashed to h, for the
 	// one general candidate (repeated glyph shapes, pattern fills); it is
 	// updated only where a token starts, never inside a match.
-	recent := hashPool.get(1 << hashBits)
-	defer hashPool.put(recent)
+	recent := hashPool.Get(1 << hashBits)
+	defer hashPool.Put(recent)
 	clear(recent)
 	n := len(raw)
 	for i := 0; i < n; {
@@ -116,8 +118,8 @@ const (
 // tokenPool and hashPool keep token buffers and hash tables between
 // encodes.
 var (
-	tokenPool bufferPool[uint32]
-	hashPool  bufferPool[int32]
+	tokenPool pixels.Pool[uint32]
+	hashPool  pixels.Pool[int32]
 )
 
 const hashBits = 15

@@ -1,4 +1,4 @@
-package render
+package pngenc
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 
 	"github.com/h2non/bimg"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/pixels"
 )
 
 // noiseCanvas is a w×h premultiplied canvas of random pixels; opaque makes
@@ -37,7 +39,7 @@ func straight(p color.RGBA) color.NRGBA {
 	if p.A == 0 || p.A == 255 {
 		return color.NRGBA{p.R, p.G, p.B, p.A}
 	}
-	k := unpremul[p.A]
+	k := uint32((255<<16 + int(p.A)/2) / int(p.A)) // pixels.Unpremultiply's factor
 	un := func(c uint8) uint8 { return uint8(min((uint32(c)*k+1<<15)>>16, 255)) }
 	return color.NRGBA{un(p.R), un(p.G), un(p.B), p.A}
 }
@@ -60,13 +62,13 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 	for _, content := range []string{"noise", "drawn"} {
 		for _, opaque := range []bool{true, false} {
 			for _, level := range []int{0, 1, 2, 6, 9} {
-				for _, filter := range []int{pngFilterAuto, pngFilterNone, pngFilterUp} {
+				for _, filter := range []int{FilterAuto, FilterNone, FilterUp} {
 					t.Run(fmt.Sprintf("%s/opaque=%v/level=%d/filter=%d", content, opaque, level, filter), func(t *testing.T) {
 						src := noiseCanvas(37, 23, opaque, uint64(level))
 						if content == "drawn" {
 							src = drawnCanvas(37, 23, opaque, uint64(level))
 						}
-						data, err := encodePNG(src, level, filter)
+						data, err := Encode(src, level, filter)
 						require.NoError(t, err)
 						// Go's decoder checks every CRC and the zlib checksum.
 						got, err := png.Decode(bytes.NewReader(data))
@@ -97,7 +99,7 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 }
 
 func TestEncodePNGIsMinimal(t *testing.T) {
-	data, err := encodePNG(noiseCanvas(8, 8, true, 1), 1, pngFilterNone)
+	data, err := Encode(noiseCanvas(8, 8, true, 1), 1, FilterNone)
 	require.NoError(t, err)
 	require.Equal(t, pngSignature, data[:8])
 	// IHDR: 8×8, bit depth 8, colour type 2 (RGB), no interlace.
@@ -110,7 +112,7 @@ func TestEncodePNGIsMinimal(t *testing.T) {
 
 func TestEncodePNGRejectsBadLevel(t *testing.T) {
 	for _, level := range []int{-1, 10} {
-		_, err := encodePNG(noiseCanvas(4, 4, true, 1), level, pngFilterAuto)
+		_, err := Encode(noiseCanvas(4, 4, true, 1), level, FilterAuto)
 		require.Error(t, err, "level %d", level)
 	}
 }
@@ -131,7 +133,7 @@ func TestSameAsLeftShare(t *testing.T) {
 	} {
 		stride := 1 + 3*64
 		raw := make([]byte, 64*stride)
-		require.True(t, dropAlpha(raw[1:], stride, c.img))
+		require.True(t, pixels.DropAlpha(raw[1:], stride, c.img))
 		share := sameAsLeftShare(raw, stride, 64, 3)
 		require.True(t, share >= c.lo && share <= c.hi, "%s: %.2f", c.name, share)
 	}
