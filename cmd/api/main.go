@@ -98,16 +98,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	opts, err := redis.ParseURL(m.Config.RedisURL)
-	if err != nil {
-		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
-	}
 	// One dial per attempt, not go-redis's five 100 ms apart: with Redis
 	// down, an async request should get its 503 in well under a second,
 	// not after the 2 s queue timeout. Command retries (3, with backoff)
-	// still ride over a blip.
-	opts.DialerRetries = 1
-	m.redis = redis.NewClient(opts)
+	// still ride over a blip. A redis-sentinel:// URL gives a failover
+	// client that follows the sentinels to the current primary.
+	if m.redis, err = config.NewRedis(m.Config.RedisURL, config.RedisTuning{DialerRetries: 1}); err != nil {
+		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
+	}
 	// Many requests in flight each make one or two small Redis calls:
 	// sent together, they cost one round trip instead of one each.
 	redisbatch.Attach(m.redis, redisbatch.Options{})
@@ -122,7 +120,7 @@ func (m *Main) Run(ctx context.Context) error {
 	qm := queue.NewMetrics()
 	m.queue = queue.NewClient(queue.ClientOptions{
 		Redis: m.redis, JobTTL: m.Config.JobTTL, RenderTimeout: m.Config.Limits.RenderTimeout,
-		Metrics: qm, Logger: m.Log,
+		WaitReplicas: m.Config.RedisWaitReplicas, Metrics: qm, Logger: m.Log,
 	})
 	templates := template.NewStore(m.redis, m.Config.Limits, m.Log)
 	var watchCtx context.Context
@@ -137,14 +135,13 @@ func (m *Main) Run(ctx context.Context) error {
 		co := rendercache.Options{MaxBytes: m.Config.CacheMaxBytes, MaxEntryBytes: m.Config.CacheMaxEntryBytes,
 			TTL: m.Config.CacheTTL, AssetTTL: m.Config.CacheAssetTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
 		if m.Config.CacheRedisURL != "" {
-			copts, err := redis.ParseURL(m.Config.CacheRedisURL)
+			// A cache that is down must cost little: the render goes on
+			// without it (pkg/rendercache), after at most these waits.
+			m.cache, err = config.NewRedis(m.Config.CacheRedisURL, config.RedisTuning{DialerRetries: 1,
+				DialTimeout: 250 * time.Millisecond, ReadTimeout: time.Second, WriteTimeout: time.Second})
 			if err != nil {
 				return fmt.Errorf("STRATA_CACHE_REDIS_URL: %w", err)
 			}
-			// A cache that is down must cost little: the render goes on
-			// without it (pkg/rendercache), after at most these waits.
-			copts.DialerRetries, copts.DialTimeout, copts.ReadTimeout, copts.WriteTimeout = 1, 250*time.Millisecond, time.Second, time.Second
-			m.cache = redis.NewClient(copts)
 			co.Redis = m.cache
 		}
 		cache = rendercache.New(co)
@@ -155,7 +152,7 @@ func (m *Main) Run(ctx context.Context) error {
 		RendererVersion:      engine.RendererVersion(),
 		AssetTTL:             m.Config.CacheAssetTTL,
 		Async:                m.queue,
-		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
+		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings},
 		Rate:                 rate,
 		Keys:                 m.Config.APIKeys,
 		AllowPrivateNetworks: m.Config.AllowPrivateNetworks,

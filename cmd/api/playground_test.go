@@ -168,6 +168,16 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	require.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#gutter .bad').length`))
 	screenshot(t, ctx, "playground-error.png")
 
+	// A render with a warning shows it at its JSON path, the image too.
+	editJSON(t, ctx, `"#DC26"`, `"#DC2626"`)
+	editJSON(t, ctx, `"type": "gradient",`, `"type": "gradient", "opacity": 0,`)
+	const warned = `document.querySelector('#errors li.warning[data-code="layer_transparent"]')`
+	waitFor(t, ctx, warned+` !== null && document.getElementById('status').className === 'ok'`)
+	require.Equal(t, "layers[0].opacity", eval[string](t, ctx, warned+`.dataset.path`))
+	require.Contains(t, eval[string](t, ctx, jsStatus), "1 warning")
+	editJSON(t, ctx, `"type": "gradient", "opacity": 0,`, `"type": "gradient",`)
+	waitFor(t, ctx, `document.getElementById('status').className === 'ok' && document.querySelector('#errors li') === null`)
+
 	// The image example's picture is drawn in the browser and renders.
 	eval[bool](t, ctx, `(() => {
 	  const s = document.getElementById('example');

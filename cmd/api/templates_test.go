@@ -145,6 +145,17 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	require.Equal(t, "public, max-age=31536000, immutable", resp.Header.Get("Cache-Control"))
 	require.Equal(t, "#FF00FF", pixel(t, img, 30, 30))
+	require.Empty(t, resp.Header.Get("Strata-Warnings"), "a clean render sends no report header")
+	// An image response carries the render report in headers.
+	hidden, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 2}, []string{"badge.opacity=0"})
+	require.NoError(t, err)
+	hresp, _ := call(t, http.MethodGet, base+hidden, "", "")
+	require.Equal(t, http.StatusOK, hresp.StatusCode)
+	require.Equal(t, "1", hresp.Header.Get("Strata-Warnings-Count"))
+	var report []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(hresp.Header.Get("Strata-Warnings")), &report))
+	require.Equal(t, "layer_transparent", report[0]["code"])
+	require.Equal(t, "layers[1].opacity", report[0]["path"])
 	etag := resp.Header.Get("ETag")
 	require.Regexp(t, regexp.MustCompile(`^"[A-Za-z0-9_-]{24}"$`), etag)
 
@@ -154,6 +165,14 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Empty(t, body)
 	require.Equal(t, renders, metric(t, "strata_render_cache_misses_total", base)+metric(t, "strata_render_cache_hits_total", base),
 		"a 304 neither renders nor reads the cache")
+
+	asPDF, err := imageurl.Sign(e2eKey, "card-e2e", "pdf", imageurl.Options{Version: 2}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, body = call(t, http.MethodGet, base+asPDF, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(body, []byte("%PDF-1.7")))
+	require.NotEqual(t, etag, resp.Header.Get("ETag"), "another format, another ETag")
 
 	latest, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=#FF00FF"})
 	require.NoError(t, err)

@@ -2,12 +2,10 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,18 +104,7 @@ func snapshot(t testing.TB, rdb *redis.Client, recv *hookReceiver, procs []*work
 	for _, p := range procs {
 		s.workers += processCPU(t, p.cmd.Process.Pid)
 	}
-	info, err := rdb.Info(context.Background(), "cpu").Result()
-	require.NoError(t, err)
-	for _, line := range strings.Split(info, "\r\n") {
-		if k, v, ok := strings.Cut(line, ":"); ok && (k == "used_cpu_user" || k == "used_cpu_sys") {
-			sec, err := strconv.ParseFloat(v, 64)
-			require.NoError(t, err)
-			s.redis += time.Duration(sec * float64(time.Second))
-		}
-	}
-	var ru syscall.Rusage
-	require.NoError(t, syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	s.self = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	s.redis, s.self = redisCPU(t, rdb), selfCPU(t)
 	return s
 }
 

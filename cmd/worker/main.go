@@ -109,10 +109,14 @@ func (m *Main) Run(ctx context.Context) error {
 	if err := m.Config.MissingWebhookSecrets(); err != nil {
 		return err
 	}
-	opts, err := redis.ParseURL(m.Config.RedisURL)
+	// A redis-sentinel:// URL gives a failover client; asynq takes it as
+	// it is (asynq.NewServerFromRedisClient), so the queue follows a
+	// failover too.
+	rdb, err := config.NewRedis(m.Config.RedisURL, config.RedisTuning{})
 	if err != nil {
 		return fmt.Errorf("STRATA_REDIS_URL: %w", err)
 	}
+	m.redis = rdb
 	eng, err := engine.New(m.Config, m.Log)
 	if err != nil {
 		return err
@@ -122,12 +126,11 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.redis = redis.NewClient(opts)
 	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
 	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()
-	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency,
+	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.worker, err = queue.NewWorker(queue.WorkerOptions{
 		Redis:               m.redis,

@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -258,4 +259,11 @@ func TestReceiverRejectsBadSignature(t *testing.T) {
 	require.Eventually(t, func() bool { _, total, _ := recv.delivered(); return total == 2 }, 5*time.Second, 10*time.Millisecond)
 	_, _, bad := recv.delivered()
 	require.Equal(t, 1, bad)
+}
+
+// perJob is how many verified deliveries each job got.
+func (r *hookReceiver) perJob() map[string]int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.byJob)
 }

@@ -20,11 +20,15 @@ import (
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 type imageData struct {
 	Buffer   string `json:"buffer"`
 	MimeType string `json:"mime_type"`
+	// Warnings is the render report, [] when nothing went wrong (our
+	// extension; the reference's SDKs ignore fields they do not know).
+	Warnings []warning.Warning `json:"warnings"`
 }
 
 type successBody struct {
@@ -96,7 +100,7 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 	}
 	return c.JSON(http.StatusOK, successBody{
 		Success: true,
-		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
+		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType, Warnings: warning.OrEmpty(res.Warnings)},
 	})
 }
 

@@ -278,6 +278,10 @@ func everyField(t *testing.T, long bool) string {
 	    {"index": 3, "type": "text", "name": "title", "text": "Hello **bold** *it*\n\nNext", "font_name": "Brand", "font_size_in_px": 24.5,
 	     "text_color": "#FFFFFF", "font_weight": "bold", "font_style": "italic", "text_align": "center", "vertical_align": "bottom",
 	     "is_splitting_lines": false, "paragraph_spacing_in_px": 8, "should_auto_scale": true, "rotation_in_degrees": -3, "opacity": 100,
+	     "line_height": 1.3, "letter_spacing_in_px": -0.5, "max_lines": 2, "text_overflow": "ellipsis", "text_transform": "uppercase",
+	     "text_decoration": "underline", "text_stroke": {"width_in_px": 1, "hex_color": "#000"},
+	     "text_shadows": [{"x_in_px": 1, "y_in_px": 2, "blur_in_px": 3, "hex_color": "#00000088"}],
+	     "font_features": {"tnum": 1, "liga": 0}, "font_variations": {"wght": 650}, "lang": "en-GB",
 	     "position": {"x": 20, "y": 20}, "dimensions": {"width": 300, "height": 80}, "blur_in_px": 1.5, "blend_mode": "multiply",
 	     "filters": {"grayscale": 0.5, "sepia": 0.1, "brightness": 1.1, "contrast": 1.2, "saturate": 1.3, "invert": 0, "hue_rotate_in_degrees": 30},
 	     "mask": {"angle_in_degrees": 90, "colors": [{"hex_color": "#000", "position": 0}, {"hex_color": "#00000000", "position": 100}]}},
@@ -488,6 +492,8 @@ func TestOpenAPIContract(t *testing.T) {
 	}{
 		{name: "sync png", body: solid, wantStatus: 200},
 		{name: "render alias", path: "/image-generation/v1/render", body: solid, wantStatus: 200},
+		{name: "sync pdf", wantStatus: 200, body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"output_format":"pdf","output_options":{"resolution_in_dpi":300}}`},
+		{name: "resolution_in_dpi on png", wantStatus: 400, docRejects: false, body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"output_options":{"resolution_in_dpi":300}}`},
 		{name: "every renderable type, SDK spelling", wantStatus: 200, body: `{"dimensions":{"width_in_px":400,"height_in_px":200},"output_format":"jpeg","layers":[
 		  {"index":0,"type":"solid-color","hex_color":"#fff","position":{"x_in_px":0,"y_in_px":0},"dimensions":{"width_in_px":0,"height_in_px":0}},
 		  {"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#f00","position":0},{"hex_color":"#00f","position":100}],"position":{"x_in_px":0,"y_in_px":0},"dimensions":{"width_in_px":100,"height_in_px":100}},

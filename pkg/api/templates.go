@@ -19,6 +19,7 @@ import (
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // templateView is the data of a template answer.
@@ -159,7 +160,7 @@ func (s *Server) templateImage(c echo.Context) error {
 	ext, ok := strings.CutPrefix(file, "image.")
 	format := imageurl.Formats[ext]
 	if !ok || format == "" {
-		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp or image.avif.")
+		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp, image.avif or image.pdf.")
 	}
 	r := c.Request()
 	signed, err := imageurl.Verify(r.URL.EscapedPath(), r.URL.RawQuery, s.signingKey, time.Now())
@@ -206,6 +207,7 @@ func (s *Server) serveImage(c echo.Context, signed *imageurl.Signed, format stri
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
+	warning.SetHeader(h, res.Warnings)
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(res.Data)))
 	if r.Method == http.MethodHead {
 		h.Set(echo.HeaderContentType, res.MimeType)

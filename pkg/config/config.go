@@ -37,6 +37,11 @@ type Config struct {
 	// (STRATA_REDIS_URL): redis://, rediss://, unix:// or, for Redis
 	// Sentinel, redis-sentinel:// (ParseRedisURL).
 	RedisURL string
+	// RedisWaitReplicas, when positive, makes every async submit wait until
+	// that many replicas hold it before the 201 (STRATA_REDIS_WAIT_REPLICAS;
+	// 0: off). With Redis Sentinel it keeps acknowledged jobs through a
+	// failover; fewer replicas within a second is a 503.
+	RedisWaitReplicas int
 	// WebhookSecrets maps each API key's id (core.KeyID) to the secrets
 	// that sign its webhooks, parsed once here: the key's own from
 	// STRATA_API_KEYS, else the default, STRATA_WEBHOOK_SECRET ("whsec_…";
@@ -207,6 +212,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	if _, _, err := ParseRedisURL(c.RedisURL); err != nil {
 		errs = append(errs, fmt.Errorf("STRATA_REDIS_URL: %v", err))
 	}
+	integer("STRATA_REDIS_WAIT_REPLICAS", &c.RedisWaitReplicas, 0)
 	str("STRATA_ASSETS_DIR", &c.AssetsDir)
 	str("STRATA_LOG_LEVEL", &c.LogLevel)
 	str("STRATA_TEMPLATES_DIR", &c.TemplatesDir)

@@ -78,11 +78,14 @@ func TestLoadWorkerVariables(t *testing.T) {
 			require.Equal(t, 7*24*time.Hour, c.JobTTL)
 			require.Equal(t, 10*time.Second, c.WebhookTimeout)
 			require.Equal(t, 1.0, c.WebhookRetryScale)
+			require.Zero(t, c.RedisWaitReplicas)
 		}},
 		{name: "overrides", env: map[string]string{
 			"STRATA_DELIVERY_CONCURRENCY": "8", "STRATA_WORKER_METRICS_ADDR": "", "STRATA_RESULT_TTL": "1h",
 			"STRATA_JOB_TTL": "24h", "STRATA_WEBHOOK_TIMEOUT": "3s", "STRATA_WEBHOOK_RETRY_SCALE": "0.001",
+			"STRATA_REDIS_WAIT_REPLICAS": "1",
 		}, check: func(t *testing.T, c Config) {
+			require.Equal(t, 1, c.RedisWaitReplicas)
 			require.Equal(t, 8, c.DeliveryConcurrency)
 			require.Empty(t, c.WorkerMetricsAddr, "an empty address turns metrics off")
 			require.Equal(t, time.Hour, c.ResultTTL)
@@ -92,8 +95,8 @@ func TestLoadWorkerVariables(t *testing.T) {
 		}},
 		{name: "bad values are all reported", env: map[string]string{
 			"STRATA_DELIVERY_CONCURRENCY": "0", "STRATA_RESULT_TTL": "forever", "STRATA_WEBHOOK_TIMEOUT": "-1s",
-			"STRATA_WEBHOOK_RETRY_SCALE": "0",
-		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE"}},
+			"STRATA_WEBHOOK_RETRY_SCALE": "0", "STRATA_REDIS_WAIT_REPLICAS": "-1",
+		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE", "STRATA_REDIS_WAIT_REPLICAS"}},
 		{name: "NaN is not a number here", env: map[string]string{
 			"STRATA_WEBHOOK_RETRY_SCALE": "NaN", "STRATA_MAX_CANVAS_MEGAPIXELS": "NaN",
 		}, wantErr: []string{"STRATA_WEBHOOK_RETRY_SCALE", "STRATA_MAX_CANVAS_MEGAPIXELS"}},

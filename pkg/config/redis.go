@@ -120,25 +120,44 @@ func parseSentinelURL(rest string) (*redis.FailoverOptions, error) {
 	return o, nil
 }
 
+// RedisTuning overrides go-redis's connection defaults; a zero field
+// keeps go-redis's own value.
+type RedisTuning struct {
+	// DialerRetries replaces go-redis's five dial attempts per connection.
+	DialerRetries int
+	// DialTimeout, ReadTimeout and WriteTimeout bound one dial, one read
+	// and one write.
+	DialTimeout, ReadTimeout, WriteTimeout time.Duration
+}
+
 // NewRedis returns a client for a STRATA_REDIS_URL (ParseRedisURL): a
 // plain client for one Redis, or a failover client for sentinels, which
-// asks them for the current primary and follows a failover. Every Redis
-// user (queue, job store, rate limiter, metrics) takes it as a
-// redis.UniversalClient. dialerRetries, when positive, replaces
-// go-redis's five dial attempts per connection.
-func NewRedis(raw string, dialerRetries int) (redis.UniversalClient, error) {
+// asks them for the current primary and follows a failover. Both are a
+// *redis.Client, so every Redis user (queue, job store, rate limiter,
+// templates, render cache, redisbatch) takes either unchanged.
+func NewRedis(raw string, t RedisTuning) (*redis.Client, error) {
 	plain, failover, err := ParseRedisURL(raw)
 	if err != nil {
 		return nil, err
 	}
 	if failover != nil {
-		if dialerRetries > 0 {
-			failover.DialerRetries = dialerRetries
-		}
+		setIf(&failover.DialerRetries, t.DialerRetries)
+		setIf(&failover.DialTimeout, t.DialTimeout)
+		setIf(&failover.ReadTimeout, t.ReadTimeout)
+		setIf(&failover.WriteTimeout, t.WriteTimeout)
 		return redis.NewFailoverClient(failover), nil
 	}
-	if dialerRetries > 0 {
-		plain.DialerRetries = dialerRetries
-	}
+	setIf(&plain.DialerRetries, t.DialerRetries)
+	setIf(&plain.DialTimeout, t.DialTimeout)
+	setIf(&plain.ReadTimeout, t.ReadTimeout)
+	setIf(&plain.WriteTimeout, t.WriteTimeout)
 	return redis.NewClient(plain), nil
+}
+
+// setIf sets *dst to v unless v is zero.
+func setIf[T comparable](dst *T, v T) {
+	var zero T
+	if v != zero {
+		*dst = v
+	}
 }

@@ -3,8 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 
-	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
 
@@ -86,16 +86,18 @@ func TestLoadRefusesBadRedisURL(t *testing.T) {
 }
 
 func TestNewRedisKinds(t *testing.T) {
-	c, err := NewRedis("redis-sentinel://127.0.0.1:26379/mymaster/0", 1)
+	c, err := NewRedis("redis-sentinel://127.0.0.1:26379/mymaster/0", RedisTuning{DialerRetries: 1, ReadTimeout: time.Second})
 	require.NoError(t, err)
 	// go-redis's failover client is a *redis.Client with this marker
 	// address, dialing whichever primary the sentinels name.
-	require.Equal(t, "FailoverClient", c.(*redis.Client).Options().Addr)
-	require.Equal(t, 1, c.(*redis.Client).Options().DialerRetries)
+	require.Equal(t, "FailoverClient", c.Options().Addr)
+	require.Equal(t, 1, c.Options().DialerRetries)
+	require.Equal(t, time.Second, c.Options().ReadTimeout)
 	c.Close()
-	c, err = NewRedis("redis://127.0.0.1:6379/0", 0)
+	c, err = NewRedis("redis://127.0.0.1:6379/0", RedisTuning{})
 	require.NoError(t, err)
-	require.Equal(t, "127.0.0.1:6379", c.(*redis.Client).Options().Addr)
+	require.Equal(t, "127.0.0.1:6379", c.Options().Addr)
+	require.Equal(t, 5, c.Options().DialerRetries, "zero keeps go-redis's default")
 	c.Close()
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // Engine is a ready renderer and what it holds.
@@ -34,6 +35,8 @@ type Engine struct {
 	Fetch *fetch.Client
 	// LayerLatency is render time by layer type, for /metrics.
 	LayerLatency *prometheus.HistogramVec
+	// Warnings counts the render report's warnings by code, for /metrics.
+	Warnings *prometheus.CounterVec
 }
 
 // New builds the engine. It fails when a required asset (the fonts) is
@@ -48,7 +51,10 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 		Name:    "strata_layer_render_duration_seconds",
 		Help:    "Time to draw and composite one top-level layer, by layer type.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"layer_type"})}
+	}, []string{"layer_type"}), Warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "strata_render_warnings_total",
+		Help: "Warnings of successful renders (the render report), by code.",
+	}, []string{"code"})}
 	e.Segmenter, err = segment.New(
 		filepath.Join(cfg.AssetsDir, "onnxruntime", "libonnxruntime.so.1"),
 		filepath.Join(cfg.AssetsDir, "models", "u2netp.onnx"),
@@ -79,6 +85,7 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 		ObserveLayer: func(t schema.LayerType, d time.Duration) {
 			e.LayerLatency.WithLabelValues(string(t)).Observe(d.Seconds())
 		},
+		ObserveWarning: func(code warning.Code) { e.Warnings.WithLabelValues(string(code)).Inc() },
 	})
 	if err != nil {
 		e.Close()

@@ -25,13 +25,17 @@ func layers(ls ...string) string { return "[" + strings.Join(ls, ",") + "]" }
 func allCases(photos map[string]string) []fcase {
 	var cs []fcase
 	cs = append(cs, shapeCases()...)
+	cs = append(cs, moreShapeCases()...)
 	cs = append(cs, gradientCases()...)
 	cs = append(cs, layoutCases()...)
 	cs = append(cs, effectCases()...)
 	cs = append(cs, imageCases(photos)...)
 	cs = append(cs, backdropCases()...)
 	cs = append(cs, textCases()...)
+	cs = append(cs, textMetricCases()...)
+	cs = append(cs, typographyCases()...)
 	cs = append(cs, controlCases()...)
+	cs = append(cs, typographyControls()...)
 	return cs
 }
 
@@ -209,32 +213,6 @@ func layoutCases() []fcase {
 	}
 }
 
-// textCases hold text lines to their ink boxes (glyph rasterisers
-// differ in anti-aliasing, never by a pixel in where a line's ink is).
-func textCases() []fcase {
-	const bg = `{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}`
-	text := func(s, font string, size int, align string) string {
-		return fmt.Sprintf(`{"index":1,"type":"text","text":%q,"font_name":%q,"font_size_in_px":%d,"text_color":"#111111","text_align":%q,"position":{"x":10,"y":10},"dimensions":{"width":220,"height":140}}`, s, font, size, align)
-	}
-	page := func(s, font string, size int, align, dir string) string {
-		return fmt.Sprintf(`<div class="a" style="left:10px;top:10px;width:220px;height:140px;font-family:%s;font-size:%dpx;line-height:normal;color:#111111;text-align:%s;direction:%s;overflow:hidden">%s</div>`, font, size, align, dir, s)
-	}
-	return []fcase{
-		{name: "text-latin-wrapped", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("Strata draws cards that match the browser", "Inter", 24, "left")),
-			html:   page("Strata draws cards that match the browser", "Inter", 24, "left", "ltr")},
-		{name: "text-latin-center", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("Centred lines of text", "Inter", 28, "center")),
-			html:   page("Centred lines of text", "Inter", 28, "center", "ltr")},
-		{name: "text-hebrew", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right")),
-			html:   page("שלום עולם, זה טקסט בעברית", "Heebo", 26, "right", "rtl")},
-		{name: "text-cjk", how: boxes, w: 240, h: 160,
-			layers: layers(bg, text("你好，世界。排版测试", "NotoSansSC", 26, "left")),
-			html:   page("你好，世界。排版测试", "NotoSansSC", 26, "left", "ltr")},
-	}
-}
-
 // effectCases are the layer effects against their CSS definitions.
 func effectCases() []fcase {
 	const bg = `{"index":0,"type":"solid-color","hex_color":"#F8FAFC"}`
@@ -346,6 +324,18 @@ func imageCases(photos map[string]string) []fcase {
 		{name: "image-contain", w: 240, h: 160,
 			layers: layers(bg, img("chelsea.png", 40, 10, 140, 140, `,"fit":"contain"`)),
 			html:   bgHTML + tag("chelsea.png", 40, 10, 140, 140, "object-fit:contain"), why: why, meanLimit: 4},
+		// fit none draws the photo unscaled: no resampling, so no reason
+		// to differ, and the default limit.
+		{name: "image-none", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 20, 20, 200, 120, `,"fit":"none"`)),
+			html:   bgHTML + tag("chelsea.png", 20, 20, 200, 120, "object-fit:none")},
+		{name: "image-none-focal", w: 240, h: 160,
+			layers: layers(bg, img("chelsea.png", 30, 10, 180, 140, `,"fit":"none","focal_point":{"x_in_percent":20,"y_in_percent":80},"border_radius":24`)),
+			html:   bgHTML + tag("chelsea.png", 30, 10, 180, 140, "object-fit:none;object-position:20% 80%;border-radius:24px")},
+		{name: "image-none-jpeg", w: 240, h: 160,
+			layers: layers(bg, img("rocket.jpg", 30, 10, 180, 140, `,"fit":"none"`)),
+			html:   bgHTML + tag("rocket.jpg", 30, 10, 180, 140, "object-fit:none"),
+			why:    "JPEG decoding: libvips (libjpeg-turbo) and Chromium decode the same JPEG to slightly different pixels; the unscaled PNG cases match exactly", meanLimit: 4},
 		{name: "image-fill", w: 240, h: 160,
 			layers: layers(bg, img("rocket.jpg", 20, 20, 200, 100, `,"fit":"fill","border_radius":16`)),
 			html:   bgHTML + tag("rocket.jpg", 20, 20, 200, 100, "object-fit:fill;border-radius:16px"), why: why, meanLimit: 4},

@@ -111,7 +111,7 @@ func assetsDir(t *testing.T) string {
 // pointing at the very files Strata draws with.
 func fontFaces(t *testing.T, fonts string) string {
 	var b strings.Builder
-	for _, fam := range []string{"Inter", "NotoSansArabic", "Heebo", "Mukta", "HindSiliguri", "NotoSansSC", "Kanit"} {
+	for _, fam := range []string{"Inter", "NotoSansArabic", "Heebo", "Mukta", "HindSiliguri", "NotoSansSC", "NotoSansTC", "Kanit", "Poppins", "NotoSansSymbols"} {
 		files, err := filepath.Glob(filepath.Join(fonts, fam, "*.ttf"))
 		require.NoError(t, err)
 		for _, f := range files {
@@ -204,7 +204,8 @@ body{font-family:Inter}
 		y += c.h
 		mean, err := MeanAbsDiff(a, b)
 		require.NoError(t, err)
-		delta, boxErr := BoxDelta(InkBoxes(a, a.Rect, color.RGBA{255, 255, 255, 255}), InkBoxes(b, b.Rect, color.RGBA{255, 255, 255, 255}))
+		inkA, inkB := InkBoxes(a, a.Rect, color.RGBA{255, 255, 255, 255}), InkBoxes(b, b.Rect, color.RGBA{255, 255, 255, 255})
+		delta, boxErr := BoxDelta(inkA, inkB)
 		deltaText := fmt.Sprint(delta)
 		if boxErr != nil {
 			deltaText = boxErr.Error()
@@ -237,7 +238,7 @@ body{font-family:Inter}
 				require.False(t, ok, "control case (a deliberately wrong page) passed: the measure %s is blind (mean %.2f, boxes %s)", what, mean, deltaText)
 				return
 			}
-			require.True(t, ok, "%s against Chromium: mean %.2f (limit %g), ink boxes %s (limit %d px)", what, mean, meanMax, deltaText, boxMax)
+			require.True(t, ok, "%s against Chromium: mean %.2f (limit %g), ink boxes %s (limit %d px)\nStrata:   %v\nChromium: %v", what, mean, meanMax, deltaText, boxMax, inkA, inkB)
 		})
 	}
 	t.Log("\n" + table.String())

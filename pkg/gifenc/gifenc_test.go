@@ -92,7 +92,7 @@ func TestTransparencyIsOneBit(t *testing.T) {
 			if name == "quantised" {
 				img = gradientCard(40, 20)
 			}
-			img.SetRGBA(0, 0, color.RGBA{})              // transparent
+			img.SetRGBA(0, 0, color.RGBA{})               // transparent
 			img.SetRGBA(1, 0, color.RGBA{10, 20, 5, 100}) // alpha < 128: transparent
 			img.SetRGBA(2, 0, color.RGBA{80, 40, 0, 160}) // alpha ≥ 128: opaque, straight colour
 			data, err := Encode(img, Options{})

@@ -30,7 +30,7 @@ import (
 )
 
 // Formats maps an image file extension to its output_format.
-var Formats = map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "avif": "avif"}
+var Formats = map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "avif": "avif", "pdf": "pdf"}
 
 // Path is the path of a template's image. A signed URL answers HEAD
 // with the same signature as GET (HEAD is a GET without the body, RFC

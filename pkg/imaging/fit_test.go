@@ -64,4 +64,22 @@ func TestFits(t *testing.T) {
 	require.Equal(t, color.RGBA{255, 0, 0, 255}, left.RGBAAt(95, 50))
 	right := load(schema.FitCover, &schema.Point{X: 100, Y: 50}, 100, 100)
 	require.Equal(t, color.RGBA{0, 0, 255, 255}, right.RGBAAt(5, 50))
+
+	// none 100×40: natural size (no scaling: the red/blue edge stays one
+	// pixel sharp), centred, cropped: the edge at the box's middle.
+	n := load(schema.FitNone, nil, 100, 40)
+	require.Equal(t, color.RGBA{255, 0, 0, 255}, n.RGBAAt(49, 20))
+	require.Equal(t, color.RGBA{0, 0, 255, 255}, n.RGBAAt(50, 20))
+	// none in a box larger than the image: centred, transparent around.
+	big := load(schema.FitNone, nil, 300, 200)
+	require.Equal(t, uint8(0), big.RGBAAt(40, 100).A)
+	require.Equal(t, uint8(0), big.RGBAAt(150, 40).A)
+	require.Equal(t, color.RGBA{255, 0, 0, 255}, big.RGBAAt(50, 50))
+	require.Equal(t, color.RGBA{0, 0, 255, 255}, big.RGBAAt(249, 149))
+	// none with a focal point: object-position 0% 0% keeps the top-left
+	// (all red), 100% the right end (all blue).
+	tl := load(schema.FitNone, &schema.Point{X: 0, Y: 0}, 80, 40)
+	require.Equal(t, color.RGBA{255, 0, 0, 255}, tl.RGBAAt(79, 39))
+	br := load(schema.FitNone, &schema.Point{X: 100, Y: 100}, 80, 40)
+	require.Equal(t, color.RGBA{0, 0, 255, 255}, br.RGBAAt(0, 0))
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // FetchFunc fetches a URL source and returns its body. The service passes
@@ -105,6 +106,29 @@ func (l *Loader) LoadNatural(ctx context.Context, path string, img *schema.Image
 	return out, err
 }
 
+// LoadDense is Load at up to the source's own resolution, for output that
+// keeps pixels finer than the canvas (PDF pages are zoomed and printed):
+// the same fit and crop as a w×h box, w·k × h·k pixels for the largest
+// k ≤ maxScale at which the source is not enlarged (k = 1, Load itself,
+// when the source has no more pixels than the box).
+func (l *Loader) LoadDense(ctx context.Context, path string, img *schema.Image, w, h int, maxScale float64) (*image.RGBA, error) {
+	out, _, err := l.loadSized(ctx, path, img, w, h, func(sw, sh int) (int, int) {
+		return denseBox(sw, sh, w, h, maxScale)
+	}, strategyDefault)
+	return out, err
+}
+
+// denseBox is the w×h box scaled by the largest k ≤ maxScale at which a
+// sw×sh source covering it is not enlarged, in whole pixels (w×h when
+// k ≤ 1).
+func denseBox(sw, sh, w, h int, maxScale float64) (int, int) {
+	k := math.Min(maxScale, math.Min(float64(sw)/float64(w), float64(sh)/float64(h)))
+	if !(k > 1) {
+		return w, h
+	}
+	return max(w, int(float64(w)*k)), max(h, int(float64(h)*k))
+}
+
 // naturalBox is the box of a sw×sh source drawn at its natural size, or
 // scaled down uniformly to fit maxW×maxH; each side at least 1 pixel.
 func naturalBox(sw, sh, maxW, maxH int) (int, int) {
@@ -147,6 +171,11 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 		return nil, none, failure.New(failure.Unprocessable,
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
+	}
+	reportSource(ctx, path, src, img.Fit, w, h, scale)
+	if img.Fit == schema.FitNone {
+		out, at, err := l.fitNone(ctx, path, src, img, w, h)
+		return out, placement{1, image.Rectangle{at.Mul(-1), at.Mul(-1).Add(image.Pt(w, h))}}, err
 	}
 	if img.Fit == schema.FitContain || img.Fit == schema.FitFill {
 		out, err := l.fitInside(ctx, path, src, img, w, h)
@@ -217,14 +246,9 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 		return nil, l.decodeError(path, err)
 	}
 	if img.RemoveBackground {
-		mask, err := l.o.Segmenter.Mask(ctx, full)
-		if err != nil {
-			if ctxErr := ctx.Err(); ctxErr != nil {
-				return nil, ctxErr
-			}
-			return nil, failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+		if err := l.removeBackground(ctx, path, full); err != nil {
+			return nil, err
 		}
-		applyMask(full, mask)
 	}
 	if iw == w && ih == h && full.Rect == image.Rect(0, 0, w, h) {
 		return full, nil
@@ -233,6 +257,44 @@ func (l *Loader) fitInside(ctx context.Context, path string, src *source, img *s
 	at := image.Pt((w-iw)/2, (h-ih)/2)
 	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
 	return out, nil
+}
+
+// fitNone draws the source at its natural size (CSS object-fit: none),
+// its focal point (default the centre) on the same point of the box
+// (object-position), cropped by the box; at is where its top-left corner
+// went.
+func (l *Loader) fitNone(ctx context.Context, path string, src *source, img *schema.Image, w, h int) (out *image.RGBA, at image.Point, err error) {
+	full, err := src.thumbnail(src.w, src.h, vips.CropNone, vips.SizeForce)
+	if err != nil {
+		return nil, at, l.decodeError(path, err)
+	}
+	if img.RemoveBackground {
+		if err := l.removeBackground(ctx, path, full); err != nil {
+			return nil, at, err
+		}
+	}
+	fx, fy := 50.0, 50.0
+	if f := img.Focal; f != nil {
+		fx, fy = f.X, f.Y
+	}
+	iw, ih := full.Rect.Dx(), full.Rect.Dy()
+	at = image.Pt(int(math.Floor(float64(w-iw)*fx/100+0.5)), int(math.Floor(float64(h-ih)*fy/100+0.5)))
+	out = image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(out, image.Rectangle{at, at.Add(full.Rect.Size())}, full, full.Rect.Min, draw.Src)
+	return out, at, nil
+}
+
+// removeBackground makes the background of img transparent.
+func (l *Loader) removeBackground(ctx context.Context, path string, img *image.RGBA) error {
+	mask, err := l.o.Segmenter.Mask(ctx, img)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		return failure.Wrap(failure.Unprocessable, err, "image at %s: background removal failed.", path)
+	}
+	applyMask(img, mask)
+	return nil
 }
 
 // source returns the file's bytes, fetching URL sources.
@@ -295,6 +357,7 @@ type source struct {
 	w, h      int
 	plainJPEG bool
 	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
+	pages     int  // frames the file declares; only the first is drawn
 }
 
 // MaxImageSide caps each side of a raster input. libvips' scaling holds
@@ -378,7 +441,7 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		w, h = h, w
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.ICC
-	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
+	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG, pages: hdr.Pages}, nil
 }
 
 // checkSize refuses a raster input whose declared size is over the pixel
@@ -453,4 +516,35 @@ func windowAround(c image.Point, cw, ch, w, h int) image.Rectangle {
 	x := min(max(c.X-w/2, 0), cw-w)
 	y := min(max(c.Y-h/2, 0), ch-h)
 	return image.Rect(x, y, x+w, y+h)
+}
+
+// UpscaleLimit is how many times its pixels an image may be enlarged
+// before the render report says it will look blurry (image_upscaled).
+const UpscaleLimit = 1.5
+
+// reportSource adds the warnings about a source drawn into a w×h box at
+// cover scale: enlarged past UpscaleLimit (raster images only; an SVG is
+// drawn from its vectors), or an animation of which only the first frame
+// is drawn.
+func reportSource(ctx context.Context, path string, src *source, fit schema.Fit, w, h int, cover float64) {
+	c := warning.From(ctx)
+	sx, sy := float64(w)/float64(src.w), float64(h)/float64(src.h)
+	scale := cover
+	switch fit {
+	case schema.FitContain:
+		scale = math.Min(sx, sy)
+	case schema.FitFill:
+		scale = math.Max(sx, sy)
+	case schema.FitNone:
+		scale = 1
+	}
+	if !src.svg && scale > UpscaleLimit {
+		c.Add(path, warning.ImageUpscaled,
+			"The image is %dx%d pixels and is enlarged %.1f times to fill its %dx%d box, so it will look blurry; send one of at least %dx%d pixels.",
+			src.w, src.h, scale, w, h, int(math.Ceil(float64(src.w)*scale)), int(math.Ceil(float64(src.h)*scale)))
+	}
+	if src.pages > 1 {
+		c.Add(path, warning.ImageAnimated,
+			"The image has %d frames; only the first is drawn (the output is a still image).", src.pages)
+	}
 }

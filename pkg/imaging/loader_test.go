@@ -198,6 +198,27 @@ func TestNaturalBox(t *testing.T) {
 	}
 }
 
+func TestDenseBox(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sw, sh, w, h int
+		k            float64
+		bw, bh       int
+	}{
+		{451, 300, 270, 180, 4, 450, 300},   // the source's resolution, never enlarged
+		{100, 100, 200, 200, 4, 200, 200},   // a smaller source: the box
+		{4000, 4000, 100, 100, 4, 400, 400}, // capped at k
+		{4000, 1000, 100, 100, 4, 400, 400}, // cover: the tighter side decides
+		{4000, 600, 100, 100, 4, 400, 400},
+		{4000, 150, 100, 100, 4, 150, 150},
+		{900, 900, 300, 300, 1.5, 450, 450}, // the budget's k
+	}
+	for _, tc := range tests {
+		w, h := denseBox(tc.sw, tc.sh, tc.w, tc.h, tc.k)
+		require.Equal(t, [2]int{tc.bw, tc.bh}, [2]int{w, h}, "%dx%d in %dx%d", tc.sw, tc.sh, tc.w, tc.h)
+	}
+}
+
 // TestLoadNaturalSVG: an SVG's natural size is the one it declares, and
 // it is drawn from its vectors at that size.
 func TestLoadNaturalSVG(t *testing.T) {

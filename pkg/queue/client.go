@@ -3,10 +3,10 @@ package queue
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"time"
@@ -30,6 +30,12 @@ type ClientOptions struct {
 	// OpTimeout bounds the Redis work of one Submit or Job call, so an
 	// unreachable Redis answers 503 quickly (default 2 s).
 	OpTimeout time.Duration
+	// WaitReplicas, when positive, makes a submit wait (Redis WAIT, up to
+	// ReplicaWait) until that many replicas have its writes before it is
+	// acknowledged; fewer in time is a 503 and the job is removed. With
+	// Sentinel and asynchronous replication, this is what keeps an
+	// acknowledged job through a failover (docs/OPERATIONS.md).
+	WaitReplicas int
 	// Metrics counts enqueued jobs; nil counts nothing.
 	Metrics *Metrics
 	// Logger receives warnings; nil means slog.Default().
@@ -94,7 +100,7 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
-	id := newJobID()
+	id := core.NewJobID()
 	now := time.Now()
 	task := c.renderTask(id)
 	keys := task.keys(jobKey(id), bodyKey(id))
@@ -108,16 +114,27 @@ func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) 
 	body := compress(s.Body)
 	var set *redis.StatusCmd
 	var sub *redis.Cmd
+	var wait *redis.Cmd
 	pipe(ctx, c.rdb, []*redis.Script{submitScript}, func(p redis.Pipeliner) {
 		set = p.Set(ctx, bodyKey(id), body, c.o.JobTTL)
 		sub = submitScript.EvalSha(ctx, p, keys, task.args(now,
 			c.o.JobTTL.Milliseconds(), claim, IdempotencyTTL.Milliseconds(),
 			fKey, s.KeyID, fURL, s.Request.WebhookURL, fStatus, StatusQueued,
 			fAttempts, 0, fCreated, millis(now), fUpdated, millis(now))...)
+		if c.o.WaitReplicas > 0 {
+			wait = p.Do(ctx, "WAIT", c.o.WaitReplicas, ReplicaWait.Milliseconds())
+		}
 	})
 	prev, err := sub.Text()
 	if err == nil {
 		err = set.Err()
+	}
+	if err == nil && wait != nil {
+		if n, werr := wait.Int64(); werr != nil {
+			err = werr
+		} else if n < int64(c.o.WaitReplicas) {
+			err = fmt.Errorf("WAIT: %d of %d replicas acknowledged the submit within %s", n, c.o.WaitReplicas, ReplicaWait)
+		}
 	}
 	if err != nil {
 		c.release(ctx, keys[3:], claim)
@@ -135,6 +152,9 @@ func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) 
 	c.o.Metrics.enqueued()
 	return id, nil
 }
+
+// ReplicaWait bounds a submit's wait for its replicas (WaitReplicas).
+const ReplicaWait = time.Second
 
 // renderTask is the task that renders job id.
 func (c *Client) renderTask(id string) asynqTask {
@@ -187,7 +207,7 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	notFound := failure.New(failure.NotFound, "No job with this id exists for this API key.")
-	if !validJobID(jobID) {
+	if !core.ValidJobID(jobID) {
 		return nil, notFound
 	}
 	j, err := loadJob(ctx, c.rdb, jobID)
@@ -201,20 +221,4 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	}
 	return &core.JobView{JobID: j.ID, Status: j.Status, Attempts: j.Attempts, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}, nil
-}
-
-// newJobID returns "job_" and 32 hex digits of randomness.
-func newJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "job_" + hex.EncodeToString(b[:])
-}
-
-func validJobID(id string) bool {
-	h, ok := strings.CutPrefix(id, "job_")
-	if !ok || len(h) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(h)
-	return err == nil
 }

@@ -15,6 +15,7 @@ type Metrics struct {
 	retriedTotal   *prometheus.CounterVec
 	failedTotal    *prometheus.CounterVec
 	attemptsTotal  *prometheus.CounterVec
+	reapedTotal    *prometheus.CounterVec
 	renderSeconds  prometheus.Histogram
 }
 
@@ -40,6 +41,9 @@ func NewMetrics() *Metrics {
 		attemptsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "strata_webhook_attempts_total", Help: "Webhook delivery attempts by outcome (delivered, retry, failed).",
 		}, []string{"outcome"}),
+		reapedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strata_tasks_reaped_total", Help: "Tasks of a worker that stopped beating (killed, lost) handed back to their queue, by queue.",
+		}, []string{"queue"}),
 		renderSeconds: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "strata_job_render_seconds", Help: "Time to render one async job.",
 			Buckets: prometheus.ExponentialBuckets(0.005, 2, 14),
@@ -50,7 +54,7 @@ func NewMetrics() *Metrics {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.enqueuedTotal, m.renderedTotal, m.deliveredTotal, m.retriedTotal,
-		m.failedTotal, m.attemptsTotal, m.renderSeconds}
+		m.failedTotal, m.attemptsTotal, m.reapedTotal, m.renderSeconds}
 }
 
 // Describe implements prometheus.Collector.
@@ -101,6 +105,12 @@ func (m *Metrics) failed(stage string) {
 func (m *Metrics) attempt(outcome string) {
 	if m != nil {
 		m.attemptsTotal.WithLabelValues(outcome).Inc()
+	}
+}
+
+func (m *Metrics) reaped(queue string) {
+	if m != nil {
+		m.reapedTotal.WithLabelValues(queue).Inc()
 	}
 }
 

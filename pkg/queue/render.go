@@ -34,7 +34,7 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 		owner  *redis.StringCmd
 	)
 	pipe(ctx, w.rdb, []*redis.Script{openRenderScript}, func(p redis.Pipeliner) {
-		open = openRenderScript.EvalSha(ctx, p, []string{jobKey(id), resultKey(id)}, millis(time.Now()))
+		open = openRenderScript.EvalSha(ctx, p, []string{jobKey(id), resultKey(id)}, millis(time.Now()), maxRenders)
 		stored = p.Get(ctx, bodyKey(id))
 		owner = p.HGet(ctx, jobKey(id), fKey) // whose storage credentials to use
 	})
@@ -48,6 +48,13 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 		return nil
 	case state == "rendered":
 		return w.finishRender(ctx, id, nil, nil)
+	case state == "exhausted":
+		msg := fmt.Sprintf("The render was started %d times and its worker stopped during each (killed or out of memory); try a smaller canvas or fewer and smaller images.", maxRenders)
+		if err := w.finishRender(ctx, id, []any{fError, msg}, &msg); err != nil {
+			return err
+		}
+		w.o.Metrics.failed("render")
+		return fmt.Errorf("render of %s abandoned after %d starts: %w", id, maxRenders, asynq.SkipRetry)
 	}
 	body, err := stored.Bytes()
 	if err != nil && !errors.Is(err, redis.Nil) {
@@ -55,10 +62,10 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	}
 
 	start := time.Now()
-	req, data, mime, rerr := w.render(ctx, id, body)
+	req, res, rerr := w.render(ctx, id, body)
 	var result []any
 	if rerr == nil {
-		result, rerr = w.resultFields(ctx, id, owner.Val(), req, data, mime)
+		result, rerr = w.resultFields(ctx, id, owner.Val(), req, res)
 	}
 	if rerr != nil {
 		if ctx.Err() != nil {
@@ -96,11 +103,18 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	return nil
 }
 
-// openRenderScript: KEYS = job, result; ARGV = now (ms). It answers
-// "missing" (no such job), "finished" (delivered or failed: the task is a
-// repeat after a worker died between its work and the acknowledgement),
-// "rendered" (a result is stored already), else "render", having marked
-// the job rendering and counted the render. Only that word travels back:
+// maxRenders is how many times one job's render may start: asynq's
+// retries allow 1+RenderRetries; more happen only when workers die during
+// the render (the reaper's requeues are not asynq retries), and a job
+// that keeps killing its worker is then failed.
+const maxRenders = 1 + RenderRetries
+
+// openRenderScript: KEYS = job, result; ARGV = now (ms), maxRenders. It
+// answers "missing" (no such job), "finished" (delivered or failed: the
+// task is a repeat after a worker died between its work and the
+// acknowledgement), "rendered" (a result is stored already), "exhausted"
+// (started maxRenders times already), else "render", having marked the
+// job rendering and counted the render. Only that word travels back:
 // rendering needs nothing of the job record. The stored body is read
 // beside it (see pipe).
 var openRenderScript = redis.NewScript(`
@@ -108,29 +122,30 @@ local status = redis.call('HGET', KEYS[1], 'status')
 if not status then return 'missing' end
 if status == 'delivered' or status == 'failed' then return 'finished' end
 if redis.call('EXISTS', KEYS[2]) == 1 then return 'rendered' end
+if tonumber(redis.call('HGET', KEYS[1], 'renders') or '0') >= tonumber(ARGV[2]) then return 'exhausted' end
 redis.call('HSET', KEYS[1], 'status', 'rendering', 'updated', ARGV[1])
 redis.call('HINCRBY', KEYS[1], 'renders', 1)
 return 'render'`)
 
 // render decodes the stored request (nil: it expired) and renders it under
 // the render timeout; it returns the decoded request beside the image.
-func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, []byte, string, error) {
+func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, core.Result, error) {
 	if stored == nil {
-		return nil, nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
+		return nil, core.Result{}, failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
 	body, err := decompress(stored, w.o.Limits.MaxBodyBytes)
 	if err != nil {
-		return nil, nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
+		return nil, core.Result{}, failure.Wrap(failure.Internal, err, "stored body of %s", id)
 	}
 	req, err := schema.Decode(body, w.o.Limits)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, core.Result{}, err
 	}
 	res, err := core.RenderWithin(ctx, w.o.Renderer, req, w.o.Limits.RenderTimeout)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, core.Result{}, err
 	}
-	return req, res.Data, res.MimeType, nil
+	return req, res, nil
 }
 
 // finishRender stores the result (field/value pairs; none when an earlier
@@ -143,21 +158,25 @@ func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.
 func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
 	task := w.deliveryTask(id)
 	now := time.Now()
-	var cmds []redis.Cmder
-	pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
-		cmds = nil
-		if len(result) > 0 {
-			cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+	// Every command here can run again: the result is the same, and the
+	// delivery task is queued once (its id is derived from the job's).
+	return durable(ctx, func() error {
+		var cmds []redis.Cmder
+		pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
+			cmds = nil
+			if len(result) > 0 {
+				cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+			}
+			cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
+				task.args(now, millis(now), orEmpty(lastErr))...))
+		})
+		for _, c := range cmds {
+			if err := c.Err(); err != nil {
+				return err
+			}
 		}
-		cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
-			task.args(now, millis(now), orEmpty(lastErr))...))
+		return nil
 	})
-	for _, c := range cmds {
-		if err := c.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // deliveryTask is the task that delivers job id's webhook: one attempt

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/cenkalti/backoff/v4"
 	"github.com/klauspost/compress/s2"
 	"github.com/redis/go-redis/v9"
 )
@@ -45,6 +46,8 @@ const (
 	// fStored is the storage.Object (JSON) of a result put in object
 	// storage; fData is then kept only when the request asked for it.
 	fStored = "stored"
+	// fWarnings is the render report (JSON), absent when it is empty.
+	fWarnings = "warnings"
 )
 
 var errNoJob = errors.New("job record not found (expired or never created)")
@@ -111,6 +114,45 @@ func pipe(ctx context.Context, rdb redis.UniversalClient, scripts []*redis.Scrip
 			}
 		}
 	}
+}
+
+// durable retries write, the record of work already done (a rendered
+// result, a delivered webhook), while the error is one a Redis failover or
+// restart produces: a lost connection, READONLY from a demoted primary,
+// LOADING, MASTERDOWN. Without it, a render or delivery that finished
+// while the primary was down was lost with its acknowledgement and done
+// again once asynq gave the task back (measured in
+// TestSentinelFailoverLosesNoAcceptedJob: a few webhooks sent twice per
+// failover). It gives up after outageBudget, or when ctx ends.
+func durable(ctx context.Context, write func() error) error {
+	b := backoff.NewExponentialBackOff()
+	b.InitialInterval, b.MaxInterval, b.MaxElapsedTime = 50*time.Millisecond, time.Second, outageBudget
+	return backoff.Retry(func() error {
+		err := write()
+		if err != nil && !transient(err) {
+			return backoff.Permanent(err)
+		}
+		return err
+	}, backoff.WithContext(b, ctx))
+}
+
+// outageBudget is how long durable keeps trying: longer than a Sentinel
+// failover with a down-after of a few seconds.
+const outageBudget = 30 * time.Second
+
+// transient reports whether err is one a Redis failover or restart
+// causes, not an answer from a working Redis.
+func transient(err error) bool {
+	var rerr redis.Error
+	if errors.As(err, &rerr) {
+		for _, p := range []string{"READONLY", "LOADING", "MASTERDOWN", "TRYAGAIN"} {
+			if redis.HasErrorPrefix(err, p) {
+				return true
+			}
+		}
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
 }
 
 // statusLua defines set_status for the scripts that change a job's status:

@@ -67,6 +67,8 @@ type Worker struct {
 	rdb     redis.UniversalClient
 	renders *asynq.Server
 	deliver *asynq.Server
+	reaper  *reaper
+	cancel  context.CancelFunc
 	log     *slog.Logger
 	stop    sync.Once
 }
@@ -119,6 +121,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	dc.Queues = map[string]int{QueueDeliveries: 1}
 	dc.RetryDelayFunc = retryDelay
 	w.deliver = asynq.NewServerFromRedisClient(o.Redis, dc)
+	w.reaper = newReaper(o.Redis, ReapAfter, o.Logger, o.Metrics, QueueRenders, QueueDeliveries)
 	return w, nil
 }
 
@@ -135,6 +138,9 @@ func (w *Worker) Start() error {
 		w.renders.Shutdown()
 		return fmt.Errorf("delivery pool: %w", err)
 	}
+	var ctx context.Context
+	ctx, w.cancel = context.WithCancel(context.Background())
+	go w.reaper.run(ctx)
 	return nil
 }
 
@@ -144,6 +150,9 @@ func (w *Worker) Start() error {
 // plus a moment.
 func (w *Worker) Shutdown() {
 	w.stop.Do(func() {
+		if w.cancel != nil {
+			w.cancel()
+		}
 		w.renders.Stop()
 		w.deliver.Stop()
 		done := make(chan struct{})

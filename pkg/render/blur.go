@@ -3,12 +3,14 @@ package render
 import (
 	"image"
 	"math"
+
+	"github.com/strata-render/strata/pkg/pixels"
 )
 
 // gaussianBlur blurs the premultiplied img in place with a Gaussian of
 // standard deviation sigma (see blurPlane). A wide blur is computed at a
 // lower resolution, as Skia does: the image is averaged down by a power
-// of two f that keeps sigma/f ≥ 6 px, blurred there, and scaled back up
+// of two f that keeps sigma/f ≥ minSmallSigma px, blurred there, and scaled back up
 // bilinearly; what that loses is detail a Gaussian that wide removes
 // anyway (the blur fidelity cases hold it to the browser), and it costs
 // 1/f² of the blur.
@@ -16,11 +18,22 @@ func gaussianBlur(img *image.RGBA, sigma float64) {
 	gaussianBlurPlane(img.Pix, img.Rect.Dx(), img.Rect.Dy(), img.Stride, 4, sigma)
 }
 
+// blurBuffers keeps the blur's scratch planes between renders (a padded
+// full-canvas layer's is 3.5 MB).
+var blurBuffers pixels.Pool[uint8]
+
+// minSmallSigma is the smallest standard deviation, in pixels of the
+// reduced image, that a wide blur is computed at: 3 keeps every blur
+// fidelity case within 0.7/255 of Chromium (6 kept them within 0.1, at
+// twice the cost of the effects card's 12 px photo blur; see
+// docs/PERFORMANCE.md, "Layer effects").
+const minSmallSigma = 3
+
 // gaussianBlurPlane is gaussianBlur for w×h pixels of ch interleaved
 // channels (4 for RGBA, 1 for a shadow's coverage).
 func gaussianBlurPlane(pix []uint8, w, h, stride, ch int, sigma float64) {
 	f := 1
-	for f < 8 && sigma/float64(2*f) >= 6 {
+	for f < 8 && sigma/float64(2*f) >= minSmallSigma {
 		f *= 2
 	}
 	sizes := svgBoxes(sigma)
@@ -121,17 +134,31 @@ func upsample(pix []uint8, w, h, stride, ch int, small []uint8, f, sw, sh int) {
 	for x := range xi {
 		xi[x], xw[x] = upCoord(x, f, sw)
 	}
-	hrow := func(dst []uint32, sy int) {
+	// A horizontally scaled row holds 256× the values: at most 65280,
+	// so 16 bits.
+	hrow := func(dst []uint16, sy int) {
 		row := small[ch*sw*sy : ch*sw*(sy+1)]
+		if ch == 4 {
+			for x := 0; x < w; x++ {
+				i, k := 4*xi[x], xw[x]
+				j := min(i+4, 4*sw-4)
+				p, q, d := row[i:i+4:i+4], row[j:j+4:j+4], dst[4*x:4*x+4:4*x+4]
+				d[0] = uint16(uint32(p[0])*(256-k) + uint32(q[0])*k)
+				d[1] = uint16(uint32(p[1])*(256-k) + uint32(q[1])*k)
+				d[2] = uint16(uint32(p[2])*(256-k) + uint32(q[2])*k)
+				d[3] = uint16(uint32(p[3])*(256-k) + uint32(q[3])*k)
+			}
+			return
+		}
 		for x := 0; x < w; x++ {
 			i, k := ch*xi[x], xw[x]
 			j := min(i+ch, ch*sw-ch)
 			for c := 0; c < ch; c++ {
-				dst[ch*x+c] = uint32(row[i+c])*(256-k) + uint32(row[j+c])*k
+				dst[ch*x+c] = uint16(uint32(row[i+c])*(256-k) + uint32(row[j+c])*k)
 			}
 		}
 	}
-	r0, r1 := make([]uint32, ch*w), make([]uint32, ch*w)
+	r0, r1 := make([]uint16, ch*w), make([]uint16, ch*w)
 	have0, have1 := -1, -1
 	for y := 0; y < h; y++ {
 		sy, k := upCoord(y, f, sh)
@@ -149,8 +176,9 @@ func upsample(pix []uint8, w, h, stride, ch int, small []uint8, f, sw, sh int) {
 			have1 = sy1
 		}
 		o := pix[y*stride : y*stride+ch*w]
+		a, b := r0[:len(o)], r1[:len(o)]
 		for i := range o {
-			o[i] = uint8((r0[i]*(256-k) + r1[i]*k + 1<<15) >> 16)
+			o[i] = uint8((uint32(a[i])*(256-k) + uint32(b[i])*k + 1<<15) >> 16)
 		}
 	}
 }
@@ -203,8 +231,10 @@ func blurBoxes(pix []uint8, w, h, stride, ch int, sizes [3]int) {
 			left = true
 		}
 	}
-	// Ping-pong between pix and tmp: six passes end back in pix.
-	tmp := make([]uint8, len(pix))
+	// Ping-pong between pix and tmp: six passes end back in pix (every
+	// pass writes every byte it reads next, so tmp needs no clearing).
+	tmp := blurBuffers.Get(len(pix))
+	defer blurBuffers.Put(tmp)
 	src, dst := pix, tmp
 	for _, k := range win {
 		boxRows(dst, src, w, h, stride, ch, k[0], k[1])

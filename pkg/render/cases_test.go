@@ -8,8 +8,8 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// This file builds the requests shared by the golden tests and the browser
-// parity test, in Go (no JSON decoding).
+// This file builds the requests of the golden tests, in Go (no JSON
+// decoding); pkg/fidelity holds them against Chromium.
 
 // hex parses #RRGGBB or #RRGGBBAA for test fixtures.
 func hex(s string) color.NRGBA {
@@ -94,7 +94,7 @@ func request(w, h int, layers ...*schema.Layer) *schema.Request {
 	return &schema.Request{Width: w, Height: h, Layers: layers}
 }
 
-// renderCase is one design rendered by the golden and parity tests.
+// renderCase is one design rendered by the golden tests.
 type renderCase struct {
 	name string
 	req  *schema.Request

@@ -28,7 +28,9 @@ func effectMargin(e *schema.Effects) int {
 }
 
 // applyEffects returns the layer image with its effects, and the margin m
-// it grew by on every side (its box starts at (m, m) in the result).
+// it grew by on every side (its box starts at (m, m) in the result). With
+// m > 0 the result is a new image from the canvas pool, which the caller
+// gives back once it is composited.
 func applyEffects(img *image.RGBA, l *schema.Layer) (*image.RGBA, int) {
 	e := l.Effects
 	w, h := img.Rect.Dx(), img.Rect.Dy()
@@ -39,7 +41,7 @@ func applyEffects(img *image.RGBA, l *schema.Layer) (*image.RGBA, int) {
 	m := effectMargin(e)
 	out := img
 	if m > 0 {
-		out = image.NewRGBA(image.Rect(0, 0, w+2*m, h+2*m))
+		out = newCanvas(w+2*m, h+2*m, true) // the caller gives it back (pooled)
 	}
 	if len(e.Shadows) > 0 && e.Mask == nil {
 		box := boxCoverage(w, h, radii)
@@ -98,11 +100,8 @@ func drawBorder(img *image.RGBA, radii schema.Corners, b *schema.Border) {
 			if a == 0 {
 				continue
 			}
-			q := mulPacked(p, a)
 			i := img.PixOffset(x, y)
-			d := uint32(img.Pix[i]) | uint32(img.Pix[i+1])<<8 | uint32(img.Pix[i+2])<<16 | uint32(img.Pix[i+3])<<24
-			d = q + mulPacked(d, 255-q>>24)
-			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(d), uint8(d>>8), uint8(d>>16), uint8(d>>24)
+			overPacked(img.Pix[i:i+4:i+4], mulPacked(p, a))
 		}
 	}
 }
@@ -112,6 +111,12 @@ func drawBorder(img *image.RGBA, radii schema.Corners, b *schema.Border) {
 // Backgrounds 3 §7.1.1), offset, blurred with a Gaussian of standard
 // deviation blur/2, and cut away where the box itself is (an outer shadow
 // never shows through the box).
+//
+// As in Skia, the blur is computed on a nine-patch: a copy of the shape
+// only as long as its corners and the blur's reach need (2k+1 pixels a
+// side), whose middle row and column stand for every row and column of a
+// longer straight edge, where the blurred profile does not change. The
+// result is the same, and a blur costs the corners, not the box.
 func drawShadow(out *image.RGBA, s schema.Shadow, m, w, h int, radii schema.Corners, box *image.RGBA) {
 	sw, sh := float64(w)+2*s.Spread, float64(h)+2*s.Spread
 	if sw <= 0 || sh <= 0 || s.Color.A == 0 {
@@ -123,44 +128,81 @@ func drawShadow(out *image.RGBA, s schema.Shadow, m, w, h int, radii schema.Corn
 		}
 		return max(r+s.Spread, 0)
 	}
-	sr := schema.Corners{TopLeft: grow(radii.TopLeft), TopRight: grow(radii.TopRight), BottomRight: grow(radii.BottomRight), BottomLeft: grow(radii.BottomLeft)}
-	// The shadow's coverage, one byte a pixel, blurred, then coloured.
-	ow, oh := out.Rect.Dx(), out.Rect.Dy()
-	cov := make([]uint8, ow*oh)
-	x := int(math.Round(float64(m) + s.X - s.Spread))
-	y := int(math.Round(float64(m) + s.Y - s.Spread))
-	shape := boxCoverage(int(math.Round(sw)), int(math.Round(sh)), sr)
-	for j := max(0, -y); j < shape.Rect.Dy() && y+j < oh; j++ {
-		for i := max(0, -x); i < shape.Rect.Dx() && x+i < ow; i++ {
-			cov[(y+j)*ow+x+i] = shape.Pix[shape.PixOffset(i, j)+3]
-		}
+	sr := clampRadii(schema.Corners{TopLeft: grow(radii.TopLeft), TopRight: grow(radii.TopRight), BottomRight: grow(radii.BottomRight), BottomLeft: grow(radii.BottomLeft)}, sw, sh)
+	SW, SH := int(math.Round(sw)), int(math.Round(sh))
+	if SW <= 0 || SH <= 0 {
+		return
 	}
-	gaussianBlurPlane(cov, ow, oh, ow, 1, s.Blur/2)
-	// Cut the box away: an outer shadow never shows through it.
-	for j := 0; j < h; j++ {
-		row := cov[(m+j)*ow+m : (m+j)*ow+m+w]
-		brow := box.Pix[j*box.Stride : j*box.Stride+4*w]
+	bm := blurMargin(s.Blur / 2)
+	k := int(math.Ceil(max(sr.TopLeft, sr.TopRight, sr.BottomRight, sr.BottomLeft))) + bm + 2
+	rw, rh := min(SW, 2*k+1), min(SH, 2*k+1)
+	// The nine-patch: the shape (shortened), blurred with room for the blur.
+	pw, ph := rw+2*bm, rh+2*bm
+	plane := make([]uint8, pw*ph)
+	shape := boxCoverage(rw, rh, sr)
+	for j := 0; j < rh; j++ {
+		row := plane[(j+bm)*pw+bm : (j+bm)*pw+bm+rw]
 		for i := range row {
-			if a := brow[4*i+3]; a != 0 {
-				row[i] = mul255(row[i], 255-a)
-			}
+			row[i] = shape.Pix[shape.PixOffset(i, j)+3]
 		}
 	}
+	gaussianBlurPlane(plane, pw, ph, pw, 1, s.Blur/2)
+	// Where the full blurred shadow's pixel u (0 at the plane's left
+	// edge, bm left of the shape) is found in the nine-patch.
+	patch := func(u, full, reduced int) int {
+		switch {
+		case full == reduced || u < k+bm:
+			return u
+		case u >= full+2*bm-(k+bm):
+			return u - (full - reduced)
+		}
+		return k + bm
+	}
+	// The shadow plane's top-left in out.
+	x0 := int(math.Round(float64(m)+s.X-s.Spread)) - bm
+	y0 := int(math.Round(float64(m)+s.Y-s.Spread)) - bm
+	ow, oh := out.Rect.Dx(), out.Rect.Dy()
+	cols := make([]int, 0, SW+2*bm)
+	for u := max(0, -x0); u < SW+2*bm && x0+u < ow; u++ {
+		cols = append(cols, patch(u, SW, rw))
+	}
+	ux := max(0, -x0)
 	c := premultiply(s.Color)
 	p := uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
-	for j := 0; j < oh; j++ {
-		d := out.Pix[j*out.Stride : j*out.Stride+4*ow]
-		for i, a := range cov[j*ow : (j+1)*ow] {
+	for v := max(0, -y0); v < SH+2*bm && y0+v < oh; v++ {
+		oy := y0 + v
+		prow := plane[patch(v, SH, rh)*pw:]
+		d := out.Pix[oy*out.Stride:]
+		var brow []uint8
+		if by := oy - m; by >= 0 && by < h {
+			brow = box.Pix[by*box.Stride : by*box.Stride+4*w]
+		}
+		for i, pu := range cols {
+			a := prow[pu]
 			if a == 0 {
 				continue
 			}
-			q := mulPacked(p, uint32(a))
-			o := d[4*i : 4*i+4 : 4*i+4]
-			v := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
-			v = q + mulPacked(v, 255-q>>24)
-			o[0], o[1], o[2], o[3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
+			ox := x0 + ux + i
+			// Cut the box away: an outer shadow never shows through it.
+			if bx := ox - m; brow != nil && bx >= 0 && bx < w {
+				if ba := brow[4*bx+3]; ba != 0 {
+					a = mul255(a, 255-ba)
+					if a == 0 {
+						continue
+					}
+				}
+			}
+			overPacked(d[4*ox:4*ox+4:4*ox+4], mulPacked(p, uint32(a)))
 		}
 	}
+}
+
+// overPacked composites the premultiplied packed colour q (R in the low
+// byte) over the pixel o, source-over.
+func overPacked(o []uint8, q uint32) {
+	v := uint32(o[0]) | uint32(o[1])<<8 | uint32(o[2])<<16 | uint32(o[3])<<24
+	v = q + mulPacked(v, 255-q>>24)
+	o[0], o[1], o[2], o[3] = uint8(v), uint8(v>>8), uint8(v>>16), uint8(v>>24)
 }
 
 // applyMask multiplies img by the alpha of a linear gradient drawn over

@@ -56,7 +56,7 @@ func TestGaussianBlurMoments(t *testing.T) {
 			boxes = 2*(d*d-1)/12 + ((d+1)*(d+1)-1)/12
 		}
 		require.InEpsilon(t, sigma*sigma, boxes, 0.15, "sigma %g: boxes against a true Gaussian", sigma)
-		if sigma < 12 {
+		if sigma < 2*minSmallSigma { // blurred at full resolution
 			require.InEpsilon(t, boxes+15.0/12, vx, 0.03, "sigma %g: variance", sigma)
 		} else {
 			// Blurred at a lower resolution: the boxes are rounded there, and

@@ -124,6 +124,13 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
+	if format == schema.PDF {
+		data, err := r.renderPDF(ctx, req)
+		if err != nil {
+			return core.Result{}, err
+		}
+		return r.result(data, mimeTypes[format], req, report, fetched), nil
+	}
 	canvas, pooled, err := r.composeLayers(ctx, req)
 	if err != nil {
 		return core.Result{}, err
@@ -139,13 +146,18 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
+	return r.result(data, mime, req, report, fetched), nil
+}
+
+// result is a successful render's Result, its warnings observed.
+func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector, fetched *fetch.Digests) core.Result {
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
 		for _, w := range ws {
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}, nil
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
@@ -264,6 +276,7 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 	if err != nil || img == nil {
 		return nil, false, err
 	}
+	reportTransparent(ctx, l)
 	applyCorners(img, l.Radii)
 	if img.Rect != image.Rect(0, 0, w, h) || img.Stride != 4*w {
 		// Not a plain canvas-shaped image: blend it as usual.
@@ -331,6 +344,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if !ok {
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
+	reportTransparent(ctx, l)
 	opacity := l.Opacity / 100
 	if !(opacity > 0) { // also NaN
 		return nil
@@ -367,6 +381,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		// and integer pixel maths further down stays far from overflow.
 		return nil
 	}
+	reportPlacement(ctx, dst, l, x, y, w, h)
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
@@ -403,11 +418,16 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
 		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
 	}
+	var grown *image.RGBA // the effects' padded copy, from the pool
 	if l.Effects != nil {
 		var m int
 		img, m = applyEffects(img, l)
 		x, y = x-float64(m), y-float64(m)
+		if m > 0 {
+			grown = img
+		}
 	}
+	reportContrast(ctx, dst, img, l, x, y, opacity)
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
 			// Rotate onto a transparent copy of the destination's area,
@@ -422,6 +442,9 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	}
 	if pooledDrawers[l.Type] {
 		canvases.Put(drawn.Pix)
+	}
+	if grown != nil {
+		canvases.Put(grown.Pix)
 	}
 	return nil
 }

@@ -3,9 +3,12 @@ package render
 import (
 	"context"
 	"image"
+	"image/color"
+	"math"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/typeset"
 )
 
 // fontsKey carries the request's custom fonts to drawText.
@@ -63,12 +66,81 @@ func (r *Renderer) fetchFonts(ctx context.Context, fonts []*schema.Font) ([]*sch
 }
 
 // drawText draws a text layer with the font registry: shaping, wrapping,
-// alignment and auto-scale happen in pkg/typeset; rotation and opacity are
-// the compositor's.
+// alignment, auto-scale, clamping, decoration and stroke happen in
+// pkg/typeset; the text shadows here; rotation and opacity are the
+// compositor's.
 func drawText(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	if r.opts.Fonts == nil {
 		return nil, failure.New(failure.Unprocessable, "Text layers need the bundled fonts, which this server was started without (%s).", l.Path)
 	}
 	fonts, _ := ctx.Value(fontsKey{}).([]*schema.Font)
-	return r.opts.Fonts.Draw(ctx, l.Text, fonts, w, h)
+	var rep typeset.TextReport
+	img, err := r.opts.Fonts.Draw(typeset.WithReport(ctx, &rep), l.Text, fonts, w, h)
+	if err == nil {
+		reportText(ctx, l, &rep)
+	}
+	if err != nil || len(l.Text.Shadows) == 0 {
+		return img, err
+	}
+	// The shadows' shape is the text's coverage whatever its colours
+	// (CSS text-shadow also shows under transparent text): the text
+	// drawn again, opaque.
+	shape := *l.Text
+	shape.Color = color.NRGBA{A: 255}
+	if shape.Stroke != nil {
+		st := *shape.Stroke
+		st.Color = color.NRGBA{A: 255}
+		shape.Stroke = &st
+	}
+	cov, err := r.opts.Fonts.Draw(ctx, &shape, fonts, w, h)
+	if err != nil {
+		return nil, err
+	}
+	out := image.NewRGBA(img.Rect)
+	for i := len(l.Text.Shadows) - 1; i >= 0; i-- { // the first shadow is on top
+		drawTextShadow(out, cov, l.Text.Shadows[i])
+	}
+	compositeAligned(out, img, 0, 0, 255)
+	return out, nil
+}
+
+// drawTextShadow blends one text shadow into out: the coverage's alpha,
+// offset, blurred with a Gaussian of standard deviation blur/2 and
+// coloured (CSS text-shadow), clipped to the layer box like the text.
+func drawTextShadow(out, cov *image.RGBA, s schema.TextShadow) {
+	if s.Color.A == 0 {
+		return
+	}
+	w, h := out.Rect.Dx(), out.Rect.Dy()
+	m := blurMargin(s.Blur / 2)
+	pw, ph := w+2*m, h+2*m
+	plane := make([]uint8, pw*ph)
+	dx, dy := int(math.Round(s.X)), int(math.Round(s.Y))
+	for y := 0; y < h; y++ {
+		ty := y + dy + m
+		if ty < 0 || ty >= ph {
+			continue
+		}
+		for x := 0; x < w; x++ {
+			tx := x + dx + m
+			if tx < 0 || tx >= pw {
+				continue
+			}
+			plane[ty*pw+tx] = cov.Pix[cov.PixOffset(x, y)+3]
+		}
+	}
+	if s.Blur > 0 {
+		gaussianBlurPlane(plane, pw, ph, pw, 1, s.Blur/2)
+	}
+	c := premultiply(s.Color)
+	p := uint32(c.R) | uint32(c.G)<<8 | uint32(c.B)<<16 | uint32(c.A)<<24
+	for y := 0; y < h; y++ {
+		d := out.Pix[y*out.Stride : y*out.Stride+4*w]
+		for x, a := range plane[(y+m)*pw+m : (y+m)*pw+m+w] {
+			if a == 0 {
+				continue
+			}
+			overPacked(d[4*x:4*x+4:4*x+4], mulPacked(p, uint32(a)))
+		}
+	}
 }

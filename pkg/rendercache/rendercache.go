@@ -294,11 +294,15 @@ func (c *Cache) put(key string, e entry) {
 
 // encode lays an entry out as width, height (4 bytes each), the expiry
 // (Unix milliseconds, 0 for none; 8 bytes), the media type's length (1
-// byte), the media type, the assets digest's length (1 byte), the digest
-// and the image.
+// byte), the media type, the assets digest's length (1 byte), the digest,
+// the warnings' JSON length (4 bytes), the warnings as JSON and the image.
 func encode(e entry) []byte {
 	r := e.res
-	b := make([]byte, 17, 18+len(r.MimeType)+len(r.Assets)+len(r.Data))
+	var ws []byte
+	if len(r.Warnings) > 0 {
+		ws, _ = json.Marshal(r.Warnings) // strings only: cannot fail
+	}
+	b := make([]byte, 17, 22+len(r.MimeType)+len(r.Assets)+len(ws)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
 	if !e.expires.IsZero() {
@@ -308,23 +312,35 @@ func encode(e entry) []byte {
 	b = append(b, r.MimeType...)
 	b = append(b, byte(len(r.Assets)))
 	b = append(b, r.Assets...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ws)))
+	b = append(b, ws...)
 	return append(b, r.Data...)
 }
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
 func decode(b []byte) (entry, error) {
-	if len(b) < 18 || len(b) < 18+int(b[16]) {
+	if len(b) < 17 || len(b) < 17+int(b[16]) {
 		return entry{}, errCorrupt
 	}
 	mt, rest := string(b[17:17+int(b[16])]), b[17+int(b[16]):]
-	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0]) {
+	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0])+4 {
+		return entry{}, errCorrupt
+	}
+	assets, rest := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
+	n := binary.BigEndian.Uint32(rest)
+	if uint64(n) > uint64(len(rest)-4) {
 		return entry{}, errCorrupt
 	}
 	e := entry{res: core.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
-		MimeType: mt, Assets: string(rest[1 : 1+int(rest[0])]), Data: rest[1+int(rest[0]):],
+		MimeType: mt, Assets: assets, Data: rest[4+n:],
 	}}
+	if n > 0 {
+		if err := json.Unmarshal(rest[4:4+n], &e.res.Warnings); err != nil {
+			return entry{}, errCorrupt
+		}
+	}
 	if ms := binary.BigEndian.Uint64(b[8:]); ms != 0 {
 		e.expires = time.UnixMilli(int64(ms))
 	}

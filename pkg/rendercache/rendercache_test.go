@@ -15,6 +15,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 const testDB = 9
@@ -146,13 +147,17 @@ func TestKeyIgnoresSpellingAndWebhook(t *testing.T) {
 
 func TestDecodeRefusesCorruptEntries(t *testing.T) {
 	t.Parallel()
-	for _, e := range []entry{{res: image(5, 9)}, {res: withAssets(image(5, 9), "abc"), expires: time.UnixMilli(1_700_000_000_123)}} {
+	warned := withAssets(image(5, 9), "abc")
+	warned.Warnings = []warning.Warning{{Path: "layers[0].text", Code: warning.TextClipped, Message: "cut “off”"}}
+	for _, e := range []entry{{res: image(5, 9)}, {res: warned, expires: time.UnixMilli(1_700_000_000_123)}} {
 		got, err := decode(encode(e))
 		require.NoError(t, err)
-		require.Equal(t, e.res, got.res)
+		require.Equal(t, e.res, got.res, "the assets digest and the render report are kept with the image")
 		require.True(t, e.expires.Equal(got.expires))
 	}
-	for _, b := range [][]byte{nil, append(make([]byte, 16), 200), append(make([]byte, 16), 3, 'a', 'b', 'c'), append(make([]byte, 16), 5, 'i', 'm', 'a', 'g', 'e', 9)} {
+	bad := encode(entry{res: warned})
+	bad[17+len(warned.MimeType)+1+len(warned.Assets)+1] = 200 // warnings longer than the entry
+	for _, b := range [][]byte{nil, bad, append(make([]byte, 16), 200), append(make([]byte, 16), 3, 'a', 'b', 'c'), append(make([]byte, 16), 5, 'i', 'm', 'a', 'g', 'e', 9)} {
 		_, err := decode(b)
 		require.Error(t, err)
 	}

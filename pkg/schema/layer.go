@@ -343,6 +343,7 @@ func (d *decoder) text(o *object) *Text {
 	t.SplitLines = o.boolean("is_splitting_lines", true)
 	t.ParagraphSpacing, _ = o.num("paragraph_spacing_in_px", false, 0, maxCoordinate)
 	t.AutoScale = o.boolean("should_auto_scale", false)
+	t.Typography = d.typography(o)
 	return t
 }
 
@@ -368,7 +369,7 @@ func (d *decoder) image(o *object) *Image {
 	}
 	img.SmartCrop = o.boolean("should_use_smart_cropping", false)
 	img.RemoveBackground = o.boolean("should_remove_background", false)
-	img.Fit = Fit(o.enum("fit", "cover", "cover", "contain", "fill"))
+	img.Fit = Fit(o.enum("fit", "cover", "cover", "contain", "fill", "none"))
 	if img.Fit != FitCover && img.SmartCrop {
 		d.fail(o.at("should_use_smart_cropping"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
 	}
@@ -381,8 +382,8 @@ func (d *decoder) image(o *object) *Image {
 			img.Focal = &Point{X: x, Y: y}
 		}
 		switch {
-		case img.Fit != FitCover:
-			d.fail(o.at("focal_point"), "applies to fit \"cover\" only (nothing is cropped with fit %q)", img.Fit)
+		case img.Fit != FitCover && img.Fit != FitNone:
+			d.fail(o.at("focal_point"), "applies to fit \"cover\" and \"none\" only (nothing is cropped with fit %q)", img.Fit)
 		case img.SmartCrop:
 			d.fail(o.at("focal_point"), "cannot be combined with should_use_smart_cropping, which chooses the crop itself")
 		}

@@ -38,6 +38,10 @@ type OutputOptions struct {
 	CompressionLevel *int
 	// Effort is the encoder's CPU effort: webp 0..6, avif 0..9, gif 1..10.
 	Effort *int
+	// ResolutionDPI is a pdf page's resolution, 1..2400 dots per inch:
+	// the page is the canvas's pixels at this many per inch (72 by
+	// default, one pixel a point; 2480×3508 at 300 is A4).
+	ResolutionDPI *int
 }
 
 // Format is an output image format.
@@ -51,6 +55,9 @@ const (
 	TIFF Format = "tiff"
 	GIF  Format = "gif"
 	AVIF Format = "avif"
+	// PDF is a one-page PDF, vector where PDF can express the layer
+	// (docs/RENDERING.md, "PDF").
+	PDF Format = "pdf"
 )
 
 // LayerType names a kind of layer.
@@ -219,6 +226,9 @@ type Text struct {
 	SplitLines       bool  // default true
 	ParagraphSpacing float64
 	AutoScale        bool
+	// Typography is the CSS typography extensions (line height, letter
+	// spacing, clamping, decoration, stroke, shadows, features, language).
+	Typography
 }
 
 // SourceType says where a file's bytes come from.
@@ -264,7 +274,7 @@ type Image struct {
 	SmartCrop        bool
 	RemoveBackground bool
 	// Fit is how the image fills its box (our extension): FitCover (the
-	// default), FitContain or FitFill.
+	// default), FitContain, FitFill or FitNone.
 	Fit Fit
 	// Focal, for cover without smart crop, is where the crop sits, in
 	// percent of the overflow (CSS object-position: 0 0 is the top-left,
@@ -280,6 +290,9 @@ const (
 	FitCover   Fit = "cover"
 	FitContain Fit = "contain"
 	FitFill    Fit = "fill"
+	// FitNone draws the image at its natural size, centred (or placed by
+	// the focal point, as CSS object-position), cropped by the box.
+	FitNone Fit = "none"
 )
 
 // QRCode is the payload of a qr-code layer.

@@ -90,7 +90,7 @@ func TestApplyOverridesNamedLayers(t *testing.T) {
 	t.Parallel()
 	tpl := mustParse(t, card)
 	req, body, err := tpl.Apply(mods(t, `[
-	  {"name": "title", "text": "Bonjour", "text_color": "#DC2626"},
+	  {"name": "title", "text": "Bonjour", "text_color": "#DC2626", "max_lines": 1, "lang": "fr", "text_transform": "uppercase"},
 	  {"name": "avatar", "file": {"type": "url", "url": "https://example.com/a.png"}},
 	  {"name": "badge", "hex_color": "#00FF00"},
 	  {"name": "rowbg", "hex_color": "#000000"},
@@ -101,6 +101,9 @@ func TestApplyOverridesNamedLayers(t *testing.T) {
 	require.Equal(t, schema.WebP, req.OutputFormat)
 	require.Equal(t, "Bonjour", req.Layers[2].Text.Text)
 	require.Equal(t, uint8(0xDC), req.Layers[2].Text.Color.R)
+	require.Equal(t, 1, req.Layers[2].Text.MaxLines)
+	require.Equal(t, "fr", req.Layers[2].Text.Lang)
+	require.Equal(t, schema.TransformUppercase, req.Layers[2].Text.Transform)
 	require.Equal(t, "https://example.com/a.png", req.Layers[3].Image.File.URL)
 	require.Equal(t, "other", req.Layers[4].QRCode.Value)
 	require.Len(t, req.Layers, 6, "sku hidden")

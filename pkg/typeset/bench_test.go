@@ -4,6 +4,11 @@ import (
 	"context"
 	"testing"
 
+	"github.com/go-text/typesetting/font"
+	"github.com/go-text/typesetting/language"
+	"github.com/go-text/typesetting/shaping"
+	"golang.org/x/image/math/fixed"
+
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -69,5 +74,45 @@ func BenchmarkShapeUncached(b *testing.B) {
 	st := style{family: "Inter", weight: 400}
 	for b.Loop() {
 		r.shapeUncached(ss, st, line)
+	}
+}
+
+// shapeBenchCases are the strings of the shaper comparison: a Latin card
+// title, Arabic, Devanagari and CJK, each in the face Strata picks for it.
+var shapeBenchCases = []struct{ name, family, text string }{
+	{"latin", "Inter", "Strata renders social cards with real shaping, fallback fonts and emoji"},
+	{"arabic", "NotoSansArabic", "مرحبا بالعالم، هذا نص عربي متصل يختبر أشكال الحروف"},
+	{"devanagari", "Hind", "हिन्दी क्षत्रिय श्री द्वार संयुक्ताक्षर परीक्षण"},
+	{"cjk", "NotoSansSC", "简体中文的文字渲染测试，包括标点符号和常用汉字"},
+}
+
+// BenchmarkShapeCold compares the two shapers on the cold path (what a
+// cache miss costs): HarfBuzz through cgo (what Strata uses) and
+// go-text's HarfBuzz port, each reusing its font objects as in
+// production, shaping one line at refSize.
+func BenchmarkShapeCold(b *testing.B) {
+	r := testRegistry(b)
+	for _, c := range shapeBenchCases {
+		ref := r.match(nil, c.family, 400, false)
+		f, err := ref.src.load()
+		if err != nil {
+			b.Fatal(err)
+		}
+		face := font.NewFace(f)
+		runes := []rune(c.text)
+		d, s := wordDirScript(c.text)
+		in := shaping.Input{Text: runes, RunEnd: len(runes), Direction: d, Face: face, Size: fixed.I(refSize),
+			Script: s, Language: language.NewLanguage("en")}
+		b.Run("harfbuzz/"+c.name, func(b *testing.B) {
+			for b.Loop() {
+				hbShape(ref.src.hb, nil, in, nil)
+			}
+		})
+		b.Run("gotext/"+c.name, func(b *testing.B) {
+			var sh shaping.HarfbuzzShaper
+			for b.Loop() {
+				sh.Shape(in)
+			}
+		})
 	}
 }

@@ -112,7 +112,7 @@ func TestScriptCoverage(t *testing.T) {
 				require.Empty(t, missing, "missing glyphs: %q", string(missing))
 
 				sl := r.shape(ss, textStyle(nil, tx), r.breakThai(splitParagraphs(tx.Text)[0].lines[0]))
-				ref := sl.refFor(firstLetter(sl.runes))
+				ref := sl.refs[sl.runIndex(firstLetter(sl.runes))]
 				require.Equal(t, c.face, ref.src.name, "face of %q", c.text)
 				if w == 700 && hasFile(r, c.face, 700) {
 					require.Equal(t, 700, ref.src.weight, "bold face of %s", c.face)

@@ -69,7 +69,7 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 		}
 		// The parsed font is shared; weight, style and name are the
 		// request's, so wrap it in a per-request source.
-		s := &source{id: src.id, name: f.Name, weight: int(f.Weight), italic: f.Italic, font: src.font}
+		s := &source{id: src.id, name: f.Name, weight: int(f.Weight), italic: f.Italic, font: src.font, hb: src.hb}
 		s.once.Do(func() {})
 		if s.weight == 0 {
 			s.weight = 400
@@ -111,16 +111,21 @@ func parseCustom(data []byte) (src *source, err error) {
 	if f.Upem() == 0 {
 		return nil, fmt.Errorf("font has no units per em")
 	}
+	hb, err := newHBFace("", sfnt)
+	if err != nil {
+		return nil, err
+	}
 	face := font.NewFace(f)
 	probe := []rune("Hxg 0")
-	var sh shaping.HarfbuzzShaper
-	out := sh.Shape(shaping.Input{Text: probe, RunEnd: len(probe), Direction: di.DirectionLTR, Face: face, Size: fixed.I(32)})
+	out := hbShape(hb, nil, shaping.Input{Text: probe, RunEnd: len(probe), Direction: di.DirectionLTR, Face: face, Size: fixed.I(refSize)}, nil)
 	for _, g := range out.Glyphs {
 		face.GlyphData(g.GlyphID)
 	}
 	s := newSource("custom", "", 400, false)
-	s.size = len(sfnt) // go-text copied the tables it needs; the bytes can go
-	s.font = f
+	// go-text copied the tables it needs and HarfBuzz the whole file:
+	// twice the SFNT size is the cost in the cache.
+	s.size = 2 * len(sfnt)
+	s.font, s.hb = f, hb
 	s.once.Do(func() {})
 	return s, nil
 }

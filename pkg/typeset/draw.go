@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"strings"
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
@@ -32,7 +33,12 @@ func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 	}
 	img = image.NewRGBA(image.Rect(0, 0, w, h))
 	p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
-	r.paint(ss, img, b, p, t.Color, 0, 0)
+	pt := paintStyle{fill: t.Color, stroke: t.Stroke}
+	if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
+		pt.deco = r.decorations(ss, textStyle(set, t), b.size)
+	}
+	r.paint(ss, img, b, p, pt, 0, 0)
+	r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
 	return img, nil
 }
 
@@ -52,7 +58,9 @@ func (r *Registry) Measure(ctx context.Context, t *schema.Text, custom []*schema
 	ss := r.session()
 	defer r.release(ss)
 	paras := r.shapeText(ss, set, t)
-	b := r.layout(ss, paras, t.FontSize, float64(maxWidth), t.ParagraphSpacing, t.SplitLines && maxWidth > 0)
+	o := layoutOptions(t, t.SplitLines && maxWidth > 0)
+	b := r.layout(ss, paras, t.FontSize, float64(maxWidth), o)
+	r.clamp(ss, textStyle(set, t), b, t.MaxLines, t.Overflow != schema.OverflowClip, float64(maxWidth), o.stroke)
 	return int(math.Ceil(b.width - 1e-9)), int(math.Ceil(b.height - 1e-9)), nil
 }
 
@@ -68,25 +76,17 @@ func guard(err *error, set *FontSet) {
 	}
 }
 
-// style returns the layer's font request.
-func textStyle(set *FontSet, t *schema.Text) style {
-	w := int(t.Weight)
-	if w == 0 {
-		w = 400
-	}
-	return style{set: set, family: t.FontName, weight: w, italic: t.Italic}
-}
-
 // shapeText splits a layer's text into paragraphs and hard lines and
 // shapes each line (cached).
 func (r *Registry) shapeText(ss *session, set *FontSet, t *schema.Text) [][]*shapedLine {
 	st := textStyle(set, t)
 	paras := splitParagraphs(t.Text)
+	c := caser(t.Transform, t.Lang)
 	out := make([][]*shapedLine, len(paras))
 	for i, p := range paras {
 		out[i] = make([]*shapedLine, len(p.lines))
 		for j, l := range p.lines {
-			out[i][j] = r.shape(ss, st, r.breakThai(l))
+			out[i][j] = r.shape(ss, st, r.breakThai(transformLine(c, l)))
 		}
 	}
 	return out
@@ -115,9 +115,19 @@ const wholeWordShrink = 4
 // checks ctx after fit, returns its error: a search costs at most one
 // layout past the render's time limit.
 func (r *Registry) fit(ctx context.Context, ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
+	b := r.fitSize(ctx, ss, set, t, w, h)
+	// Shrink first, then clamp: what max_lines cuts is what did not fit
+	// in that many lines at the smallest size auto-scale went to.
+	r.clamp(ss, textStyle(set, t), b, t.MaxLines, t.Overflow != schema.OverflowClip, w, layoutOptions(t, t.SplitLines).stroke)
+	return b
+}
+
+// fitSize is fit before clamping.
+func (r *Registry) fitSize(ctx context.Context, ss *session, set *FontSet, t *schema.Text, w, h float64) *block {
 	paras := r.shapeText(ss, set, t)
-	top := r.layout(ss, paras, t.FontSize, w, t.ParagraphSpacing, t.SplitLines)
-	fits, whole := rule{w: w, h: h}, rule{w: w, h: h, whole: true}
+	o := layoutOptions(t, t.SplitLines)
+	top := r.layout(ss, paras, t.FontSize, w, o)
+	fits, whole := rule{w: w, h: h, lines: t.MaxLines}, rule{w: w, h: h, whole: true, lines: t.MaxLines}
 	if !t.AutoScale || whole.ok(top) || t.FontSize <= minAutoSize {
 		return top
 	}
@@ -128,7 +138,7 @@ func (r *Registry) fit(ctx context.Context, ss *session, set *FontSet, t *schema
 		}
 		b, ok := probed[size]
 		if !ok {
-			b = r.layout(ss, paras, size, w, t.ParagraphSpacing, t.SplitLines)
+			b = r.layout(ss, paras, size, w, o)
 			probed[size] = b
 		}
 		return b
@@ -164,10 +174,13 @@ func (r *Registry) fit(ctx context.Context, ss *session, set *FontSet, t *schema
 type rule struct {
 	w, h  float64
 	whole bool
+	lines int // most lines (max_lines; 0: any number)
 }
 
 // ok reports whether b satisfies the rule.
-func (r rule) ok(b *block) bool { return (!r.whole || !b.broken) && b.fits(r.w, r.h) }
+func (r rule) ok(b *block) bool {
+	return (!r.whole || !b.broken) && (r.lines == 0 || len(b.lines) <= r.lines) && b.fits(r.w, r.h)
+}
 
 // lowest returns the layout at the first of from, 2·from, 4·from …
 // below hi at which ok holds; nil if there is none. The first probe

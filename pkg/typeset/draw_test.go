@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // FuzzDrawText draws arbitrary text (user input) with auto-scale and
@@ -22,6 +24,19 @@ func FuzzDrawText(f *testing.F) {
 		tx := text(s, "Inter", float64(size%120)+1)
 		tx.AutoScale = size%2 == 0
 		tx.SplitLines = size%3 != 0
+		// Typography, chosen by the text's length so the corpus keeps its
+		// shape: clamping with an ellipsis, spacing, case, decoration,
+		// stroke and a locale.
+		if k := len(s) % 5; k > 0 {
+			tx.MaxLines = k
+			tx.Overflow = schema.OverflowEllipsis
+			tx.LetterSpacing = float64(k) - 2.5
+			tx.LineHeight = 0.5 * float64(k)
+			tx.Transform = []schema.Transform{schema.TransformNone, schema.TransformUppercase, schema.TransformLowercase, schema.TransformCapitalize}[k%4]
+			tx.Underline, tx.LineThrough = k%2 == 1, k > 2
+			tx.Stroke = &schema.TextStroke{Width: float64(k), Color: black}
+			tx.Lang = []string{"", "tr", "zh-Hant", "ja", "ar"}[k]
+		}
 		if _, err := r.Draw(context.Background(), tx, nil, 200, 80); err != nil {
 			t.Fatalf("%q: %v", s, err)
 		}

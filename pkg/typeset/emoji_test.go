@@ -1,6 +1,7 @@
 package typeset
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -51,5 +52,25 @@ func TestEmojiDrawnInColour(t *testing.T) {
 			}
 		}
 		require.Greater(t, coloured, b.Dx()*b.Dy()/10)
+	}
+}
+
+// TestTextPresentationDrawn: U+FE0E draws a symbol as text (in the text
+// colour, from a text face), U+FE0F as the colour emoji.
+func TestTextPresentationDrawn(t *testing.T) {
+	r := testRegistry(t)
+	colourful := func(s string) bool {
+		img := drawText(t, r, text(s, "Inter", 40), nil, 80, 60)
+		for i := 0; i < len(img.Pix); i += 4 {
+			p := img.Pix[i : i+3]
+			if max(p[0], p[1], p[2])-min(p[0], p[1], p[2]) > 16 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, s := range []string{"☺\uFE0E", "✂\uFE0E", "❤\uFE0E"} {
+		require.False(t, colourful(s), "%q must be drawn as text", s)
+		require.True(t, colourful(strings.TrimSuffix(s, "\uFE0E")+"\uFE0F"), "%q with FE0F must be the colour emoji", s)
 	}
 }

@@ -87,6 +87,8 @@ func hanOrder(hint language.Script) []string {
 		return []string{"NotoSansJP", "NotoSansSC", "NotoSansTC", "NotoSansKR"}
 	case language.Hangul:
 		return []string{"NotoSansKR", "NotoSansSC", "NotoSansJP", "NotoSansTC"}
+	case language.Bopomofo: // traditional Chinese (lang zh-Hant, see hanHintFor)
+		return []string{"NotoSansTC", "NotoSansSC", "NotoSansJP", "NotoSansKR"}
 	}
 	return []string{"NotoSansSC", "NotoSansJP", "NotoSansTC", "NotoSansKR"}
 }

@@ -54,16 +54,14 @@ type hbGlyph struct {
 // TestShapingMatchesHarfBuzz shapes every word of the corpus (the
 // coverage samples split at spaces, and shapingCorpus) with every
 // bundled family (its regular face) that covers it, through the shaper
-// Strata uses and through HarfBuzz's hb-shape (Debian libharfbuzz-bin),
-// and compares glyph ids, clusters, advances and offsets in font units.
-//
-// It does not pass yet with go-text v0.3.5 (287 of 1422 differ, mostly
-// missing kerning; see docs/TEXT.md), so it runs only with
-// STRATA_TEST_HARFBUZZ_DIFF=1 until shaping goes through HarfBuzz.
+// Strata uses (hbShape, at the size Strata shapes at, converted back to
+// font units) and through HarfBuzz's own command-line tool hb-shape
+// (Debian libharfbuzz-bin), and compares glyph ids, clusters, advances
+// and offsets in font units. Zero differences are allowed: it catches a
+// wrong direction, script, language, cluster, scale or variation in
+// Strata's use of HarfBuzz. With go-text's shaper it found 287 of 1422
+// (docs/TEXT.md).
 func TestShapingMatchesHarfBuzz(t *testing.T) {
-	if os.Getenv("STRATA_TEST_HARFBUZZ_DIFF") == "" {
-		t.Skip("known to fail with go-text v0.3.5; set STRATA_TEST_HARFBUZZ_DIFF=1 to run")
-	}
 	hb, err := exec.LookPath("hb-shape")
 	if err != nil {
 		t.Fatalf("hb-shape missing: run scripts/setup.sh (apt libharfbuzz-bin): %v", err)
@@ -85,6 +83,11 @@ func TestShapingMatchesHarfBuzz(t *testing.T) {
 		f, err := ref.src.load()
 		require.NoError(t, err)
 		face := font.NewFace(f)
+		shape := func(w string) []hbGlyph { return strataShape(ref.src.hb, face, w) }
+		if os.Getenv("STRATA_TEST_GOTEXT_SHAPER") != "" {
+			// For comparison: go-text's own shaper.
+			shape = func(w string) []hbGlyph { return goTextShape(face, w) }
+		}
 		var batch []string
 		for _, w := range words {
 			if coversAll(f, w) {
@@ -117,7 +120,7 @@ func TestShapingMatchesHarfBuzz(t *testing.T) {
 				require.True(t, sc.Scan(), "hb-shape output for %q", w)
 				var want []hbGlyph
 				require.NoError(t, json.Unmarshal(sc.Bytes(), &want))
-				got := goTextShape(face, w)
+				got := shape(w)
 				compared++
 				if what := compareGlyphs(got, want); what != "" {
 					diffs = append(diffs, diff{name, w, what})
@@ -142,7 +145,26 @@ func TestShapingMatchesHarfBuzz(t *testing.T) {
 	}
 }
 
-// goTextShape shapes one word the way shapeUncached does, at the font's
+// strataShape shapes one word the way shapeUncached does, at a size of
+// units-per-em/64 px so that the 26.6 positions are font units, as
+// hb-shape's are. (At refSize, HarfBuzz's fallback mark positioning
+// rounds at a finer scale: 2 Hebrew points in M PLUS Rounded 1c land
+// 1/64 px, one font unit at 256 px, from hb-shape's.)
+func strataShape(hf *hbFace, face *font.Face, w string) []hbGlyph {
+	runes := []rune(w)
+	d, s := wordDirScript(w)
+	out := hbShape(hf, nil, shaping.Input{
+		Text: runes, RunEnd: len(runes), Direction: d, Face: face,
+		Size: fixed.Int26_6(face.Upem()), Script: s, Language: language.NewLanguage("en"),
+	}, nil)
+	g := make([]hbGlyph, len(out.Glyphs))
+	for i, x := range out.Glyphs {
+		g[i] = hbGlyph{G: int(x.GlyphID), Cl: x.ClusterIndex, Dx: int(x.XOffset), Dy: int(x.YOffset), Ax: int(x.XAdvance), Ay: int(x.YAdvance)}
+	}
+	return g
+}
+
+// goTextShape shapes one word with go-text's HarfBuzz port at the font's
 // units-per-em so positions are in font units.
 func goTextShape(face *font.Face, w string) []hbGlyph {
 	runes := []rune(w)
@@ -207,4 +229,34 @@ func dedupe(ws []string) []string {
 		}
 	}
 	return out
+}
+
+// TestShapingVariableMatchesHarfBuzz: the weight axis reaches HarfBuzz
+// (variable advances and kerning), compared with hb-shape --variations.
+func TestShapingVariableMatchesHarfBuzz(t *testing.T) {
+	hb, err := exec.LookPath("hb-shape")
+	require.NoError(t, err, "hb-shape missing: run scripts/setup.sh (apt libharfbuzz-bin)")
+	r := testRegistry(t)
+	ss := r.session()
+	defer r.release(ss)
+	ref := r.match(nil, "RobotoFlex", 700, false)
+	require.NotZero(t, ref.wght, "RobotoFlex 700 comes from the variable font")
+	_, err = ref.src.load()
+	require.NoError(t, err)
+	face := ss.face(ref)
+	for _, w := range []string{"AVATAR", "Wave", "office", "Typography"} {
+		runes := []rune(w)
+		out := hbShape(ref.src.hb, variations(ref), shaping.Input{Text: runes, RunEnd: len(runes), Direction: di.DirectionLTR, Face: face,
+			Size: fixed.Int26_6(face.Upem()), Script: language.Latin, Language: language.NewLanguage("en")}, nil)
+		got := make([]hbGlyph, len(out.Glyphs))
+		for i, x := range out.Glyphs {
+			got[i] = hbGlyph{G: int(x.GlyphID), Cl: x.ClusterIndex, Dx: int(x.XOffset), Dy: int(x.YOffset), Ax: int(x.XAdvance)}
+		}
+		res, err := exec.Command(hb, "--no-glyph-names", "--output-format=json", "--language=en", "--script=Latn",
+			fmt.Sprintf("--variations=wght=%g", ref.wght), ref.src.path, w).Output()
+		require.NoError(t, err)
+		var want []hbGlyph
+		require.NoError(t, json.Unmarshal(bytes.TrimSpace(res), &want))
+		require.Empty(t, compareGlyphs(got, want), "%q at wght %g", w, ref.wght)
+	}
 }

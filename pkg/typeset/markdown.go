@@ -9,6 +9,9 @@ import (
 const (
 	styleBold   uint8 = 1 << 0
 	styleItalic uint8 = 1 << 1
+	// styleStrike is ~~strikethrough~~ (a line-through decoration; the
+	// face is unchanged).
+	styleStrike uint8 = 1 << 2
 )
 
 // controls normalises line ends (CRLF, CR, NEL, U+2028 line separator,
@@ -63,10 +66,10 @@ func splitParagraphs(text string) []paragraph {
 	return out
 }
 
-// mdItem is a literal rune or a run of unescaped asterisks.
+// mdItem is a literal rune or a run of unescaped asterisks or tildes.
 type mdItem struct {
 	r       rune
-	n       int  // >0: a delimiter run of n asterisks
+	n       int  // >0: a delimiter run of n asterisks (or tildes: r says which)
 	matched bool // the delimiter run is one end of a matched pair
 	opener  bool
 }
@@ -77,26 +80,27 @@ type mdItem struct {
 // took 18 s. No real text has hundreds of bold or italic spans in a layer.
 const maxMarkdownPairs = 500
 
-// parseMarkdown resolves **bold**, *italic* and ***bold italic***: a
-// run of 1–3 asterisks followed by a non-space opens, one preceded by a
-// non-space closes the nearest open run of the same length. A backslash
-// escapes an asterisk or a backslash; unmatched markers are literal, and
-// so are all markers after the first maxMarkdownPairs pairs.
+// parseMarkdown resolves **bold**, *italic*, ***bold italic*** and
+// ~~strikethrough~~: a run of 1–3 asterisks (or exactly 2 tildes)
+// followed by a non-space opens, one preceded by a non-space closes the
+// nearest open run of the same marker and length. A backslash escapes an
+// asterisk, a tilde or a backslash; unmatched markers are literal, and so
+// are all markers after the first maxMarkdownPairs pairs.
 func parseMarkdown(s string) ([]rune, []uint8) {
 	src := []rune(s)
 	items := make([]mdItem, 0, len(src))
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		switch {
-		case c == '\\' && i+1 < len(src) && (src[i+1] == '*' || src[i+1] == '\\'):
+		case c == '\\' && i+1 < len(src) && (src[i+1] == '*' || src[i+1] == '~' || src[i+1] == '\\'):
 			items = append(items, mdItem{r: src[i+1]})
 			i++
-		case c == '*':
+		case c == '*' || c == '~':
 			j := i
-			for j < len(src) && src[j] == '*' {
+			for j < len(src) && src[j] == c {
 				j++
 			}
-			items = append(items, mdItem{r: '*', n: j - i})
+			items = append(items, mdItem{r: c, n: j - i})
 			i = j - 1
 		default:
 			items = append(items, mdItem{r: c})
@@ -107,7 +111,7 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 	pairs := 0
 	for i := range items {
 		it := &items[i]
-		if it.n == 0 || it.n > 3 {
+		if it.n == 0 || it.n > 3 || it.r == '~' && it.n != 2 {
 			continue
 		}
 		if pairs == maxMarkdownPairs {
@@ -118,7 +122,7 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 		if canClose {
 			found := -1
 			for k := len(stack) - 1; k >= 0; k-- {
-				if items[stack[k]].n == it.n {
+				if items[stack[k]].n == it.n && items[stack[k]].r == it.r {
 					found = k
 					break
 				}
@@ -138,12 +142,16 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 	}
 	runes := make([]rune, 0, len(items))
 	styles := make([]uint8, 0, len(items))
-	bold, italic := 0, 0
+	bold, italic, strike := 0, 0, 0
 	for _, it := range items {
 		if it.n > 0 && it.matched {
 			d := 1
 			if !it.opener {
 				d = -1
+			}
+			if it.r == '~' {
+				strike += d
+				continue
 			}
 			if it.n >= 2 {
 				bold += d
@@ -159,6 +167,9 @@ func parseMarkdown(s string) ([]rune, []uint8) {
 		}
 		if italic > 0 {
 			st |= styleItalic
+		}
+		if strike > 0 {
+			st |= styleStrike
 		}
 		n := max(it.n, 1)
 		for range n {

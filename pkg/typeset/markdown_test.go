@@ -24,6 +24,10 @@ func showStyles(runes []rune, styles []uint8) string {
 				b.WriteString("[i:")
 			case styleBold | styleItalic:
 				b.WriteString("[bi:")
+			case styleStrike:
+				b.WriteString("[s:")
+			case styleStrike | styleBold:
+				b.WriteString("[sb:")
 			}
 			cur = styles[i]
 		}
@@ -38,6 +42,11 @@ func showStyles(runes []rune, styles []uint8) string {
 func TestParseMarkdown(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ name, in, want string }{
+		{"strike", "was ~~99~~ 79", "was [s:99] 79"},
+		{"strike around bold", "~~a **b**~~", "[s:a ][sb:b]"},
+		{"one tilde is literal", "~a~ and ~~~b~~~", "~a~ and ~~~b~~~"},
+		{"escaped tilde", "\\~~x~~", "~~x~~"},
+		{"unpaired strike", "~~open", "~~open"},
 		{"plain", "hello world", "hello world"},
 		{"bold", "a **b** c", "a [b:b] c"},
 		{"italic", "a *b* c", "a [i:b] c"},

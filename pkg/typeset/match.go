@@ -14,6 +14,9 @@ type faceRef struct {
 	wght    float32 // variable fonts: the wght axis value; 0 otherwise
 	bold    bool    // synthetic bold (the family has no face ≥ 600)
 	oblique bool    // synthetic oblique (the family has no italic)
+	// vars is the layer's font_variations for a variable font, as
+	// "tag=value,…" sorted by tag ("" = none; "wght" overrides wght).
+	vars string
 }
 
 // normalizeName folds a family name for matching: case-insensitive,

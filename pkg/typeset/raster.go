@@ -8,6 +8,8 @@ import (
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/draw"
+
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // subpixels is the number of horizontal subpixel positions a glyph mask
@@ -21,6 +23,8 @@ type maskKey struct {
 	size    int32 // font size in 1/64 px (emoji: w<<16|h)
 	sub     uint8
 	wght    float32
+	vars    string
+	stroke  int32 // stroke width in 1/64 px: the mask is the stroke's (0: the fill)
 	bold    bool
 	oblique bool
 	emoji   bool
@@ -41,7 +45,7 @@ func maskCost(m *mask) int64 { return int64(len(m.a) + len(m.rgba) + 64) }
 // glyphMask returns the coverage mask of an outline glyph at size, for a
 // pen at subpixel offset sub/subpixels (cached).
 func (r *Registry) glyphMask(ss *session, ref faceRef, gid uint32, size float64, sub int) *mask {
-	key := maskKey{src: ref.src.id, gid: gid, size: int32(math.Round(size * 64)), sub: uint8(sub), wght: ref.wght, bold: ref.bold, oblique: ref.oblique}
+	key := maskKey{src: ref.src.id, gid: gid, size: int32(math.Round(size * 64)), sub: uint8(sub), wght: ref.wght, vars: ref.vars, bold: ref.bold, oblique: ref.oblique}
 	if m, ok := r.masks.Get(key); ok {
 		return m
 	}
@@ -128,40 +132,85 @@ func (ss *session) rasterise(ref faceRef, gid uint32, size, dx float64) *mask {
 	return &mask{x0: x0, y0: y0, w: w, h: h, a: dst.Pix}
 }
 
-// paint draws a placed block into dst, offset by (ox, oy).
-func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, c color.NRGBA, ox, oy int) {
-	// Premultiplied colour, 0..255.
-	ca := uint32(c.A)
-	cr, cg, cb := uint32(c.R)*ca/255, uint32(c.G)*ca/255, uint32(c.B)*ca/255
+// paintStyle is how a block is painted: the fill colour, an optional
+// stroke, and the decoration metrics (used by glyphs that carry a
+// decoration).
+type paintStyle struct {
+	fill   color.NRGBA
+	stroke *schema.TextStroke
+	deco   decoMetrics
+}
+
+// premul is a colour premultiplied, 0..255 per channel.
+func premul(c color.NRGBA) (r, g, b, a uint32) {
+	a = uint32(c.A)
+	return uint32(c.R) * a / 255, uint32(c.G) * a / 255, uint32(c.B) * a / 255, a
+}
+
+// paint draws a placed block into dst, offset by (ox, oy), in CSS paint
+// order per line: underlines, the glyphs' fill, their stroke, then
+// line-through.
+func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps paintStyle, ox, oy int) {
+	cr, cg, cb, ca := premul(ps.fill)
 	for i := range b.lines {
 		ln := &b.lines[i]
 		lx, ly := p.x[i]+float64(ox), p.y[i]+float64(oy)
-		margin := 2 + b.size*0.3 // oblique, bold and rounding slack
-		for _, g := range ln.glyphs {
-			x := lx + g.x
-			by := int(math.Round(ly + g.y))
-			// Skip glyphs wholly outside the box before rasterising them
-			// (huge sizes, clipped overflow).
-			if x+g.xb+math.Max(g.gw, g.adv)+margin < float64(dst.Rect.Min.X) || x+g.xb-margin > float64(dst.Rect.Max.X) ||
-				float64(by)-g.yb-margin > float64(dst.Rect.Max.Y) || float64(by)-g.yb-g.gh+margin < float64(dst.Rect.Min.Y) {
-				continue
+		decoLines := func(bit uint8, y, t float64) {
+			t = math.Max(1, math.Round(t))
+			top := math.Round(ly + y - t/2)
+			for _, sp := range decoSpans(ln, bit) {
+				fillRect(dst, lx+sp[0], top, lx+sp[1], top+t, cr, cg, cb, ca)
 			}
-			if g.emoji {
-				ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)
-				m := r.emojiImage(ss, g.ref, font.GID(g.gid), ew, eh)
-				if m.rgba != nil {
-					drawRGBA(dst, m, int(math.Round(x))+ex, by+ey, ca)
-				}
-				continue
-			}
-			ix := math.Floor(x)
-			sub := int((x - ix) * subpixels)
-			m := r.glyphMask(ss, g.ref, g.gid, b.size, sub)
-			if m.w == 0 {
-				continue
-			}
-			drawMask(dst, m, int(ix)+m.x0, by+m.y0, cr, cg, cb, ca)
 		}
+		decoLines(decoUnderline, ps.deco.underY, ps.deco.underT)
+		r.paintGlyphs(ss, dst, b, ln, lx, ly, nil, cr, cg, cb, ca)
+		if ps.stroke != nil {
+			sr, sg, sb, sa := premul(ps.stroke.Color)
+			r.paintGlyphs(ss, dst, b, ln, lx, ly, ps.stroke, sr, sg, sb, sa)
+		}
+		decoLines(decoStrike, ps.deco.strikeY, ps.deco.strikeT)
+	}
+}
+
+// paintGlyphs draws a line's glyphs at (lx, ly): their fill, or with
+// stroke their outlines stroked (emoji are not stroked).
+func (r *Registry) paintGlyphs(ss *session, dst *image.RGBA, b *block, ln *line, lx, ly float64, stroke *schema.TextStroke, cr, cg, cb, ca uint32) {
+	margin := 2 + b.size*0.3 // oblique, bold and rounding slack
+	if stroke != nil {
+		margin += stroke.Width / 2
+	}
+	for _, g := range ln.glyphs {
+		x := lx + g.x
+		by := int(math.Round(ly + g.y))
+		// Skip glyphs wholly outside the box before rasterising them
+		// (huge sizes, clipped overflow).
+		if x+g.xb+math.Max(g.gw, g.adv)+margin < float64(dst.Rect.Min.X) || x+g.xb-margin > float64(dst.Rect.Max.X) ||
+			float64(by)-g.yb-margin > float64(dst.Rect.Max.Y) || float64(by)-g.yb-g.gh+margin < float64(dst.Rect.Min.Y) {
+			continue
+		}
+		if g.emoji {
+			if stroke != nil {
+				continue
+			}
+			ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)
+			m := r.emojiImage(ss, g.ref, font.GID(g.gid), ew, eh)
+			if m.rgba != nil {
+				drawRGBA(dst, m, int(math.Round(x))+ex, by+ey, ca)
+			}
+			continue
+		}
+		ix := math.Floor(x)
+		sub := int((x - ix) * subpixels)
+		var m *mask
+		if stroke != nil {
+			m = r.strokeMask(ss, g.ref, g.gid, b.size, sub, stroke.Width)
+		} else {
+			m = r.glyphMask(ss, g.ref, g.gid, b.size, sub)
+		}
+		if m.w == 0 {
+			continue
+		}
+		drawMask(dst, m, int(ix)+m.x0, by+m.y0, cr, cg, cb, ca)
 	}
 }
 

@@ -62,7 +62,7 @@ func TestThaiLinesBreakBetweenWords(t *testing.T) {
 	ss := r.session()
 	defer r.release(ss)
 	tx := text("ภาษาไทยเป็นภาษาที่มีระดับเสียงของคำแน่นอนหรือวรรณยุกต์", "Inter", 28)
-	b := r.layout(ss, r.shapeText(ss, nil, tx), 28, 220, 0, true)
+	b := r.layout(ss, r.shapeText(ss, nil, tx), 28, 220, layoutOpts{wrap: true})
 	require.Greater(t, len(b.lines), 2)
 	words := map[string]bool{}
 	for _, w := range strings.Split("ภาษา|ไทย|เป็น|ภาษา|ที่|มี|ระดับ|เสียง|ของ|คำ|แน่นอน|หรือ|วรรณยุกต์", "|") {

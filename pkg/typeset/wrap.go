@@ -5,8 +5,11 @@ import (
 	"sort"
 
 	"github.com/go-text/typesetting/di"
+	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/strata-render/strata/pkg/schema"
 )
 
 // obliqueSlant is the horizontal shear of a synthetic oblique (12°, the
@@ -20,13 +23,19 @@ const boldStrength = 1.0 / 28
 // glyph is one positioned glyph of a laid-out line, relative to the
 // line's left edge and baseline, in pixels.
 type glyph struct {
-	x, y   float64 // pen position (offsets applied), y down
-	gid    uint32
-	ref    faceRef
-	emoji  bool
-	xb, yb float64 // bearings (y up), for emoji boxes
-	gw, gh float64 // extents (gh negative)
-	adv    float64
+	x, y    float64 // pen position (offsets applied), y down
+	pen     float64 // pen position before offsets
+	cluster int     // the rune its cluster starts at, in the hard line
+	space   bool    // the cluster is white space
+	deco    uint8   // decoration lines (decoUnderline, decoStrike)
+	gid     uint32
+	ref     faceRef
+	emoji   bool
+	xb, yb  float64 // bearings (y up), for emoji boxes
+	gw, gh  float64 // extents (gh negative)
+	adv     float64
+	// cn is the cluster's rune count on its first glyph, 0 on the others.
+	cn int32
 }
 
 // line is one laid-out line.
@@ -42,6 +51,10 @@ type line struct {
 	dir           di.Direction
 	height        float64
 	baselineShift float64
+	// runes[lo:hi] is the line's text in logical order (runes is the
+	// hard line's, shared).
+	runes  []rune
+	lo, hi int
 }
 
 // block is a laid-out text at one size.
@@ -53,6 +66,39 @@ type block struct {
 	// broken: wrapping split a word between grapheme clusters because
 	// the word alone is wider than the box (an emergency break).
 	broken bool
+	// clamped: max_lines cut lines off.
+	clamped bool
+}
+
+// layoutOpts are the layer's settings that shape a layout besides size
+// and width.
+type layoutOpts struct {
+	paraSpacing float64
+	wrap        bool
+	// lineHeight is a multiple of the size (0: the fonts' line spacing).
+	lineHeight float64
+	// letterSpacing is added after every cluster, in pixels.
+	letterSpacing float64
+	// deco is the decoration of every glyph; strike adds line-through to
+	// markdown ~~spans~~.
+	deco uint8
+	// stroke is the text stroke width (ink reaches half of it further).
+	stroke float64
+}
+
+// layoutOptions returns a text layer's layout settings.
+func layoutOptions(t *schema.Text, wrap bool) layoutOpts {
+	o := layoutOpts{paraSpacing: t.ParagraphSpacing, wrap: wrap, lineHeight: t.LineHeight, letterSpacing: t.LetterSpacing}
+	if t.Underline {
+		o.deco |= decoUnderline
+	}
+	if t.LineThrough {
+		o.deco |= decoStrike
+	}
+	if t.Stroke != nil {
+		o.stroke = t.Stroke.Width
+	}
+	return o
 }
 
 // scaleRun copies a run shaped at refSize to size.
@@ -78,39 +124,37 @@ func f64(v fixed.Int26_6) float64 { return float64(v) / 64 }
 
 // layout lays the paragraphs out at size: each hard line wrapped to
 // maxWidth when wrap is set (0 = unbounded).
-func (r *Registry) layout(ss *session, paras [][]*shapedLine, size, maxWidth, paraSpacing float64, wrap bool) *block {
+func (r *Registry) layout(ss *session, paras [][]*shapedLine, size, maxWidth float64, o layoutOpts) *block {
 	k := size / refSize
 	b := &block{size: size}
 	for pi, para := range paras {
 		for li, sl := range para {
 			gap := 0.0
 			if pi > 0 && li == 0 {
-				gap = paraSpacing
+				gap = o.paraSpacing
 			}
 			first := len(b.lines)
-			r.wrapLine(ss, b, sl, k, maxWidth, wrap)
+			r.wrapLine(ss, b, sl, k, maxWidth, o)
 			if len(b.lines) > first {
 				b.lines[first].paragraphGap = gap
 			}
 		}
 	}
-	for i := range b.lines {
-		ln := &b.lines[i]
-		b.width = math.Max(b.width, ln.width)
-		if ln.hasInk {
-			b.width = math.Max(b.width, ln.inkR-math.Min(ln.inkL, 0))
-		}
-		b.height += ln.paragraphGap + ln.height
-	}
+	b.measure()
 	return b
 }
 
 // wrapLine appends the lines of one hard line to the block.
-func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth float64, wrap bool) {
-	base := line{
-		ascent:  f64(sl.bounds.Ascent)*k + f64(sl.bounds.Gap)*k/2,
-		descent: -f64(sl.bounds.Descent)*k + f64(sl.bounds.Gap)*k/2,
-		dir:     sl.dir,
+func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth float64, o layoutOpts) {
+	base := line{dir: sl.dir}
+	base.ascent, base.descent = sl.primary.box(b.size)
+	if o.lineHeight > 0 {
+		// CSS: the content area (ascent + descent of the first available
+		// font, each rounded to whole pixels as in Chromium) centred in the
+		// line height, half the leading on each side.
+		a, d := math.Round(sl.primary.ascent*b.size), math.Round(sl.primary.descent*b.size)
+		half := (o.lineHeight*b.size - a - d) / 2
+		base.ascent, base.descent = a+half, d+half
 	}
 	if len(sl.runs) == 0 {
 		base.height = base.ascent + base.descent
@@ -118,11 +162,12 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 		return
 	}
 	runs := make([]shaping.Output, len(sl.runs))
-	for i, o := range sl.runs {
-		runs[i] = scaleRun(o, k)
+	for i, run := range sl.runs {
+		runs[i] = scaleRun(run, k)
+		spaceLetters(&runs[i], o.letterSpacing)
 	}
 	limit := fixed.Int26_6(math.MaxInt32 >> 1)
-	if wrap && maxWidth > 0 {
+	if o.wrap && maxWidth > 0 {
 		limit = fixed.Int26_6(maxWidth * 64)
 	}
 	lines, _ := ss.wrap.WrapParagraphF(shaping.WrapConfig{Direction: sl.dir, BreakPolicy: shaping.WhenNecessary}, limit, sl.runes, shaping.NewSliceIterator(runs))
@@ -135,63 +180,97 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 			}
 		}
 		ln := base
+		ln.runes, ln.lo, ln.hi = sl.runes, len(sl.runes), 0
+		for _, run := range wl {
+			ln.lo, ln.hi = min(ln.lo, run.Runes.Offset), max(ln.hi, run.Runes.Offset+run.Runes.Count)
+		}
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
 		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
-		pen := 0.0
+		pen := sl.lineStartUntrim(ordered)
 		for _, run := range ordered {
-			ref := sl.refFor(run.Runes.Offset)
-			lb := run.LineBounds
-			ln.ascent = math.Max(ln.ascent, f64(lb.Ascent)+f64(lb.Gap)/2)
-			ln.descent = math.Max(ln.descent, -f64(lb.Descent)+f64(lb.Gap)/2)
+			ri := sl.runIndex(run.Runes.Offset)
+			ref := sl.refs[ri]
+			if o.lineHeight == 0 {
+				// With line-height normal, every font's line spacing
+				// counts; a set line height is the line's height.
+				above, below := sl.metrics[ri].box(b.size)
+				ln.ascent = math.Max(ln.ascent, above)
+				ln.descent = math.Max(ln.descent, below)
+			}
 			emoji := ref.src == r.emoji && r.emoji != nil
+			prev := -1
 			for _, g := range run.Glyphs {
+				deco := o.deco
+				if c := g.ClusterIndex; c < len(sl.styles) && sl.styles[c]&styleStrike != 0 {
+					deco |= decoStrike
+				}
 				gl := glyph{
-					x: pen + f64(g.XOffset), y: -f64(g.YOffset),
+					x: pen + f64(g.XOffset), y: -f64(g.YOffset), pen: pen,
+					cluster: g.ClusterIndex, space: isSpaceRune(sl.runes, g.ClusterIndex), deco: deco,
 					gid: uint32(g.GlyphID), ref: ref, emoji: emoji,
 					xb: f64(g.XBearing), yb: f64(g.YBearing), gw: f64(g.Width), gh: f64(g.Height),
 					adv: f64(g.Advance),
 				}
-				ln.glyphs = append(ln.glyphs, gl)
-				if g.Width != 0 || g.Height != 0 {
-					x0 := gl.x + gl.xb
-					x1 := x0 + gl.gw
-					top := gl.y - gl.yb
-					bot := top - gl.gh
-					if ref.oblique {
-						x1 += obliqueSlant * gl.yb
-						x0 += obliqueSlant * math.Min(0, gl.yb+gl.gh)
-					}
-					if ref.bold {
-						x1 += boldStrength * b.size
-					}
-					// Whole pixels with half a pixel of margin: subpixel
-					// quantisation, baseline rounding and anti-aliasing
-					// never put ink outside this box.
-					x0, x1, top, bot = math.Floor(x0-0.5), math.Ceil(x1+0.5), math.Floor(top-0.5), math.Ceil(bot+0.5)
-					if !ln.hasInk {
-						ln.inkL, ln.inkR, ln.inkT, ln.inkB, ln.hasInk = x0, x1, top, bot, true
-					} else {
-						ln.inkL, ln.inkR = math.Min(ln.inkL, x0), math.Max(ln.inkR, x1)
-						ln.inkT, ln.inkB = math.Min(ln.inkT, top), math.Max(ln.inkB, bot)
-					}
+				if g.ClusterIndex != prev {
+					gl.cn, prev = int32(g.RuneCount), g.ClusterIndex
 				}
+				ln.glyphs = append(ln.glyphs, gl)
 				pen += f64(g.Advance)
 			}
 		}
+		ln.measureInk(b.size, o.stroke)
 		ln.width = pen
 		ln.height = ln.ascent + ln.descent
 		b.lines = append(b.lines, ln)
 	}
 }
 
-// refFor returns the face of the run containing rune offset off.
-func (sl *shapedLine) refFor(off int) faceRef {
-	i := sort.Search(len(sl.runs), func(i int) bool { return sl.runs[i].Runes.Offset > off }) - 1
-	if i < 0 {
-		i = 0
+// lineStartUntrim is how far a wrapped line's glyphs move right because
+// it starts with an opening bracket that was trimmed after the previous
+// line's last character: as in Chromium, a line starts with the bracket
+// at full width (its trimmed half was a negative offset).
+func (sl *shapedLine) lineStartUntrim(ordered []shaping.Output) float64 {
+	if sl.halt == nil || len(ordered) == 0 || len(ordered[0].Glyphs) == 0 || sl.dir != di.DirectionLTR {
+		return 0
 	}
-	return sl.refs[i]
+	g := ordered[0].Glyphs[0]
+	if i := g.ClusterIndex; i < len(sl.halt) && sl.halt[i] && cjkPunct(sl.runes[i]) == cjkOpen && g.XOffset < 0 {
+		return -f64(g.XOffset)
+	}
+	return 0
+}
+
+// runIndex returns the index of the run containing rune offset off.
+func (sl *shapedLine) runIndex(off int) int {
+	i := sort.Search(len(sl.runs), func(i int) bool { return sl.runs[i].Runes.Offset > off }) - 1
+	return max(i, 0)
+}
+
+// lineMetrics are a face's ascent, descent (both positive) and line gap,
+// in em.
+type lineMetrics struct{ ascent, descent, gap float64 }
+
+// faceMetrics reads a face's line metrics (OS/2 typo metrics when the
+// font sets USE_TYPO_METRICS, else hhea, as Chromium's Skia/FreeType
+// reads them); a font without them gets HarfBuzz's 0.8/0.2 em.
+func faceMetrics(face *font.Face) lineMetrics {
+	ext, ok := face.FontHExtents()
+	if !ok || face.Upem() == 0 {
+		return lineMetrics{ascent: 0.8, descent: 0.2}
+	}
+	u := float64(face.Upem())
+	return lineMetrics{ascent: float64(ext.Ascender) / u, descent: -float64(ext.Descender) / u, gap: max(0, float64(ext.LineGap)/u)}
+}
+
+// box is the space a line in this face takes above and below its
+// baseline at size px with line-height: normal, as Chromium computes it:
+// ascent, descent and line gap each rounded to whole pixels, half the gap
+// (rounded down) above the ascent and the rest below the descent.
+func (m lineMetrics) box(size float64) (above, below float64) {
+	a, d, g := math.Round(m.ascent*size), math.Round(m.descent*size), math.Round(m.gap*size)
+	half := math.Floor(g / 2)
+	return a + half, d + g - half
 }
 
 // placement is where each line of a block goes in a w×h box: the x of

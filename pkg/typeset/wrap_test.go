@@ -44,7 +44,7 @@ func TestWrapping(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tx := text(tc.text, "Inter", 24)
 			paras := r.shapeText(ss, nil, tx)
-			b := r.layout(ss, paras, 24, tc.width, 0, tc.wrap)
+			b := r.layout(ss, paras, 24, tc.width, layoutOpts{paraSpacing: 0, wrap: tc.wrap})
 			require.GreaterOrEqual(t, len(b.lines), tc.wantLines, "%v", lineTexts(b))
 			if tc.name != "long word broken between graphemes" {
 				require.Len(t, b.lines, tc.wantLines)
@@ -147,7 +147,7 @@ func TestAutoScaleProperty(t *testing.T) {
 		require.LessOrEqual(t, b.size, tx.FontSize, name)
 		paras := r.shapeText(ss, nil, tx)
 		at := func(size float64) *block {
-			return r.layout(ss, paras, size, float64(w), tx.ParagraphSpacing, tx.SplitLines)
+			return r.layout(ss, paras, size, float64(w), layoutOpts{paraSpacing: tx.ParagraphSpacing, wrap: tx.SplitLines})
 		}
 		fits := func(b *block) bool { return b.fits(float64(w), float64(h)) }
 		whole := func(b *block) bool { return !b.broken && fits(b) }
@@ -183,7 +183,7 @@ func TestAutoScaleProperty(t *testing.T) {
 		}
 		const m = 100
 		canvas := image.NewRGBA(image.Rect(0, 0, w+2*m, h+2*m))
-		r.paint(ss, canvas, b, place(b, float64(w), float64(h), string(tx.Align), string(tx.VerticalAlign)), tx.Color, m, m)
+		r.paint(ss, canvas, b, place(b, float64(w), float64(h), string(tx.Align), string(tx.VerticalAlign)), paintStyle{fill: tx.Color}, m, m)
 		ink := inkBounds(canvas)
 		require.Truef(t, ink.Empty() || ink.In(image.Rect(m, m, m+w, m+h)), "%s: ink %v outside the box", name, ink.Sub(image.Pt(m, m)))
 	}
@@ -225,11 +225,11 @@ func TestEmergencyBreaks(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			paras := r.shapeText(ss, nil, text(tc.text, tc.family, tc.size))
-			b := r.layout(ss, paras, tc.size, tc.width, 0, true)
+			b := r.layout(ss, paras, tc.size, tc.width, layoutOpts{paraSpacing: 0, wrap: true})
 			require.Greater(t, len(b.lines), 1, "the case must wrap")
 			require.Equal(t, tc.wantBroken, b.broken)
 			// Unwrapped, nothing is broken.
-			require.False(t, r.layout(ss, paras, tc.size, tc.width, 0, false).broken)
+			require.False(t, r.layout(ss, paras, tc.size, tc.width, layoutOpts{paraSpacing: 0, wrap: false}).broken)
 		})
 	}
 }
@@ -254,10 +254,10 @@ func TestAutoScaleSplitWord(t *testing.T) {
 	require.Len(t, b.lines, 1)
 
 	paras := r.shapeText(ss, nil, tx)
-	old := r.layout(ss, paras, 37, 180, 0, true)
+	old := r.layout(ss, paras, 37, 180, layoutOpts{paraSpacing: 0, wrap: true})
 	require.True(t, old.fits(180, 90), "37 px fits the box")
 	require.True(t, old.broken, "at 37 px the word is broken")
-	require.True(t, r.layout(ss, paras, 21, 180, 0, true).broken, "at 21 px the word is broken")
+	require.True(t, r.layout(ss, paras, 21, 180, layoutOpts{paraSpacing: 0, wrap: true}).broken, "at 21 px the word is broken")
 }
 
 // TestAutoScaleKeepsWordsWhole: with wrapping on, auto-scale picks the
@@ -306,7 +306,9 @@ func TestAutoScaleKeepsWordsWhole(t *testing.T) {
 			tx := text(tc.text, tc.family, tc.size)
 			tx.AutoScale, tx.SplitLines = true, tc.split
 			paras := r.shapeText(ss, nil, tx)
-			at := func(size float64) *block { return r.layout(ss, paras, size, tc.w, 0, tc.split) }
+			at := func(size float64) *block {
+				return r.layout(ss, paras, size, tc.w, layoutOpts{paraSpacing: 0, wrap: tc.split})
+			}
 			largestFit := 0.0 // scanned from the top: the largest size that fits
 			for size := tc.size; size >= minAutoSize && largestFit == 0; size-- {
 				if at(size).fits(tc.w, tc.h) {
@@ -358,7 +360,7 @@ func TestEmergencyBreaksMonotoneInSize(t *testing.T) {
 		paras := r.shapeText(ss, nil, tx)
 		brokenAt := 0.0
 		for size := float64(minAutoSize); size <= tx.FontSize; size++ {
-			b := r.layout(ss, paras, size, w, 0, true)
+			b := r.layout(ss, paras, size, w, layoutOpts{paraSpacing: 0, wrap: true})
 			if b.broken && brokenAt == 0 {
 				brokenAt = size
 			}

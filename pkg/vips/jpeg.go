@@ -3,7 +3,6 @@ package vips
 // #include "vips.h"
 import "C"
 
-
 // JPEGScaled decodes the JPEG in b with libjpeg's DCT-domain scaling to
 // the smallest M/8 of its size that still covers minW×minH, fully into
 // memory. libvips' own shrink-on-load offers only 1/2, 1/4 and 1/8 and

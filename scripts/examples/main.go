@@ -40,6 +40,7 @@ var descriptions = map[string]string{
 	"image-smart-crop":        "`image`: centre crop next to `should_use_smart_cropping` on the same photos and boxes.",
 	"image-remove-background": "`image`: `should_remove_background` (U²-Netp segmentation) over a gradient, next to the original.",
 	"effects":                 "Layer effects: two `shadows`, `backdrop_blur_in_px` with a `border` (frosted glass), `blend_mode` multiply; `blur_in_px`, `filters` (grayscale, contrast) and a fade-out `mask`.",
+	"typography":              "Text typography: `text_transform` with `letter_spacing_in_px`, `line_height` with a `text_shadows` glow, `max_lines` ending in an ellipsis with a markdown `~~strike~~`, a `text_stroke` outline on transparent text, `font_features` tnum with `text_decoration` underline.",
 	"sdk-spelling":            "The SDKs' spelling: `width_in_px`, `x_in_px` and a 0×0 dimensions struct meaning \"the whole canvas\".",
 }
 
@@ -128,6 +129,8 @@ func gallery(names []string) []byte {
 	b.WriteString("```sh\ncurl -s localhost:8080/image-generation/v1/generate -H \"Authorization: Bearer $STRATA_KEY\" \\\n")
 	b.WriteString("  -H 'Content-Type: application/json' -d @docs/examples/layout.json | jq -r .data.buffer | base64 -d > layout.png\n")
 	b.WriteString("# or without a server:\ngo run ./cmd/strata render docs/examples/layout.json -o layout.png\n```\n\n")
+	b.WriteString("PDF: [pdf/certificate.json](pdf/certificate.json) with `\"output_format\": \"pdf\"` renders\n")
+	b.WriteString("[pdf/certificate.pdf](pdf/certificate.pdf) (vector, text selectable; docs/RENDERING.md, \"PDF\").\n\n")
 	for _, n := range names {
 		desc := descriptions[n]
 		if desc == "" {
