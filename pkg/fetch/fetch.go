@@ -390,6 +390,9 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 	if len(body) == 0 {
 		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
 	}
+	if d, ok := ctx.Value(digestsKey{}).(*Digests); ok {
+		d.add(rawURL, body)
+	}
 	return &Response{Body: body}, nil
 }
 

@@ -20,6 +20,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/schema"
@@ -126,6 +127,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		report = &warning.Collector{}
 		ctx = warning.NewContext(ctx, report)
 	}
+	ctx, fetched := fetch.Record(ctx)
 	fonts, err := r.requestFonts(ctx, req)
 	if err != nil {
 		return core.Result{}, err
@@ -135,7 +137,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		if err != nil {
 			return core.Result{}, err
 		}
-		return r.result(data, mimeTypes[format], req, report), nil
+		return r.result(data, mimeTypes[format], req, report, fetched), nil
 	}
 	canvas, pooled, err := frame{Renderer: r, fonts: fonts}.composeLayers(ctx, req)
 	if err != nil {
@@ -152,18 +154,18 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
-	return r.result(data, mime, req, report), nil
+	return r.result(data, mime, req, report, fetched), nil
 }
 
 // result is a successful render's Result, its warnings observed.
-func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector) core.Result {
+func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector, fetched *fetch.Digests) core.Result {
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
 		for _, w := range ws {
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
