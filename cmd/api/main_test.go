@@ -31,6 +31,12 @@ func startMain(t *testing.T) string {
 // startMainWith is startMain with the configuration adjusted by edit.
 func startMainWith(t testing.TB, edit func(*config.Config)) string {
 	t.Helper()
+	return "http://" + runMain(t, edit).Addr()
+}
+
+// runMain runs a real API process in-process and returns it.
+func runMain(t testing.TB, edit func(*config.Config)) *Main {
+	t.Helper()
 	cfg := config.NewDefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.APIKeys = map[string]string{e2eKey: ""}
@@ -42,7 +48,7 @@ func startMainWith(t testing.TB, edit func(*config.Config)) string {
 	m := NewMain(cfg)
 	require.NoError(t, m.Run(context.Background()), "is the assets dir filled? run scripts/setup.sh")
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
-	return "http://" + m.Addr()
+	return m
 }
 
 func generate(t *testing.T, base, body string) (int, map[string]any) {

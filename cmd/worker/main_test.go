@@ -144,7 +144,6 @@ func (s *syncWriter) Write(b []byte) (int, error) {
 func submitter(t testing.TB, rdb *redis.Client) *queue.Client {
 	t.Helper()
 	c := queue.NewClient(queue.ClientOptions{Redis: rdb, RenderTimeout: 120 * time.Second})
-	t.Cleanup(func() { c.Close() })
 	return c
 }
 

@@ -130,13 +130,22 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 // renderCached renders req through the render cache, when there is one,
 // and says what happened in a Cache-Status header (RFC 9211).
 func (s *Server) renderCached(c echo.Context, req *schema.Request) (core.Result, error) {
+	key := ""
+	if s.cache != nil {
+		key = rendercache.Key(s.rendererVersion, req)
+	}
+	return s.renderKeyed(c, req, key)
+}
+
+// renderKeyed is renderCached with the cache key already known.
+func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (core.Result, error) {
 	if s.cache == nil {
 		return s.renderSync(c.Request().Context(), c.Get(ctxKeyID).(string), req)
 	}
 	// Cache-Control: no-cache (or Pragma: no-cache) asks for a fresh render.
 	rh := c.Request().Header
 	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
-	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
+	res, status, err := s.cache.Get(c.Request().Context(), key, bypass,
 		func(ctx context.Context) (core.Result, error) {
 			return s.renderSync(ctx, c.Get(ctxKeyID).(string), req)
 		})

@@ -434,7 +434,6 @@ func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 		_ = rdb.Close()
 	})
 	q := queue.NewClient(queue.ClientOptions{Redis: rdb, JobTTL: time.Hour})
-	t.Cleanup(func() { _ = q.Close() })
 	limits := cfg.Limits
 	limits.MaxBodyBytes = 256 << 10
 	o := api.Options{

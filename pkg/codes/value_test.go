@@ -103,7 +103,8 @@ func TestEANCheckDigit(t *testing.T) {
 	}
 }
 
-func TestCheckQRValue(t *testing.T) {
+// The QR value rules as drawing applies them (qrMatrix).
+func TestQRValueRules(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name, value, level, wantErr string
@@ -120,7 +121,7 @@ func TestCheckQRValue(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			err := CheckQRValue(tt.value, tt.level)
+			_, err := qrMatrix(tt.value, tt.level)
 			if tt.wantErr == "" {
 				require.NoError(t, err)
 				return

@@ -35,6 +35,10 @@ type Result struct {
 	// Warnings is the render report: what went quietly wrong (nil when
 	// nothing did). Collecting them never changes the pixels.
 	Warnings []warning.Warning
+	// Assets is a digest of every URL the render fetched (images, fonts)
+	// and of the bytes it got (fetch.Digests.Sum); "" when it fetched
+	// nothing. The pixels are a function of the request and Assets.
+	Assets string
 }
 
 // Renderer renders a validated request into an encoded image.

@@ -19,10 +19,10 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/vips"
 	"github.com/strata-render/strata/pkg/warning"
 )
@@ -51,10 +51,10 @@ type Options struct {
 	MaxBytes int64
 	// Fetch gets URL sources; nil refuses them.
 	Fetch FetchFunc
-	// Segmenter removes backgrounds and finds salient objects for smart
+	// BackgroundRemover removes backgrounds and finds salient objects for smart
 	// cropping; nil answers should_remove_background with a 422 and makes
 	// smart cropping use faces and libvips' attention strategy only.
-	Segmenter *segment.Segmenter
+	BackgroundRemover *bgremove.Remover
 }
 
 // Loader loads image layers. It is safe for concurrent use.
@@ -150,7 +150,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	if err := ctx.Err(); err != nil {
 		return nil, none, err
 	}
-	if img.RemoveBackground && l.o.Segmenter == nil {
+	if img.RemoveBackground && l.o.BackgroundRemover == nil {
 		return nil, none, failure.New(failure.Unprocessable,
 			"image at %s: background removal is not installed on this server.", path)
 	}
@@ -213,7 +213,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	}
 	var mask *image.Alpha
 	if img.RemoveBackground {
-		if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
+		if mask, err = l.o.BackgroundRemover.Mask(ctx, full); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, none, ctxErr
 			}
@@ -286,7 +286,7 @@ func (l *Loader) fitNone(ctx context.Context, path string, src *source, img *sch
 
 // removeBackground makes the background of img transparent.
 func (l *Loader) removeBackground(ctx context.Context, path string, img *image.RGBA) error {
-	mask, err := l.o.Segmenter.Mask(ctx, img)
+	mask, err := l.o.BackgroundRemover.Mask(ctx, img)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/vips"
 )
@@ -135,7 +136,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 // pixels are premultiplied.
 func TestRemoveBackground(t *testing.T) {
 	t.Parallel()
-	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(t)})
 	cases := []struct {
 		name        string
 		file        string
@@ -166,7 +167,7 @@ func TestRemoveBackground(t *testing.T) {
 				a := out.Pix[i+3]
 				require.True(t, out.Pix[i] <= a && out.Pix[i+1] <= a && out.Pix[i+2] <= a, "premultiplied at %d", i/4)
 			}
-			checkGolden(t, "remove_background_"+tc.name, out, 8)
+			golden.Check(t, "remove_background_"+tc.name, out, golden.Resampling(8))
 		})
 	}
 }

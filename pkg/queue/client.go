@@ -67,10 +67,6 @@ func NewClient(o ClientOptions) *Client {
 	return &Client{o: o, rdb: o.Redis}
 }
 
-// Close releases the Client. The Redis connection is the caller's, so
-// there is nothing to release.
-func (c *Client) Close() error { return nil }
-
 // Ping reports whether Redis answers, for readiness checks.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 

@@ -11,7 +11,7 @@ import (
 
 // drawBarcode draws a barcode layer: whole-pixel bars at the widest module
 // that fits with quiet zones, centred, full box height (pkg/codes).
-func drawBarcode(ctx context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
+func drawBarcode(ctx context.Context, _ frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	b := l.Barcode
 	img, err := codes.Barcode(b.Format, b.Value, w, h, b.Foreground, b.Background)
 	if err != nil {

@@ -40,7 +40,7 @@ var pdfBlend = map[schema.BlendMode]string{
 
 // pdfPage is one PDF render in progress.
 type pdfPage struct {
-	r      *Renderer
+	r      frame // one frame for the page: the layout memo is shared by every tree on it
 	doc    *pdf.Document
 	page   *pdf.Canvas
 	req    *schema.Request
@@ -49,7 +49,7 @@ type pdfPage struct {
 }
 
 // renderPDF draws req as a one-page PDF.
-func (r *Renderer) renderPDF(ctx context.Context, req *schema.Request) ([]byte, error) {
+func (r frame) renderPDF(ctx context.Context, req *schema.Request) ([]byte, error) {
 	dpi := float64(DefaultDPI)
 	if req.Output.ResolutionDPI != nil {
 		dpi = float64(*req.Output.ResolutionDPI)
@@ -59,7 +59,7 @@ func (r *Renderer) renderPDF(ctx context.Context, req *schema.Request) ([]byte, 
 	layers := make([]*schema.Layer, len(req.Layers))
 	copy(layers, req.Layers)
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
-	ctx = withPixelBudget(ctx, req.Width, req.Height)
+	p.r.budget = pixelBudget{limit: layerPixelLimit(req.Width, req.Height)}
 	for i, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return nil, err
@@ -121,7 +121,7 @@ func (p *pdfPage) layer(ctx context.Context, c *pdf.Canvas, l *schema.Layer, ox,
 	} else if l.Type == schema.TypeLayout {
 		// As big as its content (drawLayer's rule; the memo keeps the
 		// sizes for its children).
-		ctx = withLayoutMemo(ctx)
+		p.r = p.r.withLayoutMemo()
 		var err error
 		if w, h, err = p.r.measureLayout(ctx, l); err != nil {
 			return err
@@ -264,7 +264,7 @@ func opaqueBounds(img *image.RGBA) image.Rectangle {
 // drawn is l's content as Strata draws it (before corners, opacity and
 // rotation), within the pixel budget.
 func (p *pdfPage) drawn(ctx context.Context, l *schema.Layer, w, h int) (*image.RGBA, error) {
-	if b, ok := ctx.Value(pixelBudgetKey{}).(pixelBudget); ok && float64(w)*float64(h) > b.limit {
+	if b := p.r.budget; b.limit > 0 && float64(w)*float64(h) > b.limit {
 		return nil, failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
 			l.Path, w, h, float64(w)*float64(h)/1e6, b.limit/1e6)
 	}
@@ -284,7 +284,7 @@ func (p *pdfPage) image(ctx context.Context, l *schema.Layer, w, h int) (*image.
 		return p.drawn(ctx, l, w, h)
 	}
 	k := maxImageScale * 1.0
-	if b, ok := ctx.Value(pixelBudgetKey{}).(pixelBudget); ok {
+	if b := p.r.budget; b.limit > 0 {
 		k = min(k, math.Sqrt(b.limit/(float64(w)*float64(h))))
 	}
 	if k < 1 {
@@ -387,7 +387,7 @@ func (p *pdfPage) text(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h
 		_, err := drawText(ctx, p.r, l, w, h) // the same error
 		return err
 	}
-	fonts, _ := ctx.Value(fontsKey{}).([]*schema.Font)
+	fonts := p.r.fonts
 	laid, err := p.r.opts.Fonts.Layout(ctx, l.Text, fonts, w, h)
 	if err != nil {
 		return err
@@ -477,7 +477,7 @@ type strokeKey struct {
 // layout draws a layout's background and its children where drawLayout
 // puts them, clipped to its box.
 func (p *pdfPage) layout(ctx context.Context, g *pdf.Canvas, l *schema.Layer, w, h int) error {
-	ctx = withLayoutMemo(ctx)
+	p.r = p.r.withLayoutMemo()
 	lo := l.Layout
 	rects, err := p.r.arrange(ctx, l, w, h)
 	if err != nil {

@@ -117,7 +117,6 @@ func TestPDFMatchesPNG(t *testing.T) {
 	rasterisers := []string{pdfTool(t, "pdftoppm"), pdfTool(t, "pdftocairo")}
 	r, err := New(Options{Fonts: fontRegistry(t), Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	for _, tc := range pdfCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			render := func(format string) core.Result {
@@ -203,7 +202,6 @@ func TestPDFImageResolution(t *testing.T) {
 	require.NoError(t, err)
 	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	body := `{"dimensions":{"width":640,"height":360},"output_format":"pdf","layers":[
 		{"index":0,"type":"qr-code","value":"TKT-2026-RS-04821","foreground_hex_color":"#FFFFFF","background_hex_color":"#1E1B4B","position":{"x":20,"y":20},"dimensions":{"width":180,"height":180}},
 		{"index":1,"type":"image","file":{"type":"base64","name":"cat.png","base64":"` + base64.StdEncoding.EncodeToString(photo) + `"},"position":{"x":340,"y":40},"dimensions":{"width":270,"height":180}}]}`
@@ -316,7 +314,7 @@ func FuzzPDFLayer(f *testing.F) {
 		l.Radii = schema.Corners{TopLeft: abs(r1), TopRight: abs(r2), BottomRight: abs(r1)}
 		l.Opacity = min(max(op, 0), 100)
 		r := &Renderer{}
-		data, err := r.renderPDF(context.Background(), &schema.Request{Width: 64, Height: 48, OutputFormat: schema.PDF, Layers: []*schema.Layer{l}})
+		data, err := (frame{Renderer: r}).renderPDF(context.Background(), &schema.Request{Width: 64, Height: 48, OutputFormat: schema.PDF, Layers: []*schema.Layer{l}})
 		if err != nil {
 			t.Fatal(err)
 		}

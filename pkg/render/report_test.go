@@ -23,7 +23,6 @@ func reportRenderer(t *testing.T) *Renderer {
 	t.Helper()
 	r, err := New(Options{Fonts: fontRegistry(t), Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	return r
 }
 

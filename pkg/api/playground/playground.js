@@ -12,6 +12,8 @@ const editor = $("json"), gutter = $("gutter"), keyInput = $("key"), select = $(
 const preview = $("preview"), statusEl = $("status"), errorsEl = $("errors"), download = $("download");
 
 let timer = 0, seq = 0, inflight = null, objectURL = "";
+// draftKey is where the editor's text is kept; template mode keeps its own.
+let draftKey = DRAFT_STORE;
 
 // ---- editor ----------------------------------------------------------
 
@@ -250,7 +252,7 @@ async function render() {
 
 function changed(delay) {
   updateGutter();
-  try { localStorage.setItem(DRAFT_STORE, editor.value); } catch (_) { /* private mode */ }
+  try { localStorage.setItem(draftKey, editor.value); } catch (_) { /* private mode */ }
   clearTimeout(timer);
   timer = setTimeout(render, delay === undefined ? DEBOUNCE_MS : delay);
 }
