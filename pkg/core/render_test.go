@@ -42,7 +42,9 @@ func TestRenderWithin(t *testing.T) {
 	// A render's own error passes through, whatever the timing (the
 	// render context is cancelled as it returns).
 	for range 100 {
-		refused := renderFunc(func(context.Context) (Result, error) { return Result{}, failure.New(failure.Unprocessable, "layers[0] refused") })
+		refused := renderFunc(func(context.Context) (Result, error) {
+			return Result{}, failure.New(failure.Unprocessable, "layers[0] refused")
+		})
 		_, err = RenderWithin(context.Background(), refused, nil, time.Second, nil)
 		require.ErrorContains(t, err, "layers[0] refused")
 	}
