@@ -55,7 +55,7 @@ func main() {
 	n := flag.Int("n", 100000, "redis-benchmark requests per command shape")
 	clients := flag.Int("c", 50, "redis-benchmark clients")
 	pipeline := flag.Int("P", 1, "commands per round trip (redis-benchmark and the sequence replay); Strata sends one")
-	copies := flag.Int("copies", 32, "concurrent copies of the captured sequence (one database each: start Redis with more --databases)")
+	copies := flag.Int("copies", 128, "concurrent copies of the captured sequence (one database each: start Redis with more --databases)")
 	flag.Parse()
 	if err := run(*capture, *jobs, *addr, *n, *clients, *pipeline, *copies); err != nil {
 		fmt.Fprintln(os.Stderr, "redisreplay:", err)
