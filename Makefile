@@ -42,7 +42,7 @@ lint: vet ## Static checks (gofmt, go vet)
 bench: setup ## Run the Go benchmarks (numbers go to docs/PERFORMANCE.md)
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./pkg/... | tee bench.txt
 
-bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas and sharp
+bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas, sharp and takumi; GIF/AVIF encoders (bench/encoders.js)
 	@bash scripts/bench-peers.sh
 
 bench-submit: build ## Async 201 path from outside: strata-api process + wrk, 50 connections

@@ -3,7 +3,8 @@
 # sharp and takumi on the designs in bench/designs (docs/PERFORMANCE.md, "Peers").
 # Installs the peers from bench/package-lock.json when node_modules is
 # missing or was installed from another lockfile, builds the Go harness and the API, runs bench/compare.js
-# (in-process, HTTP, cold start, pixel differences, side-by-side sheets),
+# (in-process, HTTP, cold start, pixel differences, side-by-side sheets)
+# and bench/encoders.js (GIF and AVIF against the other encoders),
 # then profiles Strata on each design and prints where the time goes.
 # Output: bench/out/ (PNGs, results.md, results.json, pprof/). One run takes
 # about 8 minutes; BENCH_* variables (see bench/compare.js) shorten it.
@@ -24,6 +25,8 @@ go build -o bench/out/strata-bench ./bench/strata
 go build -o bin/strata-api ./cmd/api
 
 node bench/compare.js
+node bench/encoders.js > bench/out/encoders.md
+cat bench/out/encoders.md >> bench/out/results.md
 
 designs=${BENCH_DESIGNS:-social,rich,certificate,product,effects}
 profile_seconds=${BENCH_PROFILE_SECONDS:-4}

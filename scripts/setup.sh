@@ -18,7 +18,7 @@ STAMPS="$ASSETS/.stamps"
 JOBS="${SETUP_JOBS:-4}"
 export REPO MANIFEST ASSETS STAMPS
 
-APT_PACKAGES=(libvips-dev libharfbuzz-dev libharfbuzz-bin libdeflate-dev libjpeg-dev pkg-config redis-server redis-sentinel zbar-tools chromium wrk libthai-data openssl ca-certificates)
+APT_PACKAGES=(libvips-dev libharfbuzz-dev libharfbuzz-bin libdeflate-dev libjpeg-dev pkg-config redis-server redis-sentinel zbar-tools chromium wrk libthai-data openssl ca-certificates poppler-utils qpdf)
 
 say() { printf 'setup: %s\n' "$*"; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }

@@ -138,6 +138,19 @@ function effectsCSS(l) {
   return css;
 }
 
+// typographyCSS is the CSS for a text layer's letter spacing and line
+// clamp (satori and takumi take the same properties).
+function typographyCSS(l) {
+  const css = {};
+  if (l.letter_spacing_in_px) css.letterSpacing = `${l.letter_spacing_in_px}px`;
+  if (l.max_lines) {
+    css.lineClamp = l.max_lines;
+    css.textOverflow = l.text_overflow || 'ellipsis';
+    css.overflow = 'hidden';
+  }
+  return css;
+}
+
 // rgba parses #RGB, #RRGGBB or #RRGGBBAA.
 function rgba(hex) {
   let h = hex.replace('#', '');
@@ -243,5 +256,5 @@ function pkgVersion(name) {
 module.exports = {
   pkgVersion, BENCH, OUT, ASSETS, PRODUCT_JPEG, PHOTO_JPEG, PLACEHOLDERS, DESIGN_NAMES,
   designPath, loadDesign, resolvedBody, decodeImages, sortedLayers, canvasSize, box, radius, opacity,
-  rgba, cssColor, FALLBACK_FAMILIES, EMOJI_FONT, needsFallback, fallbackFonts, fontStack, shadows, boxShadowCSS, blur, effectsCSS, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
+  rgba, cssColor, typographyCSS, FALLBACK_FAMILIES, EMOJI_FONT, needsFallback, fallbackFonts, fontStack, shadows, boxShadowCSS, blur, effectsCSS, fontWeight, fontFile, textFont, fontsUsed, qrGeometry,
 };

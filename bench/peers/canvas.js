@@ -69,14 +69,28 @@ function fontList(req, l) {
   return names.map((n) => `"${n}"`).join(', ');
 }
 
+// clamp keeps a layer's first max_lines lines, the last one cut to fit an
+// ellipsis (text_overflow ellipsis, the default) when lines were dropped.
+function clamp(ctx, lines, l, width) {
+  if (!l.max_lines || lines.length <= l.max_lines) return lines;
+  const kept = lines.slice(0, l.max_lines);
+  if ((l.text_overflow || 'ellipsis') === 'ellipsis') {
+    let last = kept[kept.length - 1];
+    while (last && ctx.measureText(`${last}…`).width > width) last = last.slice(0, -1);
+    kept[kept.length - 1] = `${last.trimEnd()}…`;
+  }
+  return kept;
+}
+
 function drawText(ctx, req, l, b) {
   ctx.font = `${l.font_size_in_px}px ${fontList(req, l)}`;
+  ctx.letterSpacing = `${l.letter_spacing_in_px || 0}px`;
   ctx.fillStyle = design.cssColor(l.text_color);
   ctx.textBaseline = 'alphabetic';
   const m = ctx.measureText('Hg');
   const ascent = m.fontBoundingBoxAscent;
   const lineHeight = ascent + m.fontBoundingBoxDescent;
-  const lines = wrap(ctx, l.text, b.width, l.is_splitting_lines !== false);
+  const lines = clamp(ctx, wrap(ctx, l.text, b.width, l.is_splitting_lines !== false), l, b.width);
   const total = lines.length * lineHeight;
   let y = b.y;
   if (l.vertical_align === 'center') y += (b.height - total) / 2;

@@ -42,6 +42,7 @@ function element(req, l) {
           fontSize: l.font_size_in_px, fontWeight: f.weight, fontStyle: f.italic ? 'italic' : 'normal',
           textAlign: l.text_align || 'left', lineHeight: 'normal',
           whiteSpace: l.is_splitting_lines === false ? 'nowrap' : 'normal',
+          ...design.typographyCSS(l),
         }, l.text),
       ]);
     }

@@ -67,7 +67,10 @@ function svgShapes(req, layers) {
 async function textOverlay(req, l) {
   const b = design.box(req, l);
   const f = design.textFont(l);
-  const markup = `<span foreground="${l.text_color}" font_weight="${f.weight}" font_style="${f.italic ? 'italic' : 'normal'}">${esc(l.text)}</span>`;
+  // Pango takes letter spacing in 1/1024 pt (1 pt = 1 px at 72 dpi); sharp's
+  // text input cannot clamp lines (no ellipsize), so max_lines is not drawn.
+  const spacing = l.letter_spacing_in_px ? ` letter_spacing="${Math.round(l.letter_spacing_in_px * 1024)}"` : '';
+  const markup = `<span foreground="${l.text_color}" font_weight="${f.weight}" font_style="${f.italic ? 'italic' : 'normal'}"${spacing}>${esc(l.text)}</span>`;
   const align = { left: 'left', center: 'centre', right: 'right' }[l.text_align || 'left'];
   const { data, info } = await sharp({
     text: {

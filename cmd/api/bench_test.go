@@ -3,7 +3,10 @@ package main
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,36 +19,61 @@ import (
 
 // benchGET runs b.N GETs of url from 50 concurrent clients and reports
 // the p50 and p99 latency.
-func benchGET(b *testing.B, url string, header ...string) {
+func benchGET(b *testing.B, url string, header ...string) { benchGETFrom(b, 50, url, header...) }
+
+// benchGETFrom is benchGET with clients concurrent clients (1, or a
+// multiple of GOMAXPROCS).
+func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	lat := make([]time.Duration, 0, b.N)
-	b.SetParallelism((50 + 1) / 2) // ×GOMAXPROCS(2) = 50 clients
+	get := func() {
+		d := timedGET(b, client, url, header...)
+		mu.Lock()
+		lat = append(lat, d)
+		mu.Unlock()
+	}
 	b.ResetTimer()
-	b.RunParallel(func(pb *testing.PB) {
-		for pb.Next() {
-			req, _ := http.NewRequest(http.MethodGet, url, nil)
-			for i := 0; i+1 < len(header); i += 2 {
-				req.Header.Set(header[i], header[i+1])
-			}
-			t0 := time.Now()
-			resp, err := client.Do(req)
-			if err != nil {
-				b.Error(err)
-				return
-			}
-			io.Copy(io.Discard, resp.Body)
-			resp.Body.Close()
-			d := time.Since(t0)
-			if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
-				b.Errorf("status %d", resp.StatusCode)
-			}
-			mu.Lock()
-			lat = append(lat, d)
-			mu.Unlock()
+	if clients == 1 {
+		for range b.N {
+			get()
 		}
-	})
+	} else {
+		b.SetParallelism(clients / runtime.GOMAXPROCS(0))
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				get()
+			}
+		})
+	}
 	b.StopTimer()
+	reportLatency(b, lat)
+}
+
+// timedGET GETs url and returns how long the answer took; a status other
+// than 200 or 304 is an error of the benchmark.
+func timedGET(b *testing.B, client *http.Client, url string, header ...string) time.Duration {
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		b.Error(err)
+		return 0
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	d := time.Since(t0)
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotModified {
+		b.Errorf("status %d", resp.StatusCode)
+	}
+	return d
+}
+
+// reportLatency reports the p50 and p99 of lat.
+func reportLatency(b *testing.B, lat []time.Duration) {
 	slices.Sort(lat)
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
@@ -53,16 +81,35 @@ func benchGET(b *testing.B, url string, header ...string) {
 	}
 }
 
+// ogTemplate is a typical social card, 1200x630: a gradient, a title and
+// a QR code (the miss and uncached benchmarks render it).
+const ogTemplate = `{"dimensions":{"width":1200,"height":630},"layers":[
+  {"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":45,
+   "colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":100}],
+   "position":{"x":0,"y":0},"dimensions":{"width":1200,"height":630}},
+  {"index":1,"type":"text","name":"title","text":"Launch day","font_name":"Inter","font_size_in_px":84,"font_weight":"bold",
+   "text_color":"#FFFFFF","position":{"x":80,"y":180},"dimensions":{"width":760,"height":300}},
+  {"index":2,"type":"qr-code","value":"https://example.com","foreground_hex_color":"#0F172A","background_hex_color":"#FFFFFF",
+   "position":{"x":900,"y":330},"dimensions":{"width":220,"height":220}}]}`
+
 func benchSetup(b *testing.B, edits ...func(*config.Config)) (base, signed string) {
+	return benchSetupWith(b, cardTemplate, edits...)
+}
+
+func benchSetupWith(b *testing.B, tpl string, edits ...func(*config.Config)) (base, signed string) {
 	redistest.Client(b, 5)
 	base = startTemplateMain(b, 5, append(edits, func(c *config.Config) { c.LogLevel = "error" })...)
-	req, _ := http.NewRequest(http.MethodPut, base+"/image-generation/v1/templates/bench", strings.NewReader(cardTemplate))
+	call(b, http.MethodDelete, base+"/image-generation/v1/templates/bench", e2eKey, "") // version 1 is tpl
+	req, _ := http.NewRequest(http.MethodPut, base+"/image-generation/v1/templates/bench", strings.NewReader(tpl))
 	req.Header.Set("Authorization", "Bearer "+e2eKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		b.Fatal(err)
 	}
 	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		b.Fatalf("PUT: status %d", resp.StatusCode)
+	}
 	signed, err = imageurl.Sign(e2eKey, "bench", "png", imageurl.Options{Version: 1}, []string{"title.text=Bench"})
 	if err != nil {
 		b.Fatal(err)
@@ -77,6 +124,14 @@ func BenchmarkTemplateImageHit(b *testing.B) {
 	benchGET(b, base+signed)
 }
 
+// BenchmarkTemplateImageHitOneClient: the same, one request at a time:
+// the latency without queueing.
+func BenchmarkTemplateImageHitOneClient(b *testing.B) {
+	base, signed := benchSetup(b)
+	http.Get(base + signed) // fill
+	benchGETFrom(b, 1, base+signed)
+}
+
 // BenchmarkTemplateImage304: a revalidation answered without rendering.
 func BenchmarkTemplateImage304(b *testing.B) {
 	base, signed := benchSetup(b)
@@ -88,13 +143,18 @@ func BenchmarkTemplateImage304(b *testing.B) {
 	benchGET(b, base+signed, "If-None-Match", resp.Header.Get("ETag"))
 }
 
-// BenchmarkTemplateImageMiss and ...Uncached: the same render through the
-// cache (no-cache: render, store) and without it, one client at a time.
-func BenchmarkTemplateImageMiss(b *testing.B) { benchSerial(b, benchSetup) }
+// BenchmarkTemplateImageMiss and ...Uncached: the same render of a social
+// card through the cache (no-cache: render, store) and without it, one
+// client at a time.
+func BenchmarkTemplateImageMiss(b *testing.B) {
+	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
+		return benchSetupWith(b, ogTemplate)
+	})
+}
 
 func BenchmarkTemplateImageUncached(b *testing.B) {
 	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
-		return benchSetup(b, func(c *config.Config) { c.CacheMaxBytes = 0 })
+		return benchSetupWith(b, ogTemplate, func(c *config.Config) { c.CacheMaxBytes = 0 })
 	})
 }
 
@@ -107,7 +167,90 @@ func benchSerial(b *testing.B, setup func(*testing.B, ...func(*config.Config)) (
 		if err != nil {
 			b.Fatal(err)
 		}
-		io.Copy(io.Discard, resp.Body)
+		n, _ := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatalf("status %d", resp.StatusCode)
+		}
+		b.ReportMetric(float64(n)/1024, "image-KB")
+	}
+}
+
+// BenchmarkThousandGETsOneRender: 1,000 GETs of one new signed URL from
+// 50 clients, spread over two API processes sharing the cache Redis,
+// make exactly one render (strata_render_cache_misses_total); it fails
+// otherwise. Reported: the latency of the 1,000 (the first ones wait for
+// the render) and the renders per 1,000.
+func BenchmarkThousandGETsOneRender(b *testing.B) {
+	redistest.Client(b, 4)
+	quiet := func(c *config.Config) { c.LogLevel = "error" }
+	a, z := startTemplateMain(b, 4, quiet), startTemplateMain(b, 4, quiet)
+	call(b, http.MethodDelete, a+"/image-generation/v1/templates/thousand", e2eKey, "")
+	resp, body := call(b, http.MethodPut, a+"/image-generation/v1/templates/thousand", e2eKey, cardTemplate)
+	if resp.StatusCode != http.StatusCreated {
+		b.Fatalf("PUT: %d %s", resp.StatusCode, body)
+	}
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var lat []time.Duration
+	run := 0
+	for b.Loop() {
+		run++
+		signed, err := imageurl.Sign(e2eKey, "thousand", "png", imageurl.Options{Version: 1}, []string{"title.text=Run " + strconv.Itoa(run)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		before := metric(b, "strata_render_cache_misses_total", a, z)
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for c := range 50 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 20 {
+					base := a
+					if (c+i)%2 == 1 {
+						base = z
+					}
+					d := timedGET(b, client, base+signed)
+					mu.Lock()
+					lat = append(lat, d)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if renders := metric(b, "strata_render_cache_misses_total", a, z) - before; renders != 1 {
+			b.Fatalf("1,000 GETs of one URL made %d renders, want 1", renders)
+		}
+	}
+	b.ReportMetric(1, "renders/1000-GETs")
+	reportLatency(b, lat)
+}
+
+// BenchmarkTemplateImageHitHandler: one cache hit of a signed URL through
+// the API's whole handler stack (logging, signature, template read from
+// Redis, memo, render cache), without the network: the server's own time
+// per hit, one at a time.
+func BenchmarkTemplateImageHitHandler(b *testing.B) {
+	redistest.Client(b, 3)
+	m := runMain(b, templateConfig(3, func(c *config.Config) { c.LogLevel = "error" }))
+	h := m.http.Handler
+	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/bench-handler", strings.NewReader(cardTemplate))
+	put.Header.Set("Authorization", "Bearer "+e2eKey)
+	h.ServeHTTP(httptest.NewRecorder(), put)
+	signed, err := imageurl.Sign(e2eKey, "bench-handler", "png", imageurl.Options{}, []string{"title.text=Handler"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	get := func() *httptest.ResponseRecorder {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, signed, nil))
+		return w
+	}
+	get() // fill
+	for b.Loop() {
+		if w := get(); w.Code != http.StatusOK || w.Header().Get("Cache-Status") != "strata; hit" {
+			b.Fatalf("status %d, %s", w.Code, w.Header().Get("Cache-Status"))
+		}
 	}
 }

@@ -133,7 +133,7 @@ func (m *Main) Run(ctx context.Context) error {
 	var cache *rendercache.Cache
 	if m.Config.CacheMaxBytes > 0 {
 		co := rendercache.Options{MaxBytes: m.Config.CacheMaxBytes, MaxEntryBytes: m.Config.CacheMaxEntryBytes,
-			TTL: m.Config.CacheTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
+			TTL: m.Config.CacheTTL, AssetTTL: m.Config.CacheAssetTTL, LockTTL: m.Config.Limits.RenderTimeout + 5*time.Second}
 		if m.Config.CacheRedisURL != "" {
 			// A cache that is down must cost little: the render goes on
 			// without it (pkg/rendercache), after at most these waits.
@@ -150,8 +150,9 @@ func (m *Main) Run(ctx context.Context) error {
 		Templates:            templates,
 		Cache:                cache,
 		RendererVersion:      engine.RendererVersion(),
+		AssetTTL:             m.Config.CacheAssetTTL,
 		Async:                m.queue,
-		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency},
+		Collectors:           []prometheus.Collector{qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings},
 		Rate:                 rate,
 		Keys:                 m.Config.APIKeys,
 		AllowPrivateNetworks: m.Config.AllowPrivateNetworks,
@@ -205,9 +206,6 @@ func (m *Main) Close() error {
 	}
 	if m.admin != nil {
 		errs = append(errs, m.admin.Close())
-	}
-	if m.queue != nil {
-		errs = append(errs, m.queue.Close())
 	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())

@@ -31,6 +31,12 @@ func startMain(t *testing.T) string {
 // startMainWith is startMain with the configuration adjusted by edit.
 func startMainWith(t testing.TB, edit func(*config.Config)) string {
 	t.Helper()
+	return "http://" + runMain(t, edit).Addr()
+}
+
+// runMain runs a real API process in-process and returns it.
+func runMain(t testing.TB, edit func(*config.Config)) *Main {
+	t.Helper()
 	cfg := config.NewDefaultConfig()
 	cfg.ListenAddr = "127.0.0.1:0"
 	cfg.APIKeys = map[string]string{e2eKey: ""}
@@ -42,7 +48,7 @@ func startMainWith(t testing.TB, edit func(*config.Config)) string {
 	m := NewMain(cfg)
 	require.NoError(t, m.Run(context.Background()), "is the assets dir filled? run scripts/setup.sh")
 	t.Cleanup(func() { require.NoError(t, m.Close()) })
-	return "http://" + m.Addr()
+	return m
 }
 
 func generate(t *testing.T, base, body string) (int, map[string]any) {
@@ -161,4 +167,32 @@ func TestMetricsByLayerType(t *testing.T) {
 	require.NoError(t, err)
 	require.Contains(t, string(body), `strata_layer_render_duration_seconds_count{layer_type="solid-color"} 1`)
 	require.Contains(t, string(body), `strata_layer_render_duration_seconds_count{layer_type="qr-code"} 1`)
+}
+
+// TestWarningsEndToEnd: a sync render's envelope carries data.warnings
+// (an empty list when nothing went wrong) and /metrics counts them by code.
+func TestWarningsEndToEnd(t *testing.T) {
+	base := startMain(t)
+	status, out := generate(t, base, `{"dimensions":{"width":240,"height":80},"layers":[
+	  {"index":0,"type":"barcode","format":"ean13","value":"9781234567890","foreground_hex_color":"#000","background_hex_color":"#fff",
+	   "position":{"x":0,"y":0},"dimensions":{"width":240,"height":80}}]}`)
+	require.Equal(t, http.StatusOK, status, out)
+	data := out["data"].(map[string]any)
+	ws := data["warnings"].([]any)
+	require.Len(t, ws, 1)
+	w := ws[0].(map[string]any)
+	require.Equal(t, "layers[0].value", w["path"])
+	require.Equal(t, "barcode_check_digit", w["code"])
+	require.Contains(t, w["message"], "9781234567897")
+
+	status, out = generate(t, base, `{"dimensions":{"width":10,"height":10},"layers":[{"index":0,"type":"solid-color","hex_color":"#FFFFFF"}]}`)
+	require.Equal(t, http.StatusOK, status, out)
+	require.Equal(t, []any{}, out["data"].(map[string]any)["warnings"], "a clean render reports an empty list")
+
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	require.Contains(t, string(body), `strata_render_warnings_total{code="barcode_check_digit"} 1`)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"image"
 	_ "image/png"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/redistest"
 )
 
 // chromiumPath is Debian's Chromium (scripts/setup.sh installs it).
@@ -165,6 +168,16 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	require.Equal(t, 1, eval[int](t, ctx, `document.querySelectorAll('#gutter .bad').length`))
 	screenshot(t, ctx, "playground-error.png")
 
+	// A render with a warning shows it at its JSON path, the image too.
+	editJSON(t, ctx, `"#DC26"`, `"#DC2626"`)
+	editJSON(t, ctx, `"type": "gradient",`, `"type": "gradient", "opacity": 0,`)
+	const warned = `document.querySelector('#errors li.warning[data-code="layer_transparent"]')`
+	waitFor(t, ctx, warned+` !== null && document.getElementById('status').className === 'ok'`)
+	require.Equal(t, "layers[0].opacity", eval[string](t, ctx, warned+`.dataset.path`))
+	require.Contains(t, eval[string](t, ctx, jsStatus), "1 warning")
+	editJSON(t, ctx, `"type": "gradient", "opacity": 0,`, `"type": "gradient",`)
+	waitFor(t, ctx, `document.getElementById('status').className === 'ok' && document.querySelector('#errors li') === null`)
+
 	// The image example's picture is drawn in the browser and renders.
 	eval[bool](t, ctx, `(() => {
 	  const s = document.getElementById('example');
@@ -184,4 +197,65 @@ func TestPlaygroundInBrowser(t *testing.T) {
 	waitFor(t, ctx, jsPreviewSrc+`.startsWith('data:image/png')`)
 	r, g, b = previewPixel(t, eval[string](t, ctx, jsPreviewSrc), 2, 2)
 	require.Greater(t, g, uint32(120), "the reloaded draft is the green one: rgb %d %d %d", r, g, b)
+}
+
+// Template mode, in a real browser: the template is saved (PUT), its
+// variables get inputs, filling one renders through a signed URL made in
+// the page, and that URL works on its own; a bad value marks its input.
+func TestPlaygroundTemplateMode(t *testing.T) {
+	redistest.Client(t, 11)
+	base := startTemplateMain(t, 11)
+	call(t, http.MethodDelete, base+"/image-generation/v1/templates/pg-card", e2eKey, "")
+	ctx := newBrowser(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#json")),
+		chromedp.SendKeys(chromedp.CSS("#key"), e2eKey),
+	))
+	eval[bool](t, ctx, `(() => {
+	  const m = document.getElementById('mode');
+	  m.value = 'template'; m.dispatchEvent(new Event('change'));
+	  document.getElementById('tpl-id').value = 'pg-card';
+	  return true;
+	})()`)
+	waitFor(t, ctx, `document.getElementById('status').className === 'ok' && document.getElementById('json').value.includes('"name": "title"')`)
+	require.False(t, eval[bool](t, ctx, `document.getElementById('template-panel').hidden`))
+
+	eval[bool](t, ctx, `(document.getElementById('tpl-save').click(), true)`)
+	waitFor(t, ctx, `document.querySelectorAll('#vars input').length === 4`)
+	require.Contains(t, eval[string](t, ctx, `document.getElementById('tpl-version').textContent`), "Version 1 saved")
+	require.Equal(t, []string{"background", "badge", "title", "link"}, eval[[]string](t, ctx, `[...document.querySelectorAll('#vars input')].map(i => i.dataset.name)`))
+	require.Equal(t, "hex_color", eval[string](t, ctx, `document.querySelectorAll('#vars select')[1].value`))
+	waitFor(t, ctx, `document.getElementById('signed-url').value !== '' && document.getElementById('status').className === 'ok'`)
+	first := eval[string](t, ctx, jsPreviewSrc)
+
+	fill := func(name, value string) {
+		eval[bool](t, ctx, `(() => {
+		  const i = document.querySelector('#vars input[data-name="`+name+`"]');
+		  i.value = `+jsString(value)+`; i.dispatchEvent(new Event('input'));
+		  return true;
+		})()`)
+	}
+	fill("badge", "#DC2626")
+	fill("title", "Hello & 'welcome' (100%)")
+	waitFor(t, ctx, jsPreviewSrc+` !== `+jsString(first)+` && document.getElementById('status').className === 'ok'`)
+	src := eval[string](t, ctx, jsPreviewSrc)
+	r, g, b := previewPixel(t, src, 120, 100)
+	require.Equal(t, []uint32{0xDC, 0x26, 0x26}, []uint32{r, g, b}, "the badge is the colour filled in")
+	screenshot(t, ctx, "playground-template.png")
+
+	// The signed URL the page shows works on its own.
+	signed := eval[string](t, ctx, `document.getElementById('signed-url').value`)
+	require.True(t, strings.HasPrefix(signed, base+"/image-generation/v1/templates/pg-card/image.png?key=key_"), signed)
+	require.Contains(t, signed, "&v=1&")
+	resp, img := call(t, http.MethodGet, signed, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", img)
+	require.Equal(t, "data:image/png;base64,"+base64.StdEncoding.EncodeToString(img), src)
+
+	// A bad value is a 400 naming the query parameter; its input is marked.
+	fill("badge", "red")
+	waitFor(t, ctx, `document.querySelector('#vars .bad input[data-name="badge"]') !== null`)
+	status := eval[string](t, ctx, jsStatus)
+	require.True(t, strings.HasPrefix(status, "error: 400"), status)
+	require.Contains(t, eval[string](t, ctx, `document.getElementById('errors').textContent`), `query["badge.hex_color"]`)
 }

@@ -5,14 +5,20 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
 	"image/png"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -30,7 +36,7 @@ const cardTemplate = `{"dimensions":{"width":200,"height":100},"layers":[
   {"index":2,"type":"text","name":"title","text":"Hi","font_name":"Inter","font_size_in_px":20,"text_color":"#000000",
    "position":{"x":60,"y":10},"dimensions":{"width":130,"height":30}}]}`
 
-func call(t *testing.T, method, url, key, body string, headers ...string) (*http.Response, []byte) {
+func call(t testing.TB, method, url, key, body string, headers ...string) (*http.Response, []byte) {
 	t.Helper()
 	req, err := http.NewRequest(method, url, strings.NewReader(body))
 	require.NoError(t, err)
@@ -50,14 +56,20 @@ func call(t *testing.T, method, url, key, body string, headers ...string) (*http
 
 func startTemplateMain(t testing.TB, cacheDB int, edits ...func(*config.Config)) string {
 	t.Helper()
-	return startMainWith(t, func(c *config.Config) {
+	return startMainWith(t, templateConfig(cacheDB, edits...))
+}
+
+// templateConfig is the configuration of the template tests: two keys,
+// no rate limit, the render cache on database cacheDB.
+func templateConfig(cacheDB int, edits ...func(*config.Config)) func(*config.Config) {
+	return func(c *config.Config) {
 		c.APIKeys = map[string]string{e2eKey: "", otherKey: ""}
 		c.RateLimit = 0
 		c.CacheRedisURL = strings.TrimSuffix(redistest.URL(), "/0") + "/" + strconv.Itoa(cacheDB)
 		for _, e := range edits {
 			e(c)
 		}
-	})
+	}
 }
 
 // pixel decodes a PNG and returns the colour at x, y as #RRGGBB.
@@ -133,6 +145,17 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Equal(t, "image/png", resp.Header.Get("Content-Type"))
 	require.Equal(t, "public, max-age=31536000, immutable", resp.Header.Get("Cache-Control"))
 	require.Equal(t, "#FF00FF", pixel(t, img, 30, 30))
+	require.Empty(t, resp.Header.Get("Strata-Warnings"), "a clean render sends no report header")
+	// An image response carries the render report in headers.
+	hidden, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{Version: 2}, []string{"badge.opacity=0"})
+	require.NoError(t, err)
+	hresp, _ := call(t, http.MethodGet, base+hidden, "", "")
+	require.Equal(t, http.StatusOK, hresp.StatusCode)
+	require.Equal(t, "1", hresp.Header.Get("Strata-Warnings-Count"))
+	var report []map[string]string
+	require.NoError(t, json.Unmarshal([]byte(hresp.Header.Get("Strata-Warnings")), &report))
+	require.Equal(t, "layer_transparent", report[0]["code"])
+	require.Equal(t, "layers[1].opacity", report[0]["path"])
 	etag := resp.Header.Get("ETag")
 	require.Regexp(t, regexp.MustCompile(`^"[A-Za-z0-9_-]{24}"$`), etag)
 
@@ -142,6 +165,14 @@ func TestTemplatesEndToEnd(t *testing.T) {
 	require.Empty(t, body)
 	require.Equal(t, renders, metric(t, "strata_render_cache_misses_total", base)+metric(t, "strata_render_cache_hits_total", base),
 		"a 304 neither renders nor reads the cache")
+
+	asPDF, err := imageurl.Sign(e2eKey, "card-e2e", "pdf", imageurl.Options{Version: 2}, []string{"badge.hex_color=#FF00FF"})
+	require.NoError(t, err)
+	resp, body = call(t, http.MethodGet, base+asPDF, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", body)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(body, []byte("%PDF-1.7")))
+	require.NotEqual(t, etag, resp.Header.Get("ETag"), "another format, another ETag")
 
 	latest, err := imageurl.Sign(e2eKey, "card-e2e", "png", imageurl.Options{}, []string{"badge.hex_color=#FF00FF"})
 	require.NoError(t, err)
@@ -184,7 +215,7 @@ func TestTemplatesEndToEnd(t *testing.T) {
 }
 
 // metric sums a counter over API processes' /metrics.
-func metric(t *testing.T, name string, bases ...string) int {
+func metric(t testing.TB, name string, bases ...string) int {
 	t.Helper()
 	total := 0
 	re := regexp.MustCompile(`(?m)^` + name + `(?:\{[^}]*\})? ([0-9.e+]+)$`)
@@ -242,4 +273,110 @@ func TestFiftyConcurrentGETsOnTwoProcessesRenderOnce(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, "strata; fwd=request", resp.Header.Get("Cache-Status"))
 	require.Equal(t, 1, metric(t, "strata_render_cache_bypasses_total", a, b))
+
+	// Renders at once of one memoized request (the -race run checks
+	// nothing writes to it).
+	var again sync.WaitGroup
+	for range 4 {
+		again.Add(1)
+		go func() {
+			defer again.Done()
+			resp, _ := call(t, http.MethodGet, a+signed, "", "", "Cache-Control", "no-cache")
+			require.Equal(t, http.StatusOK, resp.StatusCode)
+		}()
+	}
+	again.Wait()
+	require.Equal(t, 5, metric(t, "strata_render_cache_bypasses_total", a, b))
+}
+
+// HEAD of a signed URL answers GET's status and headers without a body,
+// under GET's signature; a matching If-None-Match is a 304 as well.
+func TestSignedURLHead(t *testing.T) {
+	redistest.Client(t, 8)
+	base := startTemplateMain(t, 8)
+	call(t, http.MethodDelete, base+"/image-generation/v1/templates/card-head", e2eKey, "")
+	resp, body := call(t, http.MethodPut, base+"/image-generation/v1/templates/card-head", e2eKey, cardTemplate)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	signed, err := imageurl.Sign(e2eKey, "card-head", "png", imageurl.Options{Version: 1}, []string{"title.text=Head"})
+	require.NoError(t, err)
+
+	head, body := call(t, http.MethodHead, base+signed, "", "")
+	require.Equal(t, http.StatusOK, head.StatusCode)
+	require.Empty(t, body)
+	get, img := call(t, http.MethodGet, base+signed, "", "")
+	require.Equal(t, http.StatusOK, get.StatusCode)
+	require.Equal(t, "#0000FF", pixel(t, img, 30, 30))
+	for _, h := range []string{"Content-Type", "ETag", "Cache-Control"} {
+		require.NotEmpty(t, get.Header.Get(h), h)
+		require.Equal(t, get.Header.Get(h), head.Header.Get(h), h)
+	}
+	require.Equal(t, strconv.Itoa(len(img)), head.Header.Get("Content-Length"))
+	require.Equal(t, int64(len(img)), get.ContentLength)
+	require.Equal(t, "strata; fwd=miss", head.Header.Get("Cache-Status"), "HEAD renders a miss, so GET finds it")
+	require.Equal(t, "strata; hit", get.Header.Get("Cache-Status"))
+
+	resp, _ = call(t, http.MethodHead, base+signed, "", "", "If-None-Match", get.Header.Get("ETag"))
+	require.Equal(t, http.StatusNotModified, resp.StatusCode)
+	resp, _ = call(t, http.MethodHead, base+strings.Replace(signed, "Head", "Heat", 1), "", "")
+	require.Equal(t, http.StatusForbidden, resp.StatusCode, "the signature is checked as for GET")
+	unsigned, _, _ := strings.Cut(signed, "&sig=")
+	resp, _ = call(t, http.MethodHead, base+unsigned, "", "")
+	require.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+}
+
+// An image from a URL is part of the ETag by the bytes fetched: inside
+// STRATA_CACHE_ASSET_TTL the cached render (and its ETag) answers; past it
+// the next request renders and fetches again, so a changed picture is a
+// new image with a new ETag, and an unchanged one keeps its ETag (304).
+func TestFetchedAssetsInTheETag(t *testing.T) {
+	var colour atomic.Value
+	colour.Store(color.NRGBA{255, 0, 0, 255})
+	var fetches atomic.Int32
+	photos := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		m := image.NewNRGBA(image.Rect(0, 0, 8, 8))
+		draw.Draw(m, m.Bounds(), image.NewUniform(colour.Load().(color.NRGBA)), image.Point{}, draw.Src)
+		w.Header().Set("Content-Type", "image/png")
+		_ = png.Encode(w, m)
+	}))
+	defer photos.Close()
+	redistest.Client(t, 10)
+	base := startTemplateMain(t, 10, func(c *config.Config) {
+		c.AllowPrivateNetworks = true // the photo server is on loopback
+		c.CacheAssetTTL = time.Second
+	})
+	tpl := fmt.Sprintf(`{"dimensions":{"width":40,"height":40},"layers":[
+	  {"index":0,"type":"image","name":"photo","file":{"type":"url","url":%q},"position":{"x":0,"y":0},"dimensions":{"width":40,"height":40}}]}`, photos.URL+"/p.png")
+	call(t, http.MethodDelete, base+"/image-generation/v1/templates/photo-card", e2eKey, "")
+	resp, body := call(t, http.MethodPut, base+"/image-generation/v1/templates/photo-card", e2eKey, tpl)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+	fetches.Store(0) // validation does not fetch; count renders' fetches
+	signed, err := imageurl.Sign(e2eKey, "photo-card", "png", imageurl.Options{Version: 1}, nil)
+	require.NoError(t, err)
+
+	resp, img := call(t, http.MethodGet, base+signed, "", "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, "%s", img)
+	require.Equal(t, "#FF0000", pixel(t, img, 20, 20))
+	require.Equal(t, "public, max-age=1", resp.Header.Get("Cache-Control"), "pinned, but not immutable: the photo may change")
+	red := resp.Header.Get("ETag")
+	require.Equal(t, int32(1), fetches.Load())
+
+	colour.Store(color.NRGBA{0, 0, 255, 255})
+	resp, _ = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", red)
+	require.Equal(t, http.StatusNotModified, resp.StatusCode, "inside the window the cached render answers")
+	require.Equal(t, int32(1), fetches.Load())
+
+	time.Sleep(1100 * time.Millisecond)
+	resp, img = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", red)
+	require.Equal(t, http.StatusOK, resp.StatusCode, "past the window: fetched again, and the photo changed")
+	require.Equal(t, "#0000FF", pixel(t, img, 20, 20))
+	blue := resp.Header.Get("ETag")
+	require.NotEqual(t, red, blue)
+	require.Equal(t, int32(2), fetches.Load())
+
+	time.Sleep(1100 * time.Millisecond)
+	resp, _ = call(t, http.MethodGet, base+signed, "", "", "If-None-Match", blue)
+	require.Equal(t, http.StatusNotModified, resp.StatusCode, "fetched again, the same bytes: the same ETag")
+	require.Equal(t, blue, resp.Header.Get("ETag"))
+	require.Equal(t, int32(3), fetches.Load())
 }

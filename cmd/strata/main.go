@@ -28,11 +28,12 @@ import (
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 const usage = `usage:
   strata render REQUEST.json [-o OUT] [--watch]   render locally (REQUEST or OUT may be -)
-  strata validate REQUEST.json                     check a request without rendering
+  strata validate REQUEST.json                     check a request: errors, then the render report's warnings
   strata sign-url --key KEY --template ID [--version N] [--expires 1h] [--format png] name.field=value...
                                                    print a signed template image path and query
 `
@@ -84,7 +85,21 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if err != nil {
 			return report(stderr, err)
 		}
+		// The render report needs a render: draw it (and drop the image)
+		// when the engine can start, else say what was not checked.
+		eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err != nil {
+			fmt.Fprintln(stdout, "valid")
+			fmt.Fprintf(stderr, "note: not rendered, so no warnings were looked for (%v)\n", err)
+			return 0
+		}
+		defer eng.Close()
+		res, err := core.RenderWithin(ctx, eng.Renderer, req, cfg.Limits.RenderTimeout)
+		if err != nil {
+			return report(stderr, err)
+		}
 		fmt.Fprintln(stdout, "valid")
+		printWarnings(stderr, res.Warnings)
 		return 0
 	case "render":
 		eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
@@ -156,6 +171,7 @@ func renderOnce(ctx context.Context, eng *engine.Engine, cfg config.Config, in, 
 			fmt.Fprintf(stderr, "wrote %s (%dx%d %s, %d bytes)\n", out, res.Width, res.Height, res.MimeType, len(res.Data))
 		}
 	}
+	printWarnings(stderr, res.Warnings)
 	if err != nil {
 		fmt.Fprintf(stderr, "strata: %v\n", err)
 		return 2
@@ -186,6 +202,15 @@ func renderWatch(ctx context.Context, eng *engine.Engine, cfg config.Config, in,
 	}
 }
 
+// printWarnings prints the render report, one warning a line: the path,
+// the sentence and the code, as JSON after "warning: " for scripts.
+func printWarnings(w io.Writer, ws []warning.Warning) {
+	for _, x := range ws {
+		line, _ := json.Marshal(x)
+		fmt.Fprintf(w, "warning: %s: %s\n  %s\n", x.Path, x.Message, line)
+	}
+}
+
 // report prints an error as the API would send it: the sentence, then each
 // problem with its path, as JSON lines a script can read.
 func report(w io.Writer, err error) int {
@@ -207,7 +232,7 @@ func signURL(args []string, stdout, stderr io.Writer) int {
 	id := fs.String("template", "", "the template_id (required)")
 	version := fs.Int("version", 0, "pin a version (CDNs may then cache the image forever); 0 follows the latest")
 	expires := fs.Duration("expires", 0, "validity from now, e.g. 1h (0: never expires)")
-	format := fs.String("format", "png", "png, jpeg, webp or avif")
+	format := fs.String("format", "png", "png, jpeg, webp, avif or pdf")
 	if err := fs.Parse(args); err != nil || *key == "" || *id == "" || *version < 0 || *expires < 0 {
 		fmt.Fprint(stderr, usage)
 		return 2

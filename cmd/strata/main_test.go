@@ -73,3 +73,22 @@ func TestUsage(t *testing.T) {
 	require.Equal(t, 2, run(context.Background(), nil, nil, nil, &stderr))
 	require.Contains(t, stderr.String(), "usage")
 }
+
+// TestWarningsArePrinted: render and validate print the render report,
+// path and code, and a clean request prints none.
+func TestWarningsArePrinted(t *testing.T) {
+	warned := `{"dimensions":{"width":40,"height":20},"layers":[{"index":0,"type":"solid-color","hex_color":"#FF0000","opacity":0}]}`
+	for _, cmd := range [][]string{{"validate", "-"}, {"render", "-", "-o", "-"}} {
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), cmd, strings.NewReader(warned), &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		require.Contains(t, stderr.String(), "warning: layers[0].opacity:")
+		require.Contains(t, stderr.String(), `"code":"layer_transparent"`)
+
+		stdout.Reset()
+		stderr.Reset()
+		code = run(context.Background(), cmd, strings.NewReader(request), &stdout, &stderr)
+		require.Equal(t, 0, code, stderr.String())
+		require.NotContains(t, stderr.String(), "warning")
+	}
+}

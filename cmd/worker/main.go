@@ -130,7 +130,7 @@ func (m *Main) Run(ctx context.Context) error {
 	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()
-	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency,
+	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.worker, err = queue.NewWorker(queue.WorkerOptions{
 		Redis:               m.redis,

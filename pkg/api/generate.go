@@ -20,11 +20,15 @@ import (
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 type imageData struct {
 	Buffer   string `json:"buffer"`
 	MimeType string `json:"mime_type"`
+	// Warnings is the render report, [] when nothing went wrong (our
+	// extension; the reference's SDKs ignore fields they do not know).
+	Warnings []warning.Warning `json:"warnings"`
 }
 
 type successBody struct {
@@ -96,20 +100,29 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 	}
 	return c.JSON(http.StatusOK, successBody{
 		Success: true,
-		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType},
+		Data:    imageData{Buffer: base64.StdEncoding.EncodeToString(res.Data), MimeType: res.MimeType, Warnings: warning.OrEmpty(res.Warnings)},
 	})
 }
 
 // renderCached renders req through the render cache, when there is one,
 // and says what happened in a Cache-Status header (RFC 9211).
 func (s *Server) renderCached(c echo.Context, req *schema.Request) (core.Result, error) {
+	key := ""
+	if s.cache != nil {
+		key = rendercache.Key(s.rendererVersion, req)
+	}
+	return s.renderKeyed(c, req, key)
+}
+
+// renderKeyed is renderCached with the cache key already known.
+func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (core.Result, error) {
 	if s.cache == nil {
 		return s.renderSync(c.Request().Context(), req)
 	}
 	// Cache-Control: no-cache (or Pragma: no-cache) asks for a fresh render.
 	rh := c.Request().Header
 	bypass := strings.Contains(strings.ToLower(rh.Get("Cache-Control")), "no-cache") || strings.Contains(strings.ToLower(rh.Get("Pragma")), "no-cache")
-	res, status, err := s.cache.Get(c.Request().Context(), rendercache.Key(s.rendererVersion, req), bypass,
+	res, status, err := s.cache.Get(c.Request().Context(), key, bypass,
 		func(ctx context.Context) (core.Result, error) { return s.renderSync(ctx, req) })
 	if err != nil {
 		return core.Result{}, err

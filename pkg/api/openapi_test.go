@@ -434,7 +434,6 @@ func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 		_ = rdb.Close()
 	})
 	q := queue.NewClient(queue.ClientOptions{Redis: rdb, JobTTL: time.Hour})
-	t.Cleanup(func() { _ = q.Close() })
 	limits := cfg.Limits
 	limits.MaxBodyBytes = 256 << 10
 	o := api.Options{
@@ -492,6 +491,8 @@ func TestOpenAPIContract(t *testing.T) {
 	}{
 		{name: "sync png", body: solid, wantStatus: 200},
 		{name: "render alias", path: "/image-generation/v1/render", body: solid, wantStatus: 200},
+		{name: "sync pdf", wantStatus: 200, body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"output_format":"pdf","output_options":{"resolution_in_dpi":300}}`},
+		{name: "resolution_in_dpi on png", wantStatus: 400, docRejects: false, body: `{` + canvas + `,"layers":[{"index":0,"type":"solid-color","hex_color":"#000"}],"output_options":{"resolution_in_dpi":300}}`},
 		{name: "every renderable type, SDK spelling", wantStatus: 200, body: `{"dimensions":{"width_in_px":400,"height_in_px":200},"output_format":"jpeg","layers":[
 		  {"index":0,"type":"solid-color","hex_color":"#fff","position":{"x_in_px":0,"y_in_px":0},"dimensions":{"width_in_px":0,"height_in_px":0}},
 		  {"index":1,"type":"gradient","gradient_type":"radial","colors":[{"hex_color":"#f00","position":0},{"hex_color":"#00f","position":100}],"position":{"x_in_px":0,"y_in_px":0},"dimensions":{"width_in_px":100,"height_in_px":100}},

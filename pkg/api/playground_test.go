@@ -26,6 +26,7 @@ func TestPlaygroundFiles(t *testing.T) {
 	}{
 		{name: "page", path: "/", wantType: "text/html", wantBody: `<textarea id="json"`, wantStatus: 200},
 		{name: "script", path: "/playground/playground.js", wantType: "application/javascript", wantBody: "/image-generation/v1/generate", wantStatus: 200},
+		{name: "template mode", path: "/playground/template.js", wantType: "application/javascript", wantBody: "crypto.subtle.sign", wantStatus: 200},
 		{name: "examples", path: "/playground/examples.js", wantType: "application/javascript", wantBody: `"qr-code"`, wantStatus: 200},
 		{name: "stylesheet", path: "/playground/playground.css", wantType: "text/css", wantBody: "#preview", wantStatus: 200},
 		{name: "missing file", path: "/playground/nope.js", wantType: "application/json", wantBody: `"success":false`, wantStatus: 404},

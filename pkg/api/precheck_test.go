@@ -26,7 +26,6 @@ import (
 func TestAsyncRefusesCodesThatCannotFitBeforeQueueing(t *testing.T) {
 	rdb := redistest.Client(t, 10)
 	q := queue.NewClient(queue.ClientOptions{Redis: rdb, JobTTL: time.Hour})
-	t.Cleanup(func() { _ = q.Close() })
 	r, err := render.New(render.Options{})
 	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Options{

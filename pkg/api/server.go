@@ -18,6 +18,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/lru"
 	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
@@ -55,6 +56,10 @@ type Options struct {
 	Cache *rendercache.Cache
 	// RendererVersion identifies the renderer in ETags and cache keys.
 	RendererVersion string
+	// AssetTTL is the revalidation window of renders that fetch URLs:
+	// the max-age of their signed image URLs (5 minutes when zero; the
+	// render cache's own AssetTTL should match).
+	AssetTTL time.Duration
 	// Collectors are extra Prometheus collectors served on /metrics
 	// (render latency by layer type, queue metrics).
 	Collectors []prometheus.Collector
@@ -88,6 +93,8 @@ type Server struct {
 	rawKeys         map[string]string // key id → API key, for signed URLs
 	rendererVersion string
 	cache           *rendercache.Cache
+	assetTTL        time.Duration
+	memo            *lru.Cache[[sha256.Size]byte, *assembled] // signed URLs' requests
 }
 
 type apiKey struct {
@@ -111,12 +118,16 @@ func New(o Options) *Server {
 	if o.QueueWait == 0 {
 		o.QueueWait = 5 * time.Second
 	}
+	if o.AssetTTL <= 0 {
+		o.AssetTTL = 5 * time.Minute
+	}
 	s := &Server{
 		echo: echo.New(), log: o.Logger, limits: o.Limits, renderer: o.Renderer, async: o.Async,
 		slots: make(chan struct{}, o.RenderConcurrency), wait: o.QueueWait, ready: o.Ready, required: o.Required,
 		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage, allowPrivate: o.AllowPrivateNetworks,
 		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
-		cache: o.Cache,
+		cache: o.Cache, assetTTL: o.AssetTTL,
+		memo: lru.New[[sha256.Size]byte, *assembled](assembledMemoBytes, func(a *assembled) int64 { return 3*int64(len(a.body)) + 2048 }),
 	}
 	for k := range o.Keys {
 		s.keys = append(s.keys, apiKey{hash: sha256.Sum256([]byte(k)), id: core.KeyID(k)})
@@ -151,6 +162,7 @@ func New(o Options) *Server {
 		v1.POST("/templates/:template_id/generate", s.generateTemplate)
 		// Signed URLs authenticate by their signature, not a header.
 		e.GET("/image-generation/v1/templates/:template_id/:file", s.templateImage)
+		e.HEAD("/image-generation/v1/templates/:template_id/:file", s.templateImage)
 	}
 	// The group's catch-all would answer a known path asked with another
 	// method 404; it is a 405 naming the method to use.

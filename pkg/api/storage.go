@@ -1,9 +1,7 @@
 package api
 
 import (
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -11,6 +9,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // storedBody is the sync answer when the request named a storage
@@ -27,27 +26,21 @@ type storedData struct {
 	Buffer   string          `json:"buffer,omitempty"`
 	MimeType string          `json:"mime_type"`
 	Storage  *storage.Object `json:"storage"`
+	// Warnings is the render report ([] when none), as in imageData.
+	Warnings []warning.Warning `json:"warnings"`
 }
 
 // store uploads a sync render's result to its destination and answers
 // with the object. A failed upload is a 422 saying why.
 func (s *Server) store(c echo.Context, d *schema.Storage, res core.Result) error {
-	id := syncJobID()
+	id := core.NewJobID()
 	obj, err := s.storage.Put(c.Request().Context(), c.Get(ctxKeyID).(string), d, res.Data, res.MimeType, id)
 	if err != nil {
 		return err
 	}
-	body := storedBody{Success: true, JobID: id, Data: storedData{MimeType: res.MimeType, Storage: obj}}
+	body := storedBody{Success: true, JobID: id, Data: storedData{MimeType: res.MimeType, Storage: obj, Warnings: warning.OrEmpty(res.Warnings)}}
 	if d.ReturnBuffer {
 		body.Data.Buffer = base64.StdEncoding.EncodeToString(res.Data)
 	}
 	return c.JSON(http.StatusOK, body)
-}
-
-// syncJobID is a fresh id in the queue's job id format, for the {job_id}
-// of a sync render (which has no job of its own).
-func syncJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "job_" + hex.EncodeToString(b[:])
 }

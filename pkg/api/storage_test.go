@@ -102,6 +102,28 @@ func TestGenerateSyncToStorage(t *testing.T) {
 	require.Equal(t, dec, stored)
 }
 
+// A PDF goes to storage as application/pdf under {ext} = pdf, the bytes
+// the renderer made.
+func TestGenerateSyncPDFToStorage(t *testing.T) {
+	t.Parallel()
+	s3 := s3test.Start(t)
+	bucket := s3.Bucket(t)
+	srv := newTestServer(t, func(o *Options) { o.Storage = storageServer(t, s3, bucket, s3test.WriterSecret) })
+	body := strings.Replace(storageRequest(bucket, ""), `"storage":`, `"output_format":"pdf","storage":`, 1)
+	status, env, raw := postStored(t, srv.URL, body)
+	require.Equal(t, http.StatusOK, status, "%s", raw)
+	require.Equal(t, "application/pdf", env.Data.MimeType)
+	require.Equal(t, "cards/"+env.JobID+".pdf", env.Data.Storage.Key)
+	require.Equal(t, "application/pdf", env.Data.Storage.ContentType)
+	resp, err := http.Get(env.Data.Storage.URL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	require.Equal(t, "application/pdf", resp.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(got, []byte("%PDF-1.7")), "%.20q", got)
+	require.True(t, bytes.HasSuffix(got, []byte("%%EOF\n")))
+}
+
 func TestGenerateStorageRefusals(t *testing.T) {
 	t.Parallel()
 	s3 := s3test.Start(t)

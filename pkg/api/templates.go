@@ -16,8 +16,10 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/imageurl"
+	"github.com/strata-render/strata/pkg/rendercache"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // templateView is the data of a template answer.
@@ -158,7 +160,7 @@ func (s *Server) templateImage(c echo.Context) error {
 	ext, ok := strings.CutPrefix(file, "image.")
 	format := imageurl.Formats[ext]
 	if !ok || format == "" {
-		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp or image.avif.")
+		return failure.New(failure.NotFound, "No such image: ask for image.png, image.jpeg, image.webp, image.avif or image.pdf.")
 	}
 	r := c.Request()
 	signed, err := imageurl.Verify(r.URL.EscapedPath(), r.URL.RawQuery, s.signingKey, time.Now())
@@ -176,21 +178,98 @@ func (s *Server) serveImage(c echo.Context, signed *imageurl.Signed, format stri
 	if err != nil {
 		return err
 	}
-	req, body, err := st.Template.Apply(signed.Modifications, map[string]any{"output_format": format}, s.limits)
+	a, err := s.assemble(st, signed, format)
 	if err != nil {
 		return err
 	}
 	h := c.Response().Header()
-	h.Set("ETag", s.etag(body))
-	h.Set("Cache-Control", cacheControl(signed, st))
-	if match := r.Header.Get("If-None-Match"); match != "" && etagMatches(match, h.Get("ETag")) {
-		return c.NoContent(http.StatusNotModified)
+	h.Set("Cache-Control", cacheControl(signed, st, a.fetches, s.assetTTL))
+	if !a.fetches {
+		// The request decides every pixel: answer a revalidation now.
+		h.Set("ETag", a.etag)
+		if etagMatches(r.Header.Get("If-None-Match"), a.etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
 	}
-	res, err := s.renderCached(c, req)
+	res, err := s.renderKeyed(c, a.req, a.key)
 	if err != nil {
 		return err
 	}
+	if a.fetches {
+		// The pixels also depend on the fetched bytes, which the cached
+		// render (fresh within STRATA_CACHE_ASSET_TTL) or a new one knows.
+		etag := a.etag
+		if res.Assets != "" {
+			etag = s.etag([]byte(a.etag + "\n" + res.Assets))
+		}
+		h.Set("ETag", etag)
+		if etagMatches(r.Header.Get("If-None-Match"), etag) {
+			return c.NoContent(http.StatusNotModified)
+		}
+	}
+	warning.SetHeader(h, res.Warnings)
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(res.Data)))
+	if r.Method == http.MethodHead {
+		h.Set(echo.HeaderContentType, res.MimeType)
+		c.Response().WriteHeader(http.StatusOK)
+		return nil
+	}
 	return c.Blob(http.StatusOK, res.MimeType, res.Data)
+}
+
+// assembled is a signed URL's validated request, memoized per template
+// contents, format and signed query: a repeat GET neither decodes nor
+// validates anything.
+type assembled struct {
+	req     *schema.Request
+	body    []byte
+	key     string // the render cache key ("" without a cache)
+	etag    string // of the request alone
+	fetches bool   // the request names image or font URLs
+}
+
+// assembledMemoBytes bounds the memo (a request costs about three times
+// its JSON once decoded).
+const assembledMemoBytes = 32 << 20
+
+func (s *Server) assemble(st *template.Stored, signed *imageurl.Signed, format string) (*assembled, error) {
+	memoKey := sha256.Sum256([]byte(st.Template.Digest + "\n" + format + "\n" + signed.Query))
+	if a, ok := s.memo.Get(memoKey); ok {
+		return a, nil
+	}
+	req, body, err := st.Template.Apply(signed.Modifications, map[string]any{"output_format": format}, s.limits)
+	if err != nil {
+		return nil, err
+	}
+	a := &assembled{req: req, body: body, etag: s.etag(body), fetches: fetchesURLs(req)}
+	if s.cache != nil {
+		a.key = rendercache.Key(s.rendererVersion, req)
+	}
+	s.memo.Put(memoKey, a)
+	return a, nil
+}
+
+// fetchesURLs reports whether rendering req fetches anything: a custom
+// font or an image given by URL, at any depth.
+func fetchesURLs(req *schema.Request) bool {
+	for _, f := range req.Fonts {
+		if f.File.Type == schema.SourceURL {
+			return true
+		}
+	}
+	var layers func([]*schema.Layer) bool
+	layers = func(ls []*schema.Layer) bool {
+		for _, l := range ls {
+			if l.Image != nil && l.Image.File.Type == schema.SourceURL {
+				return true
+			}
+			if l.Layout != nil && (layers(l.Layout.Children) || layers(l.Layout.BackgroundLayers)) {
+				return true
+			}
+		}
+		return false
+	}
+	return layers(req.Layers)
 }
 
 // signingKey finds the API key of a key id for imageurl.Verify.
@@ -210,6 +289,9 @@ func (s *Server) etag(body []byte) string {
 }
 
 func etagMatches(header, etag string) bool {
+	if header == "" {
+		return false
+	}
 	for _, t := range strings.Split(header, ",") {
 		t = strings.TrimSpace(t)
 		if t == "*" || t == etag {
@@ -220,12 +302,16 @@ func etagMatches(header, etag string) bool {
 }
 
 // cacheControl lets CDNs keep a pinned version for a year (it can never
-// change), the latest version for a minute, and never past an expiry.
-func cacheControl(u *imageurl.Signed, st *template.Stored) string {
-	maxAge := 60
-	immutable := u.Version > 0 && st.Source == "api"
+// change), the latest version for a minute, an image made from fetched
+// URLs no longer than their revalidation window, and never past an
+// expiry.
+func cacheControl(u *imageurl.Signed, st *template.Stored, fetches bool, assetTTL time.Duration) string {
+	maxAge, immutable := 60, u.Version > 0 && st.Source == "api"
 	if immutable {
 		maxAge = 365 * 24 * 3600
+	}
+	if fetches {
+		maxAge, immutable = min(maxAge, int(assetTTL.Seconds())), false
 	}
 	if !u.Expires.IsZero() {
 		left := int(time.Until(u.Expires).Seconds())

@@ -9,6 +9,8 @@ import (
 )
 
 // Dir returns the assets directory: $STRATA_ASSETS_DIR, else DefaultDir.
+// The tests find their fonts, models and samples through it; the
+// processes read STRATA_ASSETS_DIR through pkg/config.
 func Dir() string {
 	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
 		return dir
@@ -24,9 +26,4 @@ func DefaultDir() string {
 		home = os.TempDir()
 	}
 	return filepath.Join(home, ".cache", "strata")
-}
-
-// Path joins elements under the assets directory.
-func Path(elem ...string) string {
-	return filepath.Join(append([]string{Dir()}, elem...)...)
 }

@@ -49,7 +49,11 @@ func barModules(format schema.BarcodeFormat, value string) ([]bool, error) {
 	case schema.Code128:
 		code, err = code128.Encode(value)
 	case schema.EAN13, schema.EAN8:
-		// For 12/7 digits the encoder appends the check digit.
+		// For 12/7 digits the encoder appends the check digit; a wrong
+		// one given is drawn as given (eanBits).
+		if _, wrong := schema.EANCheckDigitWrong(format, value); wrong {
+			return eanBits(value)
+		}
 		code, err = ean.Encode(value)
 	case schema.Code39:
 		// No check character: the spec makes it optional and readers
@@ -63,13 +67,18 @@ func barModules(format schema.BarcodeFormat, value string) ([]bool, error) {
 	if err != nil {
 		return nil, failure.Wrap(failure.Invalid, err, "%s cannot encode %q", format, value)
 	}
-	n := code.Bounds().Dx()
-	bits := make([]bool, n)
+	return modules(code), nil
+}
+
+// modules reads a 1D code's modules (true = bar); the library draws bars
+// black on white.
+func modules(code barcode.Barcode) []bool {
+	bits := make([]bool, code.Bounds().Dx())
 	for x := range bits {
 		r, _, _, _ := code.At(x, 0).RGBA()
-		bits[x] = r < 0x8000 // the library draws bars black on white
+		bits[x] = r < 0x8000
 	}
-	return bits, nil
+	return bits
 }
 
 // BarcodeMinSize returns the smallest box in pixels that holds value as a
@@ -140,4 +149,30 @@ func Barcode(format schema.BarcodeFormat, value string, w, h int, fg, bg color.N
 		x = end
 	}
 	return img, nil
+}
+
+// eanRightCodes are the EAN right-half ("R") patterns of the digits 0-9,
+// bar first: the complements of the left-half odd-parity codes.
+var eanRightCodes = [10]string{
+	"1110010", "1100110", "1101100", "1000010", "1011100",
+	"1001110", "1010000", "1000100", "1001000", "1110100",
+}
+
+// eanBits encodes an EAN-13 or EAN-8 value whose last digit is not its
+// check digit, as given: the data digits encoded with their check digit,
+// whose seven modules (the last digit of the right half, before the end
+// guard) are then replaced by the given digit's. The check digit does not
+// take part in the left half's parity pattern, so nothing else changes.
+// Scanners reject such a symbol; the render report says so.
+func eanBits(value string) ([]bool, error) {
+	code, err := ean.Encode(value[:len(value)-1])
+	if err != nil {
+		return nil, failure.Wrap(failure.Invalid, err, "cannot encode %q", value)
+	}
+	bits := modules(code)
+	n := len(bits)
+	for i, c := range eanRightCodes[value[len(value)-1]-'0'] {
+		bits[n-10+i] = c == '1'
+	}
+	return bits, nil
 }

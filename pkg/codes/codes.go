@@ -5,8 +5,10 @@
 //
 // QR codes are encoded with github.com/skip2/go-qrcode and barcodes with
 // github.com/boombuler/barcode; this package only lays the modules out.
-// CheckBarcodeValue and CheckQRValue hold the value rules in one place so
-// request validation and drawing agree. docs/CODES.md explains module sizing,
+// The value rules live in one place, pkg/schema (schema.CheckBarcodeValue,
+// schema.QRCapacity), which request validation applies; Barcode and QR
+// apply the same rules again (CheckBarcodeValue, qrMatrix) so a value that
+// bypassed validation is still a 400, never a panic. docs/CODES.md explains module sizing,
 // quiet zones, minimum sizes and what decoders return.
 //
 // The package imports only schema, failure and the code libraries, so

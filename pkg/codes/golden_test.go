@@ -2,12 +2,11 @@ package codes
 
 import (
 	"image"
-	"image/png"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/golden"
 )
 
 // TestGolden pins one drawing per symbology, plus the photo composite.
@@ -46,46 +45,7 @@ func TestGolden(t *testing.T) {
 			if tt.photo {
 				img = overPhoto(photo, img, image.Pt(120, 60))
 			}
-			compareGolden(t, tt.name, img)
+			golden.Check(t, tt.name, img, golden.Exact)
 		})
 	}
-}
-
-// compareGolden compares img with testdata/golden/name.png exactly.
-func compareGolden(t *testing.T, name string, img *image.RGBA) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".png")
-	if dir := os.Getenv("SAVE_ACTUAL"); dir != "" {
-		writePNG(t, filepath.Join(dir, name+".png"), img)
-	}
-	if os.Getenv("UPDATE_GOLDEN") == "1" {
-		writePNG(t, path, img)
-		return
-	}
-	f, err := os.Open(path)
-	require.NoError(t, err, "golden image missing: run with UPDATE_GOLDEN=1 and look at it")
-	defer f.Close()
-	want, err := png.Decode(f)
-	require.NoError(t, err)
-	require.Equal(t, want.Bounds(), img.Bounds())
-	diff := 0
-	for y := 0; y < img.Bounds().Dy(); y++ {
-		for x := 0; x < img.Bounds().Dx(); x++ {
-			r1, g1, b1, a1 := want.At(x, y).RGBA()
-			r2, g2, b2, a2 := img.At(x, y).RGBA()
-			if r1>>8 != r2>>8 || g1>>8 != g2>>8 || b1>>8 != b2>>8 || a1>>8 != a2>>8 {
-				diff++
-			}
-		}
-	}
-	require.Zero(t, diff, "%d pixels differ from %s", diff, path)
-}
-
-func writePNG(t *testing.T, path string, img image.Image) {
-	t.Helper()
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	defer f.Close()
-	require.NoError(t, png.Encode(f, img))
 }

@@ -21,13 +21,6 @@ var qrLevels = map[string]qrcode.RecoveryLevel{
 	"H": qrcode.Highest,
 }
 
-// CheckQRValue reports whether value fits a QR code at error correction
-// level ("" means M). The error is a failure.Invalid stating the rule.
-func CheckQRValue(value, level string) error {
-	_, err := qrMatrix(value, level)
-	return err
-}
-
 // qrMatrix encodes value and returns the module matrix without quiet zone,
 // matrix[y][x] true for a dark module.
 func qrMatrix(value, level string) ([][]bool, error) {

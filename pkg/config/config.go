@@ -118,9 +118,13 @@ type Config struct {
 	// (STRATA_CACHE_MAX_ENTRY_BYTES).
 	CacheMaxEntryBytes int64
 	// CacheTTL is how long the shared cache keeps an image
-	// (STRATA_CACHE_TTL); it also bounds how stale a fetched image URL's
-	// contents can be in a cached render.
+	// (STRATA_CACHE_TTL).
 	CacheTTL time.Duration
+	// CacheAssetTTL is how long a cached render that fetched image or
+	// font URLs is trusted before the next request renders (and fetches)
+	// again (STRATA_CACHE_ASSET_TTL); also the max-age of such signed
+	// image URLs.
+	CacheAssetTTL time.Duration
 }
 
 // NewDefaultConfig returns the configuration used when no variable is set.
@@ -157,6 +161,7 @@ func NewDefaultConfig() Config {
 		CacheMaxBytes:      256 << 20,
 		CacheMaxEntryBytes: 8 << 20,
 		CacheTTL:           24 * time.Hour,
+		CacheAssetTTL:      5 * time.Minute,
 	}
 }
 
@@ -226,6 +231,7 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 	}
 	integer64("STRATA_CACHE_MAX_ENTRY_BYTES", &c.CacheMaxEntryBytes)
 	duration("STRATA_CACHE_TTL", &c.CacheTTL)
+	duration("STRATA_CACHE_ASSET_TTL", &c.CacheAssetTTL)
 	if c.CacheRedisURL != "" && sameServer(c.CacheRedisURL, c.RedisURL) {
 		errs = append(errs, fmt.Errorf("STRATA_CACHE_REDIS_URL=%q: must be another Redis server than STRATA_REDIS_URL (another database is not enough): the queue's Redis runs noeviction and the cache would fill it", c.CacheRedisURL))
 	}

@@ -165,19 +165,20 @@ func TestTemplateAndCacheVariables(t *testing.T) {
 	}
 	dir := t.TempDir()
 	c, err := Load(env(map[string]string{"STRATA_TEMPLATES_DIR": dir, "STRATA_CACHE_REDIS_URL": "redis://cache:6379/0",
-		"STRATA_CACHE_MAX_BYTES": "0", "STRATA_CACHE_MAX_ENTRY_BYTES": "1000", "STRATA_CACHE_TTL": "1h"}))
+		"STRATA_CACHE_MAX_BYTES": "0", "STRATA_CACHE_MAX_ENTRY_BYTES": "1000", "STRATA_CACHE_TTL": "1h", "STRATA_CACHE_ASSET_TTL": "30s"}))
 	require.NoError(t, err)
 	require.Equal(t, dir, c.TemplatesDir)
 	require.Equal(t, "redis://cache:6379/0", c.CacheRedisURL)
 	require.Equal(t, int64(0), c.CacheMaxBytes)
 	require.Equal(t, int64(1000), c.CacheMaxEntryBytes)
 	require.Equal(t, time.Hour, c.CacheTTL)
+	require.Equal(t, 30*time.Second, c.CacheAssetTTL)
 
 	_, err = Load(env(map[string]string{"STRATA_TEMPLATES_DIR": dir + "/missing", "STRATA_CACHE_MAX_BYTES": "-1",
-		"STRATA_CACHE_MAX_ENTRY_BYTES": "0", "STRATA_CACHE_TTL": "soon",
+		"STRATA_CACHE_MAX_ENTRY_BYTES": "0", "STRATA_CACHE_TTL": "soon", "STRATA_CACHE_ASSET_TTL": "-1s",
 		"STRATA_REDIS_URL": "redis://r:6379/0", "STRATA_CACHE_REDIS_URL": "redis://r/1"}))
 	require.Error(t, err)
-	for _, name := range []string{"STRATA_TEMPLATES_DIR", "STRATA_CACHE_MAX_BYTES", "STRATA_CACHE_MAX_ENTRY_BYTES", "STRATA_CACHE_TTL", "STRATA_CACHE_REDIS_URL"} {
+	for _, name := range []string{"STRATA_TEMPLATES_DIR", "STRATA_CACHE_MAX_BYTES", "STRATA_CACHE_MAX_ENTRY_BYTES", "STRATA_CACHE_TTL", "STRATA_CACHE_ASSET_TTL", "STRATA_CACHE_REDIS_URL"} {
 		require.Contains(t, err.Error(), name)
 	}
 }

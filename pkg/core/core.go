@@ -12,8 +12,10 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"time"
 
 	"github.com/strata-render/strata/pkg/failure"
@@ -32,6 +34,10 @@ type Result struct {
 	// Warnings is the render report: what went quietly wrong (nil when
 	// nothing did). Collecting them never changes the pixels.
 	Warnings []warning.Warning
+	// Assets is a digest of every URL the render fetched (images, fonts)
+	// and of the bytes it got (fetch.Digests.Sum); "" when it fetched
+	// nothing. The pixels are a function of the request and Assets.
+	Assets string
 }
 
 // Renderer renders a validated request into an encoded image.
@@ -101,4 +107,23 @@ func RenderWithin(ctx context.Context, r Renderer, req *schema.Request, limit ti
 func RenderTimeout(limit time.Duration, cause error) *failure.Error {
 	return failure.Wrap(failure.Unprocessable, cause,
 		"The render took longer than %s, the limit; simplify the request or use fewer or smaller images.", limit)
+}
+
+// NewJobID returns a fresh job id: "job_" and 32 hex digits of
+// randomness. Async jobs get one from pkg/queue; a sync render that
+// stores its result gets one for the {job_id} of its storage key.
+func NewJobID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return "job_" + hex.EncodeToString(b[:])
+}
+
+// ValidJobID reports whether id has NewJobID's form.
+func ValidJobID(id string) bool {
+	h, ok := strings.CutPrefix(id, "job_")
+	if !ok || len(h) != 32 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil
 }

@@ -14,13 +14,14 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // Engine is a ready renderer and what it holds.
@@ -28,12 +29,14 @@ type Engine struct {
 	Renderer *render.Renderer
 	// Fonts is the bundled font registry.
 	Fonts *typeset.Registry
-	// Segmenter removes backgrounds; nil when the model is not installed.
-	Segmenter *segment.Segmenter
+	// BackgroundRemover removes backgrounds; nil when the model is not installed.
+	BackgroundRemover *bgremove.Remover
 	// Fetch is the guarded client for image and font URLs.
 	Fetch *fetch.Client
 	// LayerLatency is render time by layer type, for /metrics.
 	LayerLatency *prometheus.HistogramVec
+	// Warnings counts the render report's warnings by code, for /metrics.
+	Warnings *prometheus.CounterVec
 }
 
 // New builds the engine. It fails when a required asset (the fonts) is
@@ -48,17 +51,20 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 		Name:    "strata_layer_render_duration_seconds",
 		Help:    "Time to draw and composite one top-level layer, by layer type.",
 		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
-	}, []string{"layer_type"})}
-	e.Segmenter, err = segment.New(
+	}, []string{"layer_type"}), Warnings: prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "strata_render_warnings_total",
+		Help: "Warnings of successful renders (the render report), by code.",
+	}, []string{"code"})}
+	e.BackgroundRemover, err = bgremove.New(
 		filepath.Join(cfg.AssetsDir, "onnxruntime", "libonnxruntime.so.1"),
 		filepath.Join(cfg.AssetsDir, "models", "u2netp.onnx"),
 		cfg.SegmentConcurrency)
 	if err != nil {
-		if !errors.Is(err, segment.ErrNotInstalled) {
+		if !errors.Is(err, bgremove.ErrNotInstalled) {
 			return nil, fmt.Errorf("background removal: %w", err)
 		}
 		log.Warn("background removal disabled", "reason", err.Error())
-		e.Segmenter = nil
+		e.BackgroundRemover = nil
 	}
 	fo := fetch.DefaultOptions()
 	fo.AllowPrivate = cfg.AllowPrivateNetworks
@@ -69,16 +75,17 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 	e.Renderer, err = render.New(render.Options{
 		Fonts: fonts,
 		Images: imaging.NewLoader(imaging.Options{
-			MaxPixels: cfg.Limits.MaxImagePixels,
-			MaxBytes:  cfg.Limits.MaxFileBytes,
-			Fetch:     fetchFunc,
-			Segmenter: e.Segmenter,
+			MaxPixels:         cfg.Limits.MaxImagePixels,
+			MaxBytes:          cfg.Limits.MaxFileBytes,
+			Fetch:             fetchFunc,
+			BackgroundRemover: e.BackgroundRemover,
 		}),
 		FetchFont:    fetchFunc,
 		MaxFontBytes: cfg.Limits.MaxFontBytes,
 		ObserveLayer: func(t schema.LayerType, d time.Duration) {
 			e.LayerLatency.WithLabelValues(string(t)).Observe(d.Seconds())
 		},
+		ObserveWarning: func(code warning.Code) { e.Warnings.WithLabelValues(string(code)).Inc() },
 	})
 	if err != nil {
 		e.Close()
@@ -97,11 +104,8 @@ func (e *Engine) Ready(ctx context.Context) error {
 
 // Close releases the engine's resources.
 func (e *Engine) Close() {
-	if e.Renderer != nil {
-		e.Renderer.Close()
-	}
-	if e.Segmenter != nil {
-		e.Segmenter.Close()
+	if e.BackgroundRemover != nil {
+		e.BackgroundRemover.Close()
 	}
 	if e.Fetch != nil {
 		e.Fetch.CloseIdleConnections()

@@ -252,11 +252,10 @@ func (c *Client) CloseIdleConnections() { c.transport.CloseIdleConnections() }
 
 // Response is a fetched body.
 type Response struct {
-	// Body is the whole response body, at most MaxBytes long.
+	// Body is the whole response body, at most MaxBytes long. The
+	// server's Content-Type is not trusted: the image loader names the
+	// format from the bytes (imaging.Sniff).
 	Body []byte
-	// ContentType is sniffed from Body (see Sniff); the server's
-	// Content-Type header is not trusted.
-	ContentType string
 }
 
 // userAgent identifies Strata to the servers it fetches from.
@@ -391,7 +390,10 @@ func (c *Client) Get(ctx context.Context, rawURL string, fo schema.FetchOptions)
 	if len(body) == 0 {
 		return nil, failure.New(failure.Unprocessable, "fetching %s: the response is empty", shown)
 	}
-	return &Response{Body: body, ContentType: Sniff(body)}, nil
+	if d, ok := ctx.Value(digestsKey{}).(*Digests); ok {
+		d.add(rawURL, body)
+	}
+	return &Response{Body: body}, nil
 }
 
 // leavesOrigin reports whether a redirect from first to next goes to

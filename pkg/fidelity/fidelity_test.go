@@ -146,7 +146,6 @@ func TestFidelity(t *testing.T) {
 	require.NoError(t, err, "fonts (run scripts/setup.sh)")
 	r, err := render.New(render.Options{Fonts: fonts, Images: imaging.NewLoader(imaging.Options{MaxPixels: 1e8, MaxBytes: 20 << 20})})
 	require.NoError(t, err)
-	defer r.Close()
 
 	cases := allCases(samples(t, filepath.Join(assets, "samples")))
 	// One page, the cases stacked, one screenshot.

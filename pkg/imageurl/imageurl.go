@@ -30,9 +30,11 @@ import (
 )
 
 // Formats maps an image file extension to its output_format.
-var Formats = map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "avif": "avif"}
+var Formats = map[string]string{"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "webp": "webp", "avif": "avif", "pdf": "pdf"}
 
-// Path is the path of a template's image.
+// Path is the path of a template's image. A signed URL answers HEAD
+// with the same signature as GET (HEAD is a GET without the body, RFC
+// 9110 §9.3.2), so the signed string always says GET.
 func Path(templateID, ext string) string {
 	return "/image-generation/v1/templates/" + templateID + "/image." + ext
 }
@@ -84,6 +86,8 @@ func Sign(apiKey, templateID, ext string, o Options, assignments []string) (stri
 
 // Signed is a verified URL.
 type Signed struct {
+	// Query is the signed query as received (everything before "&sig=").
+	Query         string
 	KeyID         string
 	Version       int
 	Expires       time.Time
@@ -122,7 +126,7 @@ func Verify(path, rawQuery string, keys Keys, now time.Time) (*Signed, error) {
 	if !hmac.Equal([]byte(sig), []byte(want)) || !known {
 		return nil, errMismatch
 	}
-	out := &Signed{KeyID: keyID}
+	out := &Signed{Query: signed, KeyID: keyID}
 	byName := map[string]int{}
 	seen := map[string]bool{}
 	for _, p := range strings.Split(signed, "&") {

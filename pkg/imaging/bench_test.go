@@ -42,7 +42,7 @@ func BenchmarkCoverFit12MP(b *testing.B) {
 // BenchmarkRemoveBackground1024 loads a 1024×1024 photo with the
 // background removed: decode, segmentation, guided filter, compositing.
 func BenchmarkRemoveBackground1024(b *testing.B) {
-	l := NewLoader(Options{Segmenter: testSegmenter(b)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(b)})
 	img := base64Image(sample(b, "astronaut.png"))
 	img.RemoveBackground = true
 	// The ONNX session is created on first use; create it before timing.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/golden"
 )
 
 // rampPNG is a w×h PNG whose red channel rises left to right and green top
@@ -74,7 +76,7 @@ func TestCoverFitPhotos(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			checkGolden(t, tc.name, loadBox(t, l, sample(t, tc.file), tc.w, tc.h), 2)
+			golden.Check(t, tc.name, loadBox(t, l, sample(t, tc.file), tc.w, tc.h), golden.Resampling(2))
 		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"github.com/h2non/bimg"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/image/bmp"
+
+	"github.com/strata-render/strata/pkg/golden"
 )
 
 // photo240 is chelsea.png reduced to 240×160: a real photo small enough to
@@ -84,7 +86,7 @@ func TestLoadEveryFormat(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			require.Equal(t, tc.format, Sniff(tc.data))
 			out := loadBox(t, l, tc.data, 120, 120)
-			checkGolden(t, "format_"+tc.name, out, max(2, tc.tol))
+			golden.Check(t, "format_"+tc.name, out, golden.Resampling(max(2, tc.tol)))
 			// Same picture as the lossless source, orientation included.
 			require.Less(t, meanDiff(reference, out), float64(tc.tol)/3+0.5, "mean difference from the PNG result")
 		})

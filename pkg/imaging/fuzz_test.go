@@ -1,6 +1,7 @@
 package imaging
 
 import (
+	"bytes"
 	"context"
 	"testing"
 
@@ -29,6 +30,29 @@ func FuzzLoad(f *testing.F) {
 			}
 			if out.Rect.Dx() != 16 || out.Rect.Dy() != 12 {
 				t.Fatalf("size %v", out.Rect)
+			}
+		}
+	})
+}
+
+// FuzzSniff feeds arbitrary bytes (an untrusted server's response) to the
+// format sniffer: it must not panic and must only claim SVG for text with
+// an <svg element, HEIF only for an ftyp box.
+func FuzzSniff(f *testing.F) {
+	f.Add([]byte("\x00\x00\x00\x1cftypavif\x00\x00\x00\x00avifmif1miaf"))
+	f.Add([]byte("\x00\x00\x00\x08ftyp"))
+	f.Add([]byte("\xff\xff\xff\xffftypheic\x00\x00\x00\x00mif1"))
+	f.Add([]byte(`<?xml version="1.0"?><!-- c --><svg/>`))
+	f.Add([]byte("II*\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		switch Sniff(b) {
+		case FormatSVG:
+			if !bytes.Contains(bytes.ToLower(b), []byte("<svg")) {
+				t.Fatalf("claimed SVG without an <svg element: %q", b)
+			}
+		case FormatHEIF:
+			if len(b) < 16 || string(b[4:8]) != "ftyp" {
+				t.Fatalf("claimed HEIF without an ftyp box: %q", b)
 			}
 		}
 	})

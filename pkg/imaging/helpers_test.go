@@ -3,8 +3,6 @@ package imaging
 import (
 	"context"
 	"image"
-	"image/color"
-	"image/png"
 	"os"
 	"path/filepath"
 	"sync"
@@ -13,8 +11,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/assets"
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
 )
 
 // assetsDir follows the project rule: $STRATA_ASSETS_DIR, else
@@ -41,14 +39,14 @@ func sample(t testing.TB, name string) []byte {
 
 var (
 	segOnce sync.Once
-	seg     *segment.Segmenter
+	seg     *bgremove.Remover
 	segErr  error
 )
 
-// testSegmenter is one Segmenter shared by the package's tests.
-func testSegmenter(t testing.TB) *segment.Segmenter {
+// testRemover is one BackgroundRemover shared by the package's tests.
+func testRemover(t testing.TB) *bgremove.Remover {
 	lib, model := asset(t, "onnxruntime/libonnxruntime.so.1"), asset(t, "models/u2netp.onnx")
-	segOnce.Do(func() { seg, segErr = segment.New(lib, model, 2) })
+	segOnce.Do(func() { seg, segErr = bgremove.New(lib, model, 2) })
 	require.NoError(t, segErr)
 	return seg
 }
@@ -66,55 +64,11 @@ func loadBox(t testing.TB, l *Loader, data []byte, w, h int) *image.RGBA {
 	return out
 }
 
-// checkGolden compares img with testdata/golden/name.png: each channel may
-// differ by tol, at most 0.5% of pixels may differ by more.
-// UPDATE_GOLDEN=1 rewrites the file; SAVE_ACTUAL=dir saves img there.
-func checkGolden(t *testing.T, name string, img image.Image, tol int) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".png")
-	if dir := os.Getenv("SAVE_ACTUAL"); dir != "" {
-		require.NoError(t, os.MkdirAll(dir, 0o755))
-		writePNG(t, filepath.Join(dir, name+".png"), img)
-	}
-	if os.Getenv("UPDATE_GOLDEN") != "" {
-		writePNG(t, path, img)
-		return
-	}
-	f, err := os.Open(path)
-	require.NoError(t, err, "missing golden %s: run with UPDATE_GOLDEN=1 and look at it", path)
-	defer f.Close()
-	want, err := png.Decode(f)
-	require.NoError(t, err)
-	require.Equal(t, want.Bounds().Size(), img.Bounds().Size(), "golden %s size", name)
-	bad, total := 0, 0
-	wb, gb := want.Bounds(), img.Bounds()
-	for y := 0; y < wb.Dy(); y++ {
-		for x := 0; x < wb.Dx(); x++ {
-			a := color.NRGBAModel.Convert(want.At(wb.Min.X+x, wb.Min.Y+y)).(color.NRGBA)
-			b := color.NRGBAModel.Convert(img.At(gb.Min.X+x, gb.Min.Y+y)).(color.NRGBA)
-			total++
-			if diff(a.R, b.R) > tol || diff(a.G, b.G) > tol || diff(a.B, b.B) > tol || diff(a.A, b.A) > tol {
-				bad++
-			}
-		}
-	}
-	require.LessOrEqual(t, float64(bad)/float64(total), 0.005,
-		"golden %s: %d of %d pixels differ by more than %d", name, bad, total, tol)
-}
-
 func diff(a, b uint8) int {
 	if a > b {
 		return int(a - b)
 	}
 	return int(b - a)
-}
-
-func writePNG(t testing.TB, path string, img image.Image) {
-	require.NoError(t, os.MkdirAll(filepath.Dir(path), 0o755))
-	f, err := os.Create(path)
-	require.NoError(t, err)
-	require.NoError(t, png.Encode(f, img))
-	require.NoError(t, f.Close())
 }
 
 func cloneRGBA(m *image.RGBA) *image.RGBA {

@@ -19,11 +19,12 @@ import (
 
 	"golang.org/x/image/bmp"
 
+	"github.com/strata-render/strata/pkg/bgremove"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/schema"
-	"github.com/strata-render/strata/pkg/segment"
 	"github.com/strata-render/strata/pkg/vips"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // FetchFunc fetches a URL source and returns its body. The service passes
@@ -50,10 +51,10 @@ type Options struct {
 	MaxBytes int64
 	// Fetch gets URL sources; nil refuses them.
 	Fetch FetchFunc
-	// Segmenter removes backgrounds and finds salient objects for smart
+	// BackgroundRemover removes backgrounds and finds salient objects for smart
 	// cropping; nil answers should_remove_background with a 422 and makes
 	// smart cropping use faces and libvips' attention strategy only.
-	Segmenter *segment.Segmenter
+	BackgroundRemover *bgremove.Remover
 }
 
 // Loader loads image layers. It is safe for concurrent use.
@@ -105,6 +106,29 @@ func (l *Loader) LoadNatural(ctx context.Context, path string, img *schema.Image
 	return out, err
 }
 
+// LoadDense is Load at up to the source's own resolution, for output that
+// keeps pixels finer than the canvas (PDF pages are zoomed and printed):
+// the same fit and crop as a w×h box, w·k × h·k pixels for the largest
+// k ≤ maxScale at which the source is not enlarged (k = 1, Load itself,
+// when the source has no more pixels than the box).
+func (l *Loader) LoadDense(ctx context.Context, path string, img *schema.Image, w, h int, maxScale float64) (*image.RGBA, error) {
+	out, _, err := l.loadSized(ctx, path, img, w, h, func(sw, sh int) (int, int) {
+		return denseBox(sw, sh, w, h, maxScale)
+	}, strategyDefault)
+	return out, err
+}
+
+// denseBox is the w×h box scaled by the largest k ≤ maxScale at which a
+// sw×sh source covering it is not enlarged, in whole pixels (w×h when
+// k ≤ 1).
+func denseBox(sw, sh, w, h int, maxScale float64) (int, int) {
+	k := math.Min(maxScale, math.Min(float64(sw)/float64(w), float64(sh)/float64(h)))
+	if !(k > 1) {
+		return w, h
+	}
+	return max(w, int(float64(w)*k)), max(h, int(float64(h)*k))
+}
+
 // naturalBox is the box of a sw×sh source drawn at its natural size, or
 // scaled down uniformly to fit maxW×maxH; each side at least 1 pixel.
 func naturalBox(sw, sh, maxW, maxH int) (int, int) {
@@ -126,7 +150,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	if err := ctx.Err(); err != nil {
 		return nil, none, err
 	}
-	if img.RemoveBackground && l.o.Segmenter == nil {
+	if img.RemoveBackground && l.o.BackgroundRemover == nil {
 		return nil, none, failure.New(failure.Unprocessable,
 			"image at %s: background removal is not installed on this server.", path)
 	}
@@ -148,6 +172,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 			"image at %s: the SVG declares %dx%d pixels, more than %d times its %dx%d box; declare the size it is drawn at (width, height or viewBox).",
 			path, src.w, src.h, int(1/svgMinScale), w, h)
 	}
+	reportSource(ctx, path, src, img.Fit, w, h, scale)
 	if img.Fit == schema.FitNone {
 		out, at, err := l.fitNone(ctx, path, src, img, w, h)
 		return out, placement{1, image.Rectangle{at.Mul(-1), at.Mul(-1).Add(image.Pt(w, h))}}, err
@@ -188,7 +213,7 @@ func (l *Loader) loadSized(ctx context.Context, path string, img *schema.Image, 
 	}
 	var mask *image.Alpha
 	if img.RemoveBackground {
-		if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
+		if mask, err = l.o.BackgroundRemover.Mask(ctx, full); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return nil, none, ctxErr
 			}
@@ -261,7 +286,7 @@ func (l *Loader) fitNone(ctx context.Context, path string, src *source, img *sch
 
 // removeBackground makes the background of img transparent.
 func (l *Loader) removeBackground(ctx context.Context, path string, img *image.RGBA) error {
-	mask, err := l.o.Segmenter.Mask(ctx, img)
+	mask, err := l.o.BackgroundRemover.Mask(ctx, img)
 	if err != nil {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -332,6 +357,7 @@ type source struct {
 	w, h      int
 	plainJPEG bool
 	svg       bool // drawn from its vectors at the scale asked (svgMinScale)
+	pages     int  // frames the file declares; only the first is drawn
 }
 
 // MaxImageSide caps each side of a raster input. libvips' scaling holds
@@ -415,7 +441,7 @@ func (l *Loader) open(path string, data []byte) (*source, error) {
 		w, h = h, w
 	}
 	plain := format == FormatJPEG && orient == 1 && !hdr.ICC
-	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG}, nil
+	return &source{buf: buf, w: w, h: h, plainJPEG: plain, svg: format == FormatSVG, pages: hdr.Pages}, nil
 }
 
 // checkSize refuses a raster input whose declared size is over the pixel
@@ -490,4 +516,35 @@ func windowAround(c image.Point, cw, ch, w, h int) image.Rectangle {
 	x := min(max(c.X-w/2, 0), cw-w)
 	y := min(max(c.Y-h/2, 0), ch-h)
 	return image.Rect(x, y, x+w, y+h)
+}
+
+// UpscaleLimit is how many times its pixels an image may be enlarged
+// before the render report says it will look blurry (image_upscaled).
+const UpscaleLimit = 1.5
+
+// reportSource adds the warnings about a source drawn into a w×h box at
+// cover scale: enlarged past UpscaleLimit (raster images only; an SVG is
+// drawn from its vectors), or an animation of which only the first frame
+// is drawn.
+func reportSource(ctx context.Context, path string, src *source, fit schema.Fit, w, h int, cover float64) {
+	c := warning.From(ctx)
+	sx, sy := float64(w)/float64(src.w), float64(h)/float64(src.h)
+	scale := cover
+	switch fit {
+	case schema.FitContain:
+		scale = math.Min(sx, sy)
+	case schema.FitFill:
+		scale = math.Max(sx, sy)
+	case schema.FitNone:
+		scale = 1
+	}
+	if !src.svg && scale > UpscaleLimit {
+		c.Add(path, warning.ImageUpscaled,
+			"The image is %dx%d pixels and is enlarged %.1f times to fill its %dx%d box, so it will look blurry; send one of at least %dx%d pixels.",
+			src.w, src.h, scale, w, h, int(math.Ceil(float64(src.w)*scale)), int(math.Ceil(float64(src.h)*scale)))
+	}
+	if src.pages > 1 {
+		c.Add(path, warning.ImageAnimated,
+			"The image has %d frames; only the first is drawn (the output is a still image).", src.pages)
+	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/fetch"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/vips"
 )
@@ -135,7 +136,7 @@ func TestUntrustedLoadersBlocked(t *testing.T) {
 // pixels are premultiplied.
 func TestRemoveBackground(t *testing.T) {
 	t.Parallel()
-	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(t)})
 	cases := []struct {
 		name        string
 		file        string
@@ -166,7 +167,7 @@ func TestRemoveBackground(t *testing.T) {
 				a := out.Pix[i+3]
 				require.True(t, out.Pix[i] <= a && out.Pix[i+1] <= a && out.Pix[i+2] <= a, "premultiplied at %d", i/4)
 			}
-			checkGolden(t, "remove_background_"+tc.name, out, 8)
+			golden.Check(t, "remove_background_"+tc.name, out, golden.Resampling(8))
 		})
 	}
 }
@@ -195,6 +196,27 @@ func TestNaturalBox(t *testing.T) {
 	for _, tc := range tests {
 		w, h := naturalBox(tc.sw, tc.sh, tc.maxW, tc.maxH)
 		require.Equal(t, [2]int{tc.w, tc.h}, [2]int{w, h}, "%dx%d in %dx%d", tc.sw, tc.sh, tc.maxW, tc.maxH)
+	}
+}
+
+func TestDenseBox(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		sw, sh, w, h int
+		k            float64
+		bw, bh       int
+	}{
+		{451, 300, 270, 180, 4, 450, 300},   // the source's resolution, never enlarged
+		{100, 100, 200, 200, 4, 200, 200},   // a smaller source: the box
+		{4000, 4000, 100, 100, 4, 400, 400}, // capped at k
+		{4000, 1000, 100, 100, 4, 400, 400}, // cover: the tighter side decides
+		{4000, 600, 100, 100, 4, 400, 400},
+		{4000, 150, 100, 100, 4, 150, 150},
+		{900, 900, 300, 300, 1.5, 450, 450}, // the budget's k
+	}
+	for _, tc := range tests {
+		w, h := denseBox(tc.sw, tc.sh, tc.w, tc.h, tc.k)
+		require.Equal(t, [2]int{tc.bw, tc.bh}, [2]int{w, h}, "%dx%d in %dx%d", tc.sw, tc.sh, tc.w, tc.h)
 	}
 }
 

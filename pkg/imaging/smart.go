@@ -118,10 +118,10 @@ func (l *Loader) windowBy(ctx context.Context, s strategy, full *image.RGBA, mas
 			return windowAround(centre(u), cw, ch, w, h), nil
 		}
 	}
-	if s != strategyAttention && s != strategyFaces && l.o.Segmenter != nil {
+	if s != strategyAttention && s != strategyFaces && l.o.BackgroundRemover != nil {
 		if mask == nil {
 			var err error
-			if mask, err = l.o.Segmenter.Mask(ctx, full); err != nil {
+			if mask, err = l.o.BackgroundRemover.Mask(ctx, full); err != nil {
 				if ctxErr := ctx.Err(); ctxErr != nil {
 					return image.Rectangle{}, ctxErr
 				}

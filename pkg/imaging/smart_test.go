@@ -51,7 +51,7 @@ func insideFraction(region image.Rectangle, p placement) float64 {
 
 func TestSmartCropKeepsSubject(t *testing.T) {
 	t.Parallel()
-	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(t)})
 	for _, s := range subjects {
 		for _, b := range boxes {
 			t.Run(s.name+" "+b.name, func(t *testing.T) {
@@ -91,7 +91,7 @@ func TestSmartCropStrategies(t *testing.T) {
 	if os.Getenv("MEASURE_SMARTCROP") == "" {
 		t.Skip("set MEASURE_SMARTCROP=1 to measure the smart-crop strategies")
 	}
-	l := NewLoader(Options{Segmenter: testSegmenter(t)})
+	l := NewLoader(Options{BackgroundRemover: testRemover(t)})
 	names := map[strategy]string{strategyAttention: "attention", strategyMask: "mask", strategyFaces: "faces+attention", strategyFacesMask: "faces+mask+attention", strategyFacesAttentionInMask: "faces+attention-kept-on-mask", strategyFacesAttentionMassInMask: "faces+attention-kept-on-mask+mass-in-middle-third"}
 	var report strings.Builder
 	fmt.Fprintf(&report, "\n| strategy |")

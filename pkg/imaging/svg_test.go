@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/golden"
 )
 
 // iconSVG is a 24-unit icon: a dark square with a diagonal bar cut out and
@@ -36,7 +37,7 @@ func TestSVGRasterisedAtTargetSize(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			out := loadBox(t, l, []byte(iconSVG), tc.size, tc.size)
-			checkGolden(t, tc.name, out, 2)
+			golden.Check(t, tc.name, out, golden.Resampling(2))
 		})
 	}
 	big := loadBox(t, l, []byte(iconSVG), 400, 400)

@@ -52,7 +52,7 @@ return ''`)
 
 // submitThenEnqueue is Submit's Redis work with the task left to asynq.
 func submitThenEnqueue(ctx context.Context, c *Client, ac *asynq.Client, body []byte) error {
-	id := newJobID()
+	id := core.NewJobID()
 	now := time.Now()
 	task := c.renderTask(id)
 	var set *redis.StatusCmd

@@ -3,7 +3,6 @@ package queue
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -68,10 +67,6 @@ func NewClient(o ClientOptions) *Client {
 	return &Client{o: o, rdb: o.Redis}
 }
 
-// Close releases the Client. The Redis connection is the caller's, so
-// there is nothing to release.
-func (c *Client) Close() error { return nil }
-
 // Ping reports whether Redis answers, for readiness checks.
 func (c *Client) Ping(ctx context.Context) error { return c.rdb.Ping(ctx).Err() }
 
@@ -101,7 +96,7 @@ const errUnavailable = "Async rendering is unavailable right now: the queue cann
 func (c *Client) Submit(ctx context.Context, s core.Submission) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
-	id := newJobID()
+	id := core.NewJobID()
 	now := time.Now()
 	task := c.renderTask(id)
 	keys := task.keys(jobKey(id), bodyKey(id))
@@ -208,7 +203,7 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	ctx, cancel := context.WithTimeout(ctx, c.o.OpTimeout)
 	defer cancel()
 	notFound := failure.New(failure.NotFound, "No job with this id exists for this API key.")
-	if !validJobID(jobID) {
+	if !core.ValidJobID(jobID) {
 		return nil, notFound
 	}
 	j, err := loadJob(ctx, c.rdb, jobID)
@@ -222,20 +217,4 @@ func (c *Client) Job(ctx context.Context, keyID, jobID string) (*core.JobView, e
 	}
 	return &core.JobView{JobID: j.ID, Status: j.Status, Attempts: j.Attempts, LastError: j.LastError,
 		CreatedAt: j.CreatedAt, UpdatedAt: j.UpdatedAt}, nil
-}
-
-// newJobID returns "job_" and 32 hex digits of randomness.
-func newJobID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	return "job_" + hex.EncodeToString(b[:])
-}
-
-func validJobID(id string) bool {
-	h, ok := strings.CutPrefix(id, "job_")
-	if !ok || len(h) != 32 {
-		return false
-	}
-	_, err := hex.DecodeString(h)
-	return err == nil
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/warning"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -60,7 +62,7 @@ func webhookID(jobID string) string { return "msg_" + strings.TrimPrefix(jobID, 
 // without retries.
 func taskJobID(t *asynq.Task, kind string) (string, error) {
 	var p taskPayload
-	if err := json.Unmarshal(t.Payload(), &p); err != nil || !validJobID(p.JobID) {
+	if err := json.Unmarshal(t.Payload(), &p); err != nil || !core.ValidJobID(p.JobID) {
 		return "", fmt.Errorf("%s task with a bad payload: %w", kind, asynq.SkipRetry)
 	}
 	return p.JobID, nil
@@ -116,13 +118,17 @@ func (w *Worker) handleDeliver(ctx context.Context, t *asynq.Task) error {
 	renderErr, failed := res[fError]
 	var body []byte
 	stored, isStored := res[fStored]
+	var report []warning.Warning
+	if js := res[fWarnings]; js != "" {
+		_ = json.Unmarshal([]byte(js), &report) // written by resultFields; a bad one delivers no report
+	}
 	switch {
 	case failed:
 		body, err = webhook.FailureBody(id, renderErr)
 	case isStored:
-		body, err = webhook.StoredBody(id, []byte(res[fData]), res[fMime], json.RawMessage(stored))
+		body, err = webhook.StoredBody(id, []byte(res[fData]), res[fMime], json.RawMessage(stored), report)
 	default:
-		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime])
+		body, err = webhook.SuccessBody(id, []byte(res[fData]), res[fMime], report)
 	}
 	if err != nil {
 		return err

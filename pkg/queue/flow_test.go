@@ -20,6 +20,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 // webhookBody is the §6 payload as a receiver reads it.
@@ -28,8 +29,9 @@ type webhookBody struct {
 	API     string `json:"api"`
 	JobID   string `json:"job_id"`
 	Data    struct {
-		Buffer   string `json:"buffer"`
-		MimeType string `json:"mime_type"`
+		Buffer   string            `json:"buffer"`
+		MimeType string            `json:"mime_type"`
+		Warnings []warning.Warning `json:"warnings"`
 	} `json:"data"`
 	Error struct {
 		Message string `json:"message"`
@@ -72,6 +74,7 @@ func TestDeliversSignedImage(t *testing.T) {
 			require.Equal(t, "image_generation", b.API)
 			require.Equal(t, id, b.JobID)
 			require.Equal(t, "image/png", b.Data.MimeType)
+			require.Equal(t, []warning.Warning{}, b.Data.Warnings, "a clean render's report is an empty list")
 			raw, err := base64.StdEncoding.DecodeString(b.Data.Buffer)
 			require.NoError(t, err)
 			img, err := png.Decode(bytes.NewReader(raw))
@@ -88,6 +91,41 @@ func TestDeliversSignedImage(t *testing.T) {
 			require.Zero(t, n)
 		})
 	}
+}
+
+// output_format pdf goes through the queue like any format: the signed
+// webhook carries the PDF, base64, as application/pdf.
+func TestDeliversPDF(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	id := s.submit(t, keyA, strings.Replace(card(s.recv.URL()), `"output_format":"png"`, `"output_format":"pdf"`, 1))
+	got := s.recv.waitFor(t, 1, 30*time.Second)[0]
+	wh, err := standardwebhooks.NewWebhook(defaultSecret)
+	require.NoError(t, err)
+	require.NoError(t, wh.Verify(got.Body, got.Header))
+	b := parseBody(t, got)
+	require.True(t, b.Success)
+	require.Equal(t, id, b.JobID)
+	require.Equal(t, "application/pdf", b.Data.MimeType)
+	raw, err := base64.StdEncoding.DecodeString(b.Data.Buffer)
+	require.NoError(t, err)
+	require.True(t, bytes.HasPrefix(raw, []byte("%PDF-1.7")))
+	require.Contains(t, string(raw), "/MediaBox [0 0 1200 630]")
+}
+
+// The webhook payload carries the render's warnings, as the sync
+// envelope does.
+func TestDeliversTheRenderReport(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{})
+	body := strings.Replace(card(s.recv.URL()), `"font_name":"Inter"`, `"font_name":"No Such Font"`, 1)
+	id := s.submit(t, keyA, body)
+	b := parseBody(t, s.recv.waitFor(t, 1, 30*time.Second)[0])
+	require.True(t, b.Success)
+	require.Equal(t, id, b.JobID)
+	require.Len(t, b.Data.Warnings, 1)
+	require.Equal(t, warning.FontNotFound, b.Data.Warnings[0].Code)
+	require.Equal(t, "layers[1].font_name", b.Data.Warnings[0].Path)
 }
 
 // A receiver failing with 500 twice gets the same webhook-id three times,

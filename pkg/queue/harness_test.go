@@ -213,7 +213,6 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	t.Helper()
 	s := &stack{rdb: newRedis(t), recv: newReceiver(t, so.script...)}
 	s.client = NewClient(ClientOptions{Redis: s.rdb, RenderTimeout: 30 * time.Second})
-	t.Cleanup(func() { s.client.Close() })
 	keys := map[string]string{keyA: "", keyB: secretB}
 	r := so.renderer
 	if r == nil {

@@ -62,10 +62,10 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	}
 
 	start := time.Now()
-	req, data, mime, rerr := w.render(ctx, id, body)
+	req, res, rerr := w.render(ctx, id, body)
 	var result []any
 	if rerr == nil {
-		result, rerr = w.resultFields(ctx, id, owner.Val(), req, data, mime)
+		result, rerr = w.resultFields(ctx, id, owner.Val(), req, res)
 	}
 	if rerr != nil {
 		if ctx.Err() != nil {
@@ -129,23 +129,23 @@ return 'render'`)
 
 // render decodes the stored request (nil: it expired) and renders it under
 // the render timeout; it returns the decoded request beside the image.
-func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, []byte, string, error) {
+func (w *Worker) render(ctx context.Context, id string, stored []byte) (*schema.Request, core.Result, error) {
 	if stored == nil {
-		return nil, nil, "", failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
+		return nil, core.Result{}, failure.New(failure.Unprocessable, "The request expired in the queue before it could be rendered.")
 	}
 	body, err := decompress(stored, w.o.Limits.MaxBodyBytes)
 	if err != nil {
-		return nil, nil, "", failure.Wrap(failure.Internal, err, "stored body of %s", id)
+		return nil, core.Result{}, failure.Wrap(failure.Internal, err, "stored body of %s", id)
 	}
 	req, err := schema.Decode(body, w.o.Limits)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, core.Result{}, err
 	}
 	res, err := core.RenderWithin(ctx, w.o.Renderer, req, w.o.Limits.RenderTimeout)
 	if err != nil {
-		return nil, nil, "", err
+		return nil, core.Result{}, err
 	}
-	return req, res.Data, res.MimeType, nil
+	return req, res, nil
 }
 
 // finishRender stores the result (field/value pairs; none when an earlier

@@ -42,8 +42,8 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 		name string
 		task asynqTask
 	}{
-		{name: "render", task: c.renderTask(newJobID())},
-		{name: "delivery", task: w.deliveryTask(newJobID())},
+		{name: "render", task: c.renderTask(core.NewJobID())},
+		{name: "delivery", task: w.deliveryTask(core.NewJobID())},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

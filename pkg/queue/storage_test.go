@@ -95,6 +95,26 @@ func TestAsyncUploadFailureFailsJob(t *testing.T) {
 	require.Equal(t, 1, s.renders(t, id), "an upload refused for good is not rendered again")
 }
 
+// A storage server still failing when the upload's own retries run out
+// leaves the job to the render retry schedule: rendered again, uploaded,
+// delivered.
+func TestAsyncUploadUnavailableRetriesJob(t *testing.T) {
+	t.Parallel()
+	s3 := s3test.Start(t)
+	bucket := s3.Bucket(t)
+	flaky, puts := s3.Flaky(t, 2) // storeFor tries twice per render
+	s := newStack(t, stackOptions{storage: storeFor(t, flaky, bucket, s3test.WriterSecret)})
+	id := s.submit(t, keyA, storedCard(s.recv.URL(), bucket))
+	got := s.recv.waitFor(t, 1, 30*time.Second)[0]
+	var b storedWebhook
+	require.NoError(t, json.Unmarshal(got.Body, &b))
+	require.True(t, b.Success, b.Error.Message)
+	require.Equal(t, "async/"+id+".png", b.Data.Storage.Key)
+	s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	require.Equal(t, 2, s.renders(t, id))
+	require.Equal(t, int32(3), puts.Load())
+}
+
 // A key without storage is refused at submit time, nothing queued.
 func TestAsyncStorageRefusedUpFront(t *testing.T) {
 	t.Parallel()

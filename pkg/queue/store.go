@@ -46,6 +46,8 @@ const (
 	// fStored is the storage.Object (JSON) of a result put in object
 	// storage; fData is then kept only when the request asked for it.
 	fStored = "stored"
+	// fWarnings is the render report (JSON), absent when it is empty.
+	fWarnings = "warnings"
 )
 
 var errNoJob = errors.New("job record not found (expired or never created)")

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/webhook"
 )
 
@@ -84,27 +85,6 @@ func TestCompressRoundTrip(t *testing.T) {
 	}
 }
 
-func TestValidJobID(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name string
-		id   string
-		want bool
-	}{
-		{name: "a new id", id: newJobID(), want: true},
-		{name: "no prefix", id: "00000000000000000000000000000000"},
-		{name: "too short", id: "job_abc"},
-		{name: "not hex", id: "job_zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"},
-		{name: "a key pattern", id: "job_*"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			require.Equal(t, tc.want, validJobID(tc.id))
-		})
-	}
-}
-
 // FuzzValidJobID: the job id comes from the URL path; whatever passes
 // validJobID must be a plain "job_" + 32 hex id, safe inside a Redis key.
 func FuzzValidJobID(f *testing.F) {
@@ -112,7 +92,7 @@ func FuzzValidJobID(f *testing.F) {
 	f.Add("job_")
 	f.Add("job_0123456789abcdef0123456789abcdeg")
 	f.Fuzz(func(t *testing.T, id string) {
-		if validJobID(id) {
+		if core.ValidJobID(id) {
 			require.Len(t, id, 36)
 			require.True(t, strings.HasPrefix(id, "job_"))
 			require.Equal(t, -1, strings.IndexFunc(id[4:], func(r rune) bool {

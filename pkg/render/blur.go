@@ -8,7 +8,7 @@ import (
 )
 
 // gaussianBlur blurs the premultiplied img in place with a Gaussian of
-// standard deviation sigma (see blurPlane). A wide blur is computed at a
+// standard deviation sigma (see blurBoxes and svgBoxes). A wide blur is computed at a
 // lower resolution, as Skia does: the image is averaged down by a power
 // of two f that keeps sigma/f ≥ minSmallSigma px, blurred there, and scaled back up
 // bilinearly; what that loses is detail a Gaussian that wide removes
@@ -195,18 +195,6 @@ func upCoord(x, f, n int) (int, uint32) {
 		return n - 1, 0
 	}
 	return i, uint32((u - float64(i)) * 256)
-}
-
-// blurPlane blurs w×h pixels of ch interleaved 8-bit channels in place
-// with a Gaussian of standard deviation sigma, approximated as SVG's
-// feGaussianBlur prescribes (Filter Effects 1 §9.2), which is also what
-// Chromium draws: three successive box blurs of size
-// d = ⌊sigma·3·√(2π)/4 + 0.5⌋ per axis (for an even d, two of size d offset
-// half a pixel left and right, then one of d+1, so the result stays
-// centred). Pixels outside are transparent. Each box pass keeps a running
-// sum, so the cost is O(pixels) whatever sigma is.
-func blurPlane(pix []uint8, w, h, stride, ch int, sigma float64) {
-	blurBoxes(pix, w, h, stride, ch, svgBoxes(sigma))
 }
 
 // blurBoxes is three box blurs of the given sizes along each axis; an

@@ -73,7 +73,7 @@ func TestShadowNeverShowsThroughTheBox(t *testing.T) {
 	dst := image.NewRGBA(image.Rect(0, 0, 100, 100))
 	l := solid(0, "#0000FF40", box(30, 30, 40, 40))
 	l.Effects = &schema.Effects{Shadows: []schema.Shadow{{X: 10, Y: 10, Color: color.NRGBA{0, 0, 0, 255}}}}
-	require.NoError(t, (&Renderer{}).drawLayer(context.Background(), dst, l, image.Point{}, 100, 100))
+	require.NoError(t, (frame{Renderer: &Renderer{}}).drawLayer(context.Background(), dst, l, image.Point{}, 100, 100))
 	require.Equal(t, color.RGBA{0, 0, 0x40, 0x40}, dst.RGBAAt(60, 60), "inside the box: only the box")
 	require.Equal(t, color.RGBA{0, 0, 0, 255}, dst.RGBAAt(75, 75), "beside it: the shadow")
 	require.Equal(t, color.RGBA{}, dst.RGBAAt(35, 25), "above it: nothing")

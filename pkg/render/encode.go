@@ -87,6 +87,7 @@ var mimeTypes = map[schema.Format]string{
 	schema.TIFF: "image/tiff",
 	schema.GIF:  "image/gif",
 	schema.AVIF: "image/avif",
+	schema.PDF:  "application/pdf",
 }
 
 // savers are the libvips savers of the formats other than PNG, which

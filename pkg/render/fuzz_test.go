@@ -39,7 +39,7 @@ func FuzzDrawLayer(f *testing.F) {
 		l.Radii = schema.Corners{TopLeft: abs(r1), TopRight: abs(r2), BottomRight: abs(r1), BottomLeft: 0}
 		l.Opacity = min(max(op, 0), 100)
 		r := &Renderer{}
-		if err := r.drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
+		if err := (frame{Renderer: r}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
 			t.Fatal(err)
 		}
 		// Nothing outside the sub-image was touched.
@@ -98,7 +98,7 @@ func FuzzEffects(f *testing.F) {
 			e.BackdropBlur = e.Blur // validation refuses it on rotated layers
 		}
 		l.Effects = e
-		if err := (&Renderer{}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
+		if err := (frame{Renderer: &Renderer{}}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
 			t.Fatal(err)
 		}
 		for py := 0; py < 48; py++ {

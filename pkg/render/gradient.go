@@ -19,7 +19,7 @@ import (
 // the box whose radius reaches the farthest corner (CSS "circle
 // farthest-corner"). Stops are interpolated in premultiplied alpha (CSS
 // Images 4 §3.5.1), so a transparent stop never darkens its neighbour.
-func drawGradient(_ context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
+func drawGradient(_ context.Context, _ frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	g := l.Gradient
 	// From the pool (pooledDrawers): the fills below paint every pixel.
 	img := newCanvas(w, h, len(g.Stops) == 0)

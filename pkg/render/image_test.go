@@ -15,6 +15,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -49,7 +50,6 @@ func TestImageLayer(t *testing.T) {
 	t.Parallel()
 	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	cat := samplePhotoBytes(t, "chelsea.png")
 	rocket := samplePhotoBytes(t, "rocket.jpg")
 	cases := []struct {
@@ -70,7 +70,7 @@ func TestImageLayer(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			res, err := r.Render(context.Background(), tc.req)
 			require.NoError(t, err)
-			checkGolden(t, tc.name, res.Data)
+			golden.CheckPNG(t, tc.name, res.Data, golden.Rounding)
 		})
 	}
 }
@@ -108,7 +108,6 @@ func TestImageWithPositionOnly(t *testing.T) {
 	t.Parallel()
 	r, err := New(Options{Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	redPNG := func(w, h int) []byte {
 		img := image.NewNRGBA(image.Rect(0, 0, w, h))
 		draw.Draw(img, img.Rect, image.NewUniform(color.NRGBA{255, 0, 0, 255}), image.Point{}, draw.Src)

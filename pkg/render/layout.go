@@ -39,16 +39,13 @@ type layoutMemo struct {
 	measured int
 }
 
-// layoutMemoKey carries the memo through the context.
-type layoutMemoKey struct{}
-
-// withLayoutMemo returns ctx carrying a layout memo, the one already there
-// if any, so a whole layout tree shares one.
-func withLayoutMemo(ctx context.Context) context.Context {
-	if _, ok := ctx.Value(layoutMemoKey{}).(*layoutMemo); ok {
-		return ctx
+// withLayoutMemo returns r with a layout memo, the one already there if
+// any, so a whole layout tree shares one.
+func (r frame) withLayoutMemo() frame {
+	if r.memo == nil {
+		r.memo = &layoutMemo{sizes: map[*schema.Layer]image.Point{}}
 	}
-	return context.WithValue(ctx, layoutMemoKey{}, &layoutMemo{sizes: map[*schema.Layer]image.Point{}})
+	return r
 }
 
 // childRect is where arrange put one child, in the layout box's
@@ -62,8 +59,8 @@ type childRect struct {
 // (colour, or background layers over the whole box), then the children
 // at their arranged positions, each through drawLayer so their own radii,
 // opacity and rotation apply. Content is clipped by the box.
-func drawLayout(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
-	ctx = withLayoutMemo(ctx)
+func drawLayout(ctx context.Context, r frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
+	r = r.withLayoutMemo()
 	lo := l.Layout
 	rects, err := r.arrange(ctx, l, w, h)
 	if err != nil {
@@ -108,7 +105,7 @@ func drawLayout(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*i
 
 // measureLayout returns the size of a layout layer's box: its dimensions
 // when given, else its content plus padding (auto size), in whole pixels.
-func (r *Renderer) measureLayout(ctx context.Context, l *schema.Layer) (w, h int, err error) {
+func (r frame) measureLayout(ctx context.Context, l *schema.Layer) (w, h int, err error) {
 	if l.Size != nil {
 		return l.Size.Width, l.Size.Height, nil
 	}
@@ -137,7 +134,7 @@ func ceilPixels(v float64) int {
 
 // contentSize returns the extent of a layout's children along its main
 // axis (their sizes plus the gaps) and across it (the largest child).
-func (r *Renderer) contentSize(ctx context.Context, lo *schema.Layout) (main, cross float64, err error) {
+func (r frame) contentSize(ctx context.Context, lo *schema.Layout) (main, cross float64, err error) {
 	for i, c := range lo.Children {
 		w, h, err := r.childSize(ctx, c)
 		if err != nil {
@@ -163,7 +160,7 @@ func (r *Renderer) contentSize(ctx context.Context, lo *schema.Layout) (main, cr
 // (start: none, center: half, end: all). Across, each child is aligned
 // in the padded box on its own. This is CSS flexbox with flex: none,
 // justify-content and align-items at their unsafe defaults.
-func (r *Renderer) arrange(ctx context.Context, l *schema.Layer, w, h int) ([]childRect, error) {
+func (r frame) arrange(ctx context.Context, l *schema.Layer, w, h int) ([]childRect, error) {
 	lo := l.Layout
 	main, _, err := r.contentSize(ctx, lo)
 	if err != nil {
@@ -214,10 +211,10 @@ func alignOffset(a schema.Align, free float64) float64 {
 
 // childSize resolves the box size of a layer in a layout's flow: its
 // dimensions, "auto" text sides measured, a layout without dimensions
-// measured from its content. Results are memoised per layer when ctx
-// carries a layout memo.
-func (r *Renderer) childSize(ctx context.Context, c *schema.Layer) (w, h int, err error) {
-	memo, _ := ctx.Value(layoutMemoKey{}).(*layoutMemo)
+// measured from its content. Results are memoised per layer when the
+// frame carries a layout memo.
+func (r frame) childSize(ctx context.Context, c *schema.Layer) (w, h int, err error) {
+	memo := r.memo
 	if memo != nil {
 		if s, ok := memo.sizes[c]; ok {
 			return s.X, s.Y, nil
@@ -245,11 +242,11 @@ func (r *Renderer) childSize(ctx context.Context, c *schema.Layer) (w, h int, er
 // the natural width of its longest line (no wrapping); an auto height is
 // the height of its lines at the resolved width (wrapped to it when the
 // width is fixed and the layer wraps).
-func (r *Renderer) measureText(ctx context.Context, l *schema.Layer) (w, h int, err error) {
+func (r frame) measureText(ctx context.Context, l *schema.Layer) (w, h int, err error) {
 	if r.opts.Fonts == nil {
 		return 0, 0, failure.New(failure.Unprocessable, "Text layers need the bundled fonts, which this server was started without (%s).", l.Path)
 	}
-	fonts, _ := ctx.Value(fontsKey{}).([]*schema.Font)
+	fonts := r.fonts
 	w, h = l.Size.Width, l.Size.Height
 	maxWidth := w
 	if l.Size.AutoWidth {

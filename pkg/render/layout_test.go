@@ -21,6 +21,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -268,7 +269,7 @@ func TestLayoutGolden(t *testing.T) {
 			t.Parallel()
 			res, err := r.Render(context.Background(), tc.req)
 			require.NoError(t, err)
-			checkGolden(t, tc.name, res.Data)
+			golden.CheckPNG(t, tc.name, res.Data, golden.Rounding)
 		})
 	}
 }
@@ -316,11 +317,11 @@ func TestLayoutArrange(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			ctx := withLayoutMemo(context.Background())
-			w, h, err := r.measureLayout(ctx, tc.l)
+			ctx, f := context.Background(), (frame{Renderer: r}).withLayoutMemo()
+			w, h, err := f.measureLayout(ctx, tc.l)
 			require.NoError(t, err)
 			require.Equal(t, tc.box, image.Pt(w, h))
-			rects, err := r.arrange(ctx, tc.l, w, h)
+			rects, err := f.arrange(ctx, tc.l, w, h)
 			require.NoError(t, err)
 			require.Equal(t, tc.rects, rects)
 		})
@@ -386,9 +387,9 @@ func TestLayoutAutoText(t *testing.T) {
 	require.Greater(t, wrapH, 2*nh, "the long text wraps")
 
 	l := layout(gap(3), kids(short, long, both))
-	w, h, err := r.measureLayout(withLayoutMemo(ctx), l)
+	w, h, err := (frame{Renderer: r}).withLayoutMemo().measureLayout(ctx, l)
 	require.NoError(t, err)
-	rects, err := r.arrange(withLayoutMemo(ctx), l, w, h)
+	rects, err := (frame{Renderer: r}).withLayoutMemo().arrange(ctx, l, w, h)
 	require.NoError(t, err)
 	require.Equal(t, []childRect{{0, 0, nw, 20}, {float64(nw + 3), 0, 100, wrapH}, {float64(nw + 106), 0, bw, bh}}, rects)
 	require.Equal(t, image.Pt(nw+106+bw, max(wrapH, bh)), image.Pt(w, h))
@@ -418,10 +419,10 @@ func TestLayoutMeasuresOnce(t *testing.T) {
 	inner := layout(gap(2), kids(words("deep", 12, schema.Regular, "#000000", 0, 0), block(5, 5, "#000000")))
 	mid := layout(vertical, gap(2), kids(inner, words("mid", 12, schema.Regular, "#000000", 0, 14)))
 	outer := top(0, layout(at(1, 1), gap(2), kids(mid, block(5, 5, "#000000"))))
-	ctx := withLayoutMemo(context.Background())
+	f := (frame{Renderer: r}).withLayoutMemo()
 	dst := image.NewRGBA(image.Rect(0, 0, 200, 100))
-	require.NoError(t, r.drawLayer(ctx, dst, outer, image.Point{}, 200, 100))
-	memo := ctx.Value(layoutMemoKey{}).(*layoutMemo)
+	require.NoError(t, f.drawLayer(context.Background(), dst, outer, image.Point{}, 200, 100))
+	memo := f.memo
 	// mid, its 2 children, inner's 2 children, outer's second block.
 	require.Equal(t, 6, memo.measured)
 	require.Len(t, memo.sizes, 6)
@@ -483,8 +484,8 @@ type flowBox struct {
 // rounded to whole pixels as the compositor does.
 func flowBoxes(t testing.TB, r *Renderer, l *schema.Layer) []flowBox {
 	t.Helper()
-	ctx := withLayoutMemo(context.Background())
-	w, h, err := r.measureLayout(ctx, l)
+	ctx, f := context.Background(), (frame{Renderer: r}).withLayoutMemo()
+	w, h, err := f.measureLayout(ctx, l)
 	require.NoError(t, err)
 	var x, y int
 	if l.Position != nil {
@@ -497,7 +498,7 @@ func flowBoxes(t testing.TB, r *Renderer, l *schema.Layer) []flowBox {
 		if l.Type != schema.TypeLayout {
 			return
 		}
-		rects, err := r.arrange(ctx, l, w, h)
+		rects, err := f.arrange(ctx, l, w, h)
 		require.NoError(t, err)
 		for i, c := range l.Layout.Children {
 			rc := rects[i]
@@ -758,7 +759,7 @@ func FuzzDrawLayout(f *testing.F) {
 		dst := image.NewRGBA(image.Rect(0, 0, 64, 48))
 		sub := dst.SubImage(image.Rect(8, 8, 40, 40)).(*image.RGBA)
 		r := &Renderer{}
-		if err := r.drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
+		if err := (frame{Renderer: r}).drawLayer(context.Background(), sub, l, sub.Rect.Min, 10, 10); err != nil {
 			if failure.KindOf(err) != failure.Unprocessable {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 
 // drawQRCode draws a qr-code layer: a square code with whole-pixel modules
 // and its quiet zone, centred in a box of background colour (pkg/codes).
-func drawQRCode(_ context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
+func drawQRCode(_ context.Context, _ frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	q := l.QRCode
 	img, err := codes.QR(q.Value, q.ErrorCorrection, w, h, q.Foreground, q.Background)
 	if err != nil {

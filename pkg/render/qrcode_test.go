@@ -193,7 +193,7 @@ func TestCodesOverPhoto(t *testing.T) {
 					paper.A = bgAlpha
 					l := c.layer(0, float64((cw-c.w)/2+7), float64((ch-c.h)/2-11), codeInk, paper)
 					l.Rotation = deg
-					require.NoError(t, r.drawLayer(context.Background(), canvas, l, image.Point{}, cw, ch))
+					require.NoError(t, (frame{Renderer: r}).drawLayer(context.Background(), canvas, l, image.Point{}, cw, ch))
 					want := codestest.Expected(c.format, c.value)
 					text, err := codestest.Gozxing(canvas, c.format)
 					require.NoError(t, err, "gozxing")

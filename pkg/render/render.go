@@ -20,6 +20,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/pixels"
 	"github.com/strata-render/strata/pkg/schema"
@@ -68,16 +69,24 @@ func New(opts Options) (*Renderer, error) {
 	return &Renderer{opts: opts, enc: enc}, nil
 }
 
-// Close releases what the Renderer holds. libvips itself is process-wide
-// and is released by vips.Shutdown, because it cannot be started again once
-// shut down.
-func (r *Renderer) Close() {}
-
 // drawFunc renders a layer's content into a fresh w×h premultiplied image
 // (the layer box, before corner radii, opacity and rotation, which the
 // compositor applies to every layer type alike). It may return nil for a
 // layer that draws nothing.
-type drawFunc func(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error)
+type drawFunc func(ctx context.Context, r frame, l *schema.Layer, w, h int) (*image.RGBA, error)
+
+// frame is one render's state, handed to every draw function beside the
+// layer: the Renderer, the request's custom fonts (parsed before any layer
+// is drawn), the pixel budget of the layer images alive at this depth, and
+// the memo of the layout tree being drawn (nil outside one). A frame is
+// passed by value: a layout's children get a copy whose budget counts the
+// layout's own image, while the memo is shared by the whole tree.
+type frame struct {
+	*Renderer
+	fonts  []*schema.Font
+	budget pixelBudget
+	memo   *layoutMemo
+}
 
 // drawers maps each layer type to its draw function. A type missing here
 // is answered with a 422 naming the layer.
@@ -118,11 +127,19 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		report = &warning.Collector{}
 		ctx = warning.NewContext(ctx, report)
 	}
-	ctx, err := r.withFonts(ctx, req)
+	ctx, fetched := fetch.Record(ctx)
+	fonts, err := r.requestFonts(ctx, req)
 	if err != nil {
 		return core.Result{}, err
 	}
-	canvas, pooled, err := r.composeLayers(ctx, req)
+	if format == schema.PDF {
+		data, err := frame{Renderer: r, fonts: fonts}.renderPDF(ctx, req)
+		if err != nil {
+			return core.Result{}, err
+		}
+		return r.result(data, mimeTypes[format], req, report, fetched), nil
+	}
+	canvas, pooled, err := frame{Renderer: r, fonts: fonts}.composeLayers(ctx, req)
 	if err != nil {
 		return core.Result{}, err
 	}
@@ -137,18 +154,23 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err != nil {
 		return core.Result{}, err
 	}
+	return r.result(data, mime, req, report, fetched), nil
+}
+
+// result is a successful render's Result, its warnings observed.
+func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector, fetched *fetch.Digests) core.Result {
 	ws := report.List()
 	if r.opts.ObserveWarning != nil {
 		for _, w := range ws {
 			r.opts.ObserveWarning(w.Code)
 		}
 	}
-	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws}, nil
+	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}
 }
 
 // renderCanvas composites req's layers onto a fresh transparent canvas.
 func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*image.RGBA, error) {
-	canvas, _, err := r.composeLayers(ctx, req)
+	canvas, _, err := frame{Renderer: r}.composeLayers(ctx, req)
 	return canvas, err
 }
 
@@ -156,7 +178,7 @@ func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*imag
 // layer's own image when it covers the canvas exactly (coverLayer), else a
 // canvas from the pool, which pooled reports (the caller gives it back
 // once the pixels are encoded; on an error it is given back here).
-func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canvas *image.RGBA, pooled bool, err error) {
+func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *image.RGBA, pooled bool, err error) {
 	layers := make([]*schema.Layer, len(req.Layers))
 	copy(layers, req.Layers)
 	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
@@ -167,7 +189,7 @@ func (r *Renderer) composeLayers(ctx context.Context, req *schema.Request) (canv
 		}
 	}()
 	w, h := req.Width, req.Height
-	ctx = withPixelBudget(ctx, w, h)
+	r.budget = pixelBudget{limit: layerPixelLimit(w, h)}
 	for _, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
@@ -241,7 +263,7 @@ func paintsEveryPixel(l *schema.Layer, w, h int) bool {
 // (drawn through an image, unrotated, fully opaque layer setting, at the
 // origin, canvas-sized); otherwise it returns nil and draws nothing.
 // pooled reports a canvas from the pool (pooledDrawers).
-func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, err error) {
+func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, err error) {
 	draw, ok := drawers[l.Type]
 	if !ok || l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 || l.Effects != nil {
 		return nil, false, nil
@@ -262,6 +284,7 @@ func (r *Renderer) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (c
 	if err != nil || img == nil {
 		return nil, false, err
 	}
+	reportTransparent(ctx, l)
 	applyCorners(img, l.Radii)
 	if img.Rect != image.Rect(0, 0, w, h) || img.Stride != 4*w {
 		// Not a plain canvas-shaped image: blend it as usual.
@@ -293,25 +316,18 @@ func layerPixelLimit(w, h int) float64 {
 	return max(4*float64(w)*float64(h), 4e6)
 }
 
-// pixelBudget is carried on the context while layers are drawn: limit is
+// pixelBudget is carried in the frame while layers are drawn: limit is
 // layerPixelLimit of the canvas, used the pixels of the layout images a
 // layer is drawn into (alive while their children are drawn). Without it a
 // layout four times the canvas holding one four times bigger again took
 // 7 GB from 500 bytes of JSON.
 type pixelBudget struct{ limit, used float64 }
 
-type pixelBudgetKey struct{}
-
-// withPixelBudget starts the budget for a w×h canvas.
-func withPixelBudget(ctx context.Context, w, h int) context.Context {
-	return context.WithValue(ctx, pixelBudgetKey{}, pixelBudget{limit: layerPixelLimit(w, h)})
-}
-
-// budgetFor is ctx's budget, or a fresh one for dst when drawing starts
-// below Render (tests).
-func budgetFor(ctx context.Context, dst *image.RGBA) pixelBudget {
-	if b, ok := ctx.Value(pixelBudgetKey{}).(pixelBudget); ok {
-		return b
+// budgetFor is the frame's budget, or a fresh one for dst when drawing
+// starts below Render (tests).
+func (r frame) budgetFor(dst *image.RGBA) pixelBudget {
+	if r.budget.limit > 0 {
+		return r.budget
 	}
 	return pixelBudget{limit: layerPixelLimit(dst.Rect.Dx(), dst.Rect.Dy())}
 }
@@ -324,11 +340,12 @@ const farAway = 1 << 24
 // origin (a point in dst's coordinates); a layer without position starts at
 // origin and a layer without dimensions takes the boxW×boxH area there. A
 // layout uses it to draw its children into its own box.
-func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
 	draw, ok := drawers[l.Type]
 	if !ok {
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
+	reportTransparent(ctx, l)
 	opacity := l.Opacity / 100
 	if !(opacity > 0) { // also NaN
 		return nil
@@ -345,8 +362,8 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		w, h = boxW-int(math.Round(l.Position.X)), boxH-int(math.Round(l.Position.Y))
 	} else if l.Type == schema.TypeLayout {
 		// A layout without dimensions is as big as its content: measure it
-		// first (the memo on ctx keeps the sizes for drawing its children).
-		ctx = withLayoutMemo(ctx)
+		// first (the frame's memo keeps the sizes for drawing its children).
+		r = r.withLayoutMemo()
 		var err error
 		if w, h, err = r.measureLayout(ctx, l); err != nil {
 			return err
@@ -365,13 +382,14 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 		// and integer pixel maths further down stays far from overflow.
 		return nil
 	}
+	reportPlacement(ctx, dst, l, x, y, w, h)
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
 		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
 		return nil
 	}
-	budget, px := budgetFor(ctx, dst), float64(w)*float64(h)
+	budget, px := r.budgetFor(dst), float64(w)*float64(h)
 	if l.Effects != nil {
 		// Effects draw into a copy grown by their margin.
 		m := float64(effectMargin(l.Effects))
@@ -387,7 +405,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 	}
 	if l.Type == schema.TypeLayout {
 		// The layout's image stays alive while its children are drawn.
-		ctx = context.WithValue(ctx, pixelBudgetKey{}, pixelBudget{limit: budget.limit, used: budget.used + px})
+		r.budget = pixelBudget{limit: budget.limit, used: budget.used + px}
 	}
 	img, err := draw(ctx, r, l, w, h)
 	if err != nil {
@@ -410,6 +428,7 @@ func (r *Renderer) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Lay
 			grown = img
 		}
 	}
+	reportContrast(ctx, dst, img, l, x, y, opacity)
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
 			// Rotate onto a transparent copy of the destination's area,

@@ -79,8 +79,8 @@ func TestDrawLayerIntoBox(t *testing.T) {
 	// the origin and a solid without dimensions fills the box.
 	r := newTestRenderer(t)
 	dst := image.NewRGBA(image.Rect(0, 0, 20, 20))
-	require.NoError(t, r.drawLayer(context.Background(), dst, solid(0, "#FF0000"), image.Pt(5, 6), 4, 3))
-	require.NoError(t, r.drawLayer(context.Background(), dst, solid(0, "#00FF00", box(1, 1, 2, 2)), image.Pt(10, 10), 0, 0))
+	require.NoError(t, (frame{Renderer: r}).drawLayer(context.Background(), dst, solid(0, "#FF0000"), image.Pt(5, 6), 4, 3))
+	require.NoError(t, (frame{Renderer: r}).drawLayer(context.Background(), dst, solid(0, "#00FF00", box(1, 1, 2, 2)), image.Pt(10, 10), 0, 0))
 	for _, tc := range []struct {
 		name string
 		x, y int
@@ -320,14 +320,14 @@ func TestSolidFastPathMatchesGeneralPath(t *testing.T) {
 			copy(slow.Pix, bg.Pix)
 
 			r := newTestRenderer(t)
-			require.NoError(t, r.drawLayer(context.Background(), fast, tc.l, image.Point{}, 64, 48))
+			require.NoError(t, (frame{Renderer: r}).drawLayer(context.Background(), fast, tc.l, image.Point{}, 64, 48))
 			w, h := 64, 48
 			x, y := 0, 0
 			if tc.l.Size != nil {
 				w, h = tc.l.Size.Width, tc.l.Size.Height
 				x, y = int(tc.l.Position.X), int(tc.l.Position.Y)
 			}
-			img, err := drawSolid(context.Background(), r, tc.l, w, h)
+			img, err := drawSolid(context.Background(), frame{Renderer: r}, tc.l, w, h)
 			require.NoError(t, err)
 			applyCorners(img, tc.l.Radii)
 			compositeAligned(slow, img, x, y, uint32(math.Round(tc.l.Opacity/100*255)))
@@ -340,7 +340,7 @@ func TestSolidFastPathMatchesGeneralPath(t *testing.T) {
 
 func TestGradientWithoutStopsDrawsNothing(t *testing.T) {
 	// Validation requires two stops; the draw function still must not panic.
-	img, err := drawGradient(context.Background(), nil, linear(0, 0, nil), 8, 4)
+	img, err := drawGradient(context.Background(), frame{}, linear(0, 0, nil), 8, 4)
 	require.NoError(t, err)
 	for _, b := range img.Pix {
 		require.Zero(t, b)

@@ -14,7 +14,7 @@ import (
 
 // drawSolid fills the layer box with the layer's colour, cut by its angled
 // edges.
-func drawSolid(_ context.Context, _ *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
+func drawSolid(_ context.Context, _ frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	c := premultiply(l.Solid.Color)
 	if c.A == 0 {

@@ -8,29 +8,27 @@ import (
 
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/typeset"
 )
 
-// fontsKey carries the request's custom fonts to drawText.
-type fontsKey struct{}
-
-// withFonts parses the request's custom fonts before any layer is drawn,
-// so a bad font is a 422 naming fonts[i] up front, and hands them to the
-// text layers through the context (the parsed fonts are cached by the
-// registry, so drawText's own load is a cache hit).
-func (r *Renderer) withFonts(ctx context.Context, req *schema.Request) (context.Context, error) {
+// requestFonts parses the request's custom fonts before any layer is
+// drawn, so a bad font is a 422 naming fonts[i] up front; they reach the
+// text layers in the frame (the parsed fonts are cached by the registry,
+// so drawText's own load is a cache hit).
+func (r *Renderer) requestFonts(ctx context.Context, req *schema.Request) ([]*schema.Font, error) {
 	if len(req.Fonts) == 0 {
-		return ctx, nil
+		return nil, nil
 	}
 	fonts, err := r.fetchFonts(ctx, req.Fonts)
 	if err != nil {
-		return ctx, err
+		return nil, err
 	}
 	if r.opts.Fonts != nil {
 		if _, err := r.opts.Fonts.LoadCustom(fonts); err != nil {
-			return ctx, err
+			return nil, err
 		}
 	}
-	return context.WithValue(ctx, fontsKey{}, fonts), nil
+	return fonts, nil
 }
 
 // fetchFonts returns fonts with every URL source fetched into Data (copies;
@@ -68,12 +66,15 @@ func (r *Renderer) fetchFonts(ctx context.Context, fonts []*schema.Font) ([]*sch
 // alignment, auto-scale, clamping, decoration and stroke happen in
 // pkg/typeset; the text shadows here; rotation and opacity are the
 // compositor's.
-func drawText(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*image.RGBA, error) {
+func drawText(ctx context.Context, r frame, l *schema.Layer, w, h int) (*image.RGBA, error) {
 	if r.opts.Fonts == nil {
 		return nil, failure.New(failure.Unprocessable, "Text layers need the bundled fonts, which this server was started without (%s).", l.Path)
 	}
-	fonts, _ := ctx.Value(fontsKey{}).([]*schema.Font)
-	img, err := r.opts.Fonts.Draw(ctx, l.Text, fonts, w, h)
+	var rep typeset.TextReport
+	img, err := r.opts.Fonts.Draw(typeset.WithReport(ctx, &rep), l.Text, r.fonts, w, h)
+	if err == nil {
+		reportText(ctx, l, &rep)
+	}
 	if err != nil || len(l.Text.Shadows) == 0 {
 		return img, err
 	}
@@ -87,7 +88,7 @@ func drawText(ctx context.Context, r *Renderer, l *schema.Layer, w, h int) (*ima
 		st.Color = color.NRGBA{A: 255}
 		shape.Stroke = &st
 	}
-	cov, err := r.opts.Fonts.Draw(ctx, &shape, fonts, w, h)
+	cov, err := r.opts.Fonts.Draw(ctx, &shape, r.fonts, w, h)
 	if err != nil {
 		return nil, err
 	}

@@ -35,7 +35,6 @@ func textRenderer(t testing.TB, reg *typeset.Registry) *Renderer {
 	t.Helper()
 	r, err := New(Options{Fonts: reg})
 	require.NoError(t, err)
-	t.Cleanup(r.Close)
 	return r
 }
 

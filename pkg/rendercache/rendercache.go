@@ -7,12 +7,16 @@
 // the others poll for the result. The key is a digest of the renderer's
 // version and the canonical request, so a new build or any change of the
 // request is a new entry. Outcomes are reported as RFC 9211 Cache-Status
-// values. The local LRU is a container/list keyed by map: hashicorp's
-// golang-lru bounds entry counts, not bytes.
+// values.
+//
+// A render that fetched URLs (images, fonts) depends on bytes the request
+// does not contain: its entry records their digest (core.Result.Assets)
+// and lives at most AssetTTL, after which the next request renders again
+// and so fetches again; a changed asset then makes a new image and a new
+// Assets digest (and so a new ETag), an unchanged one the same.
 package rendercache
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -20,7 +24,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -28,6 +31,7 @@ import (
 	"golang.org/x/sync/singleflight"
 
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/lru"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -50,6 +54,9 @@ type Options struct {
 	MaxBytes, MaxEntryBytes int64
 	// TTL is how long Redis keeps an entry.
 	TTL time.Duration
+	// AssetTTL is how long an entry whose render fetched URLs is trusted
+	// (5 minutes when zero): the revalidation window of fetched assets.
+	AssetTTL time.Duration
 	// LockTTL bounds how long another process waits on a render holding
 	// the lock (the render timeout plus a margin).
 	LockTTL time.Duration
@@ -62,10 +69,8 @@ type Cache struct {
 	o     Options
 	group singleflight.Group
 
-	mu    sync.Mutex
-	lru   *list.List // of *entry, most recent first
-	items map[string]*list.Element
-	size  int64
+	items *lru.Cache[string, entry]
+	now   func() time.Time // time.Now; tests move it
 
 	hits      *prometheus.CounterVec
 	misses    prometheus.Counter
@@ -74,9 +79,10 @@ type Cache struct {
 	bytes     prometheus.Gauge
 }
 
+// entry is a cached image; an image made from fetched assets expires.
 type entry struct {
-	key string
-	res core.Result
+	res     core.Result
+	expires time.Time // zero: never (in this process; Redis has its TTL)
 }
 
 // New returns a cache.
@@ -87,8 +93,11 @@ func New(o Options) *Cache {
 	if o.LockTTL <= 0 {
 		o.LockTTL = time.Minute
 	}
+	if o.AssetTTL <= 0 {
+		o.AssetTTL = 5 * time.Minute
+	}
 	return &Cache{
-		o: o, lru: list.New(), items: map[string]*list.Element{},
+		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_render_cache_hits_total",
 			Help: "Renders answered from the render cache, by tier (local, shared)."}, []string{"tier"}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_misses_total",
@@ -130,7 +139,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		c.bypasses.Inc()
 		res, err := fn(ctx)
 		if err == nil {
-			c.store(ctx, key, res)
+			c.store(ctx, key, res, "")
 		}
 		return res, StatusBypass, err
 	}
@@ -160,35 +169,44 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 	return o.res, o.status, nil
 }
 
+// lookOrLock returns the entry KEYS[1] when Redis has it, else takes the
+// lock KEYS[2] for ARGV[1] ms and returns 1, else (another process holds
+// it) returns 0: one round trip, and no gap between the look and the lock
+// in which a holder could store and release.
+var lookOrLock = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v then return v end
+if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 1 end
+return 0`)
+
 // fill finds key in Redis, or renders it under the cross-process lock, or
 // waits for the process holding the lock.
 func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	if c.o.Redis == nil {
-		return c.renderAndStore(ctx, key, fn)
+		return c.renderAndStore(ctx, key, fn, "")
 	}
 	lock := "strata:rc:lock:" + key
 	deadline := time.Now().Add(c.o.LockTTL)
 	for {
-		if res, ok := c.shared(ctx, key); ok {
-			return res, StatusHit, nil
-		}
-		won, err := c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
-		if won {
-			// The previous holder may have stored and released between
-			// our look and our lock: look again before rendering.
-			if res, ok := c.shared(ctx, key); ok {
-				c.o.Redis.Del(ctx, lock)
+		v, err := lookOrLock.Run(ctx, c.o.Redis, []string{"strata:rc:" + key, lock}, c.o.LockTTL.Milliseconds()).Result()
+		won := false
+		switch x := v.(type) {
+		case string:
+			if res, ok := c.found(key, []byte(x)); ok {
 				return res, StatusHit, nil
 			}
+			// Stale or unreadable: render under the lock as for a miss.
+			won, err = c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
+		case int64:
+			won = x == 1
 		}
 		if err != nil || won || time.Now().After(deadline) {
 			// Redis down, our turn, or a holder that never finished:
 			// render here.
-			res, status, rerr := c.renderAndStore(ctx, key, fn)
-			if won {
-				c.o.Redis.Del(ctx, lock)
+			if !won {
+				lock = ""
 			}
-			return res, status, rerr
+			return c.renderAndStore(ctx, key, fn, lock)
 		}
 		select {
 		case <-ctx.Done():
@@ -200,98 +218,131 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Resul
 	}
 }
 
-func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
+// renderAndStore renders and stores the image, releasing lock (when not
+// "") in the same round trip.
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, lock string) (core.Result, string, error) {
 	c.misses.Inc()
 	res, err := fn(ctx)
 	if err != nil {
+		if lock != "" {
+			c.o.Redis.Del(ctx, lock)
+		}
 		return core.Result{}, "", err
 	}
-	c.store(ctx, key, res)
+	c.store(ctx, key, res, lock)
 	return res, StatusMiss, nil
 }
 
-func (c *Cache) store(ctx context.Context, key string, res core.Result) {
-	if int64(len(res.Data)) > c.o.MaxEntryBytes {
+// store keeps res here and in the shared store (unless it is over the
+// entry cap) and deletes unlock, in one pipeline.
+func (c *Cache) store(ctx context.Context, key string, res core.Result, unlock string) {
+	keep := int64(len(res.Data)) <= c.o.MaxEntryBytes
+	e, ttl := entry{res: res}, c.o.TTL
+	if res.Assets != "" {
+		e.expires = c.now().Add(c.o.AssetTTL)
+		ttl = min(ttl, c.o.AssetTTL)
+	}
+	if keep {
+		c.put(key, e)
+	}
+	if c.o.Redis == nil {
 		return
 	}
-	c.put(key, res)
-	if c.o.Redis != nil {
-		c.o.Redis.Set(ctx, "strata:rc:"+key, encode(res), c.o.TTL)
+	pipe := c.o.Redis.Pipeline()
+	if keep {
+		// Before the unlock: a waiter that finds the lock gone finds this.
+		pipe.Set(ctx, "strata:rc:"+key, encode(e), ttl)
+	}
+	if unlock != "" {
+		pipe.Del(ctx, unlock)
+	}
+	if pipe.Len() > 0 {
+		_, _ = pipe.Exec(ctx) // a cache that fails to store only costs a render
 	}
 }
 
-func (c *Cache) shared(ctx context.Context, key string) (core.Result, bool) {
-	b, err := c.o.Redis.Get(ctx, "strata:rc:"+key).Bytes()
-	if err != nil {
-		return core.Result{}, false
-	}
-	res, err := decode(b)
-	if err != nil {
+// found reads an entry the shared store held for key.
+func (c *Cache) found(key string, b []byte) (core.Result, bool) {
+	e, err := decode(b)
+	if err != nil || e.stale(c.now()) {
 		return core.Result{}, false
 	}
 	c.hits.WithLabelValues("shared").Inc()
-	c.put(key, res)
-	return res, true
+	c.put(key, e)
+	return e.res, true
 }
 
+func (e entry) stale(now time.Time) bool { return !e.expires.IsZero() && !now.Before(e.expires) }
+
 func (c *Cache) local(key string) (core.Result, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	el, ok := c.items[key]
+	e, ok := c.items.Get(key)
 	if !ok {
 		return core.Result{}, false
 	}
-	c.lru.MoveToFront(el)
-	return el.Value.(*entry).res, true
+	if e.stale(c.now()) {
+		c.items.Remove(key)
+		c.bytes.Set(float64(c.items.Used()))
+		return core.Result{}, false
+	}
+	return e.res, true
 }
 
-func (c *Cache) put(key string, res core.Result) {
-	n := int64(len(res.Data))
-	if n > c.o.MaxBytes {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if el, ok := c.items[key]; ok {
-		c.size -= int64(len(el.Value.(*entry).res.Data))
-		c.lru.Remove(el)
-	}
-	c.items[key] = c.lru.PushFront(&entry{key, res})
-	c.size += n
-	for c.size > c.o.MaxBytes {
-		old := c.lru.Back()
-		e := old.Value.(*entry)
-		c.lru.Remove(old)
-		delete(c.items, e.key)
-		c.size -= int64(len(e.res.Data))
-		c.evictions.Inc()
-	}
-	c.bytes.Set(float64(c.size))
+func (c *Cache) put(key string, e entry) {
+	c.evictions.Add(float64(c.items.Put(key, e)))
+	c.bytes.Set(float64(c.items.Used()))
 }
 
-// encode lays an entry out as width, height (4 bytes each), the media
-// type's length (1 byte), the media type and the image.
-func encode(r core.Result) []byte {
-	b := make([]byte, 9, 9+len(r.MimeType)+len(r.Data))
+// encode lays an entry out as width, height (4 bytes each), the expiry
+// (Unix milliseconds, 0 for none; 8 bytes), the media type's length (1
+// byte), the media type, the assets digest's length (1 byte), the digest,
+// the warnings' JSON length (4 bytes), the warnings as JSON and the image.
+func encode(e entry) []byte {
+	r := e.res
+	var ws []byte
+	if len(r.Warnings) > 0 {
+		ws, _ = json.Marshal(r.Warnings) // strings only: cannot fail
+	}
+	b := make([]byte, 17, 22+len(r.MimeType)+len(r.Assets)+len(ws)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
-	b[8] = byte(len(r.MimeType))
+	if !e.expires.IsZero() {
+		binary.BigEndian.PutUint64(b[8:], uint64(e.expires.UnixMilli()))
+	}
+	b[16] = byte(len(r.MimeType))
 	b = append(b, r.MimeType...)
+	b = append(b, byte(len(r.Assets)))
+	b = append(b, r.Assets...)
+	b = binary.BigEndian.AppendUint32(b, uint32(len(ws)))
+	b = append(b, ws...)
 	return append(b, r.Data...)
 }
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
-func decode(b []byte) (core.Result, error) {
-	if len(b) < 9 || len(b) < 9+int(b[8]) {
-		return core.Result{}, errCorrupt
+func decode(b []byte) (entry, error) {
+	if len(b) < 17 || len(b) < 17+int(b[16]) {
+		return entry{}, errCorrupt
 	}
-	mt := string(b[9 : 9+int(b[8])])
-	if !strings.HasPrefix(mt, "image/") {
-		return core.Result{}, errCorrupt
+	mt, rest := string(b[17:17+int(b[16])]), b[17+int(b[16]):]
+	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0])+4 {
+		return entry{}, errCorrupt
 	}
-	return core.Result{
+	assets, rest := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]
+	n := binary.BigEndian.Uint32(rest)
+	if uint64(n) > uint64(len(rest)-4) {
+		return entry{}, errCorrupt
+	}
+	e := entry{res: core.Result{
 		Width: int(binary.BigEndian.Uint32(b[0:])), Height: int(binary.BigEndian.Uint32(b[4:])),
-		MimeType: mt, Data: b[9+int(b[8]):],
-	}, nil
+		MimeType: mt, Assets: assets, Data: rest[4+n:],
+	}}
+	if n > 0 {
+		if err := json.Unmarshal(rest[4:4+n], &e.res.Warnings); err != nil {
+			return entry{}, errCorrupt
+		}
+	}
+	if ms := binary.BigEndian.Uint64(b[8:]); ms != 0 {
+		e.expires = time.UnixMilli(int64(ms))
+	}
+	return e, nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/warning"
 )
 
 const testDB = 9
@@ -146,12 +147,61 @@ func TestKeyIgnoresSpellingAndWebhook(t *testing.T) {
 
 func TestDecodeRefusesCorruptEntries(t *testing.T) {
 	t.Parallel()
-	r := image(5, 9)
-	got, err := decode(encode(r))
-	require.NoError(t, err)
-	require.Equal(t, r, got)
-	for _, b := range [][]byte{nil, {0, 0, 0, 0, 0, 0, 0, 0, 200}, append(make([]byte, 8), 3, 'a', 'b', 'c')} {
+	warned := withAssets(image(5, 9), "abc")
+	warned.Warnings = []warning.Warning{{Path: "layers[0].text", Code: warning.TextClipped, Message: "cut “off”"}}
+	for _, e := range []entry{{res: image(5, 9)}, {res: warned, expires: time.UnixMilli(1_700_000_000_123)}} {
+		got, err := decode(encode(e))
+		require.NoError(t, err)
+		require.Equal(t, e.res, got.res, "the assets digest and the render report are kept with the image")
+		require.True(t, e.expires.Equal(got.expires))
+	}
+	bad := encode(entry{res: warned})
+	bad[17+len(warned.MimeType)+1+len(warned.Assets)+1] = 200 // warnings longer than the entry
+	for _, b := range [][]byte{nil, bad, append(make([]byte, 16), 200), append(make([]byte, 16), 3, 'a', 'b', 'c'), append(make([]byte, 16), 5, 'i', 'm', 'a', 'g', 'e', 9)} {
 		_, err := decode(b)
 		require.Error(t, err)
 	}
+}
+
+func withAssets(r core.Result, assets string) core.Result {
+	r.Assets = assets
+	return r
+}
+
+// An image made from fetched assets is trusted for AssetTTL, in this
+// process and in the shared store; then the next request renders again
+// (and so fetches again). An image without fetched assets never expires
+// here.
+func TestFetchedAssetsExpireAfterTheirWindow(t *testing.T) {
+	rdb := redistest.Client(t, testDB)
+	o := Options{Redis: rdb, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20, TTL: time.Hour, AssetTTL: time.Minute}
+	a, b := New(o), New(o)
+	clock := time.Now()
+	a.now = func() time.Time { return clock }
+	b.now = a.now
+	var calls atomic.Int32
+	ctx := context.Background()
+	get := func(c *Cache, key string, res core.Result) string {
+		_, status, err := c.Get(ctx, key, false, counting(res, &calls, 0))
+		require.NoError(t, err)
+		return status
+	}
+	require.Equal(t, StatusMiss, get(a, "fetched", withAssets(image(10, 1), "d1")))
+	require.Equal(t, StatusMiss, get(a, "plain", image(10, 1)))
+	ttl, err := rdb.PTTL(ctx, "strata:rc:fetched").Result()
+	require.NoError(t, err)
+	require.LessOrEqual(t, ttl, time.Minute, "the shared store keeps it no longer than the window")
+	clock = clock.Add(59 * time.Second)
+	require.Equal(t, StatusHit, get(a, "fetched", image(1, 1)))
+	require.Equal(t, StatusHit, get(b, "fetched", image(1, 1)), "from the shared store, inside the window")
+	clock = clock.Add(time.Second)
+	require.Equal(t, StatusMiss, get(a, "fetched", withAssets(image(10, 2), "d2")), "past the window: rendered again")
+	res, status, err := b.Get(ctx, "fetched", false, counting(image(1, 1), &calls, 0))
+	require.NoError(t, err)
+	require.Equal(t, StatusHit, status, "b's copy was stale; the shared store has the new render")
+	require.Equal(t, "d2", res.Assets)
+	require.Equal(t, byte(2), res.Data[0])
+	clock = clock.Add(24 * time.Hour)
+	require.Equal(t, StatusHit, get(a, "plain", image(1, 1)), "no fetched assets: no window")
+	require.Equal(t, int32(3), calls.Load())
 }

@@ -65,7 +65,11 @@ func barcodeRule(format BarcodeFormat, value string) string {
 		}
 		for i, r := range value {
 			if !strings.ContainsRune(code39Chars, r) {
-				return fmt.Sprintf("code39 allows only upper-case letters A-Z, digits 0-9, - . $ / + %% and space; character %d is %q", runeIndex(value, i)+1, r)
+				hint := ""
+				if up := strings.ToUpper(value); strings.Trim(up, code39Chars) == "" && strings.Count(up, "") == strings.Count(value, "") {
+					hint = fmt.Sprintf("; did you mean %q?", truncate(up, 40))
+				}
+				return fmt.Sprintf("code39 allows only upper-case letters A-Z, digits 0-9, - . $ / + %% and space; character %d is %q%s", runeIndex(value, i)+1, r, hint)
 			}
 		}
 	default:
@@ -74,21 +78,29 @@ func barcodeRule(format BarcodeFormat, value string) string {
 	return ""
 }
 
-// eanRule checks an EAN value whose data part has n digits (12 or 7); an
-// extra digit must be the check digit.
+// eanRule checks an EAN value whose data part has n digits (12 or 7),
+// optionally followed by its check digit. A wrong check digit is allowed:
+// the reference documents only "12 or 13 digits" and its users send
+// placeholders such as 9781234567890; the digits are drawn as given and the
+// render report warns (EANCheckDigitWrong).
 func eanRule(name, value string, n int) string {
 	if !allDigits(value) || (len(value) != n && len(value) != n+1) {
 		return fmt.Sprintf("%s needs %d or %d digits (0-9), the last being the check digit; got %d characters%s",
 			name, n, n+1, len(value), nonDigitNote(value))
 	}
-	if len(value) == n+1 {
-		want := EANCheckDigit(value[:n])
-		if value[n] != want {
-			return fmt.Sprintf("%s needs %d or %d digits; the %s digit must be the check digit %c, not %c",
-				name, n, n+1, ordinal(n+1), want, value[n])
-		}
-	}
 	return ""
+}
+
+// EANCheckDigitWrong returns the check digit an EAN-13 or EAN-8 value
+// should end in and true when value has its check digit and it is not
+// that one; false for any other format or value.
+func EANCheckDigitWrong(format BarcodeFormat, value string) (want byte, wrong bool) {
+	n := map[BarcodeFormat]int{EAN13: 12, EAN8: 7}[format]
+	if n == 0 || len(value) != n+1 || !allDigits(value) {
+		return 0, false
+	}
+	want = EANCheckDigit(value[:n])
+	return want, value[n] != want
 }
 
 // EANCheckDigit computes the EAN/GTIN check digit of data (7 or 12 digits):
@@ -158,9 +170,4 @@ func nonDigitNote(s string) string {
 // runeIndex converts a byte offset in s to a rune index.
 func runeIndex(s string, byteOff int) int {
 	return len([]rune(s[:byteOff]))
-}
-
-// ordinal spells 8 and 13 (the check-digit positions) as ordinals.
-func ordinal(n int) string {
-	return fmt.Sprintf("%dth", n)
 }

@@ -203,29 +203,54 @@ func (d *decoder) err() error {
 	return summarize(kind, problems, total)
 }
 
+// errorProblems is how many problems the error sentence names, and
+// maxErrorBytes about how long it may grow naming them: the reference's
+// SDKs show only the error string, so the first few problems, hints
+// included ("did you mean hex_color?"), must be in it.
+const (
+	errorProblems = 3
+	maxErrorBytes = 400
+)
+
 // summarize makes one error of problems (total counts those dropped too):
-// the first problem as the sentence, the count of the others, and at most
+// the first errorProblems problems (within maxErrorBytes, the first one
+// always) as the sentence, the count of the others, and at most
 // shownProblems details.
 func summarize(kind failure.Kind, problems []failure.Detail, total int) *failure.Error {
-	first := problems[0]
-	msg := first.Message
-	if first.Path != "" {
-		msg = first.Path + " " + msg
+	var b strings.Builder
+	named := 0
+	for _, p := range problems[:min(len(problems), errorProblems)] {
+		s := withPath(p)
+		if !strings.HasSuffix(s, "?") {
+			s += "."
+		}
+		if named > 0 && b.Len()+1+len(s) > maxErrorBytes {
+			break
+		}
+		if named > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s)
+		named++
 	}
-	if !strings.HasSuffix(msg, "?") {
-		msg += "."
-	}
+	msg, rest := b.String(), total-named
 	switch {
-	case total == 1:
-	case total == 2:
-		msg += " (and 1 more problem, listed in details)"
+	case rest <= 0:
 	case total <= shownProblems:
-		msg = fmt.Sprintf("%s (and %d more problems, listed in details)", msg, total-1)
+		msg = fmt.Sprintf("%s (and %d more %s, listed in details)", msg, rest, plural(rest, "problem", "problems"))
 	default:
-		msg = fmt.Sprintf("%s (and %d more problems; details lists the first %d)", msg, total-1, shownProblems)
+		msg = fmt.Sprintf("%s (and %d more %s; details lists the first %d)", msg, rest, plural(rest, "problem", "problems"), shownProblems)
 		problems = problems[:shownProblems]
 	}
 	return &failure.Error{Kind: kind, Message: msg, Details: problems}
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func (d *decoder) request(root any) *Request {
@@ -240,7 +265,12 @@ func (d *decoder) request(root any) *Request {
 	} else {
 		o.missing("dimensions")
 	}
-	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif")
+	// "jpg" is jpeg's common file extension, accepted as its alias
+	// (docs/API.md, strictness).
+	format, formatOK := o.choice("output_format", string(PNG), "png", "jpeg", "webp", "tiff", "gif", "avif", "pdf", "jpg")
+	if format == "jpg" {
+		format = string(JPEG)
+	}
 	req.OutputFormat = Format(format)
 	if v, ok := o.get("output_options"); ok && formatOK {
 		// Which options apply depends on the format: with an invalid
@@ -314,6 +344,11 @@ func (d *decoder) outputOptions(path string, v any, format Format) OutputOptions
 		r := effortRange[format]
 		if e, ok := o.integer("effort", false, r[0], r[1]); ok {
 			out.Effort = &e
+		}
+	}
+	if only("resolution_in_dpi", PDF) {
+		if r, ok := o.integer("resolution_in_dpi", false, 1, 2400); ok {
+			out.ResolutionDPI = &r
 		}
 	}
 	o.finish()

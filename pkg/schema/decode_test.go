@@ -197,7 +197,6 @@ func TestDecodeRejects(t *testing.T) {
 		{"http webhook", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"webhook_url":"http://example.com/h"}`, "webhook_url", "https", failure.Invalid},
 		{"relative webhook", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"webhook_url":"/hook"}`, "webhook_url", "absolute https URL", failure.Invalid},
 		{"unknown barcode format", withLayer(`{"index":0,"type":"barcode","value":"1","format":"qr",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].format", "must be one of", failure.Invalid},
-		{"bad ean13 check digit", withLayer(`{"index":0,"type":"barcode","value":"5901234123458","format":"ean13",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].value", "check digit 7", failure.Invalid},
 		{"ean8 length", withLayer(`{"index":0,"type":"barcode","value":"123","format":"ean8",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].value", "7 or 8 digits", failure.Invalid},
 		{"itf odd", withLayer(`{"index":0,"type":"barcode","value":"123","format":"itf",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].value", "even number", failure.Invalid},
 		{"codabar stops", withLayer(`{"index":0,"type":"barcode","value":"123","format":"codabar",` + okBox + `,"foreground_hex_color":"#000","background_hex_color":"#fff"}`), "layers[0].value", "start and a stop character from A, B, C or D", failure.Invalid},
@@ -236,6 +235,11 @@ func TestDecodeRejects(t *testing.T) {
 		{"quality out of range", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"jpeg","output_options":{"quality":0}}`, "output_options.quality", "between 1 and 100", failure.Invalid},
 		{"quality on png", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"quality":80}}`, "output_options.quality", "does not apply to output_format png", failure.Invalid},
 		{"webp effort over 6", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"webp","output_options":{"effort":7}}`, "output_options.effort", "between 0 and 6", failure.Invalid},
+		{"resolution on png", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"resolution_in_dpi":300}}`, "output_options.resolution_in_dpi", "does not apply to output_format png", failure.Invalid},
+		{"resolution zero", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":0}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"resolution too high", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":2401}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"resolution not whole", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"resolution_in_dpi":72.5}}`, "output_options.resolution_in_dpi", "", failure.Invalid},
+		{"quality on pdf", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"pdf","output_options":{"quality":80}}`, "output_options.quality", "does not apply to output_format pdf", failure.Invalid},
 		{"compression on avif", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"avif","output_options":{"compression_level":3}}`, "output_options.compression_level", "does not apply", failure.Invalid},
 		{"unknown output option", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"speed":3}}`, "output_options.speed", "is not a known field", failure.Invalid},
 		{"font bad weight", `{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"fonts":[{"name":"a","weight":"fat","style":"normal","buffer":"aGk="}]}`, "fonts[0].weight", "must be one of", failure.Invalid},
@@ -292,7 +296,7 @@ func TestDecodeCapsTheDetails(t *testing.T) {
 	fe := failure.As(err)
 	require.Equal(t, failure.Invalid, fe.Kind)
 	require.Len(t, fe.Details, shownProblems)
-	require.Contains(t, fe.Message, "(and 4999 more problems; details lists the first 100)")
+	require.Contains(t, fe.Message, "(and 4997 more problems; details lists the first 100)")
 }
 
 func TestDecodeLimits(t *testing.T) {
@@ -336,6 +340,10 @@ func TestDecodeOutputOptions(t *testing.T) {
 	req, err = Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_options":{"compression_level":9}}`), DefaultLimits())
 	require.NoError(t, err)
 	require.Equal(t, 9, *req.Output.CompressionLevel)
+	req, err = Decode([]byte(`{"dimensions":{"width":1,"height":1},"layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}],"output_format":"PDF","output_options":{"resolution_in_dpi":300}}`), DefaultLimits())
+	require.NoError(t, err)
+	require.Equal(t, PDF, req.OutputFormat)
+	require.Equal(t, 300, *req.Output.ResolutionDPI)
 }
 
 func TestParseColor(t *testing.T) {
@@ -543,9 +551,9 @@ func TestDecodeExactProblems(t *testing.T) {
 		},
 		{
 			name:    "unknown output format with options",
-			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"output_format":"jpg","output_options":{"quality":80}}`,
-			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif (got "jpg").`,
-			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif (got "jpg")`}},
+			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"output_format":"bmp","output_options":{"quality":80}}`,
+			message: `output_format must be one of png, jpeg, webp, tiff, gif, avif, pdf, jpg (got "bmp").`,
+			details: []failure.Detail{{Path: "output_format", Message: `must be one of png, jpeg, webp, tiff, gif, avif, pdf, jpg (got "bmp")`}},
 		},
 		{
 			name:    "field of another file type",
@@ -613,13 +621,13 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "short spelling wins when both are used",
 			body:    withLayer(`{"index":0,"type":"solid-color","hex_color":"#fff","position":{"x":1,"x_in_px":1}}`),
-			message: `layers[0].position.x_in_px repeats x: send either "x" or "x_in_px", not both. (and 1 more problem, listed in details)`,
+			message: `layers[0].position.x_in_px repeats x: send either "x" or "x_in_px", not both. layers[0].position.y is required.`,
 			details: []failure.Detail{{Path: "layers[0].position.x_in_px", Message: `repeats x: send either "x" or "x_in_px", not both`}, {Path: "layers[0].position.y", Message: "is required"}},
 		},
 		{
 			name:    "empty position names both spellings",
 			body:    withLayer(`{"index":0,"type":"solid-color","hex_color":"#fff","position":{}}`),
-			message: `layers[0].position.x is required (send "x" or "x_in_px"). (and 1 more problem, listed in details)`,
+			message: `layers[0].position.x is required (send "x" or "x_in_px"). layers[0].position.y is required (send "y" or "y_in_px").`,
 			details: []failure.Detail{{Path: "layers[0].position.x", Message: `is required (send "x" or "x_in_px")`}, {Path: "layers[0].position.y", Message: `is required (send "y" or "y_in_px")`}},
 		},
 		// Unknown fields used to read `output_fromat unknown field "output_fromat".`
@@ -638,7 +646,7 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "typo of a spelling, letter case ignored",
 			body:    withCanvas(`{"Widht":10,"height":1}`),
-			message: `dimensions.width is required. (and 1 more problem, listed in details)`,
+			message: `dimensions.width is required. dimensions.Widht is not a known field; did you mean width?`,
 			details: []failure.Detail{{Path: "dimensions.width", Message: "is required"}, {Path: "dimensions.Widht", Message: "is not a known field; did you mean width?"}},
 		},
 		{
@@ -681,13 +689,13 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "duplicate inside an unknown field, a name JSON Pointer escapes",
 			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"meta":[{"a":1},{"x/~1":1,"x/~1":2}]}`,
-			message: `meta[1].x/~1 appears twice in the same object; send it once. (and 1 more problem, listed in details)`,
+			message: `meta[1].x/~1 appears twice in the same object; send it once. meta is not a known field.`,
 			details: []failure.Detail{{Path: "meta[1].x/~1", Message: "appears twice in the same object; send it once"}, {Path: "meta", Message: "is not a known field"}},
 		},
 		{
 			name:    "duplicates inside both values of a duplicate, listed once",
 			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"meta":{"a":{"b":1,"b":2},"a":{"b":1,"b":2}}}`,
-			message: `meta.a.b appears twice in the same object; send it once. (and 2 more problems, listed in details)`,
+			message: `meta.a.b appears twice in the same object; send it once. meta.a appears twice in the same object; send it once. meta is not a known field.`,
 			details: []failure.Detail{{Path: "meta.a.b", Message: "appears twice in the same object; send it once"}, {Path: "meta.a", Message: "appears twice in the same object; send it once"}, {Path: "meta", Message: "is not a known field"}},
 		},
 		// An empty name used to give a path of "" (a message with no
@@ -695,7 +703,7 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "empty and dotted names in brackets",
 			body:    `{"dimensions":{"width":1,"height":1},"layers":[` + okSolid + `],"":1,"a.b":1,"c":{"":1,"":2}}`,
-			message: `c[""] appears twice in the same object; send it once. (and 3 more problems, listed in details)`,
+			message: `c[""] appears twice in the same object; send it once. [""] is not a known field. ["a.b"] is not a known field. (and 1 more problem, listed in details)`,
 			details: []failure.Detail{{Path: `c[""]`, Message: "appears twice in the same object; send it once"}, {Path: `[""]`, Message: "is not a known field"}, {Path: `["a.b"]`, Message: "is not a known field"}, {Path: "c", Message: "is not a known field"}},
 		},
 		{
@@ -720,7 +728,7 @@ func TestDecodeExactProblems(t *testing.T) {
 		{
 			name:    "more problems",
 			body:    withLayer(`{"index":-1,"type":"solid-color","hex_color":"nope","opacity":101}`),
-			message: `layers[0].index must be between 0 and 2147483647 (got -1). (and 2 more problems, listed in details)`,
+			message: `layers[0].index must be between 0 and 2147483647 (got -1). layers[0].opacity must be between 0 and 100 (got 101). layers[0].hex_color must be a hex colour: #RGB, #RRGGBB or #RRGGBBAA (got "nope").`,
 			details: []failure.Detail{
 				{Path: "layers[0].index", Message: "must be between 0 and 2147483647 (got -1)"},
 				{Path: "layers[0].opacity", Message: "must be between 0 and 100 (got 101)"},

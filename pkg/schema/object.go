@@ -492,6 +492,11 @@ func (o *object) color(key string, required bool) (color.NRGBA, bool) {
 	}
 	c, err := ParseColor(s)
 	if err != nil {
+		if _, bare := ParseColor("#" + s); bare == nil {
+			// The reference documents only "#FF5500"; say the fix.
+			o.d.fail(o.at(key), "%v (got %q); did you mean %q?", err, truncate(s, 20), "#"+s)
+			return color.NRGBA{}, false
+		}
 		o.d.fail(o.at(key), "%v (got %q)", err, truncate(s, 20))
 		return color.NRGBA{}, false
 	}

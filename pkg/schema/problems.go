@@ -24,24 +24,37 @@ func Rebase(err error, rename func(path string) string) error {
 	if !errors.As(err, &fe) || len(fe.Details) == 0 {
 		return err
 	}
-	first := fe.Details[0]
-	head := first.Message
-	if first.Path != "" {
-		head = first.Path + " " + head
-	}
-	rest, ok := strings.CutPrefix(fe.Message, head)
-	if !ok {
-		return err
-	}
 	details := make([]failure.Detail, len(fe.Details))
 	for i, d := range fe.Details {
 		details[i] = failure.Detail{Path: rename(d.Path), Message: d.Message}
 	}
-	msg := details[0].Message
-	if details[0].Path != "" {
-		msg = details[0].Path + " " + msg
+	// The sentence names the first few problems (summarize); rename each
+	// where it is named, in order.
+	var b strings.Builder
+	rest := fe.Message
+	for i, d := range fe.Details[:min(len(fe.Details), errorProblems)] {
+		head := withPath(d)
+		at := strings.Index(rest, head)
+		if at < 0 || (i == 0 && at != 0) {
+			if i == 0 {
+				return err
+			}
+			break
+		}
+		b.WriteString(rest[:at])
+		b.WriteString(withPath(details[i]))
+		rest = rest[at+len(head):]
 	}
-	return &failure.Error{Kind: fe.Kind, Message: msg + rest, Details: details, Cause: fe.Cause}
+	b.WriteString(rest)
+	return &failure.Error{Kind: fe.Kind, Message: b.String(), Details: details, Cause: fe.Cause}
+}
+
+// withPath is a problem as the error sentence names it: path, then message.
+func withPath(d failure.Detail) string {
+	if d.Path == "" {
+		return d.Message
+	}
+	return d.Path + " " + d.Message
 }
 
 // Suggest returns the candidate nearest to k by the rule unknown fields

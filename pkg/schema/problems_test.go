@@ -49,7 +49,7 @@ func TestRebaseKeepsTheCount(t *testing.T) {
 	_, err := Decode([]byte(withLayer(`{"index":0,"type":"solid-color","hex_color":"nope","opacity":101}`)), DefaultLimits())
 	require.Error(t, err)
 	got := failure.As(Rebase(err, func(p string) string { return strings.Replace(p, "layers[0]", "modifications[3]", 1) }))
-	require.Equal(t, "modifications[3].opacity must be between 0 and 100 (got 101). (and 1 more problem, listed in details)", got.Message)
+	require.Equal(t, `modifications[3].opacity must be between 0 and 100 (got 101). modifications[3].hex_color must be a hex colour: #RGB, #RRGGBB or #RRGGBBAA (got "nope").`, got.Message)
 	require.Equal(t, "modifications[3].hex_color", got.Details[1].Path)
 	require.Equal(t, failure.Invalid, got.Kind)
 }
@@ -61,4 +61,24 @@ func TestSuggest(t *testing.T) {
 	require.Equal(t, "avatar", Suggest("Avatr", names))
 	require.Equal(t, "", Suggest("x", names))
 	require.Equal(t, "", Suggest("price", names))
+}
+
+// TestErrorNamesTheFirstProblemsWithinBounds: the SDKs show only the
+// error string, so it names the first few problems, a hint in the second
+// included, and stays short however long the problems are.
+func TestErrorNamesTheFirstProblemsWithinBounds(t *testing.T) {
+	t.Parallel()
+	_, err := Decode([]byte(withLayer(`{"index":0,"type":"solid-color","hex_color":"#fff","opacity":101,"rotaton_in_degrees":5}`)), DefaultLimits())
+	require.Error(t, err)
+	msg := failure.As(err).Message
+	require.Contains(t, msg, "did you mean rotation_in_degrees?", msg)
+
+	long := strings.Repeat("x", 300)
+	var problems []failure.Detail
+	for range 10 {
+		problems = append(problems, failure.Detail{Path: "layers[0]." + long, Message: "is not a known field"})
+	}
+	got := Problems(problems).Message
+	require.LessOrEqual(t, len(got), maxErrorBytes+60, got)
+	require.Contains(t, got, "(and 9 more problems, listed in details)")
 }

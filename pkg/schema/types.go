@@ -38,6 +38,10 @@ type OutputOptions struct {
 	CompressionLevel *int
 	// Effort is the encoder's CPU effort: webp 0..6, avif 0..9, gif 1..10.
 	Effort *int
+	// ResolutionDPI is a pdf page's resolution, 1..2400 dots per inch:
+	// the page is the canvas's pixels at this many per inch (72 by
+	// default, one pixel a point; 2480×3508 at 300 is A4).
+	ResolutionDPI *int
 }
 
 // Format is an output image format.
@@ -51,6 +55,9 @@ const (
 	TIFF Format = "tiff"
 	GIF  Format = "gif"
 	AVIF Format = "avif"
+	// PDF is a one-page PDF, vector where PDF can express the layer
+	// (docs/RENDERING.md, "PDF").
+	PDF Format = "pdf"
 )
 
 // LayerType names a kind of layer.

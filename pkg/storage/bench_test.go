@@ -65,9 +65,9 @@ func BenchmarkPut(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			before, _ := webhook.SuccessBody("job_bench", data, "image/png")
+			before, _ := webhook.SuccessBody("job_bench", data, "image/png", nil)
 			js, _ := json.Marshal(obj)
-			after, _ := webhook.StoredBody("job_bench", nil, "image/png", js)
+			after, _ := webhook.StoredBody("job_bench", nil, "image/png", js, nil)
 			b.ReportMetric(float64(len(data)), "png-B")
 			b.ReportMetric(float64(len(before)), "webhook-base64-B")
 			b.ReportMetric(float64(len(after)), "webhook-stored-B")

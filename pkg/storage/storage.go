@@ -194,8 +194,10 @@ var extensions = map[string]string{
 
 // Put uploads data to d for the key keyID, retrying failed attempts with
 // exponential backoff, and presigns a GET URL. jobID fills {job_id}. A
-// failure is a 422 whose message names the bucket, the key and the
-// storage server's answer.
+// failure's message names the bucket, the key, the attempts and the
+// storage server's answer; it is Unprocessable when the server refused
+// for good (see permanent), Unavailable when it was still failing when
+// the retries ran out.
 func (s *Store) Put(ctx context.Context, keyID string, d *schema.Storage, data []byte, mimeType, jobID string) (*Object, error) {
 	if err := s.Check(keyID, d); err != nil {
 		return nil, err
@@ -246,7 +248,15 @@ func (s *Store) Put(ctx context.Context, keyID string, d *schema.Storage, data [
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, failure.Wrap(failure.Unprocessable, err,
+		// An answer no retry can change is the destination's fault (422,
+		// a job failed for good); running out of retries on a server
+		// that is down or busy is unavailability (503, a job retried on
+		// the render schedule).
+		kind := failure.Unavailable
+		if permanent(err) {
+			kind = failure.Unprocessable
+		}
+		return nil, failure.Wrap(kind, err,
 			"The result could not be stored as %q in bucket %q after %d attempt%s: %s.",
 			obj.Key, d.Bucket, attempts, plural(attempts), describe(err))
 	}

@@ -148,33 +148,7 @@ func TestPutRetriesTransientFailures(t *testing.T) {
 	srv := s3test.Start(t)
 	bucket := srv.Bucket(t)
 	// A proxy in front of the real server answers the first two PUTs 503.
-	var puts atomic.Int32
-	target, _ := url.Parse(srv.Endpoint)
-	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPut && puts.Add(1) <= 2 {
-			w.Header().Set("Content-Type", "application/xml")
-			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = io.WriteString(w, `<Error><Code>SlowDown</Code><Message>try later</Message></Error>`)
-			return
-		}
-		r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
-		r.RequestURI = ""
-		resp, err := http.DefaultTransport.RoundTrip(r)
-		if err != nil {
-			w.WriteHeader(http.StatusBadGateway)
-			return
-		}
-		defer resp.Body.Close()
-		for k, v := range resp.Header {
-			w.Header()[k] = v
-		}
-		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
-	}))
-	defer proxy.Close()
-	// Signatures cover the Host header: the proxy keeps the client's, so
-	// the signature made for the proxy's address still holds.
-	proxied := &s3test.Server{Endpoint: proxy.URL, Addr: strings.TrimPrefix(proxy.URL, "http://")}
+	proxied, puts := srv.Flaky(t, 2)
 	s := newStore(t, proxied, bucket, s3test.WriterKey, s3test.WriterSecret, Options{Retries: 3})
 	obj, err := s.Put(context.Background(), keyID(testKey), dest(bucket), []byte("retried"), "image/png", "job_1")
 	require.NoError(t, err)
@@ -182,11 +156,13 @@ func TestPutRetriesTransientFailures(t *testing.T) {
 	_, err = srv.Client(s3test.WriterKey, s3test.WriterSecret).StatObject(context.Background(), bucket, obj.Key, minio.StatObjectOptions{})
 	require.NoError(t, err)
 
-	// Out of retries: a 422 naming the attempts and the last answer.
+	// Out of retries: unavailable (a 503, or a job retried later), naming
+	// the attempts and the last answer.
 	puts.Store(-100)
 	s = newStore(t, proxied, bucket, s3test.WriterKey, s3test.WriterSecret, Options{Retries: 2})
 	_, err = s.Put(context.Background(), keyID(testKey), dest(bucket), []byte("x"), "image/png", "job_2")
 	require.Error(t, err)
+	require.Equal(t, failure.Unavailable, failure.KindOf(err))
 	require.Contains(t, failure.As(err).PublicMessage(), "after 3 attempts: SlowDown (try later)")
 }
 
@@ -198,7 +174,7 @@ func TestPutUnreachableServer(t *testing.T) {
 	s := newStore(t, &s3test.Server{Endpoint: "http://" + addr, Addr: addr}, "bbb", "a", "b", Options{Retries: 1})
 	_, err := s.Put(context.Background(), keyID(testKey), dest("bbb"), []byte("x"), "image/png", "job_1")
 	require.Error(t, err)
-	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
+	require.Equal(t, failure.Unavailable, failure.KindOf(err))
 	require.Contains(t, failure.As(err).PublicMessage(), "after 2 attempts: the storage server could not be reached")
 }
 

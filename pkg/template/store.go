@@ -2,6 +2,8 @@ package template
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,11 +14,13 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/lru"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -53,6 +57,15 @@ type Store struct {
 	limits schema.Limits
 	log    *slog.Logger
 
+	// parsed memoizes Parse by the body's digest: a render of a stored
+	// version reads a digest, not the body, and parses nothing.
+	parsed *lru.Cache[string, *Template]
+	// recent holds what Get answered in the last Freshness; gen moves on
+	// every change this process makes or sees, voiding it.
+	recent *lru.Cache[recentKey, recent]
+	gen    atomic.Uint64
+	now    func() time.Time // time.Now; tests move it
+
 	dir   string
 	mu    sync.RWMutex
 	files map[string]*fileTemplate
@@ -71,17 +84,33 @@ func NewStore(rdb *redis.Client, limits schema.Limits, log *slog.Logger) *Store 
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Store{rdb: rdb, limits: limits, log: log, files: map[string]*fileTemplate{}, bad: map[string]time.Time{}}
+	return &Store{rdb: rdb, limits: limits, log: log, files: map[string]*fileTemplate{}, bad: map[string]time.Time{},
+		parsed: lru.New[string, *Template](parseMemoBytes, func(t *Template) int64 { return 4*int64(len(t.Body)) + 4096 }),
+		recent: lru.New[recentKey, recent](4096, nil), now: time.Now}
 }
 
 func tplKey(keyID, id string) string { return "strata:tpl:" + keyID + ":" + id }
 func listKey(keyID string) string    { return "strata:tpls:" + keyID }
 
+// A version n is the fields v:n (the body), t:n (Unix seconds) and d:n
+// (the body's digest, Template.Digest).
 var putScript = redis.NewScript(`
 local n = redis.call('HINCRBY', KEYS[1], 'latest', 1)
-redis.call('HSET', KEYS[1], 'v:' .. n, ARGV[1], 't:' .. n, ARGV[2])
+redis.call('HSET', KEYS[1], 'v:' .. n, ARGV[1], 't:' .. n, ARGV[2], 'd:' .. n, ARGV[4])
 redis.call('SADD', KEYS[2], ARGV[3])
 return n`)
+
+// getScript finds version ARGV[1] (0: the latest) in one round trip:
+// {n, t:n, d:n, latest}, or {} when the template does not exist. The body
+// is read only when the digest is not in the store's parse memo.
+var getScript = redis.NewScript(`
+local latest = redis.call('HGET', KEYS[1], 'latest')
+if not latest then return {} end
+local n = ARGV[1]
+if n == '0' then n = latest end
+local t = redis.call('HGET', KEYS[1], 't:' .. n)
+if not t then return {n, false, false, latest} end
+return {n, t, redis.call('HGET', KEYS[1], 'd:' .. n) or '', latest}`)
 
 // Put validates body and stores it as the next version of keyID's
 // template id (1 for a new one).
@@ -94,11 +123,33 @@ func (s *Store) Put(ctx context.Context, keyID, id string, body []byte) (*Stored
 		return nil, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	n, err := putScript.Run(ctx, s.rdb, []string{tplKey(keyID, id), listKey(keyID)}, body, now.Unix(), id).Int()
+	n, err := putScript.Run(ctx, s.rdb, []string{tplKey(keyID, id), listKey(keyID)}, body, now.Unix(), id, t.Digest).Int()
 	if err != nil {
-		return nil, failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
+		return nil, unreachable(err)
 	}
+	s.parsed.Put(t.Digest, t)
+	s.gen.Add(1)
 	return &Stored{ID: id, Version: n, Source: "api", CreatedAt: now, Template: t}, nil
+}
+
+// parseMemoBytes bounds the parse memo (its cost counts a parsed
+// template as four times its body).
+const parseMemoBytes = 64 << 20
+
+// Freshness is how long a process answers a template it has just read
+// without asking Redis again: a PUT or DELETE made through another API
+// process is seen within it (this process's own at once).
+const Freshness = time.Second
+
+type recentKey struct {
+	keyID, id string
+	version   int
+}
+
+type recent struct {
+	stored Stored
+	at     time.Time
+	gen    uint64
 }
 
 // Get returns version (0: the latest) of template id as keyID sees it,
@@ -107,38 +158,63 @@ func (s *Store) Get(ctx context.Context, keyID, id string, version int) (*Stored
 	if err := CheckID(id); err != nil {
 		return nil, err
 	}
+	k, gen := recentKey{keyID, id, version}, s.gen.Load()
+	if r, ok := s.recent.Get(k); ok && r.gen == gen && s.now().Sub(r.at) < Freshness {
+		st := r.stored
+		return &st, nil
+	}
+	st, err := s.load(ctx, keyID, id, version)
+	if err == nil {
+		s.recent.Put(k, recent{stored: *st, at: s.now(), gen: gen})
+	}
+	return st, err
+}
+
+func (s *Store) load(ctx context.Context, keyID, id string, version int) (*Stored, error) {
 	key := tplKey(keyID, id)
-	n := version
-	if n == 0 {
-		latest, err := s.rdb.HGet(ctx, key, "latest").Int()
-		if errors.Is(err, redis.Nil) {
-			return s.file(id, version)
-		}
-		if err != nil {
-			return nil, failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
-		}
-		n = latest
-	}
-	vals, err := s.rdb.HMGet(ctx, key, "v:"+strconv.Itoa(n), "t:"+strconv.Itoa(n)).Result()
+	vals, err := getScript.Run(ctx, s.rdb, []string{key}, version).Slice()
 	if err != nil {
-		return nil, failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
+		return nil, unreachable(err)
 	}
-	body, _ := vals[0].(string)
-	if body == "" {
-		if version > 0 {
-			if _, err := s.rdb.HGet(ctx, key, "latest").Result(); err == nil {
-				return nil, failure.New(failure.NotFound, "Template %q has no version %d.", id, version)
-			}
-		}
+	if len(vals) == 0 {
 		return s.file(id, version)
 	}
-	t, err := Parse([]byte(body), s.limits)
-	if err != nil {
-		// Stored versions were valid when stored; limits may have shrunk.
-		return nil, failure.Wrap(failure.Unprocessable, err, "Version %d of template %q is no longer valid under this server's limits: %s", n, id, failure.As(err).PublicMessage())
+	nStr, _ := vals[0].(string)
+	ts, _ := vals[1].(string)
+	if ts == "" {
+		return nil, failure.New(failure.NotFound, "Template %q has no version %d.", id, version)
 	}
-	ts, _ := strconv.ParseInt(fmt.Sprint(vals[1]), 10, 64)
-	return &Stored{ID: id, Version: n, Source: "api", CreatedAt: time.Unix(ts, 0).UTC(), Template: t}, nil
+	n, _ := strconv.Atoi(nStr)
+	digest, _ := vals[2].(string)
+	t, ok := s.parsed.Get(digest)
+	if !ok {
+		body, err := s.rdb.HGet(ctx, key, "v:"+nStr).Bytes()
+		if errors.Is(err, redis.Nil) {
+			return nil, failure.New(failure.NotFound, "No template %q.", id) // deleted in between
+		}
+		if err != nil {
+			return nil, unreachable(err)
+		}
+		if digest == "" {
+			// Stored before versions kept their digest: add it.
+			sum := sha256.Sum256(body)
+			digest = hex.EncodeToString(sum[:])
+			s.rdb.HSetNX(ctx, key, "d:"+nStr, digest)
+		}
+		if t, ok = s.parsed.Get(digest); !ok {
+			if t, err = Parse(body, s.limits); err != nil {
+				// Stored versions were valid when stored; limits may have shrunk.
+				return nil, failure.Wrap(failure.Unprocessable, err, "Version %d of template %q is no longer valid under this server's limits: %s", n, id, failure.As(err).PublicMessage())
+			}
+			s.parsed.Put(t.Digest, t)
+		}
+	}
+	sec, _ := strconv.ParseInt(ts, 10, 64)
+	return &Stored{ID: id, Version: n, Source: "api", CreatedAt: time.Unix(sec, 0).UTC(), Template: t}, nil
+}
+
+func unreachable(err error) error {
+	return failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
 }
 
 func (s *Store) file(id string, version int) (*Stored, error) {
@@ -166,7 +242,7 @@ type Summary struct {
 func (s *Store) List(ctx context.Context, keyID string) ([]Summary, error) {
 	ids, err := s.rdb.SMembers(ctx, listKey(keyID)).Result()
 	if err != nil {
-		return nil, failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
+		return nil, unreachable(err)
 	}
 	out := []Summary{}
 	seen := map[string]bool{}
@@ -195,8 +271,9 @@ func (s *Store) Delete(ctx context.Context, keyID, id string) error {
 		return err
 	}
 	n, err := s.rdb.Del(ctx, tplKey(keyID, id)).Result()
+	s.gen.Add(1)
 	if err != nil {
-		return failure.Wrap(failure.Unavailable, err, "The template store (Redis) is unreachable; retry shortly.")
+		return unreachable(err)
 	}
 	s.rdb.SRem(ctx, listKey(keyID), id)
 	if n == 0 {
@@ -281,6 +358,7 @@ func (s *Store) Reload() {
 		}
 		delete(s.bad, p)
 		s.mu.Lock()
+		s.gen.Add(1)
 		s.files[id] = &fileTemplate{stored: Stored{ID: id, Source: "file", CreatedAt: info.ModTime().UTC(), Template: t}, modTime: info.ModTime(), size: info.Size()}
 		s.mu.Unlock()
 		s.log.Info("template file loaded", "path", p, "template_id", id)
@@ -289,6 +367,7 @@ func (s *Store) Reload() {
 	for id := range s.files {
 		if !present[id] {
 			delete(s.files, id)
+			s.gen.Add(1)
 		}
 	}
 	s.mu.Unlock()

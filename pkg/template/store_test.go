@@ -59,14 +59,63 @@ func TestStoreVersionsAndKeyIsolation(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, []Summary{{ID: "card", Version: 2, Source: "api"}}, list)
 
+	// A stored version is parsed once per process (the memo is keyed by
+	// the body's digest, which Redis keeps beside it).
+	again, err := s.Get(ctx, "key_a", "card", 1)
+	require.NoError(t, err)
+	require.Same(t, first.Template, again.Template)
+
 	require.NoError(t, s.Delete(ctx, "key_a", "card"))
 	_, err = s.Get(ctx, "key_a", "card", 0)
 	require.Equal(t, failure.NotFound, failure.KindOf(err))
+	_, err = s.Get(ctx, "key_a", "card", 1)
+	require.Equal(t, failure.NotFound, failure.KindOf(err), "a deleted version is gone, memo or not")
+	// Put again after a delete: version 1 again, with the new contents.
+	_, err = s.Put(ctx, "key_a", "card", []byte(titled("three")))
+	require.NoError(t, err)
+	fresh, err := s.Get(ctx, "key_a", "card", 1)
+	require.NoError(t, err)
+	require.Contains(t, string(fresh.Template.Body), `"three"`)
+	require.NoError(t, s.Delete(ctx, "key_a", "card"))
 
 	// An invalid template is refused and stores nothing.
 	_, err = s.Put(ctx, "key_a", "bad", []byte(`{"dimensions":{"width":1,"height":1},"layers":[]}`))
 	require.Equal(t, failure.Invalid, failure.KindOf(err))
 	_, err = s.Get(ctx, "key_a", "bad", 0)
+	require.Equal(t, failure.NotFound, failure.KindOf(err))
+}
+
+// Two stores stand for two API processes: a change made through one is
+// seen by the other within Freshness, and by the one that made it at once.
+func TestChangesReachOtherProcessesWithinFreshness(t *testing.T) {
+	rdb := redistest.Client(t, storeDB+1)
+	a := NewStore(rdb, schema.DefaultLimits(), slog.New(slog.DiscardHandler))
+	b := NewStore(rdb, schema.DefaultLimits(), slog.New(slog.DiscardHandler))
+	clock := time.Now()
+	b.now = func() time.Time { return clock }
+	ctx := context.Background()
+	_, err := a.Put(ctx, "key_a", "card", []byte(titled("one")))
+	require.NoError(t, err)
+	got, err := b.Get(ctx, "key_a", "card", 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.Version)
+
+	_, err = a.Put(ctx, "key_a", "card", []byte(titled("two")))
+	require.NoError(t, err)
+	got, err = a.Get(ctx, "key_a", "card", 0)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Version, "the process that changed it sees it at once")
+	got, err = b.Get(ctx, "key_a", "card", 0)
+	require.NoError(t, err)
+	require.Equal(t, 1, got.Version, "inside the window the other answers what it read")
+	clock = clock.Add(Freshness)
+	got, err = b.Get(ctx, "key_a", "card", 0)
+	require.NoError(t, err)
+	require.Equal(t, 2, got.Version)
+
+	require.NoError(t, a.Delete(ctx, "key_a", "card"))
+	clock = clock.Add(Freshness)
+	_, err = b.Get(ctx, "key_a", "card", 0)
 	require.Equal(t, failure.NotFound, failure.KindOf(err))
 }
 

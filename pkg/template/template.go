@@ -9,6 +9,8 @@ package template
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -22,6 +24,8 @@ import (
 type Template struct {
 	// Body is the template's JSON as it was given.
 	Body []byte
+	// Digest is the hex SHA-256 of Body: it names the template's contents.
+	Digest string
 	// Variables lists the named layers in document order.
 	Variables []Variable
 	root      map[string]any
@@ -54,7 +58,8 @@ func Parse(body []byte, limits schema.Limits) (*Template, error) {
 	if err != nil {
 		return nil, failure.Wrap(failure.Internal, err, "template JSON")
 	}
-	t := &Template{Body: body, root: root.(map[string]any), byName: map[string]int{}}
+	sum := sha256.Sum256(body)
+	t := &Template{Body: body, Digest: hex.EncodeToString(sum[:]), root: root.(map[string]any), byName: map[string]int{}}
 	walk(req.Layers, nil, func(l *schema.Layer, addr []int) {
 		if l.Name != "" {
 			t.byName[l.Name] = len(t.Variables)

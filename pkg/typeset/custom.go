@@ -53,7 +53,7 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 			return nil, unprocessableFont(path, f.Name, fmt.Errorf("no font data"))
 		}
 		sum := r.sum(f.File.Data)
-		src, ok := r.custom.get(sum)
+		src, ok := r.custom.Get(sum)
 		if !ok {
 			var err error
 			src, err = parseCustom(f.File.Data)
@@ -65,7 +65,7 @@ func (r *Registry) LoadCustom(fonts []*schema.Font) (*FontSet, error) {
 			if err != nil {
 				return nil, unprocessableFont(path, f.Name, err)
 			}
-			r.custom.put(sum, src)
+			r.custom.Put(sum, src)
 		}
 		// The parsed font is shared; weight, style and name are the
 		// request's, so wrap it in a per-request source.
@@ -140,10 +140,10 @@ type dataID struct {
 
 func (r *Registry) sum(data []byte) [32]byte {
 	id := dataID{p: &data[0], n: len(data)}
-	if s, ok := r.sums.get(id); ok {
+	if s, ok := r.sums.Get(id); ok {
 		return s
 	}
 	s := sha256.Sum256(data)
-	r.sums.put(id, s)
+	r.sums.Put(id, s)
 	return s
 }

@@ -69,7 +69,7 @@ func TestLoadCustomCachesBySHA256(t *testing.T) {
 	require.NoError(t, err)
 	b, err := r.LoadCustom([]*schema.Font{customFont("B", append([]byte(nil), woff2...))})
 	require.NoError(t, err)
-	require.Equal(t, 1, r.custom.len())
+	require.Equal(t, 1, r.custom.Len())
 	require.Same(t, a.byName["a"][0].font, b.byName["b"][0].font, "the same bytes are parsed once")
 }
 

@@ -38,6 +38,7 @@ func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 		pt.deco = r.decorations(ss, textStyle(set, t), b.size)
 	}
 	r.paint(ss, img, b, p, pt, 0, 0)
+	r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
 	return img, nil
 }
 

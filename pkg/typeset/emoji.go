@@ -61,7 +61,7 @@ func isEmojiCluster(c []rune) bool {
 // pixels, premultiplied, cached per glyph and size.
 func (r *Registry) emojiImage(ss *session, ref faceRef, gid font.GID, w, h int) *mask {
 	key := maskKey{src: ref.src.id, gid: uint32(gid), size: int32(w)<<16 | int32(h), emoji: true}
-	if m, ok := r.emojis.get(key); ok {
+	if m, ok := r.emojis.Get(key); ok {
 		return m
 	}
 	m := &mask{w: w, h: h}
@@ -73,7 +73,7 @@ func (r *Registry) emojiImage(ss *session, ref faceRef, gid font.GID, w, h int) 
 			m.rgba = dst.Pix
 		}
 	}
-	r.emojis.put(key, m)
+	r.emojis.Put(key, m)
 	return m
 }
 

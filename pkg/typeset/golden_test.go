@@ -1,23 +1,14 @@
 package typeset
 
 import (
-	"image"
 	"image/color"
 	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/golden"
 	"github.com/strata-render/strata/pkg/schema"
-)
-
-// goldenTolerance: a pixel may differ by this much per channel (anti-
-// aliasing across Go versions), and at most goldenMaxPixels per mille of
-// pixels may differ at all beyond it.
-const (
-	goldenTolerance = 24
-	goldenMaxPixels = 2 // per mille
 )
 
 type goldenCase struct {
@@ -87,43 +78,7 @@ func TestGolden(t *testing.T) {
 	for _, tc := range goldenCases(t) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			img := onWhite(drawText(t, r, tc.text, tc.fonts, tc.w, tc.h))
-			path := filepath.Join("testdata", "golden", tc.name+".png")
-			if dir := os.Getenv("SAVE_ACTUAL"); dir != "" {
-				writePNG(t, filepath.Join(dir, tc.name+".png"), img)
-			}
-			if os.Getenv("UPDATE_GOLDEN") != "" {
-				writePNG(t, path, img)
-				return
-			}
-			want := readPNG(t, path)
-			require.Equal(t, img.Rect, want.Bounds())
-			bad := 0
-			for y := 0; y < tc.h; y++ {
-				for x := 0; x < tc.w; x++ {
-					if pixelDiff(img, want, x, y) > goldenTolerance {
-						bad++
-					}
-				}
-			}
-			require.LessOrEqualf(t, bad*1000, goldenMaxPixels*tc.w*tc.h, "%d pixels differ from %s; run with SAVE_ACTUAL=dir and look", bad, path)
+			golden.Check(t, tc.name, onWhite(drawText(t, r, tc.text, tc.fonts, tc.w, tc.h)), golden.AntiAliasing)
 		})
 	}
-}
-
-func pixelDiff(a *image.RGBA, b image.Image, x, y int) int {
-	o := a.PixOffset(x, y)
-	r, g, bl, al := b.At(x, y).RGBA()
-	d := 0
-	for i, v := range []uint32{r >> 8, g >> 8, bl >> 8, al >> 8} {
-		d = max(d, abs(int(a.Pix[o+i])-int(v)))
-	}
-	return d
-}
-
-func abs(v int) int {
-	if v < 0 {
-		return -v
-	}
-	return v
 }

@@ -94,14 +94,4 @@ func writePNG(t testing.TB, path string, img image.Image) {
 	require.NoError(t, png.Encode(f, img))
 }
 
-func readPNG(t testing.TB, path string) image.Image {
-	t.Helper()
-	f, err := os.Open(path)
-	require.NoError(t, err)
-	defer f.Close()
-	img, err := png.Decode(f)
-	require.NoError(t, err)
-	return img
-}
-
 func weightOf(w int) schema.Weight { return schema.Weight(w) }

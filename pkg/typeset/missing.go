@@ -27,13 +27,19 @@ func (r *Registry) MissingGlyphs(ctx context.Context, t *schema.Text, custom []*
 	}
 	ss := r.session()
 	defer r.release(ss)
+	return r.missing(ss, set, t), nil
+}
+
+// missing lists the layer's characters its faces have no glyph for.
+func (r *Registry) missing(ss *session, set *FontSet, t *schema.Text) []rune {
+	var missing []rune
 	seen := map[rune]bool{}
 	for _, p := range r.shapeText(ss, set, t) {
 		for _, sl := range p {
 			missing = sl.appendMissing(missing, seen)
 		}
 	}
-	return missing, nil
+	return missing
 }
 
 // appendMissing appends the runes of the line that its faces have no

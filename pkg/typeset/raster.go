@@ -40,17 +40,17 @@ type mask struct {
 	rgba   []byte
 }
 
-func maskCost(m *mask) int { return len(m.a) + len(m.rgba) + 64 }
+func maskCost(m *mask) int64 { return int64(len(m.a) + len(m.rgba) + 64) }
 
 // glyphMask returns the coverage mask of an outline glyph at size, for a
 // pen at subpixel offset sub/subpixels (cached).
 func (r *Registry) glyphMask(ss *session, ref faceRef, gid uint32, size float64, sub int) *mask {
 	key := maskKey{src: ref.src.id, gid: gid, size: int32(math.Round(size * 64)), sub: uint8(sub), wght: ref.wght, vars: ref.vars, bold: ref.bold, oblique: ref.oblique}
-	if m, ok := r.masks.get(key); ok {
+	if m, ok := r.masks.Get(key); ok {
 		return m
 	}
 	m := ss.rasterise(ref, gid, size, float64(sub)/subpixels)
-	r.masks.put(key, m)
+	r.masks.Put(key, m)
 	return m
 }
 

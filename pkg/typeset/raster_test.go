@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/strata-render/strata/pkg/lru"
 )
 
 func TestDiv255(t *testing.T) {
@@ -58,7 +60,7 @@ func TestGlyphMaskCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	r, err := NewRegistry(assetsDir(t))
 	require.NoError(t, err)
-	r.masks = newLRU[maskKey, *mask](20_000, maskCost)
+	r.masks = lru.New[maskKey, *mask](20_000, maskCost)
 	ss := r.session()
 	defer r.release(ss)
 	ref := r.match(nil, "Inter", 400, false)
@@ -70,25 +72,7 @@ func TestGlyphMaskCacheIsBounded(t *testing.T) {
 	for gid := uint32(1); gid < 200; gid++ {
 		r.glyphMask(ss, ref, gid, 48, 0)
 	}
-	r.masks.mu.Lock()
-	used := r.masks.used
-	r.masks.mu.Unlock()
-	require.LessOrEqual(t, used, 20_000)
-}
-
-func TestLRU(t *testing.T) {
-	t.Parallel()
-	c := newLRU[int, string](2, nil)
-	c.put(1, "a")
-	c.put(2, "b")
-	_, _ = c.get(1) // 1 is now the most recent
-	c.put(3, "c")   // evicts 2
-	_, ok := c.get(2)
-	require.False(t, ok)
-	v, ok := c.get(1)
-	require.True(t, ok)
-	require.Equal(t, "a", v)
-	require.Equal(t, 2, c.len())
+	require.LessOrEqual(t, r.masks.Used(), int64(20_000))
 }
 
 // TestConcurrentDraws: faces and shapers are per session, caches are
@@ -143,7 +127,7 @@ func TestOffBoxGlyphsAreNotRasterised(t *testing.T) {
 	tx := text("ABCDEFGHIJKLMNOPQRSTUVWXYZ abcdefghijklmnopqrstuvwxyz", "Inter", 200)
 	tx.SplitLines = false
 	drawText(t, r, tx, nil, 150, 250)
-	require.Less(t, r.masks.len(), 5, "only the glyphs inside the box are rasterised")
+	require.Less(t, r.masks.Len(), 5, "only the glyphs inside the box are rasterised")
 }
 
 // TestDrawRGBAOutsideTheBox: an emoji bitmap wholly left of or below the

@@ -26,6 +26,8 @@ import (
 	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/shaping"
 	"golang.org/x/image/vector"
+
+	"github.com/strata-render/strata/pkg/lru"
 )
 
 // Registry holds the bundled font families (parsed lazily on first use
@@ -37,11 +39,11 @@ type Registry struct {
 	names    []string
 	emoji    *source
 
-	custom *lru[[32]byte, *source]
-	sums   *lru[dataID, [32]byte]
-	shaped *lru[shapeKey, *shapedLine]
-	masks  *lru[maskKey, *mask]
-	emojis *lru[maskKey, *mask]
+	custom *lru.Cache[[32]byte, *source]
+	sums   *lru.Cache[dataID, [32]byte]
+	shaped *lru.Cache[shapeKey, *shapedLine]
+	masks  *lru.Cache[maskKey, *mask]
+	emojis *lru.Cache[maskKey, *mask]
 	// sessions is a bounded free list rather than a sync.Pool: a session
 	// holds faces and HarfBuzz fonts that are costly to rebuild, and a
 	// sync.Pool drops them at every GC.
@@ -88,11 +90,11 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 	r := &Registry{
 		dir:      assetsDir,
 		families: map[string]*family{},
-		custom:   newLRU[[32]byte, *source](256<<20, func(s *source) int { return s.size + 1 }),
-		shaped:   newLRU[shapeKey, *shapedLine](32<<20, shapedCost),
-		sums:     newLRU[dataID, [32]byte](256, nil),
-		masks:    newLRU[maskKey, *mask](64<<20, maskCost),
-		emojis:   newLRU[maskKey, *mask](32<<20, maskCost),
+		custom:   lru.New[[32]byte, *source](256<<20, func(s *source) int64 { return int64(s.size) + 1 }),
+		shaped:   lru.New[shapeKey, *shapedLine](32<<20, shapedCost),
+		sums:     lru.New[dataID, [32]byte](256, nil),
+		masks:    lru.New[maskKey, *mask](64<<20, maskCost),
+		emojis:   lru.New[maskKey, *mask](32<<20, maskCost),
 	}
 	r.sessions = make(chan *session, max(4, 2*runtime.GOMAXPROCS(0)))
 	fontsDir := filepath.Join(assetsDir, "fonts")

@@ -50,12 +50,12 @@ type shapedLine struct {
 }
 
 // shapedCost approximates a shaped line's memory for the cache bound.
-func shapedCost(sl *shapedLine) int {
+func shapedCost(sl *shapedLine) int64 {
 	n := 256 + 9*len(sl.runes)
 	for _, o := range sl.runs {
 		n += 200 + int(unsafe.Sizeof(shaping.Glyph{}))*len(o.Glyphs)
 	}
-	return n
+	return int64(n)
 }
 
 // style is the resolved font request of a text layer.
@@ -138,11 +138,11 @@ func (c constFontmap) ResolveFace(rune) *font.Face { return c.face }
 // shape shapes one hard line (cached).
 func (r *Registry) shape(ss *session, st style, line styledLine) *shapedLine {
 	key := shapeKey{font: st.key(), text: string(line.runes), styles: string(line.styles)}
-	if sl, ok := r.shaped.get(key); ok {
+	if sl, ok := r.shaped.Get(key); ok {
 		return sl
 	}
 	sl := r.shapeUncached(ss, st, line)
-	r.shaped.put(key, sl)
+	r.shaped.Put(key, sl)
 	return sl
 }
 

@@ -433,11 +433,11 @@ func fillRect(dst *image.RGBA, x0, y0, x1, y1 float64, cr, cg, cb, ca uint32) {
 func (r *Registry) strokeMask(ss *session, ref faceRef, gid uint32, size float64, sub int, width float64) *mask {
 	key := maskKey{src: ref.src.id, gid: gid, size: int32(math.Round(size * 64)), sub: uint8(sub), wght: ref.wght, vars: ref.vars,
 		stroke: int32(math.Max(1, math.Round(width*64))), bold: ref.bold, oblique: ref.oblique}
-	if m, ok := r.masks.get(key); ok {
+	if m, ok := r.masks.Get(key); ok {
 		return m
 	}
 	m := ss.rasteriseStroke(ref, gid, size, float64(sub)/subpixels, width)
-	r.masks.put(key, m)
+	r.masks.Put(key, m)
 	return m
 }
 

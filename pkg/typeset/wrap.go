@@ -34,6 +34,8 @@ type glyph struct {
 	xb, yb  float64 // bearings (y up), for emoji boxes
 	gw, gh  float64 // extents (gh negative)
 	adv     float64
+	// cn is the cluster's rune count on its first glyph, 0 on the others.
+	cn int32
 }
 
 // line is one laid-out line.
@@ -49,6 +51,10 @@ type line struct {
 	dir           di.Direction
 	height        float64
 	baselineShift float64
+	// runes[lo:hi] is the line's text in logical order (runes is the
+	// hard line's, shared).
+	runes  []rune
+	lo, hi int
 }
 
 // block is a laid-out text at one size.
@@ -174,6 +180,10 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 			}
 		}
 		ln := base
+		ln.runes, ln.lo, ln.hi = sl.runes, len(sl.runes), 0
+		for _, run := range wl {
+			ln.lo, ln.hi = min(ln.lo, run.Runes.Offset), max(ln.hi, run.Runes.Offset+run.Runes.Count)
+		}
 		ordered := make([]shaping.Output, len(wl))
 		copy(ordered, wl)
 		sort.SliceStable(ordered, func(i, j int) bool { return ordered[i].VisualIndex < ordered[j].VisualIndex })
@@ -189,6 +199,7 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 				ln.descent = math.Max(ln.descent, below)
 			}
 			emoji := ref.src == r.emoji && r.emoji != nil
+			prev := -1
 			for _, g := range run.Glyphs {
 				deco := o.deco
 				if c := g.ClusterIndex; c < len(sl.styles) && sl.styles[c]&styleStrike != 0 {
@@ -200,6 +211,9 @@ func (r *Registry) wrapLine(ss *session, b *block, sl *shapedLine, k, maxWidth f
 					gid: uint32(g.GlyphID), ref: ref, emoji: emoji,
 					xb: f64(g.XBearing), yb: f64(g.YBearing), gw: f64(g.Width), gh: f64(g.Height),
 					adv: f64(g.Advance),
+				}
+				if g.ClusterIndex != prev {
+					gl.cn, prev = int32(g.RuneCount), g.ClusterIndex
 				}
 				ln.glyphs = append(ln.glyphs, gl)
 				pen += f64(g.Advance)

@@ -14,12 +14,17 @@
 
 // cgo cannot call C variadic functions; these wrappers fix the arguments.
 
-int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int *icc) {
+int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int *icc, int *pages) {
 	VipsImage *im = vips_image_new_from_buffer(buf, len, "", "access", VIPS_ACCESS_SEQUENTIAL, NULL);
 	if (!im) return -1;
 	*w = vips_image_get_width(im);
 	*h = vips_image_get_height(im);
 	*orient = 1;
+	*pages = 1;
+	if (vips_image_get_typeof(im, VIPS_META_N_PAGES)) {
+		int n;
+		if (!vips_image_get_int(im, VIPS_META_N_PAGES, &n) && n > 1) *pages = n;
+	}
 	*icc = vips_image_get_typeof(im, VIPS_META_ICC_NAME) != 0;
 	if (vips_image_get_typeof(im, VIPS_META_ORIENTATION)) {
 		int o;

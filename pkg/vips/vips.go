@@ -94,16 +94,19 @@ type Header struct {
 	Orient int
 	// ICC reports an embedded colour profile.
 	ICC bool
+	// Pages is how many frames or pages the file declares (1 for a still
+	// image); only the first is ever decoded.
+	Pages int
 }
 
-// ReadHeader reads the declared size, EXIF orientation and whether a colour
-// profile is embedded, without decoding pixels.
+// ReadHeader reads the declared size, EXIF orientation, whether a colour
+// profile is embedded and the number of frames, without decoding pixels.
 func ReadHeader(b *Buffer) (Header, error) {
-	var cw, ch, co, ci C.int
-	if C.strata_header(b.p, b.n, &cw, &ch, &co, &ci) != 0 {
+	var cw, ch, co, ci, cp C.int
+	if C.strata_header(b.p, b.n, &cw, &ch, &co, &ci, &cp) != 0 {
 		return Header{}, Error("read header")
 	}
-	return Header{W: int(cw), H: int(ch), Orient: int(co), ICC: ci != 0}, nil
+	return Header{W: int(cw), H: int(ch), Orient: int(co), ICC: ci != 0, Pages: int(cp)}, nil
 }
 
 // Image owns one libvips image reference; Close drops it.

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <vips/vips.h>
 
-int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int *icc);
+int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int *icc, int *pages);
 int strata_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int w, int h, int crop, int size);
 int strata_thumbnail_image(VipsImage *in, VipsImage **out, int w, int h, int crop, int size);
 int strata_to_rgba8(VipsImage *in, VipsImage **out);

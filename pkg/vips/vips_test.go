@@ -57,7 +57,7 @@ func TestImageRoundTrip(t *testing.T) {
 	defer b.Free()
 	hdr, err := ReadHeader(b)
 	require.NoError(t, err)
-	require.Equal(t, Header{W: 2, H: 2, Orient: 1}, hdr)
+	require.Equal(t, Header{W: 2, H: 2, Orient: 1, Pages: 1}, hdr)
 	_, err = Save(JPEG, raw, 4, 4, 3, [3]int{85, 1})
 	require.Error(t, err, "more pixels than the buffer holds")
 }

@@ -47,13 +47,15 @@ const (
 	LayerOffCanvas Code = "layer_off_canvas"
 	// LayerTransparent: a layer is fully transparent (opacity 0 or colour alpha 0).
 	LayerTransparent Code = "layer_transparent"
+	// PDFRasterized: a layer of a PDF is pixels at the page's resolution, not vectors (effects PDF cannot express).
+	PDFRasterized Code = "pdf_rasterized"
 )
 
 // Codes lists every code, for documentation and tests.
 var Codes = []Code{
 	FontNotFound, MissingGlyphs, TextClipped, TextAutoScaled, TextBelowLegible, TextEmpty,
 	LowContrast, ImageUpscaled, ImageAnimated, ImageMostlyOffCanvas, BarcodeCheckDigit,
-	LayerOffCanvas, LayerTransparent,
+	LayerOffCanvas, LayerTransparent, PDFRasterized,
 }
 
 // Warning is one entry of a render report.
@@ -135,4 +137,13 @@ func NewContext(ctx context.Context, c *Collector) context.Context {
 func From(ctx context.Context) *Collector {
 	c, _ := ctx.Value(ctxKey{}).(*Collector)
 	return c
+}
+
+// OrEmpty returns ws, or an empty list when ws is nil, so a report
+// encodes as [] rather than null.
+func OrEmpty(ws []Warning) []Warning {
+	if ws == nil {
+		return []Warning{}
+	}
+	return ws
 }

@@ -1,6 +1,10 @@
 package webhook
 
-import "encoding/json"
+import (
+	"encoding/json"
+
+	"github.com/strata-render/strata/pkg/warning"
+)
 
 // APIName is the "api" field of every payload (spec/API.md §6).
 const APIName = "image_generation"
@@ -21,6 +25,9 @@ type ImageData struct {
 	// Storage describes the object a result was put in (the request's
 	// storage destination); the buffer is then left out unless asked for.
 	Storage json.RawMessage `json:"storage,omitempty"`
+	// Warnings is the render report, [] when nothing went wrong (as in
+	// the sync envelope).
+	Warnings []warning.Warning `json:"warnings"`
 }
 
 // FailurePayload is the body delivered when a render failed.
@@ -36,21 +43,22 @@ type ErrorMessage struct {
 	Message string `json:"message"`
 }
 
-// SuccessBody marshals the success payload of jobID.
-func SuccessBody(jobID string, image []byte, mimeType string) ([]byte, error) {
+// SuccessBody marshals the success payload of jobID with its render
+// report (nil: none).
+func SuccessBody(jobID string, image []byte, mimeType string, report []warning.Warning) ([]byte, error) {
 	return json.Marshal(SuccessPayload{
 		Success: true, API: APIName, JobID: jobID,
-		Data: ImageData{Buffer: image, MimeType: mimeType},
+		Data: ImageData{Buffer: image, MimeType: mimeType, Warnings: warning.OrEmpty(report)},
 	})
 }
 
 // StoredBody marshals the success payload of jobID for a result put in
 // object storage: stored is the object (storage.Object as JSON); image is
-// nil unless the request kept the buffer.
-func StoredBody(jobID string, image []byte, mimeType string, stored json.RawMessage) ([]byte, error) {
+// nil unless the request kept the buffer; report is the render report.
+func StoredBody(jobID string, image []byte, mimeType string, stored json.RawMessage, report []warning.Warning) ([]byte, error) {
 	return json.Marshal(SuccessPayload{
 		Success: true, API: APIName, JobID: jobID,
-		Data: ImageData{Buffer: image, MimeType: mimeType, Storage: stored},
+		Data: ImageData{Buffer: image, MimeType: mimeType, Storage: stored, Warnings: warning.OrEmpty(report)},
 	})
 }
 

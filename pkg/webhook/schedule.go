@@ -11,7 +11,8 @@ import (
 // than github.com/cenkalti/backoff/v4's ExponentialBackOff because the
 // curve is the documented contract receivers plan around, and because
 // backoff/v4 draws its jitter from the global math/rand source, which a test
-// cannot inject.
+// cannot inject; and the delay is computed per attempt by whichever worker
+// runs it, not by an in-process retry loop (docs/DESIGN-CARD.md).
 var retryDelays = []time.Duration{
 	5 * time.Second,
 	5 * time.Minute,

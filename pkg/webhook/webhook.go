@@ -96,9 +96,6 @@ func (s Secret) Encode() string {
 // String redacts the key so a Secret can be logged by accident safely.
 func (s Secret) String() string { return secretPrefix + "[redacted]" }
 
-// IsZero reports whether s holds no key.
-func (s Secret) IsZero() bool { return len(s.key) == 0 }
-
 // Sign returns the Standard Webhooks v1 signature of one attempt:
 // "v1," + base64(HMAC-SHA256(key, msgID + "." + unix(ts) + "." + body)).
 func Sign(secret Secret, msgID string, ts time.Time, body []byte) string {

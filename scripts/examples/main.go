@@ -129,6 +129,8 @@ func gallery(names []string) []byte {
 	b.WriteString("```sh\ncurl -s localhost:8080/image-generation/v1/generate -H \"Authorization: Bearer $STRATA_KEY\" \\\n")
 	b.WriteString("  -H 'Content-Type: application/json' -d @docs/examples/layout.json | jq -r .data.buffer | base64 -d > layout.png\n")
 	b.WriteString("# or without a server:\ngo run ./cmd/strata render docs/examples/layout.json -o layout.png\n```\n\n")
+	b.WriteString("PDF: [pdf/certificate.json](pdf/certificate.json) with `\"output_format\": \"pdf\"` renders\n")
+	b.WriteString("[pdf/certificate.pdf](pdf/certificate.pdf) (vector, text selectable; docs/RENDERING.md, \"PDF\").\n\n")
 	for _, n := range names {
 		desc := descriptions[n]
 		if desc == "" {

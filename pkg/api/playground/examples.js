@@ -169,3 +169,19 @@ const EXAMPLES = {
     ],
   },
 };
+
+// TEMPLATE_EXAMPLE is template mode's first template: an og:image card
+// whose named layers are its variables.
+const TEMPLATE_EXAMPLE = {
+  dimensions: { width: 1200, height: 630 },
+  layers: [
+    { index: 0, type: "solid-color", name: "background", hex_color: "#0F172A" },
+    { index: 1, type: "solid-color", name: "badge", hex_color: "#3B82F6", border_radius: 16,
+      position: { x: 80, y: 80 }, dimensions: { width: 160, height: 48 } },
+    { index: 2, type: "text", name: "title", text: "Launch day", font_name: "Inter", font_size_in_px: 84,
+      font_weight: "bold", text_color: "#FFFFFF", position: { x: 80, y: 180 }, dimensions: { width: 760, height: 300 } },
+    { index: 3, type: "qr-code", name: "link", value: "https://example.com",
+      foreground_hex_color: "#0F172A", background_hex_color: "#FFFFFF",
+      position: { x: 900, y: 330 }, dimensions: { width: 220, height: 220 } },
+  ],
+};

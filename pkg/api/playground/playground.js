@@ -12,6 +12,8 @@ const editor = $("json"), gutter = $("gutter"), keyInput = $("key"), select = $(
 const preview = $("preview"), statusEl = $("status"), errorsEl = $("errors"), download = $("download");
 
 let timer = 0, seq = 0, inflight = null, objectURL = "";
+// draftKey is where the editor's text is kept; template mode keeps its own.
+let draftKey = DRAFT_STORE;
 
 // ---- editor ----------------------------------------------------------
 
@@ -133,7 +135,9 @@ function setStatus(text, kind) {
   statusEl.className = kind || "";
 }
 
-function showErrors(summary, details) {
+// showErrors lists problems (or, with kind "warning", the render report's
+// warnings) with their JSON paths, which select the field in the editor.
+function showErrors(summary, details, kind) {
   errorsEl.innerHTML = "";
   const bad = [];
   if (summary) {
@@ -145,12 +149,14 @@ function showErrors(summary, details) {
   for (const d of details || []) {
     const li = document.createElement("li");
     li.dataset.path = d.path;
+    if (kind) li.className = kind;
+    if (d.code) li.dataset.code = d.code;
     const code = document.createElement("code");
     code.textContent = d.path || "(body)";
     code.title = "Show in the editor";
     code.addEventListener("click", () => select_(locate(d.path)));
     li.appendChild(code);
-    li.appendChild(document.createTextNode(d.message));
+    li.appendChild(document.createTextNode(d.code ? `${d.message} (${d.code})` : d.message));
     errorsEl.appendChild(li);
     const span = d.path ? locate(d.path) : null;
     if (span) bad.push(lineOf(span[0]));
@@ -159,7 +165,7 @@ function showErrors(summary, details) {
 }
 
 function extension(mime) {
-  return { "image/jpeg": "jpg", "image/webp": "webp", "image/tiff": "tiff", "image/gif": "gif", "image/avif": "avif" }[mime] || "png";
+  return { "image/jpeg": "jpg", "image/webp": "webp", "image/tiff": "tiff", "image/gif": "gif", "image/avif": "avif", "application/pdf": "pdf" }[mime] || "png";
 }
 
 function showImage(b64, mime) {
@@ -168,9 +174,15 @@ function showImage(b64, mime) {
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
   if (objectURL) URL.revokeObjectURL(objectURL);
   objectURL = URL.createObjectURL(new Blob([bytes], { type: mime }));
-  // A data: URL keeps the image inspectable (and comparable in tests).
-  preview.src = `data:${mime};base64,${b64}`;
-  preview.className = "shown";
+  if (mime === "application/pdf") {
+    // An <img> cannot show a PDF: the download link has it.
+    preview.removeAttribute("src");
+    preview.className = "";
+  } else {
+    // A data: URL keeps the image inspectable (and comparable in tests).
+    preview.src = `data:${mime};base64,${b64}`;
+    preview.className = "shown";
+  }
   download.href = objectURL;
   download.download = "strata." + extension(mime);
   download.classList.remove("disabled");
@@ -221,8 +233,10 @@ async function render() {
   const ms = Math.round(performance.now() - started);
   if (resp.ok && body.success && body.data) {
     const size = showImage(body.data.buffer, body.data.mime_type);
-    setStatus(`Rendered ${body.data.mime_type}, ${(size / 1024).toFixed(1)} KB in ${ms} ms.`, "ok");
-    showErrors("", []);
+    const warnings = body.data.warnings || [];
+    const note = warnings.length ? ` ${warnings.length} warning${warnings.length > 1 ? "s" : ""}.` : "";
+    setStatus(`Rendered ${body.data.mime_type}, ${(size / 1024).toFixed(1)} KB in ${ms} ms.${note}`, "ok");
+    showErrors("", warnings, "warning");
     return;
   }
   if (resp.status === 201) {
@@ -238,7 +252,7 @@ async function render() {
 
 function changed(delay) {
   updateGutter();
-  try { localStorage.setItem(DRAFT_STORE, editor.value); } catch (_) { /* private mode */ }
+  try { localStorage.setItem(draftKey, editor.value); } catch (_) { /* private mode */ }
   clearTimeout(timer);
   timer = setTimeout(render, delay === undefined ? DEBOUNCE_MS : delay);
 }

@@ -11,14 +11,18 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -188,4 +192,38 @@ func (s *Server) Bucket(t testing.TB) string {
 		t.Fatalf("s3test: creating bucket %s: %v", name, err)
 	}
 	return name
+}
+
+// Flaky returns a proxy in front of s that answers the first n PUT
+// requests with 503 SlowDown (a storage server under load) and passes
+// everything else through; puts counts the PUTs it saw. Signatures cover
+// the Host header, which the proxy keeps, so clients sign for the proxy's
+// address as usual.
+func (s *Server) Flaky(t testing.TB, n int32) (proxy *Server, puts *atomic.Int32) {
+	t.Helper()
+	puts = &atomic.Int32{}
+	target := &url.URL{Scheme: "http", Host: s.Addr}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut && puts.Add(1) <= n {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			_, _ = io.WriteString(w, `<Error><Code>SlowDown</Code><Message>try later</Message></Error>`)
+			return
+		}
+		r.URL.Scheme, r.URL.Host = target.Scheme, target.Host
+		r.RequestURI = ""
+		resp, err := http.DefaultTransport.RoundTrip(r)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(srv.Close)
+	return &Server{Endpoint: srv.URL, Addr: strings.TrimPrefix(srv.URL, "http://")}, puts
 }

@@ -1,4 +1,4 @@
-// Package segment separates a photo's salient subject from its background
+// Package bgremove (background removal) separates a photo's salient subject from its background
 // with the U²-Netp model (Apache-2.0 weights) run by ONNX Runtime on the CPU.
 //
 // The pipeline (docs/IMAGES.md): the image is resized to 320×320 and
@@ -6,7 +6,7 @@
 // output is min-max normalised and refined by a fast guided filter against
 // the full-resolution image, so the mask follows the photo's real edges
 // instead of the model's 320-pixel grid.
-package segment
+package bgremove
 
 import (
 	"context"
@@ -57,9 +57,9 @@ func initEnvironment(libPath string) error {
 }
 
 // ErrClosed is returned by Mask after Close.
-var ErrClosed = errors.New("segmenter is closed")
+var ErrClosed = errors.New("background remover is closed")
 
-// Segmenter computes foreground masks. One ONNX session is shared by all
+// Remover computes foreground masks. One ONNX session is shared by all
 // callers (ORT sessions are safe for concurrent Run calls); a semaphore
 // bounds how many inferences run at once, since each holds a few hundred
 // megabytes of activations.
@@ -67,7 +67,7 @@ var ErrClosed = errors.New("segmenter is closed")
 // The session is created by the first Mask, not by New: loading the model
 // allocates ONNX Runtime's arenas and thread pool (about 50 MB), which a
 // process that never removes a background should not pay.
-type Segmenter struct {
+type Remover struct {
 	lib, model string
 	sem        chan struct{}
 
@@ -79,18 +79,18 @@ type Segmenter struct {
 	loads   int // sessions created: at most one succeeds
 }
 
-// New prepares a Segmenter for the model at modelPath and the ONNX Runtime
+// New prepares a Remover for the model at modelPath and the ONNX Runtime
 // shared library at libPath, allowing maxConcurrent inferences at once (at
 // least one). It only checks that both files exist, returning an error
 // wrapping ErrNotInstalled when one is missing; the runtime and the model
 // are loaded by the first Mask.
-func New(libPath, modelPath string, maxConcurrent int) (*Segmenter, error) {
+func New(libPath, modelPath string, maxConcurrent int) (*Remover, error) {
 	for _, p := range []string{libPath, modelPath} {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("%w: %s is missing (run scripts/setup.sh)", ErrNotInstalled, p)
 		}
 	}
-	return &Segmenter{lib: libPath, model: modelPath, sem: make(chan struct{}, max(maxConcurrent, 1))}, nil
+	return &Remover{lib: libPath, model: modelPath, sem: make(chan struct{}, max(maxConcurrent, 1))}, nil
 }
 
 // newSession initialises the runtime (once per process) and loads the
@@ -128,7 +128,7 @@ func newSession(libPath, modelPath string) (*ort.DynamicAdvancedSession, error) 
 // creation is returned to the caller and not remembered: the next call
 // tries again, so a model file replaced after a failure is picked up
 // without a restart.
-func (s *Segmenter) acquire() (*ort.DynamicAdvancedSession, error) {
+func (s *Remover) acquire() (*ort.DynamicAdvancedSession, error) {
 	for {
 		s.mu.RLock()
 		switch {
@@ -146,8 +146,8 @@ func (s *Segmenter) acquire() (*ort.DynamicAdvancedSession, error) {
 }
 
 // create loads the session unless another caller already did (or the
-// Segmenter was closed, which acquire then reports).
-func (s *Segmenter) create() error {
+// Remover was closed, which acquire then reports).
+func (s *Remover) create() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed || s.session != nil {
@@ -164,9 +164,9 @@ func (s *Segmenter) create() error {
 
 // Close releases the ONNX session, if one was created, after the runs in
 // progress; Mask then returns ErrClosed. Closing twice is harmless. The
-// process-wide runtime environment stays up, so another Segmenter can be
+// process-wide runtime environment stays up, so another Remover can be
 // created later.
-func (s *Segmenter) Close() {
+func (s *Remover) Close() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.session != nil {
@@ -179,7 +179,7 @@ func (s *Segmenter) Close() {
 // Mask returns the subject's alpha mask at img's size: 255 on the subject,
 // 0 on the background, smooth in between. It waits for a free inference slot
 // or for ctx to end.
-func (s *Segmenter) Mask(ctx context.Context, img image.Image) (*image.Alpha, error) {
+func (s *Remover) Mask(ctx context.Context, img image.Image) (*image.Alpha, error) {
 	b := img.Bounds()
 	if b.Empty() {
 		return nil, errors.New("segment: empty image")
@@ -207,7 +207,7 @@ func (s *Segmenter) Mask(ctx context.Context, img image.Image) (*image.Alpha, er
 	return out, nil
 }
 
-func (s *Segmenter) infer(input []float32) ([]float32, error) {
+func (s *Remover) infer(input []float32) ([]float32, error) {
 	session, err := s.acquire()
 	if err != nil {
 		return nil, fmt.Errorf("segment: %w", err)

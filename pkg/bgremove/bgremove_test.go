@@ -1,4 +1,4 @@
-package segment
+package bgremove
 
 import (
 	"context"
@@ -30,12 +30,12 @@ func assetPath(t testing.TB, rel string) string {
 }
 
 var (
-	shared    *Segmenter
+	shared    *Remover
 	sharedErr error
 	once      sync.Once
 )
 
-func testSegmenter(t testing.TB) *Segmenter {
+func testSegmenter(t testing.TB) *Remover {
 	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
 	once.Do(func() { shared, sharedErr = New(lib, model, 2) })
 	require.NoError(t, sharedErr)
@@ -132,7 +132,7 @@ func TestMaskConcurrent(t *testing.T) {
 // context ends instead of queueing unboundedly.
 func TestMaskWaitsForSlot(t *testing.T) {
 	t.Parallel()
-	s := &Segmenter{sem: make(chan struct{}, 1)}
+	s := &Remover{sem: make(chan struct{}, 1)}
 	s.sem <- struct{}{}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -159,7 +159,7 @@ func TestNewMissingFiles(t *testing.T) {
 	}
 }
 
-// TestNewIsLazy: New loads nothing, and a Segmenter that was never used
+// TestNewIsLazy: New loads nothing, and a Remover that was never used
 // closes cleanly; Mask after Close is refused.
 func TestNewIsLazy(t *testing.T) {
 	t.Parallel()
@@ -229,7 +229,7 @@ func concurrently(n int, f func(i int)) {
 
 // TestSessionErrorIsRetried: a model that fails to load is reported to the
 // caller, and not remembered: once the file is good, the next Mask works
-// without a new Segmenter.
+// without a new Remover.
 func TestSessionErrorIsRetried(t *testing.T) {
 	t.Parallel()
 	lib, model := assetPath(t, "onnxruntime/libonnxruntime.so.1"), assetPath(t, "models/u2netp.onnx")
