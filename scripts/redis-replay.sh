@@ -51,5 +51,6 @@ PATH="$tmp/bin:$PATH" go test -run '^$' -bench JobCost -benchtime 1x ./cmd/worke
 srv=$!
 for _ in $(seq 1 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.05; done
 echo "== replay on 127.0.0.1:$port"
+# -jobs: BenchmarkJobCost's n (the jobs of its measured window).
 go run ./scripts/redisreplay -capture "$tmp/monitor.txt" -jobs 500 -addr "127.0.0.1:$port" "$@"
 echo "== load after: $(uptime)"
