@@ -16,30 +16,22 @@ import (
 // (when t.AutoScale), alignment, clipping to the box. Rotation and
 // opacity are the compositor's. custom is the request's fonts[]; a font
 // that fails is a failure.Unprocessable naming it.
-func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (img *image.RGBA, err error) {
-	set, err := r.LoadCustom(custom)
-	if err != nil {
-		return nil, err
-	}
-	defer guard(&err, set)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ss := r.session()
-	defer r.release(ss)
-	b := r.fit(ctx, ss, set, t, float64(w), float64(h))
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	img = image.NewRGBA(image.Rect(0, 0, w, h))
-	p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
-	pt := paintStyle{fill: t.Color, stroke: t.Stroke}
-	if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
-		pt.deco = r.decorations(ss, textStyle(set, t), b.size)
-	}
-	r.paint(ss, img, b, p, pt, 0, 0)
-	r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
-	return img, nil
+func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (*image.RGBA, error) {
+	return withSession(ctx, r, custom, func(ss *session, set *FontSet) (*image.RGBA, error) {
+		b := r.fit(ctx, ss, set, t, float64(w), float64(h))
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
+		pt := paintStyle{fill: t.Color, stroke: t.Stroke}
+		if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
+			pt.deco = r.decorations(ss, textStyle(set, t), b.size)
+		}
+		r.paint(ss, img, b, p, pt, 0, 0)
+		r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
+		return img, nil
+	})
 }
 
 // Measure returns the natural size of a text layer at its font size:
@@ -47,21 +39,32 @@ func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 // maxWidth > 0 and t.SplitLines (0 = unbounded: the longest hard line).
 // The Layout layer uses it for "auto" dimensions.
 func (r *Registry) Measure(ctx context.Context, t *schema.Text, custom []*schema.Font, maxWidth int) (w, h int, err error) {
+	size, err := withSession(ctx, r, custom, func(ss *session, set *FontSet) ([2]int, error) {
+		paras := r.shapeText(ss, set, t)
+		o := layoutOptions(t, t.SplitLines && maxWidth > 0)
+		b := r.layout(ss, paras, t.FontSize, float64(maxWidth), o)
+		r.clamp(ss, textStyle(set, t), b, t.MaxLines, t.Overflow != schema.OverflowClip, float64(maxWidth), o.stroke)
+		return [2]int{int(math.Ceil(b.width - 1e-9)), int(math.Ceil(b.height - 1e-9))}, nil
+	})
+	return size[0], size[1], err
+}
+
+// withSession runs fn with the request's font set and a shaping session,
+// the prologue every entry point shares: the custom fonts loaded (a font
+// that fails is the error), ctx checked, and a panic in the font machinery
+// turned into an error by guard.
+func withSession[T any](ctx context.Context, r *Registry, custom []*schema.Font, fn func(*session, *FontSet) (T, error)) (out T, err error) {
 	set, err := r.LoadCustom(custom)
 	if err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	defer guard(&err, set)
 	if err := ctx.Err(); err != nil {
-		return 0, 0, err
+		return out, err
 	}
 	ss := r.session()
 	defer r.release(ss)
-	paras := r.shapeText(ss, set, t)
-	o := layoutOptions(t, t.SplitLines && maxWidth > 0)
-	b := r.layout(ss, paras, t.FontSize, float64(maxWidth), o)
-	r.clamp(ss, textStyle(set, t), b, t.MaxLines, t.Overflow != schema.OverflowClip, float64(maxWidth), o.stroke)
-	return int(math.Ceil(b.width - 1e-9)), int(math.Ceil(b.height - 1e-9)), nil
+	return fn(ss, set)
 }
 
 // guard turns a panic in the font machinery (hostile custom fonts reach

@@ -16,18 +16,10 @@ import (
 // text as Draw does, through the same cache, so calling it beside Draw
 // costs a cache lookup per line. The render report's missing-glyph
 // warning is built on it.
-func (r *Registry) MissingGlyphs(ctx context.Context, t *schema.Text, custom []*schema.Font) (missing []rune, err error) {
-	set, err := r.LoadCustom(custom)
-	if err != nil {
-		return nil, err
-	}
-	defer guard(&err, set)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ss := r.session()
-	defer r.release(ss)
-	return r.missing(ss, set, t), nil
+func (r *Registry) MissingGlyphs(ctx context.Context, t *schema.Text, custom []*schema.Font) ([]rune, error) {
+	return withSession(ctx, r, custom, func(ss *session, set *FontSet) ([]rune, error) {
+		return r.missing(ss, set, t), nil
+	})
 }
 
 // missing lists the layer's characters its faces have no glyph for.

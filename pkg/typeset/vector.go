@@ -76,23 +76,20 @@ type PathSink interface {
 
 // Layout lays a text layer out in a w×h box exactly as Draw does and
 // returns its glyphs.
-func (r *Registry) Layout(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (out *Laid, err error) {
-	set, err := r.LoadCustom(custom)
-	if err != nil {
-		return nil, err
-	}
-	defer guard(&err, set)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ss := r.session()
-	defer r.release(ss)
+func (r *Registry) Layout(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (*Laid, error) {
+	return withSession(ctx, r, custom, func(ss *session, set *FontSet) (*Laid, error) {
+		return r.laid(ctx, ss, set, t, w, h)
+	})
+}
+
+// laid is Layout's work within a session.
+func (r *Registry) laid(ctx context.Context, ss *session, set *FontSet, t *schema.Text, w, h int) (*Laid, error) {
 	b := r.fit(ctx, ss, set, t, float64(w), float64(h))
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
-	out = &Laid{Size: b.size, Lines: make([]LaidLine, len(b.lines))}
+	out := &Laid{Size: b.size, Lines: make([]LaidLine, len(b.lines))}
 	var deco *decoMetrics
 	if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
 		m := r.decorations(ss, textStyle(set, t), b.size)
