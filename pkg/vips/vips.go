@@ -208,6 +208,9 @@ func FromImage(img image.Image) *Image {
 // at the render deadline instead of running to its end. One tile's work
 // inside one library call (librsvg renders a filter as one) cannot be cut.
 func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err // no decode for a context that has already ended
+	}
 	var conv *C.VipsImage
 	if C.strata_to_rgba8(v.p, &conv) != 0 {
 		return nil, Error("convert to RGBA")
@@ -230,6 +233,12 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 	rc := C.strata_write(conv, mem)
 	if !stop() {
 		<-killed // mem stays referenced until the kill has returned
+		// The context ended during the write: its error, whether or not
+		// the kill landed before the last tile (the race would otherwise
+		// decide what the caller sees).
+		runtime.KeepAlive(out)
+		C.vips_error_clear()
+		return nil, ctx.Err()
 	}
 	runtime.KeepAlive(out)
 	if rc != 0 {
