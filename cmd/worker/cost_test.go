@@ -23,10 +23,19 @@ import (
 // API's queue client, in this process), the worker process, and Redis
 // (CPU from INFO cpu, commands from INFO commandstats, bytes from INFO
 // stats), plus the Redis memory one queued job holds. docs/OPERATIONS.md's
-// sizing table is computed from these numbers.
+// sizing table is computed from these numbers. It runs twice: as the
+// worker runs by default, each render task making its job's first webhook
+// attempt itself, and with STRATA_INLINE_DELIVERIES=0, every attempt made
+// by a delivery task (what the worker did before).
 //
 //	go test -run '^$' -bench JobCost -benchtime 1x ./cmd/worker
 func BenchmarkJobCost(b *testing.B) {
+	b.Run("first-attempt=render-task", func(b *testing.B) { jobCost(b) })
+	b.Run("first-attempt=delivery-task", func(b *testing.B) { jobCost(b, "STRATA_INLINE_DELIVERIES=0") })
+}
+
+// jobCost is one BenchmarkJobCost run, the worker started with extra env.
+func jobCost(b *testing.B, extra ...string) {
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(b))
 	srv := exec.Command("redis-server", "--bind", "127.0.0.1", "--port", strings.Split(addr, ":")[1],
 		"--save", "", "--appendonly", "no", "--maxmemory-policy", "noeviction")
@@ -39,7 +48,7 @@ func BenchmarkJobCost(b *testing.B) {
 
 	recv := newHookReceiver(b)
 	c := submitter(b, rdb)
-	w := startWorker(b, "redis://"+addr+"/0", recv)
+	w := startWorker(b, "redis://"+addr+"/0", recv, extra...)
 	for i := range 8 { // warm-up: fonts, connections, scripts loaded
 		submit(b, c, smallCard(recv.URL(), i))
 	}

@@ -128,7 +128,9 @@ func (m *Main) Run(ctx context.Context) error {
 		return err
 	}
 	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
-	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
+	// Both pools post webhooks: the delivery pool and the render tasks'
+	// own first attempts.
+	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency+m.Config.InlineDeliveries)
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()
 	reg.MustRegister(qm, queue.NewDepthCollector(m.redis), eng.LayerLatency, eng.Warnings,
@@ -142,6 +144,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Limits:              m.Config.Limits,
 		RenderConcurrency:   m.Config.WorkerConcurrency,
 		DeliveryConcurrency: m.Config.DeliveryConcurrency,
+		InlineDeliveries:    inlineOption(m.Config.InlineDeliveries),
 		Webhooks:            webhook.NewSender(m.webhooks, m.Config.WebhookTimeout),
 		Secrets:             m.Config.WebhookSecrets,
 		Retries:             webhook.Schedule{Scale: m.Config.WebhookRetryScale},
@@ -194,6 +197,15 @@ func keepAlive(c *http.Client, slots int) *http.Client {
 	c2 := *c
 	c2.Transport = t
 	return &c2
+}
+
+// inlineOption is STRATA_INLINE_DELIVERIES as queue.WorkerOptions reads
+// it: 0 (off) is negative there, where zero is the default.
+func inlineOption(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }
 
 // MetricsAddr is where /metrics is served, or "" when it is off.

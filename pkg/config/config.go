@@ -71,6 +71,12 @@ type Config struct {
 	// network, not the CPU, so they get their own pool: a slow receiver
 	// never takes a render slot.
 	DeliveryConcurrency int
+	// InlineDeliveries is how many first webhook attempts one worker
+	// process's render tasks make themselves at once, from the result in
+	// memory, instead of handing them to a delivery task
+	// (STRATA_INLINE_DELIVERIES; default: WorkerConcurrency; 0: none).
+	// They take no render slot.
+	InlineDeliveries int
 	// WorkerMetricsAddr is where the worker serves /metrics
 	// (STRATA_WORKER_METRICS_ADDR; empty turns it off).
 	WorkerMetricsAddr string
@@ -153,6 +159,7 @@ func NewDefaultConfig() Config {
 		// Deliveries mostly wait on receivers; 20 keeps a few slow ones
 		// from holding up the rest at little memory cost.
 		DeliveryConcurrency: 20,
+		InlineDeliveries:    runtime.NumCPU(),
 		WorkerMetricsAddr:   ":9090",
 		// The retry schedule spans about a day; two days leave room for
 		// a queue backlog before it.
@@ -306,6 +313,8 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		c.KeyRateLimits = limits
 	}
 	integer("STRATA_DELIVERY_CONCURRENCY", &c.DeliveryConcurrency, 1)
+	c.InlineDeliveries = c.WorkerConcurrency
+	integer("STRATA_INLINE_DELIVERIES", &c.InlineDeliveries, 0)
 	if v, ok := lookup("STRATA_WORKER_METRICS_ADDR"); ok {
 		c.WorkerMetricsAddr = v // empty turns the metrics listener off
 	}

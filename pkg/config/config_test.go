@@ -73,6 +73,7 @@ func TestLoadWorkerVariables(t *testing.T) {
 	}{
 		{name: "defaults", env: nil, check: func(t *testing.T, c Config) {
 			require.Equal(t, 20, c.DeliveryConcurrency)
+			require.Equal(t, c.WorkerConcurrency, c.InlineDeliveries)
 			require.Equal(t, ":9090", c.WorkerMetricsAddr)
 			require.Equal(t, 48*time.Hour, c.ResultTTL)
 			require.Equal(t, 7*24*time.Hour, c.JobTTL)
@@ -83,9 +84,10 @@ func TestLoadWorkerVariables(t *testing.T) {
 		{name: "overrides", env: map[string]string{
 			"STRATA_DELIVERY_CONCURRENCY": "8", "STRATA_WORKER_METRICS_ADDR": "", "STRATA_RESULT_TTL": "1h",
 			"STRATA_JOB_TTL": "24h", "STRATA_WEBHOOK_TIMEOUT": "3s", "STRATA_WEBHOOK_RETRY_SCALE": "0.001",
-			"STRATA_REDIS_WAIT_REPLICAS": "1",
+			"STRATA_REDIS_WAIT_REPLICAS": "1", "STRATA_INLINE_DELIVERIES": "0",
 		}, check: func(t *testing.T, c Config) {
 			require.Equal(t, 1, c.RedisWaitReplicas)
+			require.Zero(t, c.InlineDeliveries, "0 turns the render tasks' own first attempts off")
 			require.Equal(t, 8, c.DeliveryConcurrency)
 			require.Empty(t, c.WorkerMetricsAddr, "an empty address turns metrics off")
 			require.Equal(t, time.Hour, c.ResultTTL)
@@ -95,8 +97,10 @@ func TestLoadWorkerVariables(t *testing.T) {
 		}},
 		{name: "bad values are all reported", env: map[string]string{
 			"STRATA_DELIVERY_CONCURRENCY": "0", "STRATA_RESULT_TTL": "forever", "STRATA_WEBHOOK_TIMEOUT": "-1s",
-			"STRATA_WEBHOOK_RETRY_SCALE": "0", "STRATA_REDIS_WAIT_REPLICAS": "-1",
-		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE", "STRATA_REDIS_WAIT_REPLICAS"}},
+			"STRATA_WEBHOOK_RETRY_SCALE": "0", "STRATA_REDIS_WAIT_REPLICAS": "-1", "STRATA_INLINE_DELIVERIES": "-1",
+		}, wantErr: []string{"STRATA_DELIVERY_CONCURRENCY", "STRATA_RESULT_TTL", "STRATA_WEBHOOK_TIMEOUT", "STRATA_WEBHOOK_RETRY_SCALE", "STRATA_REDIS_WAIT_REPLICAS", "STRATA_INLINE_DELIVERIES"}},
+		{name: "inline deliveries follow the worker concurrency", env: map[string]string{"STRATA_WORKER_CONCURRENCY": "3"},
+			check: func(t *testing.T, c Config) { require.Equal(t, 3, c.InlineDeliveries) }},
 		{name: "NaN is not a number here", env: map[string]string{
 			"STRATA_WEBHOOK_RETRY_SCALE": "NaN", "STRATA_MAX_CANVAS_MEGAPIXELS": "NaN",
 		}, wantErr: []string{"STRATA_WEBHOOK_RETRY_SCALE", "STRATA_MAX_CANVAS_MEGAPIXELS"}},

@@ -32,6 +32,13 @@ type asynqTask struct {
 	typ, id, jobID, queue string
 	retry                 int
 	timeout               time.Duration
+	// retryAt, when set, makes the task a retry due then, one run already
+	// failed with errMsg at failedAt: what asynq's Retry leaves after a
+	// failed run (state "retry", in the queue's retry set, retried 1). The
+	// render task's own first webhook attempt hands its delivery over this
+	// way (deliverFirst).
+	retryAt, failedAt time.Time
+	errMsg            string
 }
 
 // enqueueTaskLua enqueues the task whose keys are KEYS[1..3] and args
@@ -47,23 +54,49 @@ local function enqueue_task()
 end
 `
 
-// keys are the task's KEYS: its hash, its queue's pending list, the set of
-// queues.
+// retryTaskLua enqueues the retry whose keys are KEYS[1..3] and args
+// ARGV[1..4] (a task with retryAt set) as asynq v0.26's Retry leaves a
+// task that failed: the hash (msg, state "retry"), the id in the queue's
+// retry set scored with its due time in unix seconds (asynq's forwarder
+// moves it to the pending list then), the queue in the set of queues. A
+// task with its id already there is left alone, as enqueue_task does.
+const retryTaskLua = `
+local function retry_task()
+  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+  redis.call('HSET', KEYS[1], 'msg', ARGV[3], 'state', 'retry')
+  redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+  redis.call('SADD', KEYS[3], ARGV[2])
+  return 1
+end
+`
+
+// keys are the task's KEYS: its hash, its queue's pending list (the retry
+// set for a retry), the set of queues.
 func (t asynqTask) keys(more ...string) []string {
-	return append([]string{"asynq:{" + t.queue + "}:t:" + t.id, "asynq:{" + t.queue + "}:pending", "asynq:queues"}, more...)
+	list := "asynq:{" + t.queue + "}:pending"
+	if !t.retryAt.IsZero() {
+		list = "asynq:{" + t.queue + "}:retry"
+	}
+	return append([]string{"asynq:{" + t.queue + "}:t:" + t.id, list, "asynq:queues"}, more...)
 }
 
 // args are the task's ARGV: id, queue, message and the time it is pending
-// since (ns).
+// since (ns), or for a retry its due time (unix seconds, as asynq scores
+// it).
 func (t asynqTask) args(now time.Time, more ...any) []any {
-	return append([]any{t.id, t.queue, t.message(), strconv.FormatInt(now.UnixNano(), 10)}, more...)
+	when := strconv.FormatInt(now.UnixNano(), 10)
+	if !t.retryAt.IsZero() {
+		when = strconv.FormatInt(t.retryAt.Unix(), 10)
+	}
+	return append([]any{t.id, t.queue, t.message(), when}, more...)
 }
 
 // message is the protobuf TaskMessage asynq keeps in the task hash
 // (asynq's internal/proto/asynq.proto), fields in number order as its
 // generated code writes them; the payload names the job. Zero fields are
 // left out as in proto3: no deadline (asynq's "none" is Unix 0), headers,
-// unique or group key, or retention.
+// unique or group key, or retention; a retry adds its count (1), error
+// and failure time as asynq's Retry writes them.
 func (t asynqTask) message() []byte {
 	payload, _ := json.Marshal(taskPayload{JobID: t.jobID})
 	b := make([]byte, 0, 64+len(t.typ)+len(payload)+len(t.id)+len(t.queue))
@@ -79,9 +112,21 @@ func (t asynqTask) message() []byte {
 		b = protowire.AppendTag(b, 5, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(t.retry))
 	}
+	if !t.retryAt.IsZero() {
+		b = protowire.AppendTag(b, 6, protowire.VarintType)
+		b = protowire.AppendVarint(b, 1)
+		if t.errMsg != "" {
+			b = protowire.AppendTag(b, 7, protowire.BytesType)
+			b = protowire.AppendString(b, t.errMsg)
+		}
+	}
 	if secs := int64(t.timeout / time.Second); secs != 0 {
 		b = protowire.AppendTag(b, 8, protowire.VarintType)
 		b = protowire.AppendVarint(b, uint64(secs))
+	}
+	if !t.retryAt.IsZero() {
+		b = protowire.AppendTag(b, 11, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(t.failedAt.Unix()))
 	}
 	return b
 }

@@ -230,13 +230,14 @@ func TestPermanentRenderFailureDeliveredOnce(t *testing.T) {
 	}
 }
 
-// The job moves queued → rendering → delivering → delivered, and only its
-// own key sees it.
+// The job moves queued → rendering (the render, then the render task's
+// own first attempt) → delivering (that attempt failed; a delivery task
+// retries) → delivered, and only its own key sees it.
 func TestJobStatusLifecycle(t *testing.T) {
 	t.Parallel()
 	gate := make(chan struct{})
 	r := &gatedRenderer{gate: gate}
-	s := newStack(t, stackOptions{noWorker: true, renderer: r})
+	s := newStack(t, stackOptions{noWorker: true, renderer: r, script: []reply{{status: 503}}})
 	r.next = renderer(t)
 	recvGate := make(chan struct{})
 	s.recv.mu.Lock()
@@ -252,10 +253,20 @@ func TestJobStatusLifecycle(t *testing.T) {
 	s.startWorker(t)
 	s.waitStatus(t, keyA, id, StatusRendering, 5*time.Second)
 	close(gate)
-	s.waitStatus(t, keyA, id, StatusDelivering, 30*time.Second)
-	close(recvGate)
-	job = s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	s.recv.waitFor(t, 1, 30*time.Second) // the first attempt, held by the receiver
+	job = s.waitStatus(t, keyA, id, StatusRendering, time.Second)
+	require.EqualValues(t, 0, job["attempts"])
+	retryGate := make(chan struct{})
+	s.recv.mu.Lock()
+	s.recv.gate = retryGate // holds the delivery task's attempt
+	s.recv.mu.Unlock()
+	close(recvGate) // 503: the delivery task retries
+	job = s.waitStatus(t, keyA, id, StatusDelivering, 5*time.Second)
 	require.EqualValues(t, 1, job["attempts"])
+	require.Contains(t, job["last_error"], "Webhook attempt 1 failed: the receiver answered status 503.")
+	close(retryGate)
+	job = s.waitStatus(t, keyA, id, StatusDelivered, 5*time.Second)
+	require.EqualValues(t, 2, job["attempts"])
 
 	tests := []struct {
 		name string
@@ -415,13 +426,13 @@ func TestShutdownDrainsOrRequeues(t *testing.T) {
 			start := time.Now()
 			w.Shutdown()
 			require.Less(t, time.Since(start), tc.shutdown+2*time.Second)
-			ctx := context.Background()
-			n, err := s.rdb.Exists(ctx, resultKey(id)).Result()
-			require.NoError(t, err)
 			if tc.finished {
-				require.EqualValues(t, 1, n, "the in-flight render completed")
+				// Rendered, and delivered by the render task itself.
+				require.Len(t, s.recv.deliveries(), 1, "the in-flight render completed")
+				require.Equal(t, StatusDelivered, s.rdb.HGet(context.Background(), jobKey(id), fStatus).Val())
 			} else {
-				require.Zero(t, n)
+				require.Empty(t, s.recv.deliveries())
+				require.Equal(t, StatusRendering, s.rdb.HGet(context.Background(), jobKey(id), fStatus).Val())
 				info, err := s.client.asynqInspector().GetQueueInfo(QueueRenders)
 				require.NoError(t, err)
 				require.Equal(t, 1, info.Pending+info.Retry, "the unfinished render is back in the queue")

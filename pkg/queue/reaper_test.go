@@ -129,7 +129,8 @@ func TestReaperRequeuesLikeAsynq(t *testing.T) {
 }
 
 // A job whose render was started maxRenders times (its workers died in
-// it) is not rendered again: its failure is delivered.
+// it) is not rendered again: its failure is delivered (by the render task's
+// own first attempt).
 func TestRenderStartedTooOftenFails(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{noWorker: true})
@@ -141,6 +142,9 @@ func TestRenderStartedTooOftenFails(t *testing.T) {
 	err = w.handleRender(ctx, asynq.NewTask(TypeRender, []byte(`{"job_id":"`+id+`"}`)))
 	require.ErrorIs(t, err, asynq.SkipRetry)
 	require.Equal(t, maxRenders, s.renders(t, id), "not rendered again")
-	require.Equal(t, StatusDelivering, s.rdb.HGet(ctx, jobKey(id), fStatus).Val())
-	require.Contains(t, s.rdb.HGet(ctx, resultKey(id), fError).Val(), "started 4 times")
+	require.Equal(t, StatusFailed, s.rdb.HGet(ctx, jobKey(id), fStatus).Val())
+	require.Contains(t, s.rdb.HGet(ctx, jobKey(id), fLastError).Val(), "started 4 times")
+	got := s.recv.deliveries()
+	require.Len(t, got, 1)
+	require.Contains(t, string(got[0].Body), "started 4 times")
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -15,12 +16,15 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// handleRender renders one job, keeps the result and enqueues its
-// delivery. Returning a plain error retries the render; a failure retrying
-// can't fix is delivered at once and the task ends with asynq.SkipRetry.
+// handleRender renders one job and makes the first attempt of its webhook
+// (deliverFirst); when that attempt cannot be made or fails, the result is
+// kept and a delivery task takes over. Returning a plain error retries the
+// render; a failure retrying can't fix is delivered at once and the task
+// ends with asynq.SkipRetry.
 //
-// Its Redis work is two round trips: openRenderScript and the stored body
-// before the render, finishRender after it.
+// Its Redis work is two round trips: openRenderScript, the stored body and
+// the job's webhook fields before the render, and one write after the
+// attempt (recordAttempt, or finishRender when a delivery task takes over).
 func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	id, err := taskJobID(t, "render")
 	if err != nil {
@@ -32,12 +36,14 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	var (
 		open   *redis.Cmd
 		stored *redis.StringCmd
-		owner  *redis.StringCmd
+		fields *redis.SliceCmd
 	)
 	pipe(ctx, w.rdb, []*redis.Script{openRenderScript}, func(p redis.Pipeliner) {
 		open = openRenderScript.EvalSha(ctx, p, []string{jobKey(id), resultKey(id)}, millis(time.Now()), maxRenders)
 		stored = p.Get(ctx, bodyKey(id))
-		owner = p.HGet(ctx, jobKey(id), fKey) // whose storage credentials to use
+		// Whose storage credentials and webhook secrets to use, where the
+		// webhook goes, how many attempts it had.
+		fields = p.HMGet(ctx, jobKey(id), fKey, fURL, fAttempts)
 	})
 	state, err := open.Text()
 	switch {
@@ -48,10 +54,12 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	case state == "finished":
 		return nil
 	case state == "rendered":
-		return w.finishRender(ctx, id, nil, nil)
-	case state == "exhausted":
+		return w.finishRender(ctx, id, nil, "", w.deliveryTask(id), false)
+	}
+	h := hookOf(fields.Val())
+	if state == "exhausted" {
 		msg := fmt.Sprintf("The render was started %d times and its worker stopped during each (killed or out of memory); try a smaller canvas or fewer and smaller images.", maxRenders)
-		if err := w.finishRender(ctx, id, []any{fError, msg}, &msg); err != nil {
+		if err := w.deliverFirst(ctx, id, h, failedResult(msg)); err != nil {
 			return err
 		}
 		w.o.Metrics.failed("render")
@@ -63,11 +71,12 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 	}
 
 	start := time.Now()
-	req, res, rerr := w.render(ctx, id, owner.Val(), body)
-	var result []any
+	req, res, rerr := w.render(ctx, id, h.key, body)
+	var r *result
 	if rerr == nil {
-		result, rerr = w.resultFields(ctx, id, owner.Val(), req, res)
+		r, rerr = w.resultOf(ctx, id, h.key, req, res)
 	}
+	took := time.Since(start).Seconds()
 	if rerr != nil {
 		if ctx.Err() != nil {
 			// Shutdown or the task timeout: leave it to asynq to retry.
@@ -87,21 +96,40 @@ func (w *Worker) handleRender(ctx context.Context, t *asynq.Task) error {
 		if kind == failure.Internal {
 			w.log.Error("render failed", "job_id", id, "error", rerr.Error())
 		}
-		msg := failure.As(rerr).PublicMessage()
-		if err := w.finishRender(ctx, id, []any{fError, msg}, &msg); err != nil {
+		if err := w.deliverFirst(ctx, id, h, failedResult(failure.As(rerr).PublicMessage())); err != nil {
 			return err
 		}
-		w.o.Metrics.rendered("error", time.Since(start).Seconds())
+		w.o.Metrics.rendered("error", took)
 		w.o.Metrics.failed("render")
-		// SkipRetry: the failure is final and already on its way to the
-		// receiver; asynq archives the (tiny) task for operators to see.
+		// SkipRetry: the failure is final and already delivered or on its
+		// way to the receiver; asynq archives the (tiny) task for
+		// operators to see.
 		return fmt.Errorf("render of %s failed for good (%s): %w", id, kind, asynq.SkipRetry)
 	}
-	if err := w.finishRender(ctx, id, result, nil); err != nil {
+	if err := w.deliverFirst(ctx, id, h, r); err != nil {
 		return err
 	}
-	w.o.Metrics.rendered("image", time.Since(start).Seconds())
+	w.o.Metrics.rendered("image", took)
 	return nil
+}
+
+// hook is what a job's webhook needs of its record: the key id (whose
+// secrets sign it), the URL and the attempts made so far.
+type hook struct {
+	key, url string
+	attempts int
+}
+
+// hookOf reads the HMGET of fKey, fURL and fAttempts.
+func hookOf(vals []any) hook {
+	var h hook
+	if len(vals) == 3 {
+		h.key, _ = vals[0].(string)
+		h.url, _ = vals[1].(string)
+		n, _ := vals[2].(string)
+		h.attempts, _ = strconv.Atoi(n)
+	}
+	return h
 }
 
 // maxRenders is how many times one job's render may start: asynq's
@@ -170,27 +198,35 @@ func (w *Worker) render(ctx context.Context, id, keyID string, stored []byte) (*
 	return req, res, nil
 }
 
-// finishRender stores the result (field/value pairs; none when an earlier
-// run stored it), marks the job delivering (with the render's error, if
-// any), queues its webhook once and drops the stored body, in one round
-// trip. The delivery task id is derived from the job id, so a render that
-// runs twice (a worker died after finishing) does not deliver twice; and
-// the status is written with the enqueue, atomically, so a fast delivery's
-// final status is never overwritten by "delivering".
-func (w *Worker) finishRender(ctx context.Context, id string, result []any, lastErr *string) error {
-	task := w.deliveryTask(id)
+// finishRender hands job id's delivery to a delivery task: it stores the
+// result (nil: an earlier run stored it), marks the job delivering (with
+// lastErr unless it is ""), queues task once and drops the stored body, in
+// one round trip. attempted says the render task's own first attempt
+// failed: it is counted, and task is its retry (asynqTask.retryAt). The
+// delivery task id is derived from the job id, so a render that runs twice
+// (a worker died after finishing) does not deliver twice; and the status
+// is written with the enqueue, atomically, so a fast delivery's final
+// status is never overwritten by "delivering".
+func (w *Worker) finishRender(ctx context.Context, id string, r *result, lastErr string, task asynqTask, attempted bool) error {
 	now := time.Now()
+	flags := []any{"0", "0"}
+	if attempted {
+		flags[0] = "1"
+	}
+	if !task.retryAt.IsZero() {
+		flags[1] = "1"
+	}
 	// Every command here can run again: the result is the same, and the
 	// delivery task is queued once (its id is derived from the job's).
 	return durable(ctx, func() error {
 		var cmds []redis.Cmder
 		pipe(ctx, w.rdb, []*redis.Script{finishRenderScript}, func(p redis.Pipeliner) {
 			cmds = nil
-			if len(result) > 0 {
-				cmds = append(cmds, p.HSet(ctx, resultKey(id), result...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
+			if r != nil {
+				cmds = append(cmds, p.HSet(ctx, resultKey(id), r.fields()...), p.PExpire(ctx, resultKey(id), w.o.ResultTTL))
 			}
 			cmds = append(cmds, finishRenderScript.EvalSha(ctx, p, task.keys(jobKey(id), bodyKey(id)),
-				task.args(now, millis(now), orEmpty(lastErr))...))
+				task.args(now, append([]any{millis(now), lastErr}, flags...)...)...))
 		})
 		for _, c := range cmds {
 			if err := c.Err(); err != nil {
@@ -211,9 +247,12 @@ func (w *Worker) deliveryTask(id string) asynqTask {
 // finishRenderScript runs after the result was stored (beside it, in the
 // same round trip: see pipe). KEYS = the delivery task's three
 // (asynqTask.keys), job, body; ARGV = the task's four, now (ms), the last
-// error ("": none).
-var finishRenderScript = redis.NewScript(statusLua + enqueueTaskLua + `
-set_status(KEYS[4], 'delivering', ARGV[5], ARGV[6])
-enqueue_task()
+// error ("": none), "1" when an attempt is to be counted, "1" when the
+// task is a retry (retry_task) rather than pending (enqueue_task).
+var finishRenderScript = redis.NewScript(statusLua + enqueueTaskLua + retryTaskLua + `
+if set_status(KEYS[4], 'delivering', ARGV[5], ARGV[6]) == 1 and ARGV[7] == '1' then
+  redis.call('HINCRBY', KEYS[4], 'attempts', 1)
+end
+if ARGV[8] == '1' then retry_task() else enqueue_task() end
 redis.call('DEL', KEYS[5])
 return 0`)

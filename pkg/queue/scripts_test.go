@@ -86,6 +86,53 @@ func TestTaskMessageMatchesAsynq(t *testing.T) {
 	}
 }
 
+// A delivery retry our scripts enqueue (a render task's failed first
+// attempt handed to a delivery task) is byte for byte what asynq's own
+// Retry leaves after a failed run of the task: message (retried 1, the
+// error, the failure time), state, the retry set's score.
+func TestRetryTaskMatchesAsynq(t *testing.T) {
+	t.Parallel()
+	rdb := newRedis(t)
+	ctx := context.Background()
+	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{}, Webhooks: webhook.NewSender(testHTTPClient(), 10*time.Second)})
+	require.NoError(t, err)
+	task := w.deliveryTask(core.NewJobID())
+	const errMsg = "the receiver answered status 500"
+	_, err = asynq.NewClientFromRedisClient(rdb).Enqueue(asynq.NewTask(task.typ, []byte(`{"job_id":"`+task.jobID+`"}`)),
+		asynq.TaskID(task.id), asynq.Queue(task.queue), asynq.MaxRetry(task.retry), asynq.Timeout(task.timeout))
+	require.NoError(t, err)
+	srv := asynq.NewServerFromRedisClient(rdb, asynq.Config{Concurrency: 1, Queues: map[string]int{task.queue: 1},
+		TaskCheckInterval: 10 * time.Millisecond, Logger: asynqLogger{testLogger()}, LogLevel: asynq.ErrorLevel,
+		RetryDelayFunc: func(int, error, *asynq.Task) time.Duration { return time.Hour }})
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(task.typ, func(context.Context, *asynq.Task) error { return errors.New(errMsg) })
+	require.NoError(t, srv.Start(mux))
+	inspector := asynq.NewInspectorFromRedisClient(rdb)
+	var info *asynq.TaskInfo
+	require.Eventually(t, func() bool {
+		info, err = inspector.GetTaskInfo(task.queue, task.id)
+		return err == nil && info.State == asynq.TaskStateRetry
+	}, 10*time.Second, 10*time.Millisecond)
+	srv.Shutdown()
+	key, set := task.keys()[0], "asynq:{"+task.queue+"}:retry"
+	theirs := rdb.HGetAll(ctx, key).Val()
+	theirScore := rdb.ZScore(ctx, set, task.id).Val()
+	require.NoError(t, rdb.FlushDB(ctx).Err())
+
+	task.retryAt, task.failedAt, task.errMsg = info.NextProcessAt, info.LastFailedAt, errMsg
+	require.Equal(t, set, task.keys()[1])
+	retry := redis.NewScript(retryTaskLua + "return retry_task()")
+	require.NoError(t, retry.Run(ctx, rdb, task.keys(), task.args(time.Now())...).Err())
+	require.Equal(t, theirs, rdb.HGetAll(ctx, key).Val(), "the task hash (message and state)")
+	require.Equal(t, theirScore, rdb.ZScore(ctx, set, task.id).Val(), "due at the same second")
+	require.Equal(t, []string{task.queue}, rdb.SMembers(ctx, "asynq:queues").Val())
+	got, err := inspector.GetTaskInfo(task.queue, task.id)
+	require.NoError(t, err)
+	require.Equal(t, asynq.TaskStateRetry, got.State)
+	require.Equal(t, 1, got.Retried)
+	require.Equal(t, errMsg, got.LastErr)
+}
+
 // faultHook makes the round trip carrying the submit script fail as a lost
 // connection would: after Redis ran it (the answers are lost) or before.
 type faultHook struct {
@@ -179,7 +226,11 @@ func TestFailedSubmitLeavesNoJob(t *testing.T) {
 func TestRepeatedTasks(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{noWorker: true})
-	w, err := NewWorker(s.opts)
+	// Renders hand every delivery to a delivery task here, which these
+	// repeats meet (TestFirstAttemptRepeated has the render task's own).
+	opts := s.opts
+	opts.InlineDeliveries = -1
+	w, err := NewWorker(opts)
 	require.NoError(t, err)
 	ctx := context.Background()
 	task := func(typ, id string) *asynq.Task {
@@ -270,7 +321,11 @@ func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
 	s.client.rdb = rdb
 	opts := s.opts
 	opts.Redis = rdb
-	w, err := NewWorker(opts)
+	opts.InlineDeliveries = -1
+	w, err := NewWorker(opts) // every delivery through a delivery task
+	require.NoError(t, err)
+	opts.InlineDeliveries = 0
+	first, err := NewWorker(opts) // the render task's own first attempt
 	require.NoError(t, err)
 	forget := func() { require.NoError(t, rdb.ScriptFlush(ctx).Err()) }
 
@@ -285,6 +340,12 @@ func TestScriptsReloadedAfterRedisForgetsThem(t *testing.T) {
 	require.NoError(t, w.handleDeliver(ctx, task(TypeDeliver)))
 	require.Equal(t, StatusDelivered, rdb.HGet(ctx, jobKey(id), fStatus).Val())
 	require.Len(t, s.recv.deliveries(), 1)
+
+	id = s.submit(t, keyA, card(s.recv.URL()))
+	forget()
+	require.NoError(t, first.handleRender(ctx, task(TypeRender)))
+	require.Equal(t, StatusDelivered, rdb.HGet(ctx, jobKey(id), fStatus).Val())
+	require.Len(t, s.recv.deliveries(), 2)
 }
 
 // privateRedis runs a redis-server of the test's own on a free port.
@@ -303,10 +364,14 @@ func privateRedis(t testing.TB) *redis.Client {
 	return rdb
 }
 
-// A job's worker-side Redis work is four round trips (docs/ASYNC.md), and
-// only three carry a script: the delivery's opening is plain commands
-// (scripts cost Redis several times a plain read on a busy machine), and
-// its attempt is counted by the script that records the outcome.
+// A job's worker-side Redis work (docs/ASYNC.md): when the render task
+// delivers the webhook itself, two round trips, both scripts (the opening
+// with the body and the job's webhook fields; the attempt's record, which
+// drops the body), nothing stored for a delivery task. When a delivery
+// task makes the attempt, four, and only three carry a script: the
+// delivery's opening is plain commands (scripts cost Redis several times a
+// plain read on a busy machine), and its attempt is counted by the script
+// that records the outcome.
 func TestWorkerRoundTrips(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{noWorker: true})
@@ -316,34 +381,45 @@ func TestWorkerRoundTrips(t *testing.T) {
 	rdb.AddHook(&calls)
 	opts := s.opts
 	opts.Redis = rdb
+	first, err := NewWorker(opts)
+	require.NoError(t, err)
+	opts.InlineDeliveries = -1
 	w, err := NewWorker(opts)
 	require.NoError(t, err)
 	ctx := context.Background()
 	// A first job loads the scripts into Redis (EVALSHA, then SCRIPT LOAD
-	// and again on NOSCRIPT), so the second one shows the steady state.
+	// and again on NOSCRIPT), so the later ones show the steady state.
 	var id string
 	task := func(typ string) *asynq.Task { return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`)) }
 	id = s.submit(t, keyA, card(s.recv.URL()))
 	require.NoError(t, w.handleRender(ctx, task(TypeRender)))
 	require.NoError(t, w.handleDeliver(ctx, task(TypeDeliver)))
 	id = s.submit(t, keyA, card(s.recv.URL()))
+	require.NoError(t, first.handleRender(ctx, task(TypeRender)))
 
 	tests := []struct {
 		name           string
 		typ            string
 		handler        func(context.Context, *asynq.Task) error
+		newJob         bool
 		trips, scripts int32
 		status         string
 		attempts       int
 		resultKept     bool
+		deliveryTasks  int
 	}{
-		{name: "render: open and finish, both scripts", typ: TypeRender, handler: w.handleRender,
-			trips: 2, scripts: 2, status: StatusDelivering, resultKept: true},
+		{name: "render with its own first attempt: open and record, both scripts", typ: TypeRender, handler: first.handleRender,
+			newJob: true, trips: 2, scripts: 2, status: StatusDelivered, attempts: 1},
+		{name: "render handing over to a delivery task: open and finish, both scripts", typ: TypeRender, handler: w.handleRender,
+			newJob: true, trips: 2, scripts: 2, status: StatusDelivering, resultKept: true, deliveryTasks: 1},
 		{name: "delivery: plain open, scripted finish", typ: TypeDeliver, handler: w.handleDeliver,
-			trips: 2, scripts: 1, status: StatusDelivered, attempts: 1},
+			trips: 2, scripts: 1, status: StatusDelivered, attempts: 1, deliveryTasks: 1},
 	}
 	for _, tc := range tests {
 		// In order, not as subtests: the delivery needs the render's result.
+		if tc.newJob {
+			id = s.submit(t, keyA, card(s.recv.URL()))
+		}
 		calls.reset()
 		require.NoError(t, tc.handler(ctx, task(tc.typ)), tc.name)
 		require.Equal(t, tc.trips, calls.trips.Load(), "%s: round trips", tc.name)
@@ -352,8 +428,12 @@ func TestWorkerRoundTrips(t *testing.T) {
 		attempts, _ := s.rdb.HGet(ctx, jobKey(id), fAttempts).Int()
 		require.Equal(t, tc.attempts, attempts, "%s: attempts", tc.name)
 		require.EqualValues(t, map[bool]int64{true: 1}[tc.resultKept], s.rdb.Exists(ctx, resultKey(id)).Val(), "%s: result", tc.name)
+		require.Zero(t, s.rdb.Exists(ctx, bodyKey(id)).Val(), "%s: the body is dropped once rendered", tc.name)
+		// The delivery task of the handed-over job, still listed
+		// pending: these handlers run outside asynq.
+		require.EqualValues(t, tc.deliveryTasks, s.rdb.LLen(ctx, "asynq:{"+QueueDeliveries+"}:pending").Val(), "%s: delivery tasks", tc.name)
 	}
-	require.Len(t, s.recv.deliveries(), 2)
+	require.Len(t, s.recv.deliveries(), 4)
 }
 
 // callCounter is a go-redis hook counting round trips (a command or a
@@ -392,13 +472,24 @@ func (c *callCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 }
 
 // BenchmarkWorkerRedisWork measures our share of a job's Redis work on the
-// worker side, the render's two round trips and the delivery's two, without
-// asynq's dequeue and acknowledgement and without rendering or HTTP: a
-// stand-in renderer answers a 70 KB image (a social card's PNG) and a
-// stand-in deliverer always delivers. It reports Redis's CPU time per job
-// (INFO cpu: run it against a Redis of its own with STRATA_TEST_REDIS_URL,
-// since other clients count) and the bytes Redis received and sent.
+// worker side, without asynq's dequeue and acknowledgement and without
+// rendering: a stand-in renderer answers a 70 KB image (a social card's
+// PNG) to a receiver that always answers 204. It runs the render task
+// making the first attempt itself (two round trips) and handing it to a
+// delivery task (the render's two, the delivery's two). It reports Redis's
+// CPU time per job (INFO cpu: run it against a Redis of its own with
+// STRATA_TEST_REDIS_URL, since other clients count) and the bytes Redis
+// received and sent.
 func BenchmarkWorkerRedisWork(b *testing.B) {
+	for _, tc := range []struct {
+		name   string
+		inline int
+	}{{"first-attempt=render-task", 0}, {"first-attempt=delivery-task", -1}} {
+		b.Run(tc.name, func(b *testing.B) { workerRedisWork(b, tc.inline) })
+	}
+}
+
+func workerRedisWork(b *testing.B, inline int) {
 	rdb := newRedis(b)
 	ctx := context.Background()
 	c := NewClient(ClientOptions{Redis: rdb, RenderTimeout: 30 * time.Second})
@@ -411,7 +502,7 @@ func BenchmarkWorkerRedisWork(b *testing.B) {
 	secrets, err := webhook.ParseSecrets(defaultSecret)
 	require.NoError(b, err)
 	w, err := NewWorker(WorkerOptions{Redis: rdb, Renderer: fixedRenderer{data: image}, Limits: schema.DefaultLimits(),
-		Webhooks: sender, Secrets: map[string][]webhook.Secret{"k": secrets}, Logger: testLogger()})
+		Webhooks: sender, Secrets: map[string][]webhook.Secret{"k": secrets}, Logger: testLogger(), InlineDeliveries: inline})
 	require.NoError(b, err)
 	body := card(recv.URL + "/hook")
 	req, err := schema.Decode([]byte(body), schema.DefaultLimits())
@@ -424,7 +515,9 @@ func BenchmarkWorkerRedisWork(b *testing.B) {
 	job := func(id string) {
 		task := func(typ string) *asynq.Task { return asynq.NewTask(typ, []byte(`{"job_id":"`+id+`"}`)) }
 		require.NoError(b, w.handleRender(ctx, task(TypeRender)))
-		require.NoError(b, w.handleDeliver(ctx, task(TypeDeliver)))
+		if inline < 0 {
+			require.NoError(b, w.handleDeliver(ctx, task(TypeDeliver)))
+		}
 	}
 	job(ids[b.N]) // loads the scripts
 	before := redisStats(b, rdb)
@@ -434,6 +527,7 @@ func BenchmarkWorkerRedisWork(b *testing.B) {
 	}
 	b.StopTimer()
 	after := redisStats(b, rdb)
+	require.Equal(b, StatusDelivered, rdb.HGet(ctx, jobKey(ids[0]), fStatus).Val())
 	for i, name := range []string{"redis-cpu-µs/job", "redis-in-KB/job", "redis-out-KB/job"} {
 		scale := 1e6
 		if i > 0 {

@@ -9,34 +9,33 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// resultFields are the result record's fields of a rendered job: the
+// resultOf is the result of a rendered job: the
 // image, or, when the request names a storage destination, the object put
 // there (and the image only if the request keeps the buffer). The upload
 // is retried inside Put; a failed upload is handled like a failed render
 // of its kind, with Put's message: a refusal fails the job, an
 // unavailable server retries it. keyID picks the credentials. The render
 // report, when there is one, is kept beside them.
-func (w *Worker) resultFields(ctx context.Context, id, keyID string, req *schema.Request, res core.Result) ([]any, error) {
-	data, mime := res.Data, res.MimeType
-	var report []any
+func (w *Worker) resultOf(ctx context.Context, id, keyID string, req *schema.Request, res core.Result) (*result, error) {
+	r := &result{mime: res.MimeType, data: res.Data}
+	if r.data == nil {
+		r.data = []byte{}
+	}
 	if len(res.Warnings) > 0 {
-		js, _ := json.Marshal(res.Warnings) // strings only: cannot fail
-		report = []any{fWarnings, js}
+		r.warnings, _ = json.Marshal(res.Warnings) // strings only: cannot fail
 	}
 	if req.Storage == nil {
-		return append([]any{fMime, mime, fData, data}, report...), nil
+		return r, nil
 	}
-	obj, err := w.o.Storage.Put(ctx, keyID, req.Storage, data, mime, id)
+	obj, err := w.o.Storage.Put(ctx, keyID, req.Storage, res.Data, res.MimeType, id)
 	if err != nil {
 		return nil, err
 	}
-	js, err := json.Marshal(obj)
-	if err != nil {
+	if r.stored, err = json.Marshal(obj); err != nil {
 		return nil, failure.Wrap(failure.Internal, err, "encoding the stored object of %s", id)
 	}
-	fields := append([]any{fMime, mime, fStored, js}, report...)
-	if req.Storage.ReturnBuffer {
-		fields = append(fields, fData, data)
+	if !req.Storage.ReturnBuffer {
+		r.data = nil
 	}
-	return fields, nil
+	return r, nil
 }

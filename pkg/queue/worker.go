@@ -35,6 +35,14 @@ type WorkerOptions struct {
 	// RenderConcurrency and DeliveryConcurrency size the two pools.
 	RenderConcurrency   int
 	DeliveryConcurrency int
+	// InlineDeliveries is how many first webhook attempts the render
+	// pool makes itself at once, from the result in memory (deliverFirst);
+	// a job finding them all busy is handed to the delivery pool at once.
+	// They take no render slot: the render pool runs RenderConcurrency +
+	// InlineDeliveries tasks, of which RenderConcurrency render at most.
+	// Zero means RenderConcurrency; negative turns them off (every
+	// attempt is the delivery pool's).
+	InlineDeliveries int
 	// Webhooks makes the signed delivery attempts; it must post through
 	// the SSRF-guarded client of fetch.Client.HTTPClient.
 	Webhooks *webhook.Sender
@@ -53,10 +61,16 @@ type WorkerOptions struct {
 	// ShutdownTimeout is how long Shutdown lets in-flight tasks finish;
 	// the rest go back to their queue for another worker.
 	ShutdownTimeout time.Duration
-	// PollInterval is how often an idle pool looks for new tasks (default
-	// 25 ms; asynq's is 1 s, which alone would put half a second on the
-	// median submit-to-webhook time). One idle poll is one Redis call.
+	// PollInterval is how often an idle render pool looks for new tasks
+	// (default 25 ms; asynq's is 1 s, which alone would put half a second
+	// on the median submit-to-webhook time). One idle poll is one Redis
+	// call.
 	PollInterval time.Duration
+	// DeliveryPollInterval is the same for the delivery pool (default
+	// 250 ms): with first attempts made by the render tasks, its tasks
+	// are retries, due seconds later anyway, and jobs that found every
+	// inline slot waiting on a receiver.
+	DeliveryPollInterval time.Duration
 	// RetryInterval is how often due retries are moved back to their queue
 	// (default 1 s; asynq's is 5 s).
 	RetryInterval time.Duration
@@ -79,6 +93,9 @@ type Worker struct {
 	stop    sync.Once
 	// gate admits renders by estimated memory and owner (see render).
 	gate *admission.Gate
+	// inline holds a token per first webhook attempt the render pool is
+	// making (deliverFirst); its capacity is InlineDeliveries.
+	inline chan struct{}
 }
 
 // NewWorker returns a Worker; Start runs it.
@@ -101,6 +118,15 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	if o.PollInterval <= 0 {
 		o.PollInterval = 25 * time.Millisecond
 	}
+	if o.DeliveryPollInterval <= 0 {
+		o.DeliveryPollInterval = 250 * time.Millisecond
+	}
+	switch {
+	case o.InlineDeliveries == 0:
+		o.InlineDeliveries = o.RenderConcurrency
+	case o.InlineDeliveries < 0:
+		o.InlineDeliveries = 0
+	}
 	if o.RetryInterval <= 0 {
 		o.RetryInterval = time.Second
 	}
@@ -112,7 +138,7 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 	}
 	w := &Worker{o: o, rdb: o.Redis, log: o.Logger, gate: admission.NewGate(admission.GateOptions{
 		Slots: o.RenderConcurrency, Bytes: o.RenderMemory, Heavy: admission.HeavyBytes,
-	})}
+	}), inline: make(chan struct{}, o.InlineDeliveries)}
 	base := asynq.Config{
 		ShutdownTimeout:          o.ShutdownTimeout,
 		TaskCheckInterval:        o.PollInterval,
@@ -124,13 +150,17 @@ func NewWorker(o WorkerOptions) (*Worker, error) {
 		}),
 	}
 	rc := base
-	rc.Concurrency = o.RenderConcurrency
+	// The gate holds renders to RenderConcurrency; the goroutines past it
+	// make first webhook attempts (or, while none is being made, hold up
+	// to InlineDeliveries tasks waiting for a render slot).
+	rc.Concurrency = o.RenderConcurrency + o.InlineDeliveries
 	rc.Queues = map[string]int{QueueRenders: 1}
 	rc.RetryDelayFunc = renderRetryDelay
 	w.renders = asynq.NewServerFromRedisClient(o.Redis, rc)
 
 	dc := base
 	dc.Concurrency = o.DeliveryConcurrency
+	dc.TaskCheckInterval = o.DeliveryPollInterval
 	dc.Queues = map[string]int{QueueDeliveries: 1}
 	dc.RetryDelayFunc = retryDelay
 	w.deliver = asynq.NewServerFromRedisClient(o.Redis, dc)
