@@ -396,6 +396,7 @@ func TestWorkerRoundTrips(t *testing.T) {
 	require.NoError(t, w.handleDeliver(ctx, task(TypeDeliver)))
 	id = s.submit(t, keyA, card(s.recv.URL()))
 	require.NoError(t, first.handleRender(ctx, task(TypeRender)))
+	require.NoError(t, s.rdb.Del(ctx, "asynq:{"+QueueDeliveries+"}:pending").Err())
 
 	tests := []struct {
 		name           string
