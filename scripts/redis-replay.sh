@@ -5,10 +5,13 @@
 #   scripts/redis-replay.sh [redisreplay flags, e.g. -copies 64 -P 1 -n 100000]
 #
 # 1. Capture: runs BenchmarkJobCost (cmd/worker: 500 social cards submitted,
-#    then drained by one real worker process) with `redis-server` on PATH
+#    then drained by one real worker process; REPLAY_BENCH picks the run,
+#    default JobCost/first-attempt=render-task, the worker's default; use
+#    JobCost/first-attempt=delivery-task for every attempt made by a delivery
+#    task) with `redis-server` on PATH
 #    wrapped so that `redis-cli MONITOR` records every command the benchmark's
 #    private Redis runs, scripts' own calls included, with their arguments.
-# 2. Replay: starts a Redis of its own on REPLAY_PORT (default 6322; 256
+# 2. Replay: starts a Redis of its own on REPLAY_PORT (default: a free port; 256
 #    databases, one per concurrent copy of the sequence), loads the captured
 #    scripts, and runs scripts/redisreplay: redis-benchmark once per command
 #    shape (ops/s, Redis CPU per op), then the whole captured sequence on
@@ -19,7 +22,12 @@
 # the machine with Redis, so quote it with the numbers (docs/OPERATIONS.md).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=${REPLAY_PORT:-6322}
+port=${REPLAY_PORT:-}
+if [ -z "$port" ]; then # a port nothing listens on, so parallel runs do not meet
+  for p in $(shuf -i 20000-60000 -n 100); do
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then port=$p; break; fi
+  done
+fi
 tmp=$(mktemp -d)
 srv=
 cleanup() {
@@ -45,7 +53,7 @@ chmod +x "$tmp/bin/redis-server"
 
 echo "== load before: $(uptime)"
 echo "== capture: BenchmarkJobCost under MONITOR (its Redis CPU figures are inflated by MONITOR; only the commands are used)"
-PATH="$tmp/bin:$PATH" go test -run '^$' -bench JobCost -benchtime 1x ./cmd/worker | grep -E '^(Benchmark|ok|FAIL)'
+PATH="$tmp/bin:$PATH" go test -run '^$' -bench "${REPLAY_BENCH:-JobCost/first-attempt=render-task}" -benchtime 1x ./cmd/worker | grep -E '^(Benchmark|ok|FAIL)'
 
 "$real" --port "$port" --bind 127.0.0.1 --save "" --appendonly no --databases 256 --loglevel warning &
 srv=$!
