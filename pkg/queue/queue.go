@@ -7,17 +7,21 @@
 // in one process, one per queue, so renders (CPU-bound) and webhook
 // deliveries (network-bound) never compete for the same slots:
 //
-//	render:job       load body → schema.Decode → render.Render → result kept
+//	render:job       load body → schema.Decode → render.Render → the first
+//	                 webhook attempt, from the result in memory → done; or,
+//	                 when it fails or every inline slot is busy, result kept
 //	                 in Redis (TTL) → enqueue webhook:deliver
 //	webhook:deliver  load result → build the §6 payload → one webhook.Sender
 //	                 .Send (signed) → done, retry later, or give up
 //
-// Rendering and delivery are separate tasks, so a failing receiver never
-// causes a re-render. Failures retrying can't fix (failure kinds Invalid,
-// TooLarge, Unprocessable) skip the render retries and deliver the failure
-// payload at once. Job records (status, attempts, last error) live in a
-// Redis hash per job and are readable only with the API key that created
-// them. docs/ASYNC.md describes the flow, the keys and the states.
+// A failing receiver never causes a re-render, and a slow one holds no
+// render slot: the render pool has goroutines for its first attempts beyond
+// the admission gate's render slots. Failures retrying can't fix (failure
+// kinds Invalid, TooLarge, Unprocessable) skip the render retries and
+// deliver the failure payload at once. Job records (status, attempts, last
+// error) live in a Redis hash per job and are readable only with the API
+// key that created them. docs/ASYNC.md describes the flow, the keys and the
+// states.
 package queue
 
 import (
