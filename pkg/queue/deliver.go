@@ -209,8 +209,10 @@ func (w *Worker) deliverFirst(ctx context.Context, id string, h hook, r *result)
 	case w.inline <- struct{}{}:
 		defer func() { <-w.inline }()
 	default:
+		w.o.Metrics.firstAttempt("delivery_task")
 		return w.finishRender(ctx, id, r, lastErr, task, false)
 	}
+	w.o.Metrics.firstAttempt("render_task")
 	body, err := r.webhookBody(id)
 	if err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/redis/go-redis/v9"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
@@ -208,6 +209,7 @@ func TestSlowReceiverHoldsNoRenderSlot(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{noWorker: true, timeout: 20 * time.Second})
 	s.opts.RenderConcurrency = 1
+	s.opts.Metrics = NewMetrics()
 	gate := make(chan struct{})
 	s.recv.mu.Lock()
 	s.recv.gate = gate
@@ -243,6 +245,9 @@ func TestSlowReceiverHoldsNoRenderSlot(t *testing.T) {
 		verify(t, got[i], id)
 	}
 	require.Zero(t, s.rdb.Exists(ctx, resultKey(first)).Val(), "the first job's result was never stored")
+	m := s.opts.Metrics.firstTotal
+	require.Equal(t, 1.0, testutil.ToFloat64(m.WithLabelValues("render_task")))
+	require.Equal(t, 2.0, testutil.ToFloat64(m.WithLabelValues("delivery_task")))
 }
 
 // A first attempt longer than ReapAfter keeps its task: asynq's heartbeat

@@ -15,6 +15,7 @@ type Metrics struct {
 	retriedTotal   *prometheus.CounterVec
 	failedTotal    *prometheus.CounterVec
 	attemptsTotal  *prometheus.CounterVec
+	firstTotal     *prometheus.CounterVec
 	reapedTotal    *prometheus.CounterVec
 	renderSeconds  prometheus.Histogram
 }
@@ -41,6 +42,10 @@ func NewMetrics() *Metrics {
 		attemptsTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "strata_webhook_attempts_total", Help: "Webhook delivery attempts by outcome (delivered, retry, failed).",
 		}, []string{"outcome"}),
+		firstTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "strata_webhook_first_attempts_total",
+			Help: "Jobs' first webhook attempts, by who made them: render_task (its own, the result in memory) or delivery_task (every inline slot was busy).",
+		}, []string{"by"}),
 		reapedTotal: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "strata_tasks_reaped_total", Help: "Tasks of a worker that stopped beating (killed, lost) handed back to their queue, by queue.",
 		}, []string{"queue"}),
@@ -54,7 +59,7 @@ func NewMetrics() *Metrics {
 
 func (m *Metrics) collectors() []prometheus.Collector {
 	return []prometheus.Collector{m.enqueuedTotal, m.renderedTotal, m.deliveredTotal, m.retriedTotal,
-		m.failedTotal, m.attemptsTotal, m.reapedTotal, m.renderSeconds}
+		m.failedTotal, m.attemptsTotal, m.firstTotal, m.reapedTotal, m.renderSeconds}
 }
 
 // Describe implements prometheus.Collector.
@@ -105,6 +110,12 @@ func (m *Metrics) failed(stage string) {
 func (m *Metrics) attempt(outcome string) {
 	if m != nil {
 		m.attemptsTotal.WithLabelValues(outcome).Inc()
+	}
+}
+
+func (m *Metrics) firstAttempt(by string) {
+	if m != nil {
+		m.firstTotal.WithLabelValues(by).Inc()
 	}
 }
 
