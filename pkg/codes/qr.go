@@ -105,13 +105,3 @@ func qrBoxFits(span, w, h int) error {
 	}
 	return nil
 }
-
-// QRMinSize returns the smallest square box side in pixels that holds
-// value's QR code at level with MinModule-pixel modules and its quiet zone.
-func QRMinSize(value, level string) (int, error) {
-	m, err := qrMatrix(value, level)
-	if err != nil {
-		return 0, err
-	}
-	return (len(m) + 2*QRQuietZone) * MinModule, nil
-}

@@ -87,12 +87,6 @@ func ParseSecrets(list string) ([]Secret, error) {
 	return out, nil
 }
 
-// Encode returns the secret in its "whsec_<base64>" form, for handing to
-// the receiver. Use it deliberately: it reveals the key.
-func (s Secret) Encode() string {
-	return secretPrefix + base64.StdEncoding.EncodeToString(s.key)
-}
-
 // String redacts the key so a Secret can be logged by accident safely.
 func (s Secret) String() string { return secretPrefix + "[redacted]" }
 
