@@ -5,6 +5,7 @@ package vips
 import "C"
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -41,7 +42,10 @@ var (
 
 // Check reports whether this libvips has every loader and saver Strata
 // calls (required), and if not, which are missing, what they serve and
-// where libvips looked for its modules. The processes call it at start
+// where libvips looked for its modules; then whether the AVIF saver
+// encodes, since libheif's AV1 encoders are optional (heifsave_buffer
+// exists in a libheif built without libaom, and fails on every call).
+// The processes call it at start
 // (pkg/engine) and refuse to start on an error: a host whose libvips lost
 // a module (a wrong VIPSHOME, a missing libvips-heif package) would
 // otherwise answer every request for that format with a 500.
@@ -67,6 +71,9 @@ func check() error {
 		}
 	}
 	if len(missing) == 0 {
+		if err := encodes(AVIF, [3]int{50, 0, HEIFEncoderAOM}); err != nil {
+			return fmt.Errorf("libvips cannot encode AVIF on this host (%w): install libheif with its AV1 encoder, libaom", err)
+		}
 		return nil
 	}
 	dir := fmt.Sprintf("%s/vips-modules-%d.%d", C.GoString(C.strata_module_dir()), C.vips_version(0), C.vips_version(1))
@@ -76,4 +83,20 @@ func check() error {
 	}
 	return fmt.Errorf("libvips %s lacks %s; it loads its modules from %s: %s",
 		C.GoString(C.vips_version_string()), strings.Join(missing, ", "), dir, hint)
+}
+
+// encodes saves a 16×16 grey image with s and parameters p, as the
+// renderer would, and reports the saver's error.
+func encodes(s Saver, p [3]int) error {
+	const side = 16
+	raw := NewRaw(side * side * 3)
+	if raw == nil {
+		return errors.New("vips: no memory for the start-up check")
+	}
+	defer raw.Free()
+	for i := range raw.Bytes() {
+		raw.Bytes()[i] = 128
+	}
+	_, err := Save(s, raw, side, side, 3, p)
+	return err
 }

@@ -101,3 +101,10 @@ func TestCheckWithoutModules(t *testing.T) {
 	require.Contains(t, msg, `VIPSHOME="/nonexistent" sets that directory`)
 	require.NotContains(t, msg, "jpegsave_buffer", "JPEG is built in, not a module")
 }
+
+// The start-up probe's AVIF encode, with the renderer's encoder, works
+// here: Check would otherwise refuse every start on this host.
+func TestEncodesProbe(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, encodes(AVIF, [3]int{50, 0, HEIFEncoderAOM}))
+}
