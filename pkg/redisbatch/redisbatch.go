@@ -42,8 +42,8 @@
 // both, not AutoPipeline for the rate limiter beside this package for the
 // rest: the draw is worth 2 µs a request in the run that favours
 // AutoPipeline, a lone call costs 17–42 µs more through it in every run,
-// and the rate limiter, templates and queue would have to take an
-// interface instead of the *redis.Client they share. Re-measure
+// and the rate limiter and templates would have to take an interface
+// instead of the *redis.Client they share with the queue. Re-measure
 // (`go test ./pkg/redisbatch -run XXX -bench Coalescing -count 6`) when
 // AutoPipeline leaves experimental status.
 package redisbatch
