@@ -187,8 +187,9 @@ func (w *Worker) failedAttempt(ctx context.Context, id string, h hook, r *result
 // task exists. A retryable failure hands the delivery to a delivery task
 // carrying that attempt (counted, asynq's retry count 1, due after the
 // schedule's first delay), exactly as if the delivery pool had made it;
-// so does a job that finds every slot busy (slow receivers), without an
-// attempt and due at once. An attempt cut short by shutdown or the task's
+// so does a job that finds every slot busy (slow receivers), or too
+// little of the task's time left for a whole attempt, without an attempt
+// and due at once. An attempt cut short by shutdown or the task's
 // deadline is not counted: the task goes back to its queue, the job still
 // rendering with its body.
 //
@@ -205,6 +206,13 @@ func (w *Worker) deliverFirst(ctx context.Context, id string, h hook, r *result)
 		lastErr = r.errMsg
 	}
 	task := w.deliveryTask(id)
+	if dl, ok := ctx.Deadline(); ok && time.Until(dl) < w.o.Webhooks.Timeout()+time.Second {
+		// The attempt could outlast the render task (a long wait for a
+		// render slot, or STRATA_WEBHOOK_TIMEOUT near the task's timeout):
+		// cut short, it would make the job render again.
+		w.o.Metrics.firstAttempt("delivery_task")
+		return w.finishRender(ctx, id, r, lastErr, task, false)
+	}
 	select {
 	case w.inline <- struct{}{}:
 		defer func() { <-w.inline }()

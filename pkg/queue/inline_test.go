@@ -288,3 +288,27 @@ func TestShutdownDuringFirstAttempt(t *testing.T) {
 	require.Len(t, s.recv.deliveries(), 2)
 	require.Equal(t, 2, s.renders(t, id))
 }
+
+// A render task with less time left than one whole attempt takes hands
+// the job to a delivery task without trying: an attempt cut by the task's
+// deadline would make the job render again.
+func TestFirstAttemptNeedsTheTaskTime(t *testing.T) {
+	t.Parallel()
+	s := newStack(t, stackOptions{noWorker: true, timeout: 2 * time.Second})
+	w, err := NewWorker(s.opts)
+	require.NoError(t, err)
+	id := s.submit(t, keyA, card(s.recv.URL()))
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second) // the attempt's 2 s, no margin
+	defer cancel()
+	require.NoError(t, w.handleRender(ctx, asynq.NewTask(TypeRender, []byte(`{"job_id":"`+id+`"}`))))
+	require.Empty(t, s.recv.deliveries(), "no attempt made")
+	require.Equal(t, StatusDelivering, s.rdb.HGet(context.Background(), jobKey(id), fStatus).Val())
+	require.EqualValues(t, 1, s.rdb.LLen(context.Background(), "asynq:{"+QueueDeliveries+"}:pending").Val(), "the delivery task, due at once")
+
+	id = s.submit(t, keyA, card(s.recv.URL()))
+	ctx, cancel = context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	require.NoError(t, w.handleRender(ctx, asynq.NewTask(TypeRender, []byte(`{"job_id":"`+id+`"}`))))
+	require.Len(t, s.recv.deliveries(), 1, "with time left, the render task makes it")
+	require.Equal(t, StatusDelivered, s.rdb.HGet(context.Background(), jobKey(id), fStatus).Val())
+}
