@@ -16,9 +16,10 @@ import (
 	"github.com/strata-render/strata/pkg/vips"
 )
 
-// A decode whose context has ended stops at libvips' next tile and
-// reports the context's error, not a decode failure; the same decode with
-// a live context succeeds.
+// A decode whose context has already ended is not started and reports
+// the context's error, not a decode failure; the same decode with a live
+// context succeeds. (pkg/vips' TestKillStopsDecodeMidway cancels one
+// midway.)
 func TestDecodeStopsWhenContextEnds(t *testing.T) {
 	var buf bytes.Buffer
 	require.NoError(t, (&png.Encoder{CompressionLevel: png.BestSpeed}).Encode(&buf, image.NewGray(image.Rect(0, 0, 4000, 4000))))
