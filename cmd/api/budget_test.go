@@ -74,7 +74,7 @@ func TestMemoryBudgetHoldsForTwoLargestRenders(t *testing.T) {
 			}
 			r.Header.Set("Authorization", "Bearer "+e2eKey)
 			r.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(r)
+			resp, err := (&http.Client{Timeout: 2 * time.Minute}).Do(r)
 			if err != nil {
 				answers[i] = answer{body: err.Error()}
 				return
