@@ -319,12 +319,18 @@ func encode(e entry) []byte {
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
+// mediaType reports whether mt is a type a render makes: an image, or a
+// PDF document (output_format pdf).
+func mediaType(mt string) bool {
+	return strings.HasPrefix(mt, "image/") || mt == "application/pdf"
+}
+
 func decode(b []byte) (entry, error) {
 	if len(b) < 17 || len(b) < 17+int(b[16]) {
 		return entry{}, errCorrupt
 	}
 	mt, rest := string(b[17:17+int(b[16])]), b[17+int(b[16]):]
-	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0])+4 {
+	if !mediaType(mt) || len(rest) < 1+int(rest[0])+4 {
 		return entry{}, errCorrupt
 	}
 	assets, rest := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]

@@ -157,7 +157,8 @@ func TestDecodeRefusesCorruptEntries(t *testing.T) {
 	}
 	bad := encode(entry{res: warned})
 	bad[17+len(warned.MimeType)+1+len(warned.Assets)+1] = 200 // warnings longer than the entry
-	for _, b := range [][]byte{nil, bad, append(make([]byte, 16), 200), append(make([]byte, 16), 3, 'a', 'b', 'c'), append(make([]byte, 16), 5, 'i', 'm', 'a', 'g', 'e', 9)} {
+	for _, b := range [][]byte{nil, bad, append(make([]byte, 16), 200), append(make([]byte, 16), 3, 'a', 'b', 'c'), append(make([]byte, 16), 5, 'i', 'm', 'a', 'g', 'e', 9),
+		encode(entry{res: core.Result{Data: []byte("<p>"), MimeType: "text/html"}})} {
 		_, err := decode(b)
 		require.Error(t, err)
 	}
@@ -204,4 +205,27 @@ func TestFetchedAssetsExpireAfterTheirWindow(t *testing.T) {
 	clock = clock.Add(24 * time.Hour)
 	require.Equal(t, StatusHit, get(a, "plain", image(1, 1)), "no fetched assets: no window")
 	require.Equal(t, int32(3), calls.Load())
+}
+
+// Every media type a render makes comes back from the shared store: a
+// second process (its own LRU empty) hits instead of rendering again. PDF
+// results were once refused by the entry decoder and rendered every time.
+func TestEveryOutputTypeFromTheSharedStore(t *testing.T) {
+	rdb := redistest.Client(t, testDB)
+	o := Options{Redis: rdb, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20, TTL: time.Minute}
+	a, b := New(o), New(o)
+	ctx := context.Background()
+	for _, mt := range []string{"image/png", "image/jpeg", "image/webp", "image/tiff", "image/gif", "image/avif", "application/pdf"} {
+		want := core.Result{Data: []byte("%PDF-1.7 or pixels of " + mt), MimeType: mt, Width: 3, Height: 4}
+		var calls atomic.Int32
+		_, status, err := a.Get(ctx, mt, false, counting(want, &calls, 0))
+		require.NoError(t, err)
+		require.Equal(t, StatusMiss, status, mt)
+		got, status, err := b.Get(ctx, mt, false, counting(image(1, 1), &calls, 0))
+		require.NoError(t, err)
+		require.Equal(t, StatusHit, status, mt)
+		require.Equal(t, want, got, mt)
+		require.Equal(t, int32(1), calls.Load(), "%s: rendered once, by the first process", mt)
+	}
+	require.Equal(t, 7.0, testutil.ToFloat64(b.hits.WithLabelValues("shared")))
 }
