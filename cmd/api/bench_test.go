@@ -1,16 +1,23 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/imageurl"
@@ -253,4 +260,83 @@ func BenchmarkTemplateImageHitHandler(b *testing.B) {
 			b.Fatalf("status %d, %s", w.Code, w.Header().Get("Cache-Status"))
 		}
 	}
+}
+
+// BenchmarkTemplateImageMissCost measures what the render cache adds to a
+// render it does not hold: sub-benchmarks cache=off (a server without the
+// cache) and cache=miss (a server with the in-process LRU and the shared
+// Redis, every op a URL no process has rendered, so a real miss: look or
+// lock, render, keep, store and unlock), interleaved in one run, through
+// each server's whole handler stack without the network. Each op renders
+// the 1200x630 social card with its own title (same length on both
+// sides). Reported besides ns/op (wall): cpu-ms/op, the CPU time of this
+// process (server and its libvips threads) per op, and redis-cpu-us/op,
+// the Redis server's. Compare with benchstat:
+//
+//	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 100x > miss.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest -col /cache miss.txt
+func BenchmarkTemplateImageMissCost(b *testing.B) {
+	rdb := redistest.Client(b, 2)
+	quiet := func(c *config.Config) { c.LogLevel = "error" }
+	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 })).http.Handler
+	on := runMain(b, templateConfig(2, quiet)).http.Handler
+	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", strings.NewReader(ogTemplate))
+	put.Header.Set("Authorization", "Bearer "+e2eKey)
+	w := httptest.NewRecorder()
+	on.ServeHTTP(w, put)
+	if w.Code != http.StatusCreated && w.Code != http.StatusOK {
+		b.Fatalf("PUT: %d %s", w.Code, w.Body)
+	}
+	version, _ := strconv.Atoi(regexp.MustCompile(`"version":(\d+)`).FindStringSubmatch(w.Body.String())[1])
+	for _, side := range []struct {
+		name   string
+		h      http.Handler
+		status string
+	}{{"cache=off", off, ""}, {"cache=miss", on, "strata; fwd=miss"}} {
+		b.Run(side.name, func(b *testing.B) {
+			cpu0, redis0 := processCPU(), redisCPU(b, rdb)
+			for b.Loop() {
+				title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
+				signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
+				if err != nil {
+					b.Fatal(err)
+				}
+				w := httptest.NewRecorder()
+				side.h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, signed, nil))
+				if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != side.status {
+					b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), side.status)
+				}
+			}
+			b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64(redisCPU(b, rdb)-redis0)/1e3/float64(b.N), "redis-cpu-us/op")
+		})
+	}
+}
+
+// missSeq numbers the titles of BenchmarkTemplateImageMissCost, so that no
+// op of any run repeats an earlier one's cache key.
+var missSeq atomic.Int64
+
+// processCPU is this process's user and system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the CPU time the Redis server behind rdb has used.
+func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }

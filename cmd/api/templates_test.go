@@ -386,8 +386,8 @@ func TestFetchedAssetsInTheETag(t *testing.T) {
 // rendered by one API process are hits (tier shared) in a second one,
 // whose own LRU has never seen them, with the same bytes.
 func TestPDFFromTheSharedCacheInASecondProcess(t *testing.T) {
-	redistest.Client(t, 12)
-	a, b := startTemplateMain(t, 12), startTemplateMain(t, 12)
+	redistest.Client(t, 1) // database 1: no other package's tests use it
+	a, b := startTemplateMain(t, 1), startTemplateMain(t, 1)
 	tpl := a + "/image-generation/v1/templates/card-pdf"
 	call(t, http.MethodDelete, tpl, e2eKey, "") // left by an earlier run
 	resp, body := call(t, http.MethodPut, tpl, e2eKey, cardTemplate)
