@@ -263,54 +263,86 @@ func BenchmarkTemplateImageHitHandler(b *testing.B) {
 }
 
 // BenchmarkTemplateImageMissCost measures what the render cache adds to a
-// render it does not hold: sub-benchmarks cache=off (a server without the
-// cache) and cache=miss (a server with the in-process LRU and the shared
-// Redis, every op a URL no process has rendered, so a real miss: look or
-// lock, render, keep, store and unlock), interleaved in one run, through
-// each server's whole handler stack without the network. Each op renders
-// the 1200x630 social card with its own title (same length on both
-// sides). Reported besides ns/op (wall): cpu-ms/op, the CPU time of this
-// process (server and its libvips threads) per op, and redis-cpu-us/op,
-// the Redis server's. Compare with benchstat:
+// render it does not hold. Each op renders the 1200x630 social card twice
+// through a server's whole handler stack (no network), with a title no
+// earlier op used (the same length every time): once on a server without
+// the cache and once on a server with it (in-process LRU and shared
+// Redis), a real miss (look and lock, render, keep, answer, store). The
+// two alternate which goes first and run back to back, so the machine's
+// load drifts over both alike. Reported per render: off-ms and miss-ms
+// (wall, to the answer), off-cpu-ms and miss-cpu-ms (this process's CPU
+// time; the miss's includes its store to Redis, after the answer),
+// redis-cpu-us (the Redis server's, per miss), and the differences as a
+// percentage of the render without the cache: extra-ms-%, extra-cpu-% and
+// extra-cpu-redis-% (Redis's CPU counted in). Medians and confidence
+// intervals over runs:
 //
 //	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 100x > miss.txt
-//	go run golang.org/x/perf/cmd/benchstat@latest -col /cache miss.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest miss.txt
 func BenchmarkTemplateImageMissCost(b *testing.B) {
 	rdb := redistest.Client(b, 2)
 	quiet := func(c *config.Config) { c.LogLevel = "error" }
-	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 })).http.Handler
-	on := runMain(b, templateConfig(2, quiet)).http.Handler
+	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 }))
+	on := runMain(b, templateConfig(2, quiet))
 	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", strings.NewReader(ogTemplate))
 	put.Header.Set("Authorization", "Bearer "+e2eKey)
 	w := httptest.NewRecorder()
-	on.ServeHTTP(w, put)
+	on.http.Handler.ServeHTTP(w, put)
 	if w.Code != http.StatusCreated && w.Code != http.StatusOK {
 		b.Fatalf("PUT: %d %s", w.Code, w.Body)
 	}
 	version, _ := strconv.Atoi(regexp.MustCompile(`"version":(\d+)`).FindStringSubmatch(w.Body.String())[1])
-	for _, side := range []struct {
-		name   string
-		h      http.Handler
-		status string
-	}{{"cache=off", off, ""}, {"cache=miss", on, "strata; fwd=miss"}} {
-		b.Run(side.name, func(b *testing.B) {
-			cpu0, redis0 := processCPU(), redisCPU(b, rdb)
-			for b.Loop() {
-				title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
-				signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
-				if err != nil {
-					b.Fatal(err)
-				}
-				w := httptest.NewRecorder()
-				side.h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, signed, nil))
-				if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != side.status {
-					b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), side.status)
-				}
-			}
-			b.ReportMetric(float64(processCPU()-cpu0)/1e6/float64(b.N), "cpu-ms/op")
-			b.ReportMetric(float64(redisCPU(b, rdb)-redis0)/1e3/float64(b.N), "redis-cpu-us/op")
-		})
+	// render GETs a new signed URL from m and returns the time to the
+	// answer and the CPU time until the cache (if any) has stored it.
+	render := func(m *Main, want string) (wall, cpu time.Duration) {
+		title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
+		signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
+		if err != nil {
+			b.Fatal(err)
+		}
+		r := httptest.NewRequest(http.MethodGet, signed, nil)
+		w := httptest.NewRecorder()
+		cpu0, t0 := processCPU(), time.Now()
+		m.http.Handler.ServeHTTP(w, r)
+		wall = time.Since(t0)
+		if m.renders != nil {
+			m.renders.Flush()
+		}
+		cpu = processCPU() - cpu0
+		if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != want {
+			b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), want)
+		}
+		return wall, cpu
 	}
+	render(off, "") // warm both: fonts, the template, connections
+	render(on, "strata; fwd=miss")
+	var offWall, offCPU, missWall, missCPU time.Duration
+	redis0 := redisCPU(b, rdb)
+	i := 0
+	for b.Loop() {
+		i++
+		if i%2 == 0 {
+			w, c := render(off, "")
+			offWall, offCPU = offWall+w, offCPU+c
+		}
+		w, c := render(on, "strata; fwd=miss")
+		missWall, missCPU = missWall+w, missCPU+c
+		if i%2 == 1 {
+			w, c := render(off, "")
+			offWall, offCPU = offWall+w, offCPU+c
+		}
+	}
+	redis := redisCPU(b, rdb) - redis0
+	n := float64(b.N)
+	ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
+	b.ReportMetric(ms(offWall), "off-ms")
+	b.ReportMetric(ms(missWall), "miss-ms")
+	b.ReportMetric(ms(offCPU), "off-cpu-ms")
+	b.ReportMetric(ms(missCPU), "miss-cpu-ms")
+	b.ReportMetric(ms(redis)*1000, "redis-cpu-us")
+	b.ReportMetric(100*float64(missWall-offWall)/float64(offWall), "extra-ms-%")
+	b.ReportMetric(100*float64(missCPU-offCPU)/float64(offCPU), "extra-cpu-%")
+	b.ReportMetric(100*float64(missCPU+redis-offCPU)/float64(offCPU), "extra-cpu-redis-%")
 }
 
 // missSeq numbers the titles of BenchmarkTemplateImageMissCost, so that no
