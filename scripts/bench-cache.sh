@@ -11,8 +11,9 @@
 #   - open loop at each rate of BENCH_RATES (req/s over all connections),
 #     latency from each request's scheduled send time (no coordinated
 #     omission; send_lag says how late the generator itself was).
-# Every run prints latency percentiles, the answers' Cache-Status values
-# and the server's CPU time per request (from /proc); BENCH_ROUNDS rounds,
+# Every run prints latency percentiles, the answers' Cache-Status values,
+# the server's own time per request (p50/p99 of the access log's
+# duration_ms) and its CPU time per request (from /proc); BENCH_ROUNDS rounds,
 # then the medians per run. The API keeps production settings: the rate
 # limiter on (a budget the load never reaches), info logging.
 #
@@ -42,7 +43,12 @@ tmp=$(mktemp -d)
 pids=()
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
-	if [ -f "$tmp/cache-redis.pid" ]; then kill "$(cat "$tmp/cache-redis.pid")" 2>/dev/null || true; fi
+	if [ -f "$tmp/cache-redis.pid" ]; then
+		local rp
+		rp=$(cat "$tmp/cache-redis.pid")
+		kill "$rp" 2>/dev/null || true
+		for _ in $(seq 1 50); do kill -0 "$rp" 2>/dev/null || break; sleep 0.1; done
+	fi
 	rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -82,13 +88,19 @@ cpu_ms() { awk -v t="$ticks" '{print ($14 + $15) * 1000 / t}' "/proc/$1/stat"; }
 
 # run LABEL ARGS... runs the load generator once and prints one result line.
 run() {
-	local label=$1 a0 a1 out
+	local label=$1 a0 a1 out l0 server
 	shift
 	a0=$(cpu_ms "$pid")
+	l0=$(wc -l <"$tmp/api.log")
 	out=$(taskset -c "$client_cpu" "$tmp/loadtest" -url "http://$addr" -get "$signed" -c "$conns" -d "$duration" "$@")
 	a1=$(cpu_ms "$pid")
-	jq -r --arg name "$label" --argjson cpu "$(awk -v a="$a0" -v b="$a1" 'BEGIN {print b - a}')" \
-		'"\($name) rps=\(.rps | floor) p50_ms=\(.p50_ms) p90_ms=\(.p90_ms) p99_ms=\(.p99_ms) p999_ms=\(.p999_ms) max_ms=\(.max_ms) send_lag_p99_ms=\(.send_lag_p99_ms // 0) api_cpu_us=\(($cpu * 1000 / .requests) * 10 | round / 10) statuses=\(.statuses | to_entries | map("\(.key):\(.value)") | join(",")) cache_status=\(.cache_status | to_entries | map("\(.key | gsub(" "; ""))×\(.value)") | join(","))"' <<<"$out"
+	# The server's own time per request (the access log's duration_ms: from
+	# the request read to the answer written, without the wait for a core
+	# before the read or the client's part).
+	server=$(tail -n +"$((l0 + 1))" "$tmp/api.log" | grep -o '"duration_ms":[0-9.e+-]*' | cut -d: -f2 | sort -g |
+		awk '{v[NR] = $1} END {if (NR) printf "server_p50_ms=%.3f server_p99_ms=%.3f", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1]}')
+	jq -r --arg name "$label" --arg server "$server" --argjson cpu "$(awk -v a="$a0" -v b="$a1" 'BEGIN {print b - a}')" \
+		'"\($name) rps=\(.rps | floor) p50_ms=\(.p50_ms) p90_ms=\(.p90_ms) p99_ms=\(.p99_ms) p999_ms=\(.p999_ms) max_ms=\(.max_ms) send_lag_p99_ms=\(.send_lag_p99_ms // 0) \($server) api_cpu_us=\(($cpu * 1000 / .requests) * 10 | round / 10) statuses=\(.statuses | to_entries | map("\(.key):\(.value)") | join(",")) cache_status=\(.cache_status | to_entries | map("\(.key | gsub(" "; ""))×\(.value)") | join(","))"' <<<"$out"
 }
 
 echo "== warm-up: closed loop, 3s"
