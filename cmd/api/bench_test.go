@@ -263,21 +263,24 @@ func BenchmarkTemplateImageHitHandler(b *testing.B) {
 }
 
 // BenchmarkTemplateImageMissCost measures what the render cache adds to a
-// render it does not hold. Each op renders the 1200x630 social card twice
-// through a server's whole handler stack (no network), with a title no
-// earlier op used (the same length every time): once on a server without
-// the cache and once on a server with it (in-process LRU and shared
-// Redis), a real miss (look and lock, render, keep, answer, store). The
-// two alternate which goes first and run back to back, so the machine's
-// load drifts over both alike. Reported per render: off-ms and miss-ms
-// (wall, to the answer), off-cpu-ms and miss-cpu-ms (this process's CPU
-// time; the miss's includes its store to Redis, after the answer),
+// render it does not hold. Each op renders the 1200x630 social card
+// through a server's whole handler stack (no network), with titles no
+// earlier op used (the same length every time): on a server without the
+// cache, and on a server with it (in-process LRU and shared Redis) as real
+// misses (look and lock, render, keep, answer, store). The two alternate
+// which goes first and run back to back, so the machine's load drifts
+// over both alike. clients=1 renders one at a time (every Redis round
+// trip finds the process idle); clients=4 renders four at once on each
+// side (two per core: the round trips overlap other renders, as on a
+// busy server). Reported: off-ms and miss-ms (wall, to the last answer),
+// per render off-cpu-ms and miss-cpu-ms (this process's CPU time; the
+// miss's includes its store to Redis, after the answer),
 // redis-cpu-us (the Redis server's, per miss), and the differences as a
 // percentage of the render without the cache: extra-ms-%, extra-cpu-% and
 // extra-cpu-redis-% (Redis's CPU counted in). Medians and confidence
 // intervals over runs:
 //
-//	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 100x > miss.txt
+//	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 50x > miss.txt
 //	go run golang.org/x/perf/cmd/benchstat@latest miss.txt
 func BenchmarkTemplateImageMissCost(b *testing.B) {
 	rdb := redistest.Client(b, 2)
@@ -292,57 +295,77 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 		b.Fatalf("PUT: %d %s", w.Code, w.Body)
 	}
 	version, _ := strconv.Atoi(regexp.MustCompile(`"version":(\d+)`).FindStringSubmatch(w.Body.String())[1])
-	// render GETs a new signed URL from m and returns the time to the
-	// answer and the CPU time until the cache (if any) has stored it.
-	render := func(m *Main, want string) (wall, cpu time.Duration) {
-		title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
-		signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
-		if err != nil {
-			b.Fatal(err)
+	// render GETs n new signed URLs from m at once and returns the time
+	// to the last answer and the CPU time until the cache (if any) has
+	// stored them.
+	render := func(m *Main, want string, n int) (wall, cpu time.Duration) {
+		reqs := make([]*http.Request, n)
+		for j := range reqs {
+			title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
+			signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs[j] = httptest.NewRequest(http.MethodGet, signed, nil)
 		}
-		r := httptest.NewRequest(http.MethodGet, signed, nil)
-		w := httptest.NewRecorder()
+		ws := make([]*httptest.ResponseRecorder, n)
+		var wg sync.WaitGroup
 		cpu0, t0 := processCPU(), time.Now()
-		m.http.Handler.ServeHTTP(w, r)
+		for j := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ws[j] = httptest.NewRecorder()
+				m.http.Handler.ServeHTTP(ws[j], reqs[j])
+			}()
+		}
+		wg.Wait()
 		wall = time.Since(t0)
 		if m.renders != nil {
 			m.renders.Flush()
 		}
 		cpu = processCPU() - cpu0
-		if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != want {
-			b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), want)
+		for _, w := range ws {
+			if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != want {
+				b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), want)
+			}
 		}
 		return wall, cpu
 	}
-	render(off, "") // warm both: fonts, the template, connections
-	render(on, "strata; fwd=miss")
-	var offWall, offCPU, missWall, missCPU time.Duration
-	redis0 := redisCPU(b, rdb)
-	i := 0
-	for b.Loop() {
-		i++
-		if i%2 == 0 {
-			w, c := render(off, "")
-			offWall, offCPU = offWall+w, offCPU+c
-		}
-		w, c := render(on, "strata; fwd=miss")
-		missWall, missCPU = missWall+w, missCPU+c
-		if i%2 == 1 {
-			w, c := render(off, "")
-			offWall, offCPU = offWall+w, offCPU+c
-		}
+	render(off, "", 1) // warm both: fonts, the template, connections
+	render(on, "strata; fwd=miss", 1)
+	for _, clients := range []int{1, 4} {
+		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
+			var offWall, offCPU, missWall, missCPU time.Duration
+			redis0 := redisCPU(b, rdb)
+			i := 0
+			for b.Loop() {
+				i++
+				if i%2 == 0 {
+					w, c := render(off, "", clients)
+					offWall, offCPU = offWall+w, offCPU+c
+				}
+				w, c := render(on, "strata; fwd=miss", clients)
+				missWall, missCPU = missWall+w, missCPU+c
+				if i%2 == 1 {
+					w, c := render(off, "", clients)
+					offWall, offCPU = offWall+w, offCPU+c
+				}
+			}
+			redis := redisCPU(b, rdb) - redis0
+			n := float64(b.N)
+			ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
+			per := func(d time.Duration) float64 { return ms(d) / float64(clients) }
+			b.ReportMetric(ms(offWall), "off-ms")
+			b.ReportMetric(ms(missWall), "miss-ms")
+			b.ReportMetric(per(offCPU), "off-cpu-ms")
+			b.ReportMetric(per(missCPU), "miss-cpu-ms")
+			b.ReportMetric(per(redis)*1000, "redis-cpu-us")
+			b.ReportMetric(100*float64(missWall-offWall)/float64(offWall), "extra-ms-%")
+			b.ReportMetric(100*float64(missCPU-offCPU)/float64(offCPU), "extra-cpu-%")
+			b.ReportMetric(100*float64(missCPU+redis-offCPU)/float64(offCPU), "extra-cpu-redis-%")
+		})
 	}
-	redis := redisCPU(b, rdb) - redis0
-	n := float64(b.N)
-	ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
-	b.ReportMetric(ms(offWall), "off-ms")
-	b.ReportMetric(ms(missWall), "miss-ms")
-	b.ReportMetric(ms(offCPU), "off-cpu-ms")
-	b.ReportMetric(ms(missCPU), "miss-cpu-ms")
-	b.ReportMetric(ms(redis)*1000, "redis-cpu-us")
-	b.ReportMetric(100*float64(missWall-offWall)/float64(offWall), "extra-ms-%")
-	b.ReportMetric(100*float64(missCPU-offCPU)/float64(offCPU), "extra-cpu-%")
-	b.ReportMetric(100*float64(missCPU+redis-offCPU)/float64(offCPU), "extra-cpu-redis-%")
 }
 
 // missSeq numbers the titles of BenchmarkTemplateImageMissCost, so that no
