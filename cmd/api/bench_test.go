@@ -1,13 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,39 +24,6 @@ import (
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/redistest"
 )
-
-// benchGET runs b.N GETs of url from 50 concurrent clients and reports
-// the p50 and p99 latency.
-func benchGET(b *testing.B, url string, header ...string) { benchGETFrom(b, 50, url, header...) }
-
-// benchGETFrom is benchGET with clients concurrent clients (1, or a
-// multiple of GOMAXPROCS).
-func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var mu sync.Mutex
-	lat := make([]time.Duration, 0, b.N)
-	get := func() {
-		d := timedGET(b, client, url, header...)
-		mu.Lock()
-		lat = append(lat, d)
-		mu.Unlock()
-	}
-	b.ResetTimer()
-	if clients == 1 {
-		for range b.N {
-			get()
-		}
-	} else {
-		b.SetParallelism(clients / runtime.GOMAXPROCS(0))
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				get()
-			}
-		})
-	}
-	b.StopTimer()
-	reportLatency(b, lat)
-}
 
 // timedGET GETs url and returns how long the answer took; a status other
 // than 200 or 304 is an error of the benchmark.
@@ -85,101 +53,6 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	}
-}
-
-// ogTemplate is a typical social card, 1200x630: a gradient, a title and
-// a QR code (the miss and uncached benchmarks render it).
-const ogTemplate = `{"dimensions":{"width":1200,"height":630},"layers":[
-  {"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":45,
-   "colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":100}],
-   "position":{"x":0,"y":0},"dimensions":{"width":1200,"height":630}},
-  {"index":1,"type":"text","name":"title","text":"Launch day","font_name":"Inter","font_size_in_px":84,"font_weight":"bold",
-   "text_color":"#FFFFFF","position":{"x":80,"y":180},"dimensions":{"width":760,"height":300}},
-  {"index":2,"type":"qr-code","value":"https://example.com","foreground_hex_color":"#0F172A","background_hex_color":"#FFFFFF",
-   "position":{"x":900,"y":330},"dimensions":{"width":220,"height":220}}]}`
-
-func benchSetup(b *testing.B, edits ...func(*config.Config)) (base, signed string) {
-	return benchSetupWith(b, cardTemplate, edits...)
-}
-
-func benchSetupWith(b *testing.B, tpl string, edits ...func(*config.Config)) (base, signed string) {
-	redistest.Client(b, 5)
-	base = startTemplateMain(b, 5, append(edits, func(c *config.Config) { c.LogLevel = "error" })...)
-	call(b, http.MethodDelete, base+"/image-generation/v1/templates/bench", e2eKey, "") // version 1 is tpl
-	req, _ := http.NewRequest(http.MethodPut, base+"/image-generation/v1/templates/bench", strings.NewReader(tpl))
-	req.Header.Set("Authorization", "Bearer "+e2eKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b.Fatalf("PUT: status %d", resp.StatusCode)
-	}
-	signed, err = imageurl.Sign(e2eKey, "bench", "png", imageurl.Options{Version: 1}, []string{"title.text=Bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return base, signed
-}
-
-// BenchmarkTemplateImageHit: a signed URL answered from the cache.
-func BenchmarkTemplateImageHit(b *testing.B) {
-	base, signed := benchSetup(b)
-	http.Get(base + signed) // fill
-	benchGET(b, base+signed)
-}
-
-// BenchmarkTemplateImageHitOneClient: the same, one request at a time:
-// the latency without queueing.
-func BenchmarkTemplateImageHitOneClient(b *testing.B) {
-	base, signed := benchSetup(b)
-	http.Get(base + signed) // fill
-	benchGETFrom(b, 1, base+signed)
-}
-
-// BenchmarkTemplateImage304: a revalidation answered without rendering.
-func BenchmarkTemplateImage304(b *testing.B) {
-	base, signed := benchSetup(b)
-	resp, err := http.Get(base + signed)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	benchGET(b, base+signed, "If-None-Match", resp.Header.Get("ETag"))
-}
-
-// BenchmarkTemplateImageMiss and ...Uncached: the same render of a social
-// card through the cache (no-cache: render, store) and without it, one
-// client at a time.
-func BenchmarkTemplateImageMiss(b *testing.B) {
-	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
-		return benchSetupWith(b, ogTemplate)
-	})
-}
-
-func BenchmarkTemplateImageUncached(b *testing.B) {
-	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
-		return benchSetupWith(b, ogTemplate, func(c *config.Config) { c.CacheMaxBytes = 0 })
-	})
-}
-
-func benchSerial(b *testing.B, setup func(*testing.B, ...func(*config.Config)) (string, string)) {
-	base, signed := setup(b)
-	for b.Loop() {
-		req, _ := http.NewRequest(http.MethodGet, base+signed, nil)
-		req.Header.Set("Cache-Control", "no-cache")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, _ := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("status %d", resp.StatusCode)
-		}
-		b.ReportMetric(float64(n)/1024, "image-KB")
 	}
 }
 
@@ -287,7 +160,11 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 	quiet := func(c *config.Config) { c.LogLevel = "error" }
 	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 }))
 	on := runMain(b, templateConfig(2, quiet))
-	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", strings.NewReader(ogTemplate))
+	card, err := os.ReadFile("../../scripts/bench-cache/card.json") // make bench-cache's card
+	if err != nil {
+		b.Fatal(err)
+	}
+	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", bytes.NewReader(card))
 	put.Header.Set("Authorization", "Bearer "+e2eKey)
 	w := httptest.NewRecorder()
 	on.http.Handler.ServeHTTP(w, put)
