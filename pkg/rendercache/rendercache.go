@@ -27,6 +27,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -65,13 +66,17 @@ type Options struct {
 	LockTTL time.Duration
 	// Poll is how often a process waiting on another's render looks.
 	Poll time.Duration
+	// MaxPendingBytes bounds the images whose store to Redis runs after
+	// their answer (64 MB when zero); beyond it a store runs before.
+	MaxPendingBytes int64
 }
 
 // Cache is a render cache. It is safe for concurrent use.
 type Cache struct {
-	o       Options
-	group   singleflight.Group
-	pending sync.WaitGroup // stores to Redis under way
+	o            Options
+	group        singleflight.Group
+	pending      sync.WaitGroup // stores to Redis under way
+	pendingBytes atomic.Int64   // their images' bytes
 
 	items *lru.Cache[string, entry]
 	now   func() time.Time // time.Now; tests move it
@@ -99,6 +104,9 @@ func New(o Options) *Cache {
 	}
 	if o.AssetTTL <= 0 {
 		o.AssetTTL = 5 * time.Minute
+	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = 64 << 20
 	}
 	return &Cache{
 		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
@@ -265,10 +273,7 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 	if c.o.Redis == nil || (!keep && !locked) {
 		return
 	}
-	ctx = context.WithoutCancel(ctx)
-	c.pending.Add(1)
-	go func() {
-		defer c.pending.Done()
+	write := func() {
 		// A cache that fails to store only costs a render (and a held
 		// lock, its LockTTL).
 		if keep {
@@ -276,6 +281,22 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 		} else {
 			c.o.Redis.Del(ctx, redisKey(key))
 		}
+	}
+	// Stores in the background hold their images' bytes (and a copy)
+	// until Redis answers: past MaxPendingBytes of them (a slow or
+	// unreachable Redis) the caller writes its own, as back pressure.
+	n := int64(len(res.Data))
+	if c.pendingBytes.Add(n) > c.o.MaxPendingBytes {
+		c.pendingBytes.Add(-n)
+		write()
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	c.pending.Add(1)
+	go func() {
+		defer c.pending.Done()
+		defer c.pendingBytes.Add(-n)
+		write()
 	}()
 }
 

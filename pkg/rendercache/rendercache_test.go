@@ -345,3 +345,40 @@ func TestFailedAndOversizeRendersReleaseTheLock(t *testing.T) {
 		}
 	}
 }
+
+// Stores after the answer are bounded by MaxPendingBytes: with a store
+// held (a slow Redis), the next image that would pass the bound is written
+// before its answer, so images waiting for Redis cannot pile up in memory.
+func TestPendingStoresAreBounded(t *testing.T) {
+	rdb := redistest.Client(t, testDB)
+	held := redis.NewClient(rdb.Options())
+	defer held.Close()
+	hook := holdStores{release: make(chan struct{})}
+	held.AddHook(hook)
+	c := New(Options{Redis: held, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20, TTL: time.Hour, MaxPendingBytes: 150})
+	ctx := context.Background()
+	var calls atomic.Int32
+	_, status, err := c.Get(ctx, "first", false, counting(image(100, 1), &calls, 0))
+	require.NoError(t, err)
+	require.Equal(t, StatusMiss, status, "answered with its store held")
+	second := make(chan string)
+	go func() {
+		_, status, err := c.Get(ctx, "second", false, counting(image(100, 2), &calls, 0))
+		require.NoError(t, err)
+		second <- status
+	}()
+	select {
+	case <-second:
+		t.Fatal("the second image was answered with 200 bytes pending over a bound of 150")
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(hook.release)
+	require.Equal(t, StatusMiss, <-second)
+	c.Flush()
+	for _, k := range []string{"first", "second"} {
+		n, err := rdb.Exists(ctx, "strata:rc:"+k).Result()
+		require.NoError(t, err)
+		require.Equal(t, int64(1), n, k)
+	}
+	require.Zero(t, c.pendingBytes.Load())
+}
