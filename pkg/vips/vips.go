@@ -1,5 +1,6 @@
 // Package vips owns Strata's use of libvips and libjpeg: start-up, the
-// loader lockdown and shutdown (Start, Shutdown), and every call into C
+// loader lockdown and shutdown (Start, Shutdown), the start-up check that
+// every loader and saver Strata calls exists (Check), and every call into C
 // (vips.c): reading headers, thumbnails with shrink-on-load, DCT-scaled
 // JPEG decoding, conversion to premultiplied RGBA, smart-crop attention
 // and the savers of every output format but PNG (pkg/pngenc).
@@ -230,6 +231,9 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 	defer C.g_object_unref(C.gpointer(mem))
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { C.strata_kill(mem); close(killed) })
+	if writeStarting != nil {
+		writeStarting(out.Pix)
+	}
 	rc := C.strata_write(conv, mem)
 	if !stop() {
 		<-killed // mem stays referenced until the kill has returned
@@ -251,6 +255,11 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 	premultiply(out.Pix)
 	return out, nil
 }
+
+// writeStarting, when set (tests only), is called with the destination
+// pixels right before libvips starts computing into them, so a test can
+// watch a decode make progress and cancel it midway.
+var writeStarting func(pix []byte)
 
 // Attention returns the centre of libvips' attention strategy (edges,
 // skin tones and saturated colour) for a w×h crop of img.
