@@ -6,7 +6,7 @@ export STRATA_ASSETS_DIR ?= $(HOME)/.cache/strata
 TEST_REDIS_PORT ?= 6379
 BIN := bin
 
-.PHONY: help setup build run test test-short fidelity vet lint bench bench-peers load fuzz golden clean
+.PHONY: help setup build run test test-short fidelity vet lint bench bench-peers bench-cache load fuzz golden clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*?## "}{printf "  %-14s %s\n", $$1, $$2}'
@@ -47,6 +47,9 @@ bench-peers: setup ## Compare Strata with satori+resvg, @napi-rs/canvas, sharp a
 
 bench-submit: build ## Async 201 path from outside: strata-api process + wrk, 50 connections
 	@bash scripts/bench-submit.sh
+
+bench-cache: setup ## Render cache hits and 304s from outside: strata-api on CPU 0, the load generator on CPU 1, 50 connections, closed and open loop
+	@bash scripts/bench-cache.sh
 
 load: build ## Load (50 clients, 60 s) and soak (10,000 renders) a local API; LOAD_SCENARIO=hostile or fair for the others (docs/RELIABILITY.md)
 	@bash scripts/load.sh

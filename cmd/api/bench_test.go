@@ -1,54 +1,29 @@
 package main
 
 import (
+	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"runtime"
+	"os"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/imageurl"
 	"github.com/strata-render/strata/pkg/redistest"
 )
-
-// benchGET runs b.N GETs of url from 50 concurrent clients and reports
-// the p50 and p99 latency.
-func benchGET(b *testing.B, url string, header ...string) { benchGETFrom(b, 50, url, header...) }
-
-// benchGETFrom is benchGET with clients concurrent clients (1, or a
-// multiple of GOMAXPROCS).
-func benchGETFrom(b *testing.B, clients int, url string, header ...string) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var mu sync.Mutex
-	lat := make([]time.Duration, 0, b.N)
-	get := func() {
-		d := timedGET(b, client, url, header...)
-		mu.Lock()
-		lat = append(lat, d)
-		mu.Unlock()
-	}
-	b.ResetTimer()
-	if clients == 1 {
-		for range b.N {
-			get()
-		}
-	} else {
-		b.SetParallelism(clients / runtime.GOMAXPROCS(0))
-		b.RunParallel(func(pb *testing.PB) {
-			for pb.Next() {
-				get()
-			}
-		})
-	}
-	b.StopTimer()
-	reportLatency(b, lat)
-}
 
 // timedGET GETs url and returns how long the answer took; a status other
 // than 200 or 304 is an error of the benchmark.
@@ -78,101 +53,6 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	if len(lat) > 0 {
 		b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
 		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
-	}
-}
-
-// ogTemplate is a typical social card, 1200x630: a gradient, a title and
-// a QR code (the miss and uncached benchmarks render it).
-const ogTemplate = `{"dimensions":{"width":1200,"height":630},"layers":[
-  {"index":0,"type":"gradient","gradient_type":"linear","angle_in_degrees":45,
-   "colors":[{"hex_color":"#0F172A","position":0},{"hex_color":"#3B82F6","position":100}],
-   "position":{"x":0,"y":0},"dimensions":{"width":1200,"height":630}},
-  {"index":1,"type":"text","name":"title","text":"Launch day","font_name":"Inter","font_size_in_px":84,"font_weight":"bold",
-   "text_color":"#FFFFFF","position":{"x":80,"y":180},"dimensions":{"width":760,"height":300}},
-  {"index":2,"type":"qr-code","value":"https://example.com","foreground_hex_color":"#0F172A","background_hex_color":"#FFFFFF",
-   "position":{"x":900,"y":330},"dimensions":{"width":220,"height":220}}]}`
-
-func benchSetup(b *testing.B, edits ...func(*config.Config)) (base, signed string) {
-	return benchSetupWith(b, cardTemplate, edits...)
-}
-
-func benchSetupWith(b *testing.B, tpl string, edits ...func(*config.Config)) (base, signed string) {
-	redistest.Client(b, 5)
-	base = startTemplateMain(b, 5, append(edits, func(c *config.Config) { c.LogLevel = "error" })...)
-	call(b, http.MethodDelete, base+"/image-generation/v1/templates/bench", e2eKey, "") // version 1 is tpl
-	req, _ := http.NewRequest(http.MethodPut, base+"/image-generation/v1/templates/bench", strings.NewReader(tpl))
-	req.Header.Set("Authorization", "Bearer "+e2eKey)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusCreated {
-		b.Fatalf("PUT: status %d", resp.StatusCode)
-	}
-	signed, err = imageurl.Sign(e2eKey, "bench", "png", imageurl.Options{Version: 1}, []string{"title.text=Bench"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	return base, signed
-}
-
-// BenchmarkTemplateImageHit: a signed URL answered from the cache.
-func BenchmarkTemplateImageHit(b *testing.B) {
-	base, signed := benchSetup(b)
-	http.Get(base + signed) // fill
-	benchGET(b, base+signed)
-}
-
-// BenchmarkTemplateImageHitOneClient: the same, one request at a time:
-// the latency without queueing.
-func BenchmarkTemplateImageHitOneClient(b *testing.B) {
-	base, signed := benchSetup(b)
-	http.Get(base + signed) // fill
-	benchGETFrom(b, 1, base+signed)
-}
-
-// BenchmarkTemplateImage304: a revalidation answered without rendering.
-func BenchmarkTemplateImage304(b *testing.B) {
-	base, signed := benchSetup(b)
-	resp, err := http.Get(base + signed)
-	if err != nil {
-		b.Fatal(err)
-	}
-	resp.Body.Close()
-	benchGET(b, base+signed, "If-None-Match", resp.Header.Get("ETag"))
-}
-
-// BenchmarkTemplateImageMiss and ...Uncached: the same render of a social
-// card through the cache (no-cache: render, store) and without it, one
-// client at a time.
-func BenchmarkTemplateImageMiss(b *testing.B) {
-	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
-		return benchSetupWith(b, ogTemplate)
-	})
-}
-
-func BenchmarkTemplateImageUncached(b *testing.B) {
-	benchSerial(b, func(b *testing.B, _ ...func(*config.Config)) (string, string) {
-		return benchSetupWith(b, ogTemplate, func(c *config.Config) { c.CacheMaxBytes = 0 })
-	})
-}
-
-func benchSerial(b *testing.B, setup func(*testing.B, ...func(*config.Config)) (string, string)) {
-	base, signed := setup(b)
-	for b.Loop() {
-		req, _ := http.NewRequest(http.MethodGet, base+signed, nil)
-		req.Header.Set("Cache-Control", "no-cache")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			b.Fatal(err)
-		}
-		n, _ := io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			b.Fatalf("status %d", resp.StatusCode)
-		}
-		b.ReportMetric(float64(n)/1024, "image-KB")
 	}
 }
 
@@ -253,4 +133,142 @@ func BenchmarkTemplateImageHitHandler(b *testing.B) {
 			b.Fatalf("status %d, %s", w.Code, w.Header().Get("Cache-Status"))
 		}
 	}
+}
+
+// BenchmarkTemplateImageMissCost measures what the render cache adds to a
+// render it does not hold. Each op renders the 1200x630 social card
+// through a server's whole handler stack (no network), with titles no
+// earlier op used (the same length every time): on a server without the
+// cache, and on a server with it (in-process LRU and shared Redis) as real
+// misses (look and lock, render, keep, answer, store). The two alternate
+// which goes first and run back to back, so the machine's load drifts
+// over both alike. clients=1 renders one at a time (every Redis round
+// trip finds the process idle); clients=4 renders four at once on each
+// side (two per core: the round trips overlap other renders, as on a
+// busy server). Reported: off-ms and miss-ms (wall, to the last answer),
+// per render off-cpu-ms and miss-cpu-ms (this process's CPU time; the
+// miss's includes its store to Redis, after the answer),
+// redis-cpu-us (the Redis server's, per miss), and the differences as a
+// percentage of the render without the cache: extra-ms-%, extra-cpu-% and
+// extra-cpu-redis-% (Redis's CPU counted in). Medians and confidence
+// intervals over runs:
+//
+//	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 50x > miss.txt
+//	go run golang.org/x/perf/cmd/benchstat@latest miss.txt
+func BenchmarkTemplateImageMissCost(b *testing.B) {
+	rdb := redistest.Client(b, 2)
+	quiet := func(c *config.Config) { c.LogLevel = "error" }
+	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 }))
+	on := runMain(b, templateConfig(2, quiet))
+	card, err := os.ReadFile("../../scripts/bench-cache/card.json") // make bench-cache's card
+	if err != nil {
+		b.Fatal(err)
+	}
+	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", bytes.NewReader(card))
+	put.Header.Set("Authorization", "Bearer "+e2eKey)
+	w := httptest.NewRecorder()
+	on.http.Handler.ServeHTTP(w, put)
+	if w.Code != http.StatusCreated && w.Code != http.StatusOK {
+		b.Fatalf("PUT: %d %s", w.Code, w.Body)
+	}
+	version, _ := strconv.Atoi(regexp.MustCompile(`"version":(\d+)`).FindStringSubmatch(w.Body.String())[1])
+	// render GETs n new signed URLs from m at once and returns the time
+	// to the last answer and the CPU time until the cache (if any) has
+	// stored them.
+	render := func(m *Main, want string, n int) (wall, cpu time.Duration) {
+		reqs := make([]*http.Request, n)
+		for j := range reqs {
+			title := fmt.Sprintf("title.text=Launch %09d", missSeq.Add(1))
+			signed, err := imageurl.Sign(e2eKey, "miss-cost", "png", imageurl.Options{Version: version}, []string{title})
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs[j] = httptest.NewRequest(http.MethodGet, signed, nil)
+		}
+		ws := make([]*httptest.ResponseRecorder, n)
+		var wg sync.WaitGroup
+		cpu0, t0 := processCPU(), time.Now()
+		for j := range reqs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ws[j] = httptest.NewRecorder()
+				m.http.Handler.ServeHTTP(ws[j], reqs[j])
+			}()
+		}
+		wg.Wait()
+		wall = time.Since(t0)
+		if m.renders != nil {
+			m.renders.Flush()
+		}
+		cpu = processCPU() - cpu0
+		for _, w := range ws {
+			if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != want {
+				b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), want)
+			}
+		}
+		return wall, cpu
+	}
+	render(off, "", 1) // warm both: fonts, the template, connections
+	render(on, "strata; fwd=miss", 1)
+	for _, clients := range []int{1, 4} {
+		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
+			var offWall, offCPU, missWall, missCPU time.Duration
+			redis0 := redisCPU(b, rdb)
+			i := 0
+			for b.Loop() {
+				i++
+				if i%2 == 0 {
+					w, c := render(off, "", clients)
+					offWall, offCPU = offWall+w, offCPU+c
+				}
+				w, c := render(on, "strata; fwd=miss", clients)
+				missWall, missCPU = missWall+w, missCPU+c
+				if i%2 == 1 {
+					w, c := render(off, "", clients)
+					offWall, offCPU = offWall+w, offCPU+c
+				}
+			}
+			redis := redisCPU(b, rdb) - redis0
+			n := float64(b.N)
+			ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
+			per := func(d time.Duration) float64 { return ms(d) / float64(clients) }
+			b.ReportMetric(ms(offWall), "off-ms")
+			b.ReportMetric(ms(missWall), "miss-ms")
+			b.ReportMetric(per(offCPU), "off-cpu-ms")
+			b.ReportMetric(per(missCPU), "miss-cpu-ms")
+			b.ReportMetric(per(redis)*1000, "redis-cpu-us")
+			b.ReportMetric(100*float64(missWall-offWall)/float64(offWall), "extra-ms-%")
+			b.ReportMetric(100*float64(missCPU-offCPU)/float64(offCPU), "extra-cpu-%")
+			b.ReportMetric(100*float64(missCPU+redis-offCPU)/float64(offCPU), "extra-cpu-redis-%")
+		})
+	}
+}
+
+// missSeq numbers the titles of BenchmarkTemplateImageMissCost, so that no
+// op of any run repeats an earlier one's cache key.
+var missSeq atomic.Int64
+
+// processCPU is this process's user and system CPU time.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// redisCPU is the CPU time the Redis server behind rdb has used.
+func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
+		if k == "used_cpu_user" || k == "used_cpu_sys" {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
 }

@@ -75,7 +75,9 @@ type Main struct {
 	done   chan error
 	admin  *admin.Server
 	cache  *redis.Client // the render cache's Redis, when shared
-	stop   context.CancelFunc
+	// renders is the render cache, whose last stores Close waits for.
+	renders *rendercache.Cache
+	stop    context.CancelFunc
 }
 
 // NewMain returns a Main for cfg.
@@ -146,6 +148,7 @@ func (m *Main) Run(ctx context.Context) error {
 			co.Redis = m.cache
 		}
 		cache = rendercache.New(co)
+		m.renders = cache
 	}
 	admission.SetGoMemoryLimit(m.Config.MemoryLimit, os.Getenv)
 	bodies, renders := admission.Split(m.Config.MemoryLimit)
@@ -215,6 +218,9 @@ func (m *Main) Close() error {
 	}
 	if m.redis != nil {
 		errs = append(errs, m.redis.Close())
+	}
+	if m.renders != nil {
+		m.renders.Flush() // the images rendered last reach the shared store
 	}
 	if m.cache != nil {
 		errs = append(errs, m.cache.Close())

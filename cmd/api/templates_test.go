@@ -380,3 +380,42 @@ func TestFetchedAssetsInTheETag(t *testing.T) {
 	require.Equal(t, blue, resp.Header.Get("ETag"))
 	require.Equal(t, int32(3), fetches.Load())
 }
+
+// A PDF is served from the shared cache like an image: a template's
+// signed image.pdf and a template generate request with output_format pdf
+// rendered by one API process are hits (tier shared) in a second one,
+// whose own LRU has never seen them, with the same bytes.
+func TestPDFFromTheSharedCacheInASecondProcess(t *testing.T) {
+	redistest.Client(t, 1) // database 1: no other package's tests use it
+	a, b := startTemplateMain(t, 1), startTemplateMain(t, 1)
+	tpl := a + "/image-generation/v1/templates/card-pdf"
+	call(t, http.MethodDelete, tpl, e2eKey, "") // left by an earlier run
+	resp, body := call(t, http.MethodPut, tpl, e2eKey, cardTemplate)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, "%s", body)
+
+	signed, err := imageurl.Sign(e2eKey, "card-pdf", "pdf", imageurl.Options{Version: 1}, []string{"title.text=Paper"})
+	require.NoError(t, err)
+	first, doc := call(t, http.MethodGet, a+signed, "", "")
+	require.Equal(t, http.StatusOK, first.StatusCode, "%s", doc)
+	require.Equal(t, "application/pdf", first.Header.Get("Content-Type"))
+	require.True(t, bytes.HasPrefix(doc, []byte("%PDF-")), "a PDF document")
+	require.Equal(t, "strata; fwd=miss", first.Header.Get("Cache-Status"))
+	second, again := call(t, http.MethodGet, b+signed, "", "")
+	require.Equal(t, http.StatusOK, second.StatusCode)
+	require.Equal(t, "strata; hit", second.Header.Get("Cache-Status"), "from the shared store, not rendered again")
+	require.Equal(t, doc, again)
+	require.Equal(t, first.Header.Get("ETag"), second.Header.Get("ETag"))
+
+	gen := `{"modifications":[{"name":"title","text":"Generated"}],"output_format":"pdf"}`
+	r1, out1 := call(t, http.MethodPost, tpl+"/generate", e2eKey, gen)
+	require.Equal(t, http.StatusOK, r1.StatusCode, "%s", out1)
+	require.Equal(t, "strata; fwd=miss", r1.Header.Get("Cache-Status"))
+	r2, out2 := call(t, http.MethodPost, b+"/image-generation/v1/templates/card-pdf/generate", e2eKey, gen)
+	require.Equal(t, http.StatusOK, r2.StatusCode, "%s", out2)
+	require.Equal(t, "strata; hit", r2.Header.Get("Cache-Status"))
+	require.JSONEq(t, string(out1), string(out2))
+	require.Contains(t, string(out2), `"mime_type":"application/pdf"`)
+
+	require.Equal(t, 2, metric(t, "strata_render_cache_misses_total", a, b), "two renders: one per distinct request")
+	require.Equal(t, 2, metric(t, `strata_render_cache_hits_total\{tier="shared"\}`, b))
+}

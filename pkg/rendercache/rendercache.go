@@ -3,10 +3,12 @@
 // that runs an LRU eviction policy (never the queue's Redis, which runs
 // noeviction). Concurrent misses for one key wait for one render: inside
 // a process through singleflight (golang.org/x/sync), across processes
-// through a Redis lock (SET NX PX) whose holder renders and stores while
-// the others poll for the result. The key is a digest of the renderer's
-// version and the canonical request, so a new build or any change of the
-// request is a new entry. Outcomes are reported as RFC 9211 Cache-Status
+// through a lock in the entry's own Redis key (SET NX GET, Redis ≥ 7.0)
+// whose holder renders and stores while the others poll for the result.
+// The image goes to Redis after the caller has it, so what a miss adds to
+// the render's latency is one round trip. The key is a digest of the
+// renderer's version and the canonical request, so a new build or any
+// change of the request is a new entry. Outcomes are reported as RFC 9211 Cache-Status
 // values.
 //
 // A render that fetched URLs (images, fonts) depends on bytes the request
@@ -24,6 +26,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -62,12 +66,17 @@ type Options struct {
 	LockTTL time.Duration
 	// Poll is how often a process waiting on another's render looks.
 	Poll time.Duration
+	// MaxPendingBytes bounds the images whose store to Redis runs after
+	// their answer (64 MB when zero); beyond it a store runs before.
+	MaxPendingBytes int64
 }
 
 // Cache is a render cache. It is safe for concurrent use.
 type Cache struct {
-	o     Options
-	group singleflight.Group
+	o            Options
+	group        singleflight.Group
+	pending      sync.WaitGroup // stores to Redis under way
+	pendingBytes atomic.Int64   // their images' bytes
 
 	items *lru.Cache[string, entry]
 	now   func() time.Time // time.Now; tests move it
@@ -95,6 +104,9 @@ func New(o Options) *Cache {
 	}
 	if o.AssetTTL <= 0 {
 		o.AssetTTL = 5 * time.Minute
+	}
+	if o.MaxPendingBytes <= 0 {
+		o.MaxPendingBytes = 64 << 20
 	}
 	return &Cache{
 		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
@@ -139,7 +151,7 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 		c.bypasses.Inc()
 		res, err := fn(ctx)
 		if err == nil {
-			c.store(ctx, key, res, "")
+			c.store(ctx, key, res, false)
 		}
 		return res, StatusBypass, err
 	}
@@ -169,44 +181,37 @@ func (c *Cache) Get(ctx context.Context, key string, bypass bool, fn RenderFunc)
 	return o.res, o.status, nil
 }
 
-// lookOrLock returns the entry KEYS[1] when Redis has it, else takes the
-// lock KEYS[2] for ARGV[1] ms and returns 1, else (another process holds
-// it) returns 0: one round trip, and no gap between the look and the lock
-// in which a holder could store and release.
-var lookOrLock = redis.NewScript(`
-local v = redis.call('GET', KEYS[1])
-if v then return v end
-if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[1]) then return 1 end
-return 0`)
+// lockValue is what the entry's key holds while a process renders it:
+// the lock and the entry are one key, so one native command looks and
+// locks (SET NX GET, Redis ≥ 7.0) and one stores and unlocks (SET). An
+// entry is never this short (encode writes at least 17 bytes).
+const lockValue = "L"
 
 // fill finds key in Redis, or renders it under the cross-process lock, or
 // waits for the process holding the lock.
 func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	if c.o.Redis == nil {
-		return c.renderAndStore(ctx, key, fn, "")
+		return c.renderAndStore(ctx, key, fn, false)
 	}
-	lock := "strata:rc:lock:" + key
 	deadline := time.Now().Add(c.o.LockTTL)
 	for {
-		v, err := lookOrLock.Run(ctx, c.o.Redis, []string{"strata:rc:" + key, lock}, c.o.LockTTL.Milliseconds()).Result()
-		won := false
-		switch x := v.(type) {
-		case string:
-			if res, ok := c.found(key, []byte(x)); ok {
+		// The entry if there is one, else the lock if free: one round
+		// trip, and no gap between the look and the lock in which a
+		// holder could store.
+		v, err := c.o.Redis.SetArgs(ctx, redisKey(key), lockValue, redis.SetArgs{Mode: "NX", Get: true, TTL: c.o.LockTTL}).Result()
+		won := errors.Is(err, redis.Nil) // no entry, no holder: the lock is ours
+		if err == nil && v != lockValue {
+			if res, ok := c.found(key, []byte(v)); ok {
 				return res, StatusHit, nil
 			}
-			// Stale or unreadable: render under the lock as for a miss.
-			won, err = c.o.Redis.SetNX(ctx, lock, 1, c.o.LockTTL).Result()
-		case int64:
-			won = x == 1
+			// Stale or unreadable: the process that swaps it for the
+			// lock renders again, the others wait as for a holder.
+			won, err = takeStale.Run(ctx, c.o.Redis, []string{redisKey(key)}, v[:min(len(v), 64)], lockValue, c.o.LockTTL.Milliseconds()).Bool()
 		}
-		if err != nil || won || time.Now().After(deadline) {
-			// Redis down, our turn, or a holder that never finished:
-			// render here.
-			if !won {
-				lock = ""
-			}
-			return c.renderAndStore(ctx, key, fn, lock)
+		if won || err != nil || time.Now().After(deadline) {
+			// Our turn, Redis down (or refusing the command), or a holder
+			// that never finished: render here.
+			return c.renderAndStore(ctx, key, fn, won)
 		}
 		select {
 		case <-ctx.Done():
@@ -218,24 +223,44 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Resul
 	}
 }
 
-// renderAndStore renders and stores the image, releasing lock (when not
-// "") in the same round trip.
-func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, lock string) (core.Result, string, error) {
+// takeStale swaps the entry KEYS[1] for the lock ARGV[2] (for ARGV[3] ms)
+// if it still starts with ARGV[1], the head of the stale entry the caller
+// read (its size and expiry, media type and assets digest): of the
+// processes that read it, one renders again. Rare: Redis drops an entry
+// made from fetched assets when it goes stale.
+var takeStale = redis.NewScript(`
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0`)
+
+func redisKey(key string) string { return "strata:rc:" + key }
+
+// renderAndStore renders and stores the image; locked says this process
+// holds the entry's lock, which the store (or, on failure, a delete)
+// releases.
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, locked bool) (core.Result, string, error) {
 	c.misses.Inc()
 	res, err := fn(ctx)
 	if err != nil {
-		if lock != "" {
-			c.o.Redis.Del(ctx, lock)
+		if locked {
+			c.o.Redis.Del(ctx, redisKey(key))
 		}
 		return core.Result{}, "", err
 	}
-	c.store(ctx, key, res, lock)
+	c.store(ctx, key, res, locked)
 	return res, StatusMiss, nil
 }
 
-// store keeps res here and in the shared store (unless it is over the
-// entry cap) and deletes unlock, in one pipeline.
-func (c *Cache) store(ctx context.Context, key string, res core.Result, unlock string) {
+// store keeps res here at once and in the shared store (unless it is over
+// the entry cap) after the caller has it: the write to Redis runs in the
+// background, off the response's path (Flush waits for it). Processes
+// waiting on the lock see the entry when it lands; this process's next
+// request finds it in the LRU before that. locked releases the lock: the
+// entry replaces it, or a delete when the image is not kept.
+func (c *Cache) store(ctx context.Context, key string, res core.Result, locked bool) {
 	keep := int64(len(res.Data)) <= c.o.MaxEntryBytes
 	e, ttl := entry{res: res}, c.o.TTL
 	if res.Assets != "" {
@@ -245,21 +270,40 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, unlock s
 	if keep {
 		c.put(key, e)
 	}
-	if c.o.Redis == nil {
+	if c.o.Redis == nil || (!keep && !locked) {
 		return
 	}
-	pipe := c.o.Redis.Pipeline()
-	if keep {
-		// Before the unlock: a waiter that finds the lock gone finds this.
-		pipe.Set(ctx, "strata:rc:"+key, encode(e), ttl)
+	write := func() {
+		// A cache that fails to store only costs a render (and a held
+		// lock, its LockTTL).
+		if keep {
+			c.o.Redis.Set(ctx, redisKey(key), encode(e), ttl)
+		} else {
+			c.o.Redis.Del(ctx, redisKey(key))
+		}
 	}
-	if unlock != "" {
-		pipe.Del(ctx, unlock)
+	// Stores in the background hold their images' bytes (and a copy)
+	// until Redis answers: past MaxPendingBytes of them (a slow or
+	// unreachable Redis) the caller writes its own, as back pressure.
+	n := int64(len(res.Data))
+	if c.pendingBytes.Add(n) > c.o.MaxPendingBytes {
+		c.pendingBytes.Add(-n)
+		write()
+		return
 	}
-	if pipe.Len() > 0 {
-		_, _ = pipe.Exec(ctx) // a cache that fails to store only costs a render
-	}
+	ctx = context.WithoutCancel(ctx)
+	c.pending.Add(1)
+	go func() {
+		defer c.pending.Done()
+		defer c.pendingBytes.Add(-n)
+		write()
+	}()
 }
+
+// Flush waits until every image rendered so far is in the shared store
+// (or has failed to get there): before the Redis client closes, and in
+// tests that look at Redis.
+func (c *Cache) Flush() { c.pending.Wait() }
 
 // found reads an entry the shared store held for key.
 func (c *Cache) found(key string, b []byte) (core.Result, bool) {
@@ -319,12 +363,18 @@ func encode(e entry) []byte {
 
 var errCorrupt = errors.New("rendercache: corrupt entry")
 
+// mediaType reports whether mt is a type a render makes: an image, or a
+// PDF document (output_format pdf).
+func mediaType(mt string) bool {
+	return strings.HasPrefix(mt, "image/") || mt == "application/pdf"
+}
+
 func decode(b []byte) (entry, error) {
 	if len(b) < 17 || len(b) < 17+int(b[16]) {
 		return entry{}, errCorrupt
 	}
 	mt, rest := string(b[17:17+int(b[16])]), b[17+int(b[16]):]
-	if !strings.HasPrefix(mt, "image/") || len(rest) < 1+int(rest[0])+4 {
+	if !mediaType(mt) || len(rest) < 1+int(rest[0])+4 {
 		return entry{}, errCorrupt
 	}
 	assets, rest := string(rest[1:1+int(rest[0])]), rest[1+int(rest[0]):]

@@ -5,6 +5,15 @@
 //
 //	go run ./scripts/loadtest -url http://127.0.0.1:8080 -key KEY -pid PID \
 //	    -c 50 -d 60s testdata/load/*.json
+//
+// With -get PATH it GETs one path instead (a signed template image URL)
+// over -c keep-alive connections, closed loop or, with -rate, open loop at
+// a fixed offered rate measured from each request's scheduled time (see
+// getLoad), and prints latency percentiles and the answers' statuses and
+// Cache-Status values (scripts/bench-cache.sh):
+//
+//	go run ./scripts/loadtest -url http://127.0.0.1:8080 -get "$SIGNED" \
+//	    -c 50 -d 10s -rate 2000 -H 'If-None-Match: "…"'
 package main
 
 import (
@@ -38,7 +47,23 @@ func main() {
 	source := flag.String("source", "", "local address to send from (e.g. 127.0.0.2: another client address on loopback)")
 	noCache := flag.Bool("no-cache", false, "send Cache-Control: no-cache, so every request renders")
 	gen := flag.String("gen-hostile", "", "write the hostile request bodies into this directory and exit")
+	get := flag.String("get", "", "GET this path and query (e.g. a signed image URL) instead of POSTing request files")
+	rate := flag.Float64("rate", 0, "with -get: offered requests a second over all connections (0: closed loop)")
+	var headers headerList
+	flag.Var(&headers, "H", "with -get: a request header line, \"Name: value\" (repeatable)")
 	flag.Parse()
+	if *get != "" {
+		res, err := getLoad{base: *url, path: *get, headers: headers, conns: *clients, rate: *rate, dur: *duration}.run()
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(2)
+		}
+		printJSON(os.Stdout, res)
+		if res.Errors > 0 {
+			os.Exit(1)
+		}
+		return
+	}
 	if *gen != "" {
 		if err := writeHostile(*gen); err != nil {
 			fmt.Fprintln(os.Stderr, err)
@@ -154,6 +179,19 @@ func main() {
 			os.Exit(1)
 		}
 	}
+}
+
+// headerList collects repeated -H flags.
+type headerList []string
+
+func (h *headerList) String() string { return strings.Join(*h, "; ") }
+
+func (h *headerList) Set(v string) error {
+	if !strings.Contains(v, ":") {
+		return fmt.Errorf("%q: want \"Name: value\"", v)
+	}
+	*h = append(*h, v)
+	return nil
 }
 
 // rss returns the resident set size of pid in bytes (0 if unknown).
