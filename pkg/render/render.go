@@ -86,6 +86,10 @@ type frame struct {
 	fonts  []*schema.Font
 	budget pixelBudget
 	memo   *layoutMemo
+	// inkOnly asks drawText for an image of only the part of the box its
+	// ink touches (Rect not at the origin); drawLayer sets it where the
+	// compositor needs no more (unrotated, no effects).
+	inkOnly bool
 }
 
 // drawers maps each layer type to its draw function. A type missing here
@@ -100,11 +104,15 @@ var drawers = map[schema.LayerType]drawFunc{
 }
 
 // pooledDrawers are the layer types whose draw function takes its image
-// from canvases and keeps no reference to it, so the image goes back to
-// the pool once it is composited, or once it is encoded when it became the
-// canvas (coverLayer). A gradient is a full box of fresh pixels: 3 MB of
-// the 3.4 MB a gradient card allocated per render.
-var pooledDrawers = map[schema.LayerType]bool{schema.TypeGradient: true}
+// from a pool and keeps no reference to it, with that pool: the image
+// goes back once it is composited, or once it is encoded when it became
+// the canvas (coverLayer; only canvases-pooled types). A gradient is a
+// full box of fresh pixels: 3 MB of the 3.4 MB a gradient card allocated
+// per render; a text layer's image is at most its box.
+var pooledDrawers = map[schema.LayerType]*pixels.Pool[byte]{
+	schema.TypeGradient: &canvases,
+	schema.TypeText:     &inkPlanes,
+}
 
 // The layout draws its children through drawLayer, which reads drawers,
 // so it joins the table at init (an entry in the literal would be an
@@ -271,6 +279,9 @@ func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canva
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
 		return nil, false, nil // the solid fast path is cheaper still
 	}
+	if l.Type == schema.TypeText {
+		return nil, false, nil // ink on transparent: drawn onto a clear canvas, the same pixels
+	}
 	if (l.Type == schema.TypeLayout && l.Size == nil) || naturalSized(l) {
 		return nil, false, nil // sized by its content, not the canvas
 	}
@@ -290,12 +301,12 @@ func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canva
 		// Not a plain canvas-shaped image: blend it as usual.
 		canvas = newCanvas(w, h, true)
 		composite(canvas, img, 0, 0, 0, 1)
-		if pooledDrawers[l.Type] {
-			canvases.Put(img.Pix)
+		if pool := pooledDrawers[l.Type]; pool != nil {
+			pool.Put(img.Pix)
 		}
 		return canvas, true, nil
 	}
-	return img, pooledDrawers[l.Type], nil
+	return img, pooledDrawers[l.Type] == &canvases, nil
 }
 
 // checkContext turns an expired or cancelled context into the API's
@@ -407,15 +418,23 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 		// The layout's image stays alive while its children are drawn.
 		r.budget = pixelBudget{limit: budget.limit, used: budget.used + px}
 	}
-	img, err := draw(ctx, r, l, w, h)
+	fr := r
+	fr.inkOnly = l.Type == schema.TypeText && l.Effects == nil && math.Mod(l.Rotation, 360) == 0 && l.Radii.IsZero()
+	img, err := draw(ctx, fr, l, w, h)
 	if err != nil {
 		return err
 	}
 	if img == nil {
 		return nil
 	}
-	applyCorners(img, l.Radii)
 	drawn := img
+	if o := img.Rect.Min; o != (image.Point{}) {
+		// Only the ink's part of the box (inkOnly): blended at its place
+		// in the box, the rest of which is transparent.
+		x, y = math.Round(x)+float64(o.X), math.Round(y)+float64(o.Y)
+		img = &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: image.Rectangle{Max: img.Rect.Size()}}
+	}
+	applyCorners(img, l.Radii)
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
 		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
 	}
@@ -441,8 +460,8 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	} else {
 		composite(dst, img, x, y, l.Rotation, opacity)
 	}
-	if pooledDrawers[l.Type] {
-		canvases.Put(drawn.Pix)
+	if pool := pooledDrawers[l.Type]; pool != nil {
+		pool.Put(drawn.Pix)
 	}
 	if grown != nil {
 		canvases.Put(grown.Pix)
