@@ -15,7 +15,9 @@ import (
 	"context"
 	"image"
 	"math"
+	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-render/strata/pkg/core"
@@ -123,6 +125,8 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 // (ties in array order) and encodes the canvas in req's output format. The
 // context is checked between layers; an expired context yields a 422.
 func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
+	rendering.Add(1)
+	defer rendering.Add(-1)
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
@@ -163,6 +167,19 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		return core.Result{}, err
 	}
 	return r.result(data, mime, req, report, fetched), nil
+}
+
+// rendering counts the renders in progress in this process, so that an
+// encoder knows how many cores no other render is using (spareCores).
+var rendering atomic.Int32
+
+// spareCores is how many cores an encode in one of the renders in
+// progress may use: its own, and one for each core beyond the number of
+// renders (GOMAXPROCS). With every core rendering it is 1: splitting the
+// work would only add to it.
+func spareCores() int {
+	n := runtime.GOMAXPROCS(0)
+	return max(1, min(n, 1+n-int(rendering.Load())))
 }
 
 // result is a successful render's Result, its warnings observed.
