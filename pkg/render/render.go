@@ -92,6 +92,9 @@ type frame struct {
 	// ink touches (Rect not at the origin); drawLayer sets it where the
 	// compositor needs no more (unrotated, no effects).
 	inkOnly bool
+	// hide is the part of the canvas a later layer paints over
+	// (hiddenBy), which the top-level solid layer being drawn may skip.
+	hide image.Rectangle
 }
 
 // drawers maps each layer type to its draw function. A type missing here
@@ -215,10 +218,12 @@ func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *
 	}()
 	w, h := req.Width, req.Height
 	r.budget = pixelBudget{limit: layerPixelLimit(w, h)}
-	for _, l := range layers {
+	hidden := hiddenBy(layers, w, h)
+	for i, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
 		}
+		r.hide = hidden[i]
 		start := time.Now()
 		if canvas == nil {
 			// Source-over onto transparent is a copy: a first layer that
@@ -369,6 +374,8 @@ const farAway = 1 << 24
 // origin and a layer without dimensions takes the boxW×boxH area there. A
 // layout uses it to draw its children into its own box.
 func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+	hide := r.hide
+	r.hide = image.Rectangle{} // for this layer, not for those inside it
 	draw, ok := drawers[l.Type]
 	if !ok {
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
@@ -414,7 +421,7 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
-		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
+		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity, hide)
 		return nil
 	}
 	budget, px := r.budgetFor(dst), float64(w)*float64(h)

@@ -205,7 +205,7 @@ func TestTextDrawnAsInkOnly(t *testing.T) {
 	require.NoError(t, err)
 
 	want := image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
-	compositeSolid(want, premultiply(req.Layers[0].Solid.Color), 0, 0, req.Width, req.Height, schema.Corners{}, 1)
+	compositeSolid(want, premultiply(req.Layers[0].Solid.Color), 0, 0, req.Width, req.Height, schema.Corners{}, 1, image.Rectangle{})
 	boxes := 0
 	for _, l := range req.Layers[1:] {
 		img, err := reg.Draw(ctx, l.Text, nil, l.Size.Width, l.Size.Height)
