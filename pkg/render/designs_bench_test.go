@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/imaging"
+	"github.com/strata-render/strata/pkg/pngenc"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -99,5 +101,32 @@ func BenchmarkDesignParallel(b *testing.B) {
 			})
 			cpu.report()
 		})
+	}
+}
+
+// BenchmarkDesignPNG is the PNG encode alone (hand-over, row filter,
+// DEFLATE) of each design's canvas, in one band and in two
+// (pngenc.EncodeParts: the second on another core when one is free).
+func BenchmarkDesignPNG(b *testing.B) {
+	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
+	require.NoError(b, err)
+	for _, name := range benchDesigns {
+		canvas, err := r.renderCanvas(context.Background(), benchDesign(b, name))
+		require.NoError(b, err)
+		for _, parts := range []int{1, 2} {
+			b.Run(fmt.Sprintf("%s/parts=%d", name, parts), func(b *testing.B) {
+				cpu := cpuClock(b)
+				var size int
+				for b.Loop() {
+					data, err := pngenc.EncodeParts(canvas, r.enc.PNGCompression, r.enc.PNGFilter, parts)
+					if err != nil {
+						b.Fatal(err)
+					}
+					size = len(data)
+				}
+				cpu.report()
+				b.ReportMetric(float64(size), "file-bytes")
+			})
+		}
 	}
 }
