@@ -35,25 +35,18 @@ const (
 // RGBA otherwise. The rows are written once into a scanline buffer,
 // filtered in place and compressed as one zlib stream: drawn content at
 // levels 1–5 by flatDeflate, everything else by libdeflate
-// (docs/PERFORMANCE.md, "PNG writer"). The file is IHDR, one IDAT and IEND: no metadata.
-func Encode(canvas *image.RGBA, level, filter int) ([]byte, error) {
-	return EncodeParts(canvas, level, filter, 1)
-}
-
-// MinPartBytes is the least scanline data per part that EncodeParts
-// splits off (smaller parts cost more in start-up than they save).
-const MinPartBytes = 256 << 10
-
-// EncodeParts is Encode with the work split into up to parts bands of
-// rows, each converted and (for drawn content, by flatDeflate) compressed
-// on its own goroutine, the bands' DEFLATE data joined into the one
-// stream (each band but the last ends in a full flush, the checksums
-// combined). Bands hold at least MinPartBytes of scanlines. The file
-// decodes to the same pixels as Encode's, within a fraction of a percent
-// of its size; with parts ≤ 1, or content that goes to libdeflate, it is
-// Encode's file byte for byte. parts is how many cores the caller can
-// spare for this image.
-func EncodeParts(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
+// (docs/PERFORMANCE.md, "PNG writer"). The file is IHDR, one IDAT and
+// IEND: no metadata.
+//
+// parts is how many cores the caller can spare for this image: the work
+// is split into up to that many bands of rows, each converted and (for
+// drawn content, by flatDeflate) compressed on its own goroutine, the
+// bands' DEFLATE data joined into the one stream (each band but the last
+// ends in a full flush, the checksums combined). Bands hold at least
+// 256 KB of scanlines. The file decodes to the same pixels as the
+// one-band file, within about a percent of its size; with parts ≤ 1, or
+// content that goes to libdeflate, it is the one-band file byte for byte.
+func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
 	if w == 0 || h == 0 {
 		return nil, failure.New(failure.Internal, "encoding png: empty canvas")
@@ -116,11 +109,15 @@ func EncodeParts(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 	return out, nil
 }
 
+// minBandBytes is the least scanline data per band that Encode splits
+// off (smaller bands cost more in start-up than they save).
+const minBandBytes = 256 << 10
+
 // bandRows splits h rows of stride bytes into at most parts bands of
-// consecutive rows, none under MinPartBytes (one band when parts ≤ 1):
+// consecutive rows, none under minBandBytes (one band when parts ≤ 1):
 // the first row of each band, and h.
 func bandRows(h, stride, parts int) []int {
-	parts = max(1, min(parts, h*stride/MinPartBytes, h))
+	parts = max(1, min(parts, h*stride/minBandBytes, h))
 	bands := make([]int, parts+1)
 	for i := range bands {
 		bands[i] = h * i / parts

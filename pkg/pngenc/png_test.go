@@ -68,7 +68,7 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 						if content == "drawn" {
 							src = drawnCanvas(37, 23, opaque, uint64(level))
 						}
-						data, err := Encode(src, level, filter)
+						data, err := Encode(src, level, filter, 1)
 						require.NoError(t, err)
 						// Go's decoder checks every CRC and the zlib checksum.
 						got, err := png.Decode(bytes.NewReader(data))
@@ -99,7 +99,7 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 }
 
 func TestEncodePNGIsMinimal(t *testing.T) {
-	data, err := Encode(noiseCanvas(8, 8, true, 1), 1, FilterNone)
+	data, err := Encode(noiseCanvas(8, 8, true, 1), 1, FilterNone, 1)
 	require.NoError(t, err)
 	require.Equal(t, pngSignature, data[:8])
 	// IHDR: 8×8, bit depth 8, colour type 2 (RGB), no interlace.
@@ -112,7 +112,7 @@ func TestEncodePNGIsMinimal(t *testing.T) {
 
 func TestEncodePNGRejectsBadLevel(t *testing.T) {
 	for _, level := range []int{-1, 10} {
-		_, err := Encode(noiseCanvas(4, 4, true, 1), level, FilterAuto)
+		_, err := Encode(noiseCanvas(4, 4, true, 1), level, FilterAuto, 1)
 		require.Error(t, err, "level %d", level)
 	}
 }
@@ -155,11 +155,11 @@ func TestSubtractBytes(t *testing.T) {
 	}
 }
 
-// TestEncodePartsDecodesTheSame: a canvas encoded in bands on several
+// TestEncodeInBandsDecodesTheSame: a canvas encoded in bands on several
 // goroutines decodes, with Go's decoder and with libvips, to exactly the
 // pixels of the one-band file, within 1% of its size; with one band, or
 // content that goes to libdeflate, it is the same file.
-func TestEncodePartsDecodesTheSame(t *testing.T) {
+func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		canvas *image.RGBA
@@ -170,14 +170,14 @@ func TestEncodePartsDecodesTheSame(t *testing.T) {
 		{"noise", noiseCanvas(800, 600, true, 6)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			one, err := Encode(tc.canvas, 1, FilterAuto)
+			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
 			require.NoError(t, err)
-			same, err := EncodeParts(tc.canvas, 1, FilterAuto, 1)
+			same, err := Encode(tc.canvas, 1, FilterAuto, 0)
 			require.NoError(t, err)
-			require.Equal(t, one, same, "one band: Encode's file")
+			require.Equal(t, one, same, "parts ≤ 1: one band")
 			want := decodeWithGo(t, one)
 			for _, parts := range []int{2, 3, 8} {
-				split, err := EncodeParts(tc.canvas, 1, FilterAuto, parts)
+				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
 				if tc.name == "noise" {
 					require.Equal(t, one, split, "libdeflate's content is never split")

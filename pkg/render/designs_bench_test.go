@@ -106,7 +106,7 @@ func BenchmarkDesignParallel(b *testing.B) {
 
 // BenchmarkDesignPNG is the PNG encode alone (hand-over, row filter,
 // DEFLATE) of each design's canvas, in one band and in two
-// (pngenc.EncodeParts: the second on another core when one is free).
+// (pngenc.Encode: the second on another core when one is free).
 func BenchmarkDesignPNG(b *testing.B) {
 	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(b, err)
@@ -118,7 +118,7 @@ func BenchmarkDesignPNG(b *testing.B) {
 				cpu := cpuClock(b)
 				var size int
 				for b.Loop() {
-					data, err := pngenc.EncodeParts(canvas, r.enc.PNGCompression, r.enc.PNGFilter, parts)
+					data, err := pngenc.Encode(canvas, r.enc.PNGCompression, r.enc.PNGFilter, parts)
 					if err != nil {
 						b.Fatal(err)
 					}

@@ -104,7 +104,7 @@ var savers = map[schema.Format]vips.Saver{
 func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions) ([]byte, string, error) {
 	if format == schema.PNG {
 		// A large canvas is split over the cores no other render is using.
-		data, err := pngenc.EncodeParts(canvas, o.PNGCompression, o.PNGFilter, spareCores())
+		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter, spareCores())
 		return data, mimeTypes[format], err
 	}
 	if format == schema.GIF && o.GIFEffort <= 1 {

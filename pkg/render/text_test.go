@@ -208,9 +208,10 @@ func TestTextDrawnAsInkOnly(t *testing.T) {
 	compositeSolid(want, premultiply(req.Layers[0].Solid.Color), 0, 0, req.Width, req.Height, schema.Corners{}, 1, image.Rectangle{})
 	boxes := 0
 	for _, l := range req.Layers[1:] {
-		img, err := reg.Draw(ctx, l.Text, nil, l.Size.Width, l.Size.Height)
+		box := image.Rect(0, 0, l.Size.Width, l.Size.Height)
+		img, err := reg.DrawInk(ctx, l.Text, nil, box.Dx(), box.Dy(), func(image.Rectangle) *image.RGBA { return image.NewRGBA(box) })
 		require.NoError(t, err)
-		composite(want, img, l.Position.X, l.Position.Y, 0, l.Opacity/100)
+		composite(want, img, l.Position.X, l.Position.Y, 0, l.Opacity/100) // the whole box at its place
 		boxes += len(img.Pix)
 	}
 	require.Equal(t, want.Pix, got.Pix, "the same pixels as the whole boxes blended")

@@ -11,31 +11,18 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// Draw renders a text layer into a fresh w×h premultiplied RGBA box:
-// markdown runs, shaping, wrapping (when t.SplitLines), auto-scaling
-// (when t.AutoScale), alignment, clipping to the box. Rotation and
-// opacity are the compositor's. custom is the request's fonts[]; a font
-// that fails is a failure.Unprocessable naming it.
-func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (*image.RGBA, error) {
-	box := image.Rect(0, 0, w, h)
-	return r.draw(ctx, t, custom, w, h, func(image.Rectangle) *image.RGBA { return image.NewRGBA(box) }, true)
-}
-
-// DrawInk is Draw into only the part of the w×h box that the text's ink
-// may touch: alloc is called once with that rectangle (in the box's
-// coordinates, inside it) and returns a transparent image whose Rect
-// contains it (and lies in the box), and the text is painted into that. Pixels of the box outside
-// it would be transparent in Draw's image; inside it they are the same. When
-// nothing would be painted, alloc is not called and the image is nil. The
-// renderer blends that image where it would have blended Draw's, with no
-// box-sized image per text layer.
+// DrawInk renders a text layer — markdown runs, shaping, wrapping (when
+// t.SplitLines), auto-scaling (when t.AutoScale), alignment, clipping to
+// the w×h box — into only the part of the box that its ink may touch:
+// alloc is called once with that rectangle (in the box's coordinates,
+// inside it) and returns a transparent premultiplied image whose Rect
+// contains it and lies in the box, and the text is painted into that.
+// Pixels of the box outside the rectangle stay transparent. When nothing
+// would be painted, alloc is not called and the image is nil. Rotation and
+// opacity are the compositor's; the renderer blends the image where the
+// box is, with no box-sized image per text layer. custom is the request's
+// fonts[]; a font that fails is a failure.Unprocessable naming it.
 func (r *Registry) DrawInk(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int, alloc func(image.Rectangle) *image.RGBA) (*image.RGBA, error) {
-	return r.draw(ctx, t, custom, w, h, alloc, false)
-}
-
-// draw lays out and paints a text layer into the image alloc returns for
-// the ink's bounds within the w×h box (or, with whole, for the box).
-func (r *Registry) draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int, alloc func(image.Rectangle) *image.RGBA, whole bool) (*image.RGBA, error) {
 	return withSession(ctx, r, custom, func(ss *session, set *FontSet) (*image.RGBA, error) {
 		b := r.fit(ctx, ss, set, t, float64(w), float64(h))
 		if err := ctx.Err(); err != nil {
@@ -48,15 +35,12 @@ func (r *Registry) draw(ctx context.Context, t *schema.Text, custom []*schema.Fo
 			pt.deco = r.decorations(ss, textStyle(set, t), b.size)
 		}
 		ops := r.paintOps(ss, ss.ops[:0], box, b, p, pt, 0, 0)
-		ink := box
-		if !whole {
-			ink = image.Rectangle{}
-			for i := range ops {
-				ink = ink.Union(ops[i].bounds().Intersect(box))
-			}
+		var ink image.Rectangle
+		for i := range ops {
+			ink = ink.Union(ops[i].bounds().Intersect(box))
 		}
 		var img *image.RGBA
-		if whole || !ink.Empty() {
+		if !ink.Empty() {
 			img = alloc(ink)
 			for i := range ops {
 				ops[i].run(img)

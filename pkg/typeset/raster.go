@@ -185,18 +185,6 @@ func (op *paintOp) run(dst *image.RGBA) {
 	}
 }
 
-// paint draws a placed block into dst, offset by (ox, oy), in CSS paint
-// order per line: underlines, the glyphs' fill, their stroke, then
-// line-through.
-func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps paintStyle, ox, oy int) {
-	ops := r.paintOps(ss, ss.ops[:0], dst.Rect, b, p, ps, ox, oy)
-	for i := range ops {
-		ops[i].run(dst)
-	}
-	clear(ops) // no masks kept alive by the session
-	ss.ops = ops[:0]
-}
-
 // paintOps appends the steps that paint a placed block, offset by
 // (ox, oy), onto a plane clipped to clip: per line, underlines, the
 // glyphs' fill, their stroke, then line-through (CSS paint order). Glyphs
