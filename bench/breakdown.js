@@ -14,17 +14,18 @@ const path = require('node:path');
 // Stages, tried in order against each frame from the leaf up; the first
 // frame that matches any stage decides.
 const STAGES = [
-  ['PNG deflate (libdeflate, or flatDeflate in Go; zlib in other encoders)', /libdeflate|libz\.so|deflate|render\.(flatDeflate|matchLength|huffmanLengths|writeCodeLengths|\(\*bitWriter\))/i],
+  ['PNG deflate (libdeflate, or flatDeflate in Go; zlib in other encoders)', /libdeflate|libz\.so|deflate|pngenc\.(flatBlock|matchLength|huffmanLengths|writeCodeLengths|canonicalCodes|hash4|\(\*bitWriter\))/i],
   ['PNG filtering and framing (libpng/libspng, C)', /libpng|libspng/],
   ['JPEG decode / other codecs (libjpeg, libwebp…, C)', /libjpeg|libwebp|libheif|libtiff|libgif|libexif|liblcms/],
   ['libvips and libc (C: encode set-up, resize, copies)', /libvips|libc\.so|libglib|libgobject|_Cfunc_|cgocall/],
-  ['encoding: scanlines, row filter, hand-over (Go)', /render\.(dropAlpha|flattenWhite|unpremultiply|opaque|encodePNG|filterRows|sameAsLeftShare|subtractBytes|appendChunk)|render\.\(\*Renderer\)\.encode|hash\/crc32/],
+  ['encoding: scanlines, row filter, hand-over (Go)', /pkg\/pixels\.|pkg\/pngenc\.|render\.\(\*Renderer\)\.encode|hash\/crc32/],
   ['request decode (JSON, validation, base64)', /pkg\/schema\.|encoding\/json|go-json-experiment|encoding\/base64/],
-  ['text: glyph rasterising and painting', /typeset\.(drawMask|\(\*Registry\)\.paint|raster|\(\*glyphCache\))|typeset\.glyph|golang\.org\/x\/image\/vector|emoji/],
+  ['text: glyph rasterising and painting', /typeset\.(drawMask|drawRGBA|fillRect|\(\*paintOp\)|\(\*Registry\)\.(paint|glyph)|raster|\(\*glyphCache\))|typeset\.glyph|golang\.org\/x\/image\/vector|emoji/],
   ['text: shaping, wrapping, layout', /typeset\.|go-text\/typesetting|golang\.org\/x\/text/],
   ['QR code / barcode', /pkg\/codes\.|skip2\/go-qrcode|boombuler\/barcode/],
   ['image layer: decode, fit, smart crop', /pkg\/imaging\.|pkg\/segment\./],
   ['buffer allocation and zeroing (image.NewRGBA, mallocgc)', /image\.NewRGBA|runtime\.mallocgc|runtime\.memclrNoHeapPointers|runtime\.(largeAlloc|makeslice)/],
+  ['warnings: text contrast report', /render\.(reportContrast|medianContrast|contrastBin)/],
   ['drawing and compositing (shapes, gradients, corners, blend)', /pkg\/render\./],
   ['garbage collection', /runtime\.gc|runtime\.scanobject|runtime\.markroot|runtime\.bgsweep|runtime\.(scanObject|wbBuf|tryDeferToSpanScan|sweep)/],
 ];

@@ -7,6 +7,7 @@ import (
 	qrcode "github.com/skip2/go-qrcode"
 
 	"github.com/strata-render/strata/pkg/failure"
+	"github.com/strata-render/strata/pkg/lru"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -21,11 +22,25 @@ var qrLevels = map[string]qrcode.RecoveryLevel{
 	"H": qrcode.Highest,
 }
 
+// qrKey identifies an encoded QR matrix.
+type qrKey struct{ value, level string }
+
+// qrMatrices keeps encoded matrices (a card that carries the same URL
+// every time would otherwise run Reed–Solomon and the eight mask
+// penalties, and some 3,000 allocations, on every render), bounded to
+// about 8 MB of modules and values.
+var qrMatrices = lru.New[qrKey, [][]bool](8<<20, func(m [][]bool) int64 { return int64(len(m)*len(m)) + 256 })
+
 // qrMatrix encodes value and returns the module matrix without quiet zone,
-// matrix[y][x] true for a dark module.
+// matrix[y][x] true for a dark module. The matrix is shared (cached):
+// callers only read it.
 func qrMatrix(value, level string) ([][]bool, error) {
 	if level == "" {
 		level = "M"
+	}
+	key := qrKey{value, level}
+	if m, ok := qrMatrices.Get(key); ok {
+		return m, nil
 	}
 	rl, ok := qrLevels[level]
 	if !ok {
@@ -41,7 +56,9 @@ func qrMatrix(value, level string) ([][]bool, error) {
 			level, schema.QRCapacity[level])
 	}
 	q.DisableBorder = true
-	return q.Bitmap(), nil
+	m := q.Bitmap()
+	qrMatrices.Put(key, m)
+	return m, nil
 }
 
 // QR draws value as a QR code into a fresh w×h box: the whole box is bg,

@@ -132,3 +132,19 @@ func TestQRValueRules(t *testing.T) {
 		})
 	}
 }
+
+// TestQRMatrixCached: the same value and level are encoded once; the
+// matrix comes back from the cache without allocating.
+func TestQRMatrixCached(t *testing.T) {
+	a, err := qrMatrix("https://strata.dev/cached?x=1", "Q")
+	require.NoError(t, err)
+	b, err := qrMatrix("https://strata.dev/cached?x=1", "Q")
+	require.NoError(t, err)
+	require.Same(t, &a[0][0], &b[0][0], "the cached matrix")
+	other, err := qrMatrix("https://strata.dev/cached?x=1", "L")
+	require.NoError(t, err)
+	require.NotEqual(t, len(a), 0)
+	require.NotSame(t, &a[0][0], &other[0][0], "another level, another matrix")
+	allocs := testing.AllocsPerRun(20, func() { _, _ = qrMatrix("https://strata.dev/cached?x=1", "Q") })
+	require.LessOrEqual(t, allocs, 1.0)
+}

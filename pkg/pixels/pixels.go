@@ -59,24 +59,43 @@ func DropAlpha(dst []byte, stride int, img *image.RGBA) bool {
 		return true
 	}
 	_ = dst[(h-1)*stride+w*3-1]
+	const opaque2 = 0xFF000000FF000000
 	for y := 0; y < h; y++ {
-		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
+		row := unsafe.Pointer(&img.Pix[y*img.Stride])
 		d := unsafe.Pointer(&dst[y*stride])
-		// Each pixel is stored as four bytes at a three-byte stride, the
-		// fourth overwritten by the next pixel; the row's last pixel is
-		// written byte by byte so nothing lands past the row.
-		for x, p := range src[:w-1] {
+		// Four pixels (16 bytes) at a time become 12: one 8-byte and one
+		// 4-byte store (unaligned: fine on amd64 and arm64).
+		x := 0
+		for ; x+4 <= w; x += 4 {
+			q0 := *(*uint64)(unsafe.Add(row, 4*x))
+			q1 := *(*uint64)(unsafe.Add(row, 4*x+8))
+			if q0&q1&opaque2 != opaque2 {
+				return false
+			}
+			lo := q0&0xFFFFFF | q0>>8&0xFFFFFF000000 | q1<<48
+			hi := uint32(q1>>16)&0xFF | uint32(q1>>24)&0xFFFFFF00
+			*(*uint64)(unsafe.Add(d, 3*x)) = lo
+			*(*uint32)(unsafe.Add(d, 3*x+8)) = hi
+		}
+		// The rest pixel by pixel: each stored as four bytes at a
+		// three-byte stride, the fourth overwritten by the next pixel; the
+		// row's last pixel byte by byte so nothing lands past the row.
+		src := unsafe.Slice((*uint32)(row), w)
+		for ; x < w-1; x++ {
+			p := src[x]
 			if p < 0xFF000000 {
 				return false
 			}
-			*(*uint32)(unsafe.Add(d, x*3)) = p // unaligned store: fine on amd64 and arm64
+			*(*uint32)(unsafe.Add(d, x*3)) = p
 		}
-		p := src[w-1]
-		if p < 0xFF000000 {
-			return false
+		if x == w-1 {
+			p := src[x]
+			if p < 0xFF000000 {
+				return false
+			}
+			o := y*stride + x*3
+			dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
 		}
-		o := y*stride + (w-1)*3
-		dst[o], dst[o+1], dst[o+2] = uint8(p), uint8(p>>8), uint8(p>>16)
 	}
 	return true
 }

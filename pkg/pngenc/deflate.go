@@ -20,6 +20,21 @@ import (
 // the scanline length (filter byte included), bpp the bytes per pixel,
 // adler the Adler-32 checksum of raw.
 func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
+	dst = append(dst, zlibHeader...)
+	dst = flatBlock(dst, raw, 0, len(raw), stride, bpp, true)
+	return binary.BigEndian.AppendUint32(dst, adler)
+}
+
+// zlibHeader starts every stream: deflate, 32 KB window, fastest.
+var zlibHeader = []byte{0x78, 0x01}
+
+// flatBlock appends raw[from:to] compressed as flatDeflate does, as one
+// dynamic-Huffman block that may refer back into raw[:from] (a decoder
+// has it: it is the data before this part). A final block ends the
+// stream's DEFLATE data; any other is followed by an empty stored block
+// (a full flush) so that it ends on a byte boundary and the next part can
+// be appended as it is, the way pigz joins parts compressed in parallel.
+func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	// Drawn content makes few tokens (the certificate: about one per 40
 	// bytes); the buffer grows as needed and is kept at its grown size.
 	tokens := tokenPool.Get(0)
@@ -34,11 +49,10 @@ func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
 	recent := hashPool.Get(1 << hashBits)
 	defer hashPool.Put(recent)
 	clear(recent)
-	n := len(raw)
-	for i := 0; i < n; {
+	for i := from; i < to; {
 		best, bestDist := 0, 0
-		limit := min(maxMatch, n-i)
-		if i+4 <= n {
+		limit := min(maxMatch, to-i)
+		if i+4 <= to {
 			h := hash4(raw[i:])
 			dists[len(dists)-1] = i - int(recent[h])
 			recent[h] = int32(i)
@@ -78,9 +92,12 @@ func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
 	litCode, distCodes := canonicalCodes(litLen[:]), canonicalCodes(distLen[:])
 
 	w := bitWriter{out: dst}
-	w.out = append(w.out, 0x78, 0x01) // zlib header: deflate, 32 KB window, fastest
-	w.write(1, 1)                     // final block
-	w.write(2, 2)                     // dynamic Huffman codes
+	if final {
+		w.write(1, 1)
+	} else {
+		w.write(0, 1)
+	}
+	w.write(2, 2) // dynamic Huffman codes
 	writeCodeLengths(&w, litLen[:], distLen[:])
 	for _, t := range tokens {
 		if t&matchToken == 0 {
@@ -100,8 +117,27 @@ func flatDeflate(dst, raw []byte, stride, bpp int, adler uint32) []byte {
 		}
 	}
 	w.write(uint64(litCode[endOfBlock]), uint(litLen[endOfBlock]))
+	if !final {
+		w.write(0, 3) // an empty stored block, not final: BFINAL 0, BTYPE 00
+		w.flush()
+		return append(w.out, 0x00, 0x00, 0xFF, 0xFF) // LEN 0, NLEN
+	}
 	w.flush()
-	return binary.BigEndian.AppendUint32(w.out, adler)
+	return w.out
+}
+
+// adler32Combine is the Adler-32 of a‖b from adler32(a), adler32(b) and
+// len(b) (as zlib's adler32_combine computes it).
+func adler32Combine(a, b uint32, lenB int) uint32 {
+	const mod = 65521
+	rem := uint64(lenB % mod)
+	s1 := uint64(a & 0xFFFF)
+	s2 := (rem * s1) % mod
+	sum1 := s1 + uint64(b&0xFFFF) + mod - 1
+	sum2 := uint64(a>>16) + uint64(b>>16) + s2 + mod - rem
+	sum1 %= mod
+	sum2 %= mod
+	return uint32(sum2<<16 | sum1)
 }
 
 // DEFLATE's limits and token layout: a match token carries its length

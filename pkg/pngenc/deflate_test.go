@@ -3,6 +3,7 @@ package pngenc
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/binary"
 	"hash/adler32"
 	"io"
 	"math/rand/v2"
@@ -113,4 +114,35 @@ func TestFlatDeflateWideRows(t *testing.T) {
 		}
 	}
 	require.Equal(t, raw, inflate(t, flatDeflate(nil, raw, stride, bpp, adler32.Checksum(raw))))
+}
+
+func TestAdler32Combine(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	data := make([]byte, 300_000)
+	for i := range data {
+		data[i] = byte(rng.Uint32())
+	}
+	for _, cut := range []int{0, 1, 5552, 65521, 100_000, 299_999, 300_000} {
+		a, b := adler32.Checksum(data[:cut]), adler32.Checksum(data[cut:])
+		require.Equal(t, adler32.Checksum(data), adler32Combine(a, b, len(data)-cut), "cut at %d", cut)
+	}
+}
+
+// TestFlatBlocksJoin: parts compressed on their own, each referring back
+// into the data before it, join into one stream that inflates to the whole.
+func TestFlatBlocksJoin(t *testing.T) {
+	const w, bpp = 97, 3
+	stride := 1 + w*bpp
+	for name, raw := range scanlineCases() {
+		rows := len(raw) / stride
+		cuts := []int{0, rows / 3 * stride, rows * 2 / 3 * stride, len(raw)}
+		z := append([]byte(nil), zlibHeader...)
+		adler := uint32(1)
+		for i := 0; i+1 < len(cuts); i++ {
+			z = flatBlock(z, raw, cuts[i], cuts[i+1], stride, bpp, i == len(cuts)-2)
+			adler = adler32Combine(adler, adler32.Checksum(raw[cuts[i]:cuts[i+1]]), cuts[i+1]-cuts[i])
+		}
+		z = binary.BigEndian.AppendUint32(z, adler)
+		require.Equal(t, raw, inflate(t, z), name)
+	}
 }

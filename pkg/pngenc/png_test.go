@@ -68,7 +68,7 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 						if content == "drawn" {
 							src = drawnCanvas(37, 23, opaque, uint64(level))
 						}
-						data, err := Encode(src, level, filter)
+						data, err := Encode(src, level, filter, 1)
 						require.NoError(t, err)
 						// Go's decoder checks every CRC and the zlib checksum.
 						got, err := png.Decode(bytes.NewReader(data))
@@ -99,7 +99,7 @@ func TestEncodePNGRoundTrip(t *testing.T) {
 }
 
 func TestEncodePNGIsMinimal(t *testing.T) {
-	data, err := Encode(noiseCanvas(8, 8, true, 1), 1, FilterNone)
+	data, err := Encode(noiseCanvas(8, 8, true, 1), 1, FilterNone, 1)
 	require.NoError(t, err)
 	require.Equal(t, pngSignature, data[:8])
 	// IHDR: 8×8, bit depth 8, colour type 2 (RGB), no interlace.
@@ -112,7 +112,7 @@ func TestEncodePNGIsMinimal(t *testing.T) {
 
 func TestEncodePNGRejectsBadLevel(t *testing.T) {
 	for _, level := range []int{-1, 10} {
-		_, err := Encode(noiseCanvas(4, 4, true, 1), level, FilterAuto)
+		_, err := Encode(noiseCanvas(4, 4, true, 1), level, FilterAuto, 1)
 		require.Error(t, err, "level %d", level)
 	}
 }
@@ -153,4 +153,66 @@ func TestSubtractBytes(t *testing.T) {
 		subtractBytes(a, b)
 		require.Equal(t, want, a, "length %d", n)
 	}
+}
+
+// TestEncodeInBandsDecodesTheSame: a canvas encoded in bands on several
+// goroutines decodes, with Go's decoder and with libvips, to exactly the
+// pixels of the one-band file, within 1% of its size; with one band, or
+// content that goes to libdeflate, it is the same file.
+func TestEncodeInBandsDecodesTheSame(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		canvas *image.RGBA
+	}{
+		{"drawn-opaque", drawnCanvas(1200, 630, true, 3)},
+		{"drawn-translucent", drawnCanvas(1000, 700, false, 4)},
+		{"drawn-odd-rows", drawnCanvas(999, 1001, true, 5)},
+		{"noise", noiseCanvas(800, 600, true, 6)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
+			require.NoError(t, err)
+			same, err := Encode(tc.canvas, 1, FilterAuto, 0)
+			require.NoError(t, err)
+			require.Equal(t, one, same, "parts ≤ 1: one band")
+			want := decodeWithGo(t, one)
+			for _, parts := range []int{2, 3, 8} {
+				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
+				require.NoError(t, err)
+				if tc.name == "noise" {
+					require.Equal(t, one, split, "libdeflate's content is never split")
+					continue
+				}
+				require.NotEqual(t, one, split, "%d parts: split", parts)
+				require.InDelta(t, len(one), len(split), 0.01*float64(len(one)), "%d parts: size", parts)
+				require.Equal(t, want, decodeWithGo(t, split), "%d parts: Go's decoder", parts)
+				// libvips decodes it (checking the zlib stream) and writes
+				// it again, uncompressed, for Go to read back.
+				again, err := bimg.NewImage(split).Process(bimg.Options{Type: bimg.PNG, Compression: 0})
+				require.NoError(t, err, "%d parts: libvips", parts)
+				require.Equal(t, want, decodeWithGo(t, again), "%d parts: libvips' pixels", parts)
+			}
+		})
+	}
+}
+
+// decodeWithGo decodes a PNG with image/png into straight-alpha RGBA.
+func decodeWithGo(t *testing.T, data []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(data))
+	require.NoError(t, err)
+	out := image.NewNRGBA(img.Bounds())
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y++ {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x++ {
+			out.Set(x, y, img.At(x, y))
+		}
+	}
+	return out.Pix
+}
+
+func TestBandRows(t *testing.T) {
+	require.Equal(t, []int{0, 630}, bandRows(630, 3601, 1))
+	require.Equal(t, []int{0, 315, 630}, bandRows(630, 3601, 2))
+	require.Equal(t, []int{0, 10}, bandRows(10, 3601, 2), "too small to split")
+	require.Equal(t, []int{0, 1, 2, 3}, bandRows(3, 1<<20, 8), "no more bands than rows")
 }

@@ -31,7 +31,7 @@ func BenchmarkEncodeBimg(b *testing.B) {
 			var size int
 			cpu := cpuClock(b)
 			for b.Loop() {
-				stored, err := pngenc.Encode(canvas, 0, pngenc.FilterNone)
+				stored, err := pngenc.Encode(canvas, 0, pngenc.FilterNone, 1)
 				if err != nil {
 					b.Fatal(err)
 				}

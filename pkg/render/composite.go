@@ -90,8 +90,10 @@ func applyCorners(img *image.RGBA, radii schema.Corners) {
 // compositeSolid blends a w×h box of the uniform premultiplied colour c at
 // (x, y), with rounded corners and opacity (0..1), straight into dst. It
 // gives the same pixels as drawing the box with drawSolid and blending it
-// with applyCorners and compositeAligned.
-func compositeSolid(dst *image.RGBA, c color.RGBA, x, y, w, h int, radii schema.Corners, opacity float64) {
+// with applyCorners and compositeAligned, except that pixels inside hide
+// (in dst's coordinates; empty for none) may be left as they were: a
+// later opaque layer paints over them (hiddenBy).
+func compositeSolid(dst *image.RGBA, c color.RGBA, x, y, w, h int, radii schema.Corners, opacity float64, hide image.Rectangle) {
 	clip := image.Rect(x, y, x+w, y+h).Intersect(dst.Rect)
 	if clip.Empty() {
 		return
@@ -157,16 +159,79 @@ func compositeSolid(dst *image.RGBA, c color.RGBA, x, y, w, h int, radii schema.
 				}
 			}
 		}
-		mid := row[mid0:mid1]
-		if pa == 255 {
-			fillPixels(mid, p)
-			continue
+		spans := [2][2]int{{mid0, mid1}}
+		if py >= hide.Min.Y && py < hide.Max.Y {
+			// The part of the row under hide is skipped.
+			h0 := min(max(hide.Min.X-clip.Min.X, mid0), mid1)
+			h1 := min(max(hide.Max.X-clip.Min.X, h0), mid1)
+			spans = [2][2]int{{mid0, h0}, {h1, mid1}}
 		}
-		k := 255 - pa
-		for i, d := range mid {
-			mid[i] = p + mulPacked(d, k)
+		for _, sp := range spans {
+			mid := row[sp[0]:sp[1]]
+			if pa == 255 {
+				fillPixels(mid, p)
+				continue
+			}
+			k := 255 - pa
+			for i, d := range mid {
+				mid[i] = p + mulPacked(d, k)
+			}
 		}
 	}
+}
+
+// solidBox is where a layer drawn by the solid fast path (drawLayer)
+// lands in a w×h destination at the origin, and its clamped radii; ok is
+// false for any other layer.
+func solidBox(l *schema.Layer, w, h int) (box image.Rectangle, radii schema.Corners, ok bool) {
+	if l.Type != schema.TypeSolidColor || len(l.Solid.AngledEdges) > 0 || math.Mod(l.Rotation, 360) != 0 || l.Effects != nil || !(l.Opacity > 0) {
+		return image.Rectangle{}, schema.Corners{}, false
+	}
+	x, y := 0.0, 0.0
+	if p := l.Position; p != nil {
+		x, y = p.X, p.Y
+	}
+	if !(math.Abs(x) < farAway && math.Abs(y) < farAway) {
+		return image.Rectangle{}, schema.Corners{}, false
+	}
+	bw, bh := w, h
+	if s := l.Size; s != nil {
+		bw, bh = s.Width, s.Height
+	}
+	if bw <= 0 || bh <= 0 {
+		return image.Rectangle{}, schema.Corners{}, false
+	}
+	ix, iy := int(math.Round(x)), int(math.Round(y))
+	return image.Rect(ix, iy, ix+bw, iy+bh), clampRadii(l.Radii, float64(bw), float64(bh)), true
+}
+
+// hiddenBy returns, for each layer of a sorted list drawn onto a w×h
+// canvas, a rectangle of the canvas that a later layer is sure to paint
+// over with opaque colour before anything reads it: the fully covered rows
+// of the next opaque solid-colour layer (full opacity, unrotated, no
+// effects), when every layer between the two is itself a solid colour
+// (which only blends; a text layer's contrast report, a blend mode or a
+// backdrop blur read what is under them). Only solid layers use it
+// (compositeSolid's hide): the certificate's two frames skip the 2000×1414
+// canvas they would each have filled first.
+func hiddenBy(layers []*schema.Layer, w, h int) []image.Rectangle {
+	out := make([]image.Rectangle, len(layers))
+	var next image.Rectangle // the occluder for the layers before the current one
+	for i := len(layers) - 1; i >= 0; i-- {
+		l := layers[i]
+		box, radii, ok := solidBox(l, w, h)
+		if !ok {
+			next = image.Rectangle{}
+			continue
+		}
+		out[i] = next
+		if l.Solid.Color.A == 255 && l.Opacity >= 100 {
+			top := int(math.Ceil(max(radii.TopLeft, radii.TopRight)))
+			bottom := int(math.Ceil(max(radii.BottomLeft, radii.BottomRight)))
+			next = image.Rect(box.Min.X, box.Min.Y+top, box.Max.X, box.Max.Y-bottom).Intersect(image.Rect(0, 0, w, h))
+		}
+	}
+	return out
 }
 
 // fillPixels sets every pixel of row to p: a few stores, then copies of

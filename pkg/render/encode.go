@@ -103,7 +103,8 @@ var savers = map[schema.Format]vips.Saver{
 // once into C memory that libvips wraps without copying.
 func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions) ([]byte, string, error) {
 	if format == schema.PNG {
-		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter)
+		// A large canvas is split over the cores no other render is using.
+		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter, spareCores())
 		return data, mimeTypes[format], err
 	}
 	if format == schema.GIF && o.GIFEffort <= 1 {

@@ -138,7 +138,7 @@ func BenchmarkGG(b *testing.B) {
 						require.NoError(b, dc.EncodePNG(&buf))
 						size = buf.Len()
 					case "+strata-png":
-						data, err := pngenc.Encode(dc.Image().(*image.RGBA), 1, pngenc.FilterAuto)
+						data, err := pngenc.Encode(dc.Image().(*image.RGBA), 1, pngenc.FilterAuto, 1)
 						require.NoError(b, err)
 						size = len(data)
 					}

@@ -81,7 +81,7 @@ func drawLayout(ctx context.Context, r frame, l *schema.Layer, w, h int) (*image
 			}
 		}
 	} else if lo.Background != nil {
-		compositeSolid(img, premultiply(*lo.Background), 0, 0, w, h, schema.Corners{}, 1)
+		compositeSolid(img, premultiply(*lo.Background), 0, 0, w, h, schema.Corners{}, 1, image.Rectangle{})
 	}
 	for i, c := range lo.Children {
 		if err := checkContext(ctx); err != nil {

@@ -15,7 +15,9 @@ import (
 	"context"
 	"image"
 	"math"
+	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/strata-render/strata/pkg/core"
@@ -86,6 +88,13 @@ type frame struct {
 	fonts  []*schema.Font
 	budget pixelBudget
 	memo   *layoutMemo
+	// inkOnly asks drawText for an image of only the part of the box its
+	// ink touches (Rect not at the origin); drawLayer sets it where the
+	// compositor needs no more (unrotated, no effects).
+	inkOnly bool
+	// hide is the part of the canvas a later layer paints over
+	// (hiddenBy), which the top-level solid layer being drawn may skip.
+	hide image.Rectangle
 }
 
 // drawers maps each layer type to its draw function. A type missing here
@@ -100,11 +109,15 @@ var drawers = map[schema.LayerType]drawFunc{
 }
 
 // pooledDrawers are the layer types whose draw function takes its image
-// from canvases and keeps no reference to it, so the image goes back to
-// the pool once it is composited, or once it is encoded when it became the
-// canvas (coverLayer). A gradient is a full box of fresh pixels: 3 MB of
-// the 3.4 MB a gradient card allocated per render.
-var pooledDrawers = map[schema.LayerType]bool{schema.TypeGradient: true}
+// from a pool and keeps no reference to it, with that pool: the image
+// goes back once it is composited, or once it is encoded when it became
+// the canvas (coverLayer; only canvases-pooled types). A gradient is a
+// full box of fresh pixels: 3 MB of the 3.4 MB a gradient card allocated
+// per render; a text layer's image is at most its box.
+var pooledDrawers = map[schema.LayerType]*pixels.Pool[byte]{
+	schema.TypeGradient: &canvases,
+	schema.TypeText:     &inkPlanes,
+}
 
 // The layout draws its children through drawLayer, which reads drawers,
 // so it joins the table at init (an entry in the literal would be an
@@ -115,6 +128,8 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 // (ties in array order) and encodes the canvas in req's output format. The
 // context is checked between layers; an expired context yields a 422.
 func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
+	rendering.Add(1)
+	defer rendering.Add(-1)
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
@@ -157,6 +172,19 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	return r.result(data, mime, req, report, fetched), nil
 }
 
+// rendering counts the renders in progress in this process, so that an
+// encoder knows how many cores no other render is using (spareCores).
+var rendering atomic.Int32
+
+// spareCores is how many cores an encode in one of the renders in
+// progress may use: its own, and one for each core beyond the number of
+// renders (GOMAXPROCS). With every core rendering it is 1: splitting the
+// work would only add to it.
+func spareCores() int {
+	n := runtime.GOMAXPROCS(0)
+	return max(1, min(n, 1+n-int(rendering.Load())))
+}
+
 // result is a successful render's Result, its warnings observed.
 func (r *Renderer) result(data []byte, mime string, req *schema.Request, report *warning.Collector, fetched *fetch.Digests) core.Result {
 	ws := report.List()
@@ -190,10 +218,12 @@ func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *
 	}()
 	w, h := req.Width, req.Height
 	r.budget = pixelBudget{limit: layerPixelLimit(w, h)}
-	for _, l := range layers {
+	hidden := hiddenBy(layers, w, h)
+	for i, l := range layers {
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
 		}
+		r.hide = hidden[i]
 		start := time.Now()
 		if canvas == nil {
 			// Source-over onto transparent is a copy: a first layer that
@@ -271,6 +301,9 @@ func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canva
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
 		return nil, false, nil // the solid fast path is cheaper still
 	}
+	if l.Type == schema.TypeText {
+		return nil, false, nil // ink on transparent: drawn onto a clear canvas, the same pixels
+	}
 	if (l.Type == schema.TypeLayout && l.Size == nil) || naturalSized(l) {
 		return nil, false, nil // sized by its content, not the canvas
 	}
@@ -290,12 +323,12 @@ func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canva
 		// Not a plain canvas-shaped image: blend it as usual.
 		canvas = newCanvas(w, h, true)
 		composite(canvas, img, 0, 0, 0, 1)
-		if pooledDrawers[l.Type] {
-			canvases.Put(img.Pix)
+		if pool := pooledDrawers[l.Type]; pool != nil {
+			pool.Put(img.Pix)
 		}
 		return canvas, true, nil
 	}
-	return img, pooledDrawers[l.Type], nil
+	return img, pooledDrawers[l.Type] == &canvases, nil
 }
 
 // checkContext turns an expired or cancelled context into the API's
@@ -341,6 +374,8 @@ const farAway = 1 << 24
 // origin and a layer without dimensions takes the boxW×boxH area there. A
 // layout uses it to draw its children into its own box.
 func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+	hide := r.hide
+	r.hide = image.Rectangle{} // for this layer, not for those inside it
 	draw, ok := drawers[l.Type]
 	if !ok {
 		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
@@ -386,7 +421,7 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
-		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity)
+		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity, hide)
 		return nil
 	}
 	budget, px := r.budgetFor(dst), float64(w)*float64(h)
@@ -407,15 +442,23 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 		// The layout's image stays alive while its children are drawn.
 		r.budget = pixelBudget{limit: budget.limit, used: budget.used + px}
 	}
-	img, err := draw(ctx, r, l, w, h)
+	fr := r
+	fr.inkOnly = l.Type == schema.TypeText && l.Effects == nil && math.Mod(l.Rotation, 360) == 0 && l.Radii.IsZero()
+	img, err := draw(ctx, fr, l, w, h)
 	if err != nil {
 		return err
 	}
 	if img == nil {
 		return nil
 	}
-	applyCorners(img, l.Radii)
 	drawn := img
+	if o := img.Rect.Min; o != (image.Point{}) {
+		// Only the ink's part of the box (inkOnly): blended at its place
+		// in the box, the rest of which is transparent.
+		x, y = math.Round(x)+float64(o.X), math.Round(y)+float64(o.Y)
+		img = &image.RGBA{Pix: img.Pix, Stride: img.Stride, Rect: image.Rectangle{Max: img.Rect.Size()}}
+	}
+	applyCorners(img, l.Radii)
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
 		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
 	}
@@ -441,8 +484,8 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	} else {
 		composite(dst, img, x, y, l.Rotation, opacity)
 	}
-	if pooledDrawers[l.Type] {
-		canvases.Put(drawn.Pix)
+	if pool := pooledDrawers[l.Type]; pool != nil {
+		pool.Put(drawn.Pix)
 	}
 	if grown != nil {
 		canvases.Put(grown.Pix)

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"math"
 	"runtime"
+	"slices"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -499,4 +500,46 @@ func TestGradientBuffersGoBackToThePool(t *testing.T) {
 	// Without the pool: 4 MB for the canvas-sized gradient and 1 MB for
 	// the boxed one, every render.
 	require.Less(t, least, uint64(1<<20))
+}
+
+// TestHiddenSolidsSkipOnlyWhatIsPaintedOver: solid layers under a later
+// opaque solid skip the rows it fully covers (hiddenBy), yet the canvas
+// (from a pool whose buffers hold leftovers) comes out exactly as when
+// every layer is painted whole; a text layer in between ends the skipping.
+func TestHiddenSolidsSkipOnlyWhatIsPaintedOver(t *testing.T) {
+	const w, h = 400, 300
+	layers := []*schema.Layer{
+		solid(0, "#FBF7EE"),
+		solid(1, "#1F3A5F", box(20, 20, 360, 260), radius(24)),
+		solid(2, "#FF000080", box(10.4, 40, 200, 100)), // translucent, between
+		solid(3, "#FBF7EE", box(30, 30, 340, 240), corners(16, 0, 9.5, 0)),
+		solid(4, "#00FF00", box(100, 100, 50, 50), opacity(60)),
+	}
+	hidden := hiddenBy(layers, w, h)
+	require.Equal(t, image.Rect(20, 44, 380, 256), hidden[0], "layer 1's fully covered rows")
+	require.Equal(t, image.Rect(30, 46, 370, 260), hidden[1], "layer 3's, past a translucent layer")
+	require.Equal(t, image.Rect(30, 46, 370, 260), hidden[2])
+	require.True(t, hidden[3].Empty() && hidden[4].Empty(), "nothing opaque after them")
+	withText := append(slices.Clone(layers[:2]), &schema.Layer{Index: 1, Type: schema.TypeText, Opacity: 100, Text: &schema.Text{}}, layers[3])
+	hidden = hiddenBy(withText, w, h)
+	require.Equal(t, image.Rect(20, 44, 380, 256), hidden[0])
+	require.True(t, hidden[1].Empty(), "a text layer reads what is under it")
+
+	want := image.NewRGBA(image.Rect(0, 0, w, h))
+	for _, l := range layers {
+		b, _, ok := solidBox(l, w, h)
+		require.True(t, ok)
+		compositeSolid(want, premultiply(l.Solid.Color), b.Min.X, b.Min.Y, b.Dx(), b.Dy(), l.Radii, l.Opacity/100, image.Rectangle{})
+	}
+	for range 4 { // leftovers in every pooled canvas
+		junk := make([]byte, 4*w*h)
+		for i := range junk {
+			junk[i] = byte(i * 31)
+		}
+		canvases.Put(junk)
+	}
+	got, pooled, err := frame{Renderer: newTestRenderer(t)}.composeLayers(context.Background(), request(w, h, layers...))
+	require.NoError(t, err)
+	require.True(t, pooled)
+	require.Equal(t, want.Pix, got.Pix)
 }

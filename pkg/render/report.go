@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"math"
 	"strings"
+	"unsafe"
 
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
@@ -208,23 +209,24 @@ func medianContrast(dst, img *image.RGBA, fg color.NRGBA, ox, oy int, opacity fl
 	a := float64(fg.A) / 255 * opacity
 	var hist [contrastBins]int
 	n := 0
+	// The ratio depends on the backdrop pixel alone, and text mostly sits
+	// on a few colours: the last backdrop's bin is kept (lastBG is a
+	// packed pixel; 0 is transparent, never an opaque backdrop).
+	lastBG, lastBin := uint32(0), 0
 	for py := r.Min.Y; py < r.Max.Y; py++ {
 		so := (py-oy-img.Rect.Min.Y)*img.Stride + (r.Min.X-ox-img.Rect.Min.X)*4
 		do := (py-dst.Rect.Min.Y)*dst.Stride + (r.Min.X-dst.Rect.Min.X)*4
-		for px := 0; px < r.Dx(); px, so, do = px+1, so+4, do+4 {
-			if img.Pix[so+3] < 128 || dst.Pix[do+3] < 250 {
+		src := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[so])), r.Dx())
+		bgs := unsafe.Slice((*uint32)(unsafe.Pointer(&dst.Pix[do])), r.Dx())
+		for px, s := range src {
+			d := bgs[px]
+			if s < 128<<24 || d < 250<<24 {
 				continue
 			}
-			var seen, bg [3]uint8
-			for i, f := range [3]uint8{fg.R, fg.G, fg.B} {
-				bg[i] = dst.Pix[do+i]
-				seen[i] = uint8(math.Round(float64(f)*a + float64(bg[i])*(1-a)))
+			if d != lastBG {
+				lastBG, lastBin = d, contrastBin(fg, a, d)
 			}
-			l1, l2 := luminance(seen), luminance(bg)
-			if l1 < l2 {
-				l1, l2 = l2, l1
-			}
-			hist[int(math.Round(((l1+0.05)/(l2+0.05)-1)*100))]++
+			hist[lastBin]++
 			n++
 		}
 	}
@@ -237,6 +239,21 @@ func medianContrast(dst, img *image.RGBA, fg color.NRGBA, ox, oy int, opacity fl
 		}
 	}
 	return 21, true
+}
+
+// contrastBin is the histogram bin of the contrast between fg at alpha a
+// blended over the opaque packed backdrop pixel d and d itself.
+func contrastBin(fg color.NRGBA, a float64, d uint32) int {
+	var seen, bg [3]uint8
+	for i, f := range [3]uint8{fg.R, fg.G, fg.B} {
+		bg[i] = uint8(d >> (8 * i))
+		seen[i] = uint8(math.Round(float64(f)*a + float64(bg[i])*(1-a)))
+	}
+	l1, l2 := luminance(seen), luminance(bg)
+	if l1 < l2 {
+		l1, l2 = l2, l1
+	}
+	return int(math.Round(((l1+0.05)/(l2+0.05) - 1) * 100))
 }
 
 // luminance is WCAG's relative luminance of an sRGB colour.

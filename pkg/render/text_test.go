@@ -6,6 +6,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"runtime"
 	"sort"
 	"syscall"
 	"testing"
@@ -188,4 +189,45 @@ func BenchmarkSocialCardCold(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(textCPU()-cpu0)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+}
+
+// TestTextDrawnAsInkOnly: a text layer's image covers only its ink
+// (inkOnly), with the same pixels as blending its whole box, and a
+// render allocates no box-sized image per text layer.
+func TestTextDrawnAsInkOnly(t *testing.T) {
+	reg := fontRegistry(t)
+	r := textRenderer(t, reg)
+	req := socialCard()
+	req.Layers[2].Opacity = 60
+	req.Layers[3].Position.X = 80.5 // rounded as the compositor rounds
+	ctx := context.Background()
+	got, err := r.renderCanvas(ctx, req)
+	require.NoError(t, err)
+
+	want := image.NewRGBA(image.Rect(0, 0, req.Width, req.Height))
+	compositeSolid(want, premultiply(req.Layers[0].Solid.Color), 0, 0, req.Width, req.Height, schema.Corners{}, 1, image.Rectangle{})
+	boxes := 0
+	for _, l := range req.Layers[1:] {
+		box := image.Rect(0, 0, l.Size.Width, l.Size.Height)
+		img, err := reg.DrawInk(ctx, l.Text, nil, box.Dx(), box.Dy(), func(image.Rectangle) *image.RGBA { return image.NewRGBA(box) })
+		require.NoError(t, err)
+		composite(want, img, l.Position.X, l.Position.Y, 0, l.Opacity/100) // the whole box at its place
+		boxes += len(img.Pix)
+	}
+	require.Equal(t, want.Pix, got.Pix, "the same pixels as the whole boxes blended")
+
+	for range 3 { // pools and caches warm
+		_, err := r.Render(ctx, req)
+		require.NoError(t, err)
+	}
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	const n = 10
+	for range n {
+		_, err := r.Render(ctx, req)
+		require.NoError(t, err)
+	}
+	runtime.ReadMemStats(&after)
+	perRender := int(after.TotalAlloc-before.TotalAlloc) / n
+	require.Less(t, perRender, boxes/2, "allocated per render: %d bytes; the text boxes alone are %d", perRender, boxes)
 }

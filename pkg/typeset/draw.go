@@ -11,24 +11,43 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 )
 
-// Draw renders a text layer into a fresh w×h premultiplied RGBA box:
-// markdown runs, shaping, wrapping (when t.SplitLines), auto-scaling
-// (when t.AutoScale), alignment, clipping to the box. Rotation and
-// opacity are the compositor's. custom is the request's fonts[]; a font
-// that fails is a failure.Unprocessable naming it.
-func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (*image.RGBA, error) {
+// DrawInk renders a text layer — markdown runs, shaping, wrapping (when
+// t.SplitLines), auto-scaling (when t.AutoScale), alignment, clipping to
+// the w×h box — into only the part of the box that its ink may touch:
+// alloc is called once with that rectangle (in the box's coordinates,
+// inside it) and returns a transparent premultiplied image whose Rect
+// contains it and lies in the box, and the text is painted into that.
+// Pixels of the box outside the rectangle stay transparent. When nothing
+// would be painted, alloc is not called and the image is nil. Rotation and
+// opacity are the compositor's; the renderer blends the image where the
+// box is, with no box-sized image per text layer. custom is the request's
+// fonts[]; a font that fails is a failure.Unprocessable naming it.
+func (r *Registry) DrawInk(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int, alloc func(image.Rectangle) *image.RGBA) (*image.RGBA, error) {
 	return withSession(ctx, r, custom, func(ss *session, set *FontSet) (*image.RGBA, error) {
 		b := r.fit(ctx, ss, set, t, float64(w), float64(h))
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		img := image.NewRGBA(image.Rect(0, 0, w, h))
+		box := image.Rect(0, 0, w, h)
 		p := place(b, float64(w), float64(h), string(t.Align), string(t.VerticalAlign))
 		pt := paintStyle{fill: t.Color, stroke: t.Stroke}
 		if t.Underline || t.LineThrough || strings.Contains(t.Text, "~~") {
 			pt.deco = r.decorations(ss, textStyle(set, t), b.size)
 		}
-		r.paint(ss, img, b, p, pt, 0, 0)
+		ops := r.paintOps(ss, ss.ops[:0], box, b, p, pt, 0, 0)
+		var ink image.Rectangle
+		for i := range ops {
+			ink = ink.Union(ops[i].bounds().Intersect(box))
+		}
+		var img *image.RGBA
+		if !ink.Empty() {
+			img = alloc(ink)
+			for i := range ops {
+				ops[i].run(img)
+			}
+		}
+		clear(ops) // no masks kept alive by the session
+		ss.ops = ops[:0]
 		r.report(ctx, ss, set, t, b, p, float64(w), float64(h))
 		return img, nil
 	})

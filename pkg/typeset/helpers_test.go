@@ -95,3 +95,25 @@ func writePNG(t testing.TB, path string, img image.Image) {
 }
 
 func weightOf(w int) schema.Weight { return schema.Weight(w) }
+
+// Draw is DrawInk into a fresh w×h image (transparent where nothing is
+// painted), as the tests compare whole boxes.
+func (r *Registry) Draw(ctx context.Context, t *schema.Text, custom []*schema.Font, w, h int) (*image.RGBA, error) {
+	box := image.Rect(0, 0, w, h)
+	img, err := r.DrawInk(ctx, t, custom, w, h, func(image.Rectangle) *image.RGBA { return image.NewRGBA(box) })
+	if err == nil && img == nil {
+		img = image.NewRGBA(box)
+	}
+	return img, err
+}
+
+// paint draws a placed block into dst, offset by (ox, oy), as DrawInk
+// paints it.
+func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps paintStyle, ox, oy int) {
+	ops := r.paintOps(ss, ss.ops[:0], dst.Rect, b, p, ps, ox, oy)
+	for i := range ops {
+		ops[i].run(dst)
+	}
+	clear(ops)
+	ss.ops = ops[:0]
+}

@@ -147,10 +147,49 @@ func premul(c color.NRGBA) (r, g, b, a uint32) {
 	return uint32(c.R) * a / 255, uint32(c.G) * a / 255, uint32(c.B) * a / 255, a
 }
 
-// paint draws a placed block into dst, offset by (ox, oy), in CSS paint
-// order per line: underlines, the glyphs' fill, their stroke, then
-// line-through.
-func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps paintStyle, ox, oy int) {
+// paintOp is one step of painting a block: a glyph's coverage mask in a
+// colour (drawMask), an emoji's pixels at an alpha (drawRGBA), or a
+// decoration rectangle (fillRect), in paint order.
+type paintOp struct {
+	kind           uint8
+	m              *mask
+	x, y           int        // the mask's or emoji's top-left
+	rect           [4]float64 // a decoration's x0, y0, x1, y1
+	cr, cg, cb, ca uint32     // premultiplied colour (emoji: ca is the alpha)
+}
+
+const (
+	opMask = iota
+	opEmoji
+	opRect
+)
+
+// bounds is the part of the plane that op may write to (a superset for
+// a rectangle: its edge pixels may get no coverage).
+func (op *paintOp) bounds() image.Rectangle {
+	if op.kind == opRect {
+		return image.Rect(int(math.Floor(op.rect[0])), int(math.Floor(op.rect[1])), int(math.Ceil(op.rect[2])), int(math.Ceil(op.rect[3])))
+	}
+	return image.Rect(op.x, op.y, op.x+op.m.w, op.y+op.m.h)
+}
+
+// run paints op into dst, clipped to dst.
+func (op *paintOp) run(dst *image.RGBA) {
+	switch op.kind {
+	case opMask:
+		drawMask(dst, op.m, op.x, op.y, op.cr, op.cg, op.cb, op.ca)
+	case opEmoji:
+		drawRGBA(dst, op.m, op.x, op.y, op.ca)
+	case opRect:
+		fillRect(dst, op.rect[0], op.rect[1], op.rect[2], op.rect[3], op.cr, op.cg, op.cb, op.ca)
+	}
+}
+
+// paintOps appends the steps that paint a placed block, offset by
+// (ox, oy), onto a plane clipped to clip: per line, underlines, the
+// glyphs' fill, their stroke, then line-through (CSS paint order). Glyphs
+// wholly outside clip are left out before they are rasterised.
+func (r *Registry) paintOps(ss *session, ops []paintOp, clip image.Rectangle, b *block, p placement, ps paintStyle, ox, oy int) []paintOp {
 	cr, cg, cb, ca := premul(ps.fill)
 	for i := range b.lines {
 		ln := &b.lines[i]
@@ -159,22 +198,23 @@ func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps
 			t = math.Max(1, math.Round(t))
 			top := math.Round(ly + y - t/2)
 			for _, sp := range decoSpans(ln, bit) {
-				fillRect(dst, lx+sp[0], top, lx+sp[1], top+t, cr, cg, cb, ca)
+				ops = append(ops, paintOp{kind: opRect, rect: [4]float64{lx + sp[0], top, lx + sp[1], top + t}, cr: cr, cg: cg, cb: cb, ca: ca})
 			}
 		}
 		decoLines(decoUnderline, ps.deco.underY, ps.deco.underT)
-		r.paintGlyphs(ss, dst, b, ln, lx, ly, nil, cr, cg, cb, ca)
+		ops = r.glyphOps(ss, ops, clip, b, ln, lx, ly, nil, cr, cg, cb, ca)
 		if ps.stroke != nil {
 			sr, sg, sb, sa := premul(ps.stroke.Color)
-			r.paintGlyphs(ss, dst, b, ln, lx, ly, ps.stroke, sr, sg, sb, sa)
+			ops = r.glyphOps(ss, ops, clip, b, ln, lx, ly, ps.stroke, sr, sg, sb, sa)
 		}
 		decoLines(decoStrike, ps.deco.strikeY, ps.deco.strikeT)
 	}
+	return ops
 }
 
-// paintGlyphs draws a line's glyphs at (lx, ly): their fill, or with
-// stroke their outlines stroked (emoji are not stroked).
-func (r *Registry) paintGlyphs(ss *session, dst *image.RGBA, b *block, ln *line, lx, ly float64, stroke *schema.TextStroke, cr, cg, cb, ca uint32) {
+// glyphOps appends the steps that draw a line's glyphs at (lx, ly): their
+// fill, or with stroke their outlines stroked (emoji are not stroked).
+func (r *Registry) glyphOps(ss *session, ops []paintOp, clip image.Rectangle, b *block, ln *line, lx, ly float64, stroke *schema.TextStroke, cr, cg, cb, ca uint32) []paintOp {
 	margin := 2 + b.size*0.3 // oblique, bold and rounding slack
 	if stroke != nil {
 		margin += stroke.Width / 2
@@ -184,8 +224,8 @@ func (r *Registry) paintGlyphs(ss *session, dst *image.RGBA, b *block, ln *line,
 		by := int(math.Round(ly + g.y))
 		// Skip glyphs wholly outside the box before rasterising them
 		// (huge sizes, clipped overflow).
-		if x+g.xb+math.Max(g.gw, g.adv)+margin < float64(dst.Rect.Min.X) || x+g.xb-margin > float64(dst.Rect.Max.X) ||
-			float64(by)-g.yb-margin > float64(dst.Rect.Max.Y) || float64(by)-g.yb-g.gh+margin < float64(dst.Rect.Min.Y) {
+		if x+g.xb+math.Max(g.gw, g.adv)+margin < float64(clip.Min.X) || x+g.xb-margin > float64(clip.Max.X) ||
+			float64(by)-g.yb-margin > float64(clip.Max.Y) || float64(by)-g.yb-g.gh+margin < float64(clip.Min.Y) {
 			continue
 		}
 		if g.emoji {
@@ -195,7 +235,7 @@ func (r *Registry) paintGlyphs(ss *session, dst *image.RGBA, b *block, ln *line,
 			ex, ey, ew, eh := emojiBox(g.xb, g.yb, g.gw, g.gh, g.adv, b.size)
 			m := r.emojiImage(ss, g.ref, font.GID(g.gid), ew, eh)
 			if m.rgba != nil {
-				drawRGBA(dst, m, int(math.Round(x))+ex, by+ey, ca)
+				ops = append(ops, paintOp{kind: opEmoji, m: m, x: int(math.Round(x)) + ex, y: by + ey, ca: ca})
 			}
 			continue
 		}
@@ -210,8 +250,9 @@ func (r *Registry) paintGlyphs(ss *session, dst *image.RGBA, b *block, ln *line,
 		if m.w == 0 {
 			continue
 		}
-		drawMask(dst, m, int(ix)+m.x0, by+m.y0, cr, cg, cb, ca)
+		ops = append(ops, paintOp{kind: opMask, m: m, x: int(ix) + m.x0, y: by + m.y0, cr: cr, cg: cg, cb: cb, ca: ca})
 	}
+	return ops
 }
 
 // drawMask composites a coverage mask in a premultiplied colour over dst

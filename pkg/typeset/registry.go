@@ -193,6 +193,7 @@ type session struct {
 	wrap   shaping.LineWrapper
 	raster vector.Rasterizer
 	faces  map[*font.Font]*sessionFace
+	ops    []paintOp // paint's scratch, kept between uses
 }
 
 type sessionFace struct {
