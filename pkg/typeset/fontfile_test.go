@@ -1,0 +1,92 @@
+package typeset
+
+import (
+	"path/filepath"
+	"runtime"
+	"testing"
+
+	"github.com/go-text/typesetting/font"
+	"github.com/stretchr/testify/require"
+)
+
+// leanCases are the CJK faces opened lean and text in each.
+var leanCases = []struct{ family, file, text string }{
+	{"NotoSansSC", "NotoSansSC_400Regular.ttf", "简体中文的文字渲染测试，包括标点符号和常用汉字。大会门票现已开售"},
+	{"NotoSansSC", "NotoSansSC_700Bold.ttf", "欢迎光临"},
+	{"NotoSansJP", "NotoSansJP_400Regular.ttf", "吾輩は猫である。名前はまだ無い。"},
+	{"NotoSansKR", "NotoSansKR_400Regular.ttf", "다람쥐 헌 쳇바퀴에 타고파"},
+}
+
+// TestLeanFacesDrawLikeFullOnes: a face opened lean (outlines and extents
+// from HarfBuzz over the mapping) gives the same glyph extents and the
+// same outline segments as go-text parsing every outline, and so
+// byte-identical coverage masks (checked plain, bold and oblique, at
+// three sizes).
+func TestLeanFacesDrawLikeFullOnes(t *testing.T) {
+	dir := assetsDir(t)
+	ss := &session{faces: map[*font.Font]*sessionFace{}}
+	for _, c := range leanCases {
+		t.Run(c.file, func(t *testing.T) {
+			path := filepath.Join(dir, "fonts", c.family, c.file)
+			lean, full := newSource(c.family, path, 400, false), newSource(c.family, path, 400, false)
+			_, err := lean.load()
+			require.NoError(t, err)
+			require.True(t, lean.lean, "a CJK face is opened lean")
+			full.once.Do(func() { full.open(false) })
+			require.NoError(t, full.err)
+			require.False(t, full.lean)
+			fullFace := font.NewFace(full.font)
+			glyphs := 0
+			for _, r := range c.text {
+				gid, ok := full.font.NominalGlyph(r)
+				require.True(t, ok, "%q", r)
+				lg, _ := lean.font.NominalGlyph(r)
+				require.Equal(t, gid, lg, "the same cmap")
+				want, wok := fullFace.GlyphExtents(gid)
+				got, gok := glyphExtents(lean.hb, font.NewFace(lean.font), gid)
+				require.Equal(t, wok, gok)
+				require.Equal(t, want, got, "extents of %q", r)
+				wo, _ := fullFace.GlyphData(gid).(font.GlyphOutline)
+				lo, _ := ss.outline(faceRef{src: lean}, uint32(gid))
+				require.Equal(t, wo, lo, "outline of %q", r)
+				for _, ref := range []faceRef{{}, {bold: true}, {oblique: true}} {
+					for _, size := range []float64{13, 30, 52} {
+						lr, fr := ref, ref
+						lr.src, fr.src = lean, full
+						require.Equal(t, ss.rasterise(fr, uint32(gid), size, 0.25), ss.rasterise(lr, uint32(gid), size, 0.25), "%q at %g px, %+v", r, size, ref)
+					}
+				}
+				glyphs++
+			}
+			require.Positive(t, glyphs)
+		})
+	}
+}
+
+// TestLeanFaceKeepsOutlinesOffTheHeap: opening Noto Sans SC lean costs a
+// few megabytes of Go heap (cmap, metrics, layout tables), not the 35 MB
+// of parsed outlines a full parse holds.
+func TestLeanFaceKeepsOutlinesOffTheHeap(t *testing.T) {
+	path := filepath.Join(assetsDir(t), "fonts", "NotoSansSC", "NotoSansSC_400Regular.ttf")
+	heap := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	before := heap()
+	lean := newSource("NotoSansSC", path, 400, false)
+	_, err := lean.load()
+	require.NoError(t, err)
+	leanBytes := heap() - before
+	before = heap()
+	full := newSource("NotoSansSC", path, 400, false)
+	full.once.Do(func() { full.open(false) })
+	require.NoError(t, full.err)
+	fullBytes := heap() - before
+	t.Logf("Go heap held: lean %.1f MB, full %.1f MB", float64(leanBytes)/1e6, float64(fullBytes)/1e6)
+	require.Less(t, leanBytes, uint64(8<<20))
+	require.Greater(t, fullBytes, 3*leanBytes)
+	runtime.KeepAlive(lean)
+	runtime.KeepAlive(full)
+}
