@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"image"
 	"image/color"
+	"image/draw"
 	"image/gif"
+	"image/png"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -336,5 +339,33 @@ func BenchmarkEncode(b *testing.B) {
 		if _, err := Encode(img, Options{Dither: 1}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkEncodeFile encodes the PNG named by GIFENC_BENCH_PNG (skipped
+// without it) and writes the GIF to GIFENC_BENCH_OUT when set: the encode
+// alone, for bench/encoders.js to set beside the other encoders on the
+// same pixels.
+func BenchmarkEncodeFile(b *testing.B) {
+	path := os.Getenv("GIFENC_BENCH_PNG")
+	if path == "" {
+		b.Skip("GIFENC_BENCH_PNG is not set")
+	}
+	f, err := os.Open(path)
+	require.NoError(b, err)
+	src, err := png.Decode(f)
+	f.Close()
+	require.NoError(b, err)
+	img := image.NewRGBA(src.Bounds())
+	draw.Draw(img, img.Rect, src, src.Bounds().Min, draw.Src)
+	var data []byte
+	for b.Loop() {
+		if data, err = Encode(img, Options{Dither: 1}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(len(data)), "bytes")
+	if out := os.Getenv("GIFENC_BENCH_OUT"); out != "" {
+		require.NoError(b, os.WriteFile(out, data, 0o644))
 	}
 }
