@@ -63,6 +63,37 @@ func TestLeanFacesDrawLikeFullOnes(t *testing.T) {
 	}
 }
 
+// TestLeanEmojiLikeFull: the colour emoji font opened lean gives the same
+// glyph extents (float for float) and the same PNG bytes as go-text with
+// its CBDT table.
+func TestLeanEmojiLikeFull(t *testing.T) {
+	path := filepath.Join(assetsDir(t), "emoji", "NotoColorEmoji.ttf")
+	lean, full := newSource("NotoColorEmoji", path, 400, false), newSource("NotoColorEmoji", path, 400, false)
+	_, err := lean.load()
+	require.NoError(t, err)
+	require.True(t, lean.lean)
+	require.NotNil(t, lean.hb.bitmaps)
+	full.once.Do(func() { full.open(false) })
+	require.NoError(t, full.err)
+	ss := &session{faces: map[*font.Font]*sessionFace{}}
+	fullFace, leanFace := font.NewFace(full.font), font.NewFace(lean.font)
+	checked := 0
+	for gid := font.GID(0); gid < 6000; gid += 3 { // the font has about 3,700 glyphs
+		want, wok := fullFace.GlyphExtents(gid)
+		got, gok := glyphExtents(lean.hb, leanFace, gid)
+		require.Equal(t, wok, gok, "glyph %d", gid)
+		require.Equal(t, want, got, "extents of glyph %d", gid)
+		wp, wok := ss.bitmapPNG(faceRef{src: full}, gid)
+		gp, gok := ss.bitmapPNG(faceRef{src: lean}, gid)
+		require.Equal(t, wok, gok, "glyph %d", gid)
+		require.Equal(t, wp, gp, "PNG of glyph %d", gid)
+		if wok {
+			checked++
+		}
+	}
+	require.Greater(t, checked, 300)
+}
+
 // TestLeanFaceKeepsOutlinesOffTheHeap: opening Noto Sans SC lean costs a
 // few megabytes of Go heap (cmap, metrics, layout tables), not the 35 MB
 // of parsed outlines a full parse holds.
@@ -89,4 +120,33 @@ func TestLeanFaceKeepsOutlinesOffTheHeap(t *testing.T) {
 	require.Greater(t, fullBytes, 3*leanBytes)
 	runtime.KeepAlive(lean)
 	runtime.KeepAlive(full)
+}
+
+// FuzzColorBitmaps: the CBLC/CBDT reader never reads out of bounds,
+// whatever the tables hold.
+func FuzzColorBitmaps(f *testing.F) {
+	cblc := make([]byte, 8+48+8+8+12)
+	cblc[7] = 1    // one strike
+	cblc[8+3] = 56 // its index list at 56
+	cblc[8+11] = 1 // one index subtable
+	cblc[8+44], cblc[8+45] = 109, 109
+	cblc[56+3] = 5                 // glyphs 0–5
+	cblc[56+7] = 8                 // subtable at list + 8
+	cblc[64+1], cblc[64+3] = 1, 17 // index format 1, image format 17
+	f.Add(cblc, []byte{5, 5, 0, 5, 5, 0, 0, 0, 1, 0x89}, uint16(0))
+	f.Fuzz(func(t *testing.T, cblc, cbdt []byte, gid uint16) {
+		if len(cblc) < 8+48 {
+			return
+		}
+		c := &colorBitmaps{cblc: cblc, cbdt: cbdt, strike: cblc[8 : 8+48], upem: 2048}
+		if c.strike[44] == 0 || c.strike[45] == 0 {
+			return
+		}
+		for _, g := range []font.GID{0, 1, font.GID(gid)} {
+			if _, png, ok := c.glyph(g); ok {
+				require.NotNil(t, png)
+			}
+			c.extents(g)
+		}
+	})
 }

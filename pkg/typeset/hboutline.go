@@ -104,9 +104,13 @@ func (f *hbFace) extents(gid font.GID, upem int32) (font.GlyphExtents, bool) {
 	return font.GlyphExtents{XBearing: float32(e.x_bearing), YBearing: float32(e.y_bearing), Width: float32(e.width), Height: float32(e.height)}, true
 }
 
-// glyphExtents is a glyph's ink box in font units: go-text's, or
-// HarfBuzz's for a lean face (go-text has no outlines to measure there).
+// glyphExtents is a glyph's ink box in font units: go-text's, or for a
+// lean face (go-text has no glyph data to measure there) the bitmap's or
+// HarfBuzz's.
 func glyphExtents(hf *hbFace, face *font.Face, gid font.GID) (font.GlyphExtents, bool) {
+	if hf.bitmaps != nil {
+		return hf.bitmaps.extents(gid)
+	}
 	if hf.lean {
 		return hf.extents(gid, hf.upem)
 	}

@@ -36,10 +36,12 @@ import (
 // shared by all goroutines.
 type hbFace struct {
 	st *hbState
-	// lean: the go-text font of this face has no outlines, so glyph
-	// extents come from HarfBuzz too, at upem (fontfile.go).
-	lean bool
-	upem int32
+	// lean: the go-text font of this face has no glyph data, so glyph
+	// extents come from HarfBuzz too, at upem, or from bitmaps when the
+	// face has colour bitmaps (fontfile.go).
+	lean    bool
+	upem    int32
+	bitmaps *colorBitmaps
 }
 
 // hbState holds the C objects; it is separate from hbFace so that the

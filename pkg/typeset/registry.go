@@ -171,13 +171,14 @@ func (s *source) open(allowLean bool) {
 		return
 	}
 	tables, err := tableDirectory(data)
-	s.lean = allowLean && err == nil && tables.lean()
+	s.lean = allowLean && err == nil && tables.lean(data)
 	s.font, s.err = parseFont(newView(data, s.lean))
 	if s.err == nil {
 		s.hb, s.err = newHBFace(data, false)
 	}
 	if s.err == nil && s.lean {
 		s.hb.lean, s.hb.upem = true, int32(s.font.Upem())
+		s.hb.bitmaps = newColorBitmaps(data, tables, s.font.Upem())
 	}
 }
 
@@ -229,6 +230,20 @@ func (s *session) face(ref faceRef) *font.Face {
 		sf.wght, sf.vars = ref.wght, ref.vars
 	}
 	return sf.face
+}
+
+// bitmapPNG is a colour bitmap glyph's PNG data: go-text's, or read from
+// the mapping for a lean source.
+func (s *session) bitmapPNG(ref faceRef, gid font.GID) ([]byte, bool) {
+	if ref.src.lean {
+		if b := ref.src.hb.bitmaps; b != nil {
+			_, png, ok := b.glyph(gid)
+			return png, ok
+		}
+		return nil, false
+	}
+	bm, ok := s.face(ref).GlyphDataBitmap(gid)
+	return bm.Data, ok && bm.Format == font.PNG
 }
 
 // outline is a glyph's outline in font units: go-text's, or HarfBuzz's
