@@ -33,8 +33,5 @@ func Start(addr string) (*Server, error) {
 	return s, nil
 }
 
-// Addr is the address the admin listener is bound to.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
-
 // Close stops the listener.
 func (s *Server) Close() error { return s.http.Close() }

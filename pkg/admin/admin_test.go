@@ -16,3 +16,6 @@ func TestServesPprof(t *testing.T) {
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 }
+
+// Addr is the address the admin listener is bound to.
+func (s *Server) Addr() string { return s.ln.Addr().String() }

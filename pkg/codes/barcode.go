@@ -96,12 +96,11 @@ func BarcodeMinSize(format schema.BarcodeFormat, value string) (w, h int, err er
 // CheckBarcodeBox reports, without drawing, the error Barcode would
 // return for value as a format barcode in a w×h box: nil when it fits.
 func CheckBarcodeBox(format schema.BarcodeFormat, value string, w, h int) error {
-	bits, err := barModules(format, value)
+	minW, _, err := BarcodeMinSize(format, value)
 	if err != nil {
 		return err
 	}
-	qz := barcodeQuietZones[format]
-	return barcodeBoxFits(format, qz.left+len(bits)+qz.right, w, h)
+	return barcodeBoxFits(format, minW/MinModule, w, h)
 }
 
 // barcodeBoxFits: span modules (quiet zones included) need MinModule

@@ -88,11 +88,11 @@ func QR(value string, level string, w, h int, fg, bg color.NRGBA) (*image.RGBA, 
 // CheckQRBox reports, without drawing, the error QR would return for
 // value at level in a w×h box: nil when it fits.
 func CheckQRBox(value, level string, w, h int) error {
-	m, err := qrMatrix(value, level)
+	side, err := QRMinSize(value, level)
 	if err != nil {
 		return err
 	}
-	return qrBoxFits(len(m)+2*QRQuietZone, w, h)
+	return qrBoxFits(side/MinModule, w, h)
 }
 
 // qrBoxFits: a span-module code (quiet zone included) needs MinModule

@@ -12,12 +12,12 @@ import (
 	"math"
 	"net/url"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
@@ -138,6 +138,16 @@ type Config struct {
 // about 2 GB) beside the bodies' quarter and the process's reserve.
 const DefaultMemoryLimit = 4 << 30
 
+// DefaultAssetsDir is ~/.cache/strata, where scripts/setup.sh puts the
+// assets unless STRATA_ASSETS_DIR says otherwise.
+func DefaultAssetsDir() string {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = os.TempDir()
+	}
+	return filepath.Join(home, ".cache", "strata")
+}
+
 // NewDefaultConfig returns the configuration used when no variable is set.
 func NewDefaultConfig() Config {
 	return Config{
@@ -145,7 +155,7 @@ func NewDefaultConfig() Config {
 		APIKeys:           map[string]string{},
 		WebhookSecrets:    map[string][]webhook.Secret{},
 		RedisURL:          "redis://127.0.0.1:6379/0",
-		AssetsDir:         assets.DefaultDir(),
+		AssetsDir:         DefaultAssetsDir(),
 		LogLevel:          "info",
 		RenderConcurrency: runtime.NumCPU(),
 		MemoryLimit:       DefaultMemoryLimit,

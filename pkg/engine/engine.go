@@ -21,6 +21,7 @@ import (
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
+	"github.com/strata-render/strata/pkg/vips"
 	"github.com/strata-render/strata/pkg/warning"
 )
 
@@ -39,10 +40,14 @@ type Engine struct {
 	Warnings *prometheus.CounterVec
 }
 
-// New builds the engine. It fails when a required asset (the fonts) is
-// missing; an optional one (the segmentation model) only disables
-// background removal, which then answers 422.
+// New builds the engine. It fails when libvips lacks a loader or saver
+// Strata calls (vips.Check) or a required asset (the fonts) is missing; an
+// optional one (the segmentation model) only disables background removal,
+// which then answers 422.
 func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
+	if err := vips.Check(); err != nil {
+		return nil, err
+	}
 	fonts, err := typeset.NewRegistry(cfg.AssetsDir)
 	if err != nil {
 		return nil, fmt.Errorf("fonts: %w (run scripts/setup.sh, or set STRATA_ASSETS_DIR)", err)

@@ -192,18 +192,6 @@ func num(v float64) string {
 	return s
 }
 
-// pdfString is s as a PDF text string: UTF-16BE with a byte-order mark,
-// in hexadecimal.
-func pdfString(s string) string {
-	var b strings.Builder
-	b.WriteString("<FEFF")
-	for _, u := range utf16(s) {
-		fmt.Fprintf(&b, "%04X", u)
-	}
-	b.WriteString(">")
-	return b.String()
-}
-
 // utf16 encodes s as UTF-16 code units.
 func utf16(s string) []uint16 {
 	var out []uint16

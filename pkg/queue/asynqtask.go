@@ -17,15 +17,29 @@ import (
 // asynq:queues. TestTaskMessageMatchesAsynq compares the result with
 // asynq's own enqueue, so an asynq upgrade that changes the layout fails it.
 //
-// Kept, not replaced by asynq.Client.Enqueue, because the numbers defend it
-// (BenchmarkEnqueue, 2026-12-07, 2-core box at load 11–12, medians of 4–6
-// interleaved runs): the submit's Redis work as one script costs 225 µs
-// wall, 62 µs of the API's CPU and 48 µs of Redis's per submit with one
-// submitter, against 506, 95 and 72 µs for the job record script followed
-// by asynq's Enqueue (a second round trip); with 50 submitters 108 µs, 67
-// and 36 µs against 141, 90 and 50 µs. asynq's path is 30–125% slower and
-// 35–55% more CPU on both sides, and it would give up the atomicity of
-// job record and task (a crash between the two leaves a job no task runs).
+// Kept, not replaced by asynq.Client.Enqueue, for two reasons.
+//
+// Atomicity: the job record and its render task are written by one script
+// (submitScript), and so are a finished render's status and its delivery
+// task (finishRenderScript). Through Enqueue each would take a second round
+// trip after the script, and a crash between the two would leave a job
+// that no task renders, or a finished job whose webhook is never sent.
+//
+// The numbers: BenchmarkEnqueue, the submit as one script against the job
+// record script followed by Enqueue, three runs on the 2-core box,
+// 2026-12-07 (10:12 UTC at load 8–12, medians of 3; 12:39 at load 18–19
+// and 12:44–12:50 interleaved at load 9–20, medians of 6), API CPU / Redis
+// CPU per submit in µs:
+//
+//	submitters   this file                       Enqueue
+//	1            36.8/21.3  55.0/40.6  68.3/64.6  64.7/44.7  76.7/62.8  94.4/73.9
+//	50           46.2/23.1  44.0/32.2  39.8/32.1  51.1/29.3  39.7/30.3  70.6/43.5
+//
+// A lone submit costs 28–43 % less API CPU and 13–52 % less Redis CPU in
+// every run. With 50 submitters the runs disagree (−10 %, +11 %, −44 % API
+// CPU): within the 10 % line in two of three. TestTaskMessageMatchesAsynq
+// compares what the scripts write with asynq's own enqueue, so an asynq
+// upgrade that changes the layout fails it.
 
 // asynqTask is one task for a script to enqueue.
 type asynqTask struct {

@@ -20,19 +20,32 @@
 // Transactions (MULTI/EXEC pipelines), the connections' own set-up
 // commands and commands on a Conn are passed through untouched.
 //
-// Why not go-redis's own auto-pipelining (Client.AutoPipeline, v9.23,
-// marked experimental): BenchmarkCoalescing (2026-12-07, 2-core box at load
-// ≈ 12, medians of 6 runs; wall / client CPU / Redis CPU per op) puts it
-// ahead on lone commands from 50 callers (13.0 µs / 5.0 / 3.4 against this
-// package's 17.2 / 4.9 / 4.4; full-duplex 8.0 / 5.9 / 3.0) but behind on
-// the submit's shape, a script and then a two-command pipeline: its
-// half-duplex mode sends pipelines uncoalesced (59.4 / 34.7 / 21.7 against
-// 39.8 / 15.8 / 14.3) and full-duplex is 51.1 / 18.4 / 13.1, 28% slower at
-// 16% more client CPU. One caller pays for its goroutine hand-offs: 71.7 µs
-// client CPU per lone command against 34.8 here. The submit dominates the
-// API's Redis traffic (the rate limiter leases tokens in batches), so the
-// numbers do not put AutoPipeline within 10%; re-measure with
-// `make bench-submit` when it leaves experimental status.
+// Kept, not replaced by go-redis's own auto-pipelining (Client.AutoPipeline,
+// v9.23, marked experimental), because BenchmarkCoalescing defends it on
+// the shapes the API sends. Three runs on the 2-core box, 2026-12-07:
+// 10:12 UTC at load 8–12 (medians of 3), 12:35 at load 17–20 and 12:44–12:50
+// interleaved at load 9–20 (medians of 6); client CPU per op, µs,
+// AutoPipeline in its default half-duplex mode and full-duplex (FD):
+//
+//	shape, callers   redisbatch        AutoPipeline      FD
+//	call, 1          20.2  36.7  33.3  62.3  54.1  63.4  39.0  48.1  50.0
+//	submit, 1        42.0  76.2  84.1  95.5 113.3 102.1  75.1 128.7 121.2
+//	submit, 50       21.8   9.1  16.0  42.8  52.7  37.7  13.8  21.8  21.3
+//	call, 50          3.6   3.9   6.5   4.9   3.9   4.5   7.4   5.7   6.1
+//
+// A lone caller pays for AutoPipeline's goroutine hand-offs (+21–208 %),
+// and the submit (a script, then a two-command pipeline) at 50 callers
+// costs 2–6× more through its half-duplex mode, which sends pipelines
+// uncoalesced; full-duplex beat this package there in one run of three.
+// Only the lone script from 50 callers (the rate limiter under load) is a
+// draw: −27 %, 0 and +44 % for this package. One mechanism is kept for
+// both, not AutoPipeline for the rate limiter beside this package for the
+// rest: the draw is worth 2 µs a request in the run that favours
+// AutoPipeline, a lone call costs 17–42 µs more through it in every run,
+// and the rate limiter and templates would have to take an interface
+// instead of the *redis.Client they share with the queue. Re-measure
+// (`go test ./pkg/redisbatch -run XXX -bench Coalescing -count 6`) when
+// AutoPipeline leaves experimental status.
 package redisbatch
 
 import (

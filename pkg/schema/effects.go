@@ -102,6 +102,9 @@ var BlendModes = []string{"normal", "multiply", "screen", "overlay", "darken", "
 // blurred margin stays a bounded multiple of it.
 const maxBlur = 1000
 
+// maxShadows is the most box shadows a layer may have.
+const maxShadows = 8
+
 // effects reads the effect fields of a layer of type t turned by
 // rotation degrees.
 func (d *decoder) effects(o *object, t LayerType, rotation float64) *Effects {
@@ -111,37 +114,14 @@ func (d *decoder) effects(o *object, t LayerType, rotation float64) *Effects {
 		if !boxed {
 			d.fail(o.at("shadows"), "applies to solid-color, gradient, image and layout layers only")
 		}
-		if len(items) > 8 {
-			d.fail(o.at("shadows"), "has %d shadows; at most 8 are allowed", len(items))
-			items = items[:8]
-		}
-		for i, v := range items {
-			so := d.object(fmt.Sprintf("%s[%d]", o.at("shadows"), i), v)
-			if so == nil {
-				continue
-			}
-			so.kind = "a shadow"
-			var s Shadow
-			s.X, _ = so.num("x_in_px", false, -maxBlur, maxBlur)
-			s.Y, _ = so.num("y_in_px", false, -maxBlur, maxBlur)
-			s.Blur, _ = so.num("blur_in_px", false, 0, maxBlur)
-			s.Spread, _ = so.num("spread_in_px", false, -maxBlur, maxBlur)
-			s.Color, _ = so.color("hex_color", true)
-			so.finish()
-			e.Shadows = append(e.Shadows, s)
-		}
+		e.Shadows = d.shadows(o.at("shadows"), items, "a shadow", maxShadows, true)
 	}
 	if v, ok := o.get("border"); ok {
 		if !boxed {
 			d.fail(o.at("border"), "applies to solid-color, gradient, image and layout layers only")
 		}
-		if bo := d.object(o.at("border"), v); bo != nil {
-			bo.kind = "a border"
-			b := &Border{}
-			b.Width, _ = bo.numIn("width_in_px", true, bounds{lo: 0, hi: maxBlur, aboveLo: true})
-			b.Color, _ = bo.color("hex_color", true)
-			bo.finish()
-			e.Border = b
+		if w, c, ok := d.stroke(o.at("border"), v, "a border", maxBlur); ok {
+			e.Border = &Border{Width: w, Color: c}
 		}
 	}
 	e.Blur, _ = o.num("blur_in_px", false, 0, maxBlur)
@@ -193,4 +173,49 @@ func (d *decoder) maskGradient(o *object) *Gradient {
 	g.Angle, _ = o.num("angle_in_degrees", false, -maxCoordinate, maxCoordinate)
 	g.Stops = d.stops(o)
 	return g
+}
+
+// shadows reads items, the shadow array at path, as at most max objects
+// called kind ("a shadow"): x_in_px, y_in_px, blur_in_px, then
+// spread_in_px where spread is allowed (text shadows have none: there it is
+// an unknown key), then hex_color.
+func (d *decoder) shadows(path string, items []any, kind string, max int, spread bool) []Shadow {
+	if len(items) > max {
+		d.fail(path, "has %d shadows; at most %d are allowed", len(items), max)
+		items = items[:max]
+	}
+	var out []Shadow
+	for i, v := range items {
+		so := d.object(fmt.Sprintf("%s[%d]", path, i), v)
+		if so == nil {
+			continue
+		}
+		so.kind = kind
+		var s Shadow
+		s.X, _ = so.num("x_in_px", false, -maxBlur, maxBlur)
+		s.Y, _ = so.num("y_in_px", false, -maxBlur, maxBlur)
+		s.Blur, _ = so.num("blur_in_px", false, 0, maxBlur)
+		if spread {
+			s.Spread, _ = so.num("spread_in_px", false, -maxBlur, maxBlur)
+		}
+		s.Color, _ = so.color("hex_color", true)
+		so.finish()
+		out = append(out, s)
+	}
+	return out
+}
+
+// stroke reads v, the object at path called kind ("a border"), as a
+// required width_in_px in (0, maxWidth] and a required hex_color; ok is
+// false when v is not an object.
+func (d *decoder) stroke(path string, v any, kind string, maxWidth float64) (width float64, c color.NRGBA, ok bool) {
+	so := d.object(path, v)
+	if so == nil {
+		return 0, color.NRGBA{}, false
+	}
+	so.kind = kind
+	width, _ = so.numIn("width_in_px", true, bounds{lo: 0, hi: maxWidth, aboveLo: true})
+	c, _ = so.color("hex_color", true)
+	so.finish()
+	return width, c, true
 }

@@ -1,7 +1,6 @@
 package schema
 
 import (
-	"fmt"
 	"image/color"
 	"sort"
 
@@ -116,33 +115,13 @@ func (d *decoder) typography(o *object) Typography {
 		ty.Underline, ty.LineThrough = true, true
 	}
 	if v, ok := o.get("text_stroke"); ok {
-		if so := d.object(o.at("text_stroke"), v); so != nil {
-			so.kind = "a text stroke"
-			s := &TextStroke{}
-			s.Width, _ = so.numIn("width_in_px", true, bounds{lo: 0, hi: maxStrokeWidth, aboveLo: true})
-			s.Color, _ = so.color("hex_color", true)
-			so.finish()
-			ty.Stroke = s
+		if w, c, ok := d.stroke(o.at("text_stroke"), v, "a text stroke", maxStrokeWidth); ok {
+			ty.Stroke = &TextStroke{Width: w, Color: c}
 		}
 	}
 	if items, ok := o.array("text_shadows", false); ok {
-		if len(items) > maxTextShadows {
-			d.fail(o.at("text_shadows"), "has %d shadows; at most %d are allowed", len(items), maxTextShadows)
-			items = items[:maxTextShadows]
-		}
-		for i, v := range items {
-			so := d.object(fmt.Sprintf("%s[%d]", o.at("text_shadows"), i), v)
-			if so == nil {
-				continue
-			}
-			so.kind = "a text shadow"
-			var s TextShadow
-			s.X, _ = so.num("x_in_px", false, -maxBlur, maxBlur)
-			s.Y, _ = so.num("y_in_px", false, -maxBlur, maxBlur)
-			s.Blur, _ = so.num("blur_in_px", false, 0, maxBlur)
-			s.Color, _ = so.color("hex_color", true)
-			so.finish()
-			ty.Shadows = append(ty.Shadows, s)
+		for _, s := range d.shadows(o.at("text_shadows"), items, "a text shadow", maxTextShadows, false) {
+			ty.Shadows = append(ty.Shadows, TextShadow{X: s.X, Y: s.Y, Blur: s.Blur, Color: s.Color})
 		}
 	}
 	ty.Features = d.fontSettings(o, "font_features", true)

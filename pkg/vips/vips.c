@@ -121,6 +121,18 @@ void strata_lockdown(void) {
 	vips_cache_set_max(0);
 }
 
+// strata_has_operation reports whether libvips knows the operation
+// nickname (as "heifsave_buffer"): built in, or from a module that loaded.
+int strata_has_operation(const char *name) {
+	return vips_type_find("VipsOperation", name) != 0;
+}
+
+// strata_module_dir is where this libvips looks for its modules
+// ($VIPSHOME/lib when VIPSHOME is set, else its install prefix).
+const char *strata_module_dir(void) {
+	return vips_guess_libdir("strata", "VIPSHOME");
+}
+
 // A libjpeg error manager that returns to strata_jpeg_scaled instead of
 // exiting the process, and keeps warnings (a truncated file, say) quiet.
 struct strata_jpeg_error {

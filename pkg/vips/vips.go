@@ -1,5 +1,6 @@
 // Package vips owns Strata's use of libvips and libjpeg: start-up, the
-// loader lockdown and shutdown (Start, Shutdown), and every call into C
+// loader lockdown and shutdown (Start, Shutdown), the start-up check that
+// every loader and saver Strata calls exists (Check), and every call into C
 // (vips.c): reading headers, thumbnails with shrink-on-load, DCT-scaled
 // JPEG decoding, conversion to premultiplied RGBA, smart-crop attention
 // and the savers of every output format but PNG (pkg/pngenc).

@@ -16,6 +16,8 @@ int strata_attention(VipsImage *in, int w, int h, int *x, int *y);
 VipsImage *strata_from_rgba(const void *pix, size_t n, int w, int h);
 VipsImage *strata_from_owned_rgba(void *pix, size_t n, int w, int h);
 void strata_lockdown(void);
+int strata_has_operation(const char *name);
+const char *strata_module_dir(void);
 VipsImage *strata_jpeg_scaled(const void *buf, size_t len, int minw, int minh, int *scale);
 int strata_save(int fmt, void *pix, size_t len, int w, int h, int bands,
 		const int *p, void **out, size_t *outlen);

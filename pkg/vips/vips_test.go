@@ -2,8 +2,12 @@ package vips
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"image/color"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -61,4 +65,46 @@ func TestImageRoundTrip(t *testing.T) {
 	require.Equal(t, Header{W: 2, H: 2, Orient: 1, Pages: 1}, hdr)
 	_, err = Save(JPEG, raw, 4, 4, 3, [3]int{85, 1})
 	require.Error(t, err, "more pixels than the buffer holds")
+}
+
+// This libvips has every loader and saver Strata calls.
+func TestCheck(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, Check())
+	require.True(t, has("heifsave_buffer"))
+	require.False(t, has("nosuchsave_buffer"))
+}
+
+// With VIPSHOME pointing nowhere, libvips 8.14 finds none of its modules,
+// so HEIF (libheif is a module) is gone: Check names the missing
+// operations, what they serve, the module directory and the VIPSHOME
+// hint, and nothing that is there. The process runs as a child so this
+// one keeps its libvips.
+func TestCheckWithoutModules(t *testing.T) {
+	t.Parallel()
+	if os.Getenv("STRATA_VIPS_CHECK_CHILD") == "1" {
+		if err := Check(); err != nil {
+			fmt.Println("CHECK:", err)
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckWithoutModules$")
+	cmd.Env = append(os.Environ(), "STRATA_VIPS_CHECK_CHILD=1", "VIPSHOME=/nonexistent")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	_, msg, ok := strings.Cut(string(out), "CHECK: ")
+	require.True(t, ok, "Check must fail without the HEIF module: %s", out)
+	msg, _, _ = strings.Cut(msg, "\n")
+	require.Contains(t, msg, "heifsave_buffer (AVIF output)")
+	require.Contains(t, msg, "heifload_buffer (AVIF/HEIF image layers)")
+	require.Regexp(t, `loads its modules from /nonexistent/\S*vips-modules-\d+\.\d+:`, msg)
+	require.Contains(t, msg, `VIPSHOME="/nonexistent" sets that directory`)
+	require.NotContains(t, msg, "jpegsave_buffer", "JPEG is built in, not a module")
+}
+
+// The start-up probe's AVIF encode, with the renderer's encoder, works
+// here: Check would otherwise refuse every start on this host.
+func TestEncodesProbe(t *testing.T) {
+	t.Parallel()
+	require.NoError(t, encodes(AVIF, [3]int{50, 0, HEIFEncoderAOM}))
 }

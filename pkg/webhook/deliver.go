@@ -58,21 +58,6 @@ const (
 	Gone
 )
 
-// String names the result for logs and metrics labels.
-func (r Result) String() string {
-	switch r {
-	case Delivered:
-		return "delivered"
-	case Retry:
-		return "retry"
-	case Failed:
-		return "failed"
-	case Gone:
-		return "gone"
-	}
-	return "unknown"
-}
-
 // Outcome is what one attempt produced.
 type Outcome struct {
 	Result Result

@@ -87,13 +87,9 @@ func ParseSecrets(list string) ([]Secret, error) {
 	return out, nil
 }
 
-// Encode returns the secret in its "whsec_<base64>" form, for handing to
-// the receiver. Use it deliberately: it reveals the key.
-func (s Secret) Encode() string {
-	return secretPrefix + base64.StdEncoding.EncodeToString(s.key)
-}
-
 // String redacts the key so a Secret can be logged by accident safely.
+// Nothing formats a Secret today (deadcode lists String as unreachable);
+// it stays so that a future log line or %v cannot print the key.
 func (s Secret) String() string { return secretPrefix + "[redacted]" }
 
 // Sign returns the Standard Webhooks v1 signature of one attempt:

@@ -176,3 +176,9 @@ func TestParseSecrets(t *testing.T) {
 	_, err = ParseSecrets("  ")
 	require.ErrorContains(t, err, "no webhook secret")
 }
+
+// Encode returns the secret in its "whsec_<base64>" form, as the
+// receiver is handed it (the verifier of the tests takes it).
+func (s Secret) Encode() string {
+	return secretPrefix + base64.StdEncoding.EncodeToString(s.key)
+}
