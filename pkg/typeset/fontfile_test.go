@@ -1,8 +1,11 @@
 package typeset
 
 import (
+	"context"
+	"image"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/go-text/typesetting/font"
@@ -149,4 +152,37 @@ func FuzzColorBitmaps(f *testing.F) {
 			c.extents(g)
 		}
 	})
+}
+
+// TestLeanFacesConcurrently: cold registries drawing lean faces (CJK
+// outlines and emoji bitmaps from the mappings) from 8 goroutines at once
+// draw what one goroutine draws; run with -race.
+func TestLeanFacesConcurrently(t *testing.T) {
+	dir := assetsDir(t)
+	texts := []string{"简体中文的文字渲染测试", "吾輩は猫である", "다람쥐 헌 쳇바퀴", "欢迎光临 🎉 🎟️✨"}
+	serial, err := NewRegistry(dir)
+	require.NoError(t, err)
+	want := make([]*image.RGBA, len(texts))
+	for i, s := range texts {
+		want[i] = drawText(t, serial, text(s, "Inter", 30), nil, 420, 60)
+	}
+	r, err := NewRegistry(dir)
+	require.NoError(t, err)
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range texts {
+				k := (i + g) % len(texts)
+				img, err := r.Draw(context.Background(), text(texts[k], "Inter", 30), nil, 420, 60)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if string(img.Pix) != string(want[k].Pix) {
+					t.Errorf("%q drawn differently under concurrency", texts[k])
+				}
+			}
+		})
+	}
+	wg.Wait()
 }
