@@ -3,6 +3,11 @@
 #   scripts/load.sh          50 clients for 60 s of mixed requests, then a 10,000-render soak
 #   scripts/load.sh hostile  hostile traffic beside legitimate clients; peak and settled RSS
 #   scripts/load.sh fair     a light key's latency alone, then beside a heavy key
+# LOAD_SERVER_CPUS and LOAD_CLIENT_CPUS pin the API and the load generator to
+# CPU lists (taskset -c); the fair scenario pins them to 0 and 1 by default, so
+# the clients' CPU does not come out of the server's. A pinned API keeps
+# STRATA_RENDER_CONCURRENCY at the machine's CPU count (default 2 here) unless
+# set: Go would size it from the one CPU it may use.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-${LOAD_SCENARIO:-mixed}}
@@ -11,13 +16,23 @@ go build -o bin/loadtest ./scripts/loadtest
 key="loadkey-$(openssl rand -hex 8)"
 heavy="heavykey-$(openssl rand -hex 8)"
 addr=127.0.0.1:${LOAD_PORT:-18090}
-STRATA_API_KEYS=$key,$heavy STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn bin/strata-api &
+if [ "$scenario" = fair ] && [ "$(nproc)" -ge 2 ]; then
+	: "${LOAD_SERVER_CPUS=0}" "${LOAD_CLIENT_CPUS=1}"
+fi
+server_pin=() client_pin=()
+if [ -n "${LOAD_SERVER_CPUS:-}" ]; then
+	server_pin=(taskset -c "$LOAD_SERVER_CPUS")
+	export STRATA_RENDER_CONCURRENCY=${STRATA_RENDER_CONCURRENCY:-$(nproc)}
+fi
+if [ -n "${LOAD_CLIENT_CPUS:-}" ]; then client_pin=(taskset -c "$LOAD_CLIENT_CPUS"); fi
+echo "server CPUs: ${LOAD_SERVER_CPUS:-all}, load generator CPUs: ${LOAD_CLIENT_CPUS:-all}; $(uptime)"
+STRATA_API_KEYS=$key,$heavy STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn "${server_pin[@]}" bin/strata-api &
 pid=$!
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT
 for _ in $(seq 1 100); do curl -fs "http://$addr/healthz" >/dev/null && break; sleep 0.1; done
 light=(scripts/loadtest/testdata/*.json)
-lt() { bin/loadtest -url "http://$addr" -pid $pid "$@"; }
+lt() { "${client_pin[@]}" bin/loadtest -url "http://$addr" -pid $pid "$@"; }
 # The hostile and fair scenarios render every request (no render cache hits).
 ltr() { lt -no-cache "$@"; }
 case $scenario in
@@ -60,6 +75,7 @@ fair)
 	wait $hp || true
 	echo "-- heavy key"
 	cat "$tmp/heavy.out"
+	uptime
 	;;
 *)
 	echo "unknown scenario $scenario (mixed, hostile, fair)" >&2

@@ -161,6 +161,7 @@ func (m *Main) Run(ctx context.Context) error {
 		Rate:                 rate,
 		Keys:                 m.Config.APIKeys,
 		AllowPrivateNetworks: m.Config.AllowPrivateNetworks,
+		Resolver:             m.Config.Resolver(),
 		Limits:               m.Config.Limits,
 		Renderer:             eng.Renderer,
 		RenderConcurrency:    m.Config.RenderConcurrency,

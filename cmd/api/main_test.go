@@ -18,6 +18,7 @@ import (
 
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
+	"github.com/strata-render/strata/pkg/dnstest"
 )
 
 const e2eKey = "e2e-key-0123456789abcdef"
@@ -44,6 +45,9 @@ func runMain(t testing.TB, edit func(*config.Config)) *Main {
 	if url := os.Getenv("STRATA_TEST_REDIS_URL"); url != "" {
 		cfg.RedisURL = url
 	}
+	// Every host name exists, so made-up webhook hosts pass the submit
+	// check (TestWebhookHostCheckedAtSubmit gives its own server).
+	cfg.DNSServer = dnstest.Start(t, dnstest.Everything("93.184.215.14")).Addr()
 	edit(&cfg)
 	m := NewMain(cfg)
 	require.NoError(t, m.Run(context.Background()), "is the assets dir filled? run scripts/setup.sh")
@@ -195,4 +199,21 @@ func TestWarningsEndToEnd(t *testing.T) {
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
 	require.Contains(t, string(body), `strata_render_warnings_total{code="barcode_check_digit"} 1`)
+}
+
+// With STRATA_DNS_SERVER set, an async request whose webhook host has no
+// DNS record is a 422 at webhook_url, and one whose host resolves is
+// queued (201), through the whole process and a real Redis.
+func TestWebhookHostCheckedAtSubmit(t *testing.T) {
+	dns := dnstest.Start(t, dnstest.Records(map[string][]string{"hooks.example.com": {"93.184.215.14"}}))
+	base := startMainWith(t, func(c *config.Config) { c.DNSServer = dns.Addr() })
+	body := func(host string) string {
+		return `{"dimensions":{"width":64,"height":64},"layers":[{"index":0,"type":"solid-color","hex_color":"#336699"}],"webhook_url":"https://` + host + `/strata"}`
+	}
+	status, out := generate(t, base, body("hooks.example.com"))
+	require.Equal(t, http.StatusCreated, status, "%v", out)
+	status, out = generate(t, base, body("hooks.exmaple.com"))
+	require.Equal(t, http.StatusUnprocessableEntity, status, "%v", out)
+	require.Contains(t, out["error"], "webhook_url has a host, hooks.exmaple.com, with no DNS record")
+	require.Equal(t, "webhook_url", out["details"].([]any)[0].(map[string]any)["path"])
 }

@@ -127,7 +127,7 @@ func (m *Main) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks})
+	m.fetch = fetch.New(fetch.Options{AllowPrivate: m.Config.AllowPrivateNetworks, Resolver: m.Config.Resolver()})
 	m.webhooks = keepAlive(m.fetch.HTTPClient(m.Config.WebhookTimeout), m.Config.DeliveryConcurrency)
 	reg := prometheus.NewRegistry()
 	qm := queue.NewMetrics()

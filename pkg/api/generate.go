@@ -108,7 +108,7 @@ func (s *Server) respond(c echo.Context, req *schema.Request, body []byte) error
 		return err
 	}
 	if req.WebhookURL != "" {
-		if err := s.checkWebhookHost(req.WebhookURL); err != nil {
+		if err := s.checkWebhookHost(c.Request().Context(), req.WebhookURL); err != nil {
 			return err
 		}
 		return s.submit(c, req, body)
@@ -253,25 +253,29 @@ func (s *Server) jobStatus(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]any{"success": true, "data": job})
 }
 
-// checkWebhookHost refuses, at submit, a webhook_url whose host is a
-// literal address that deliveries may not reach (loopback, private,
-// link-local, metadata…: pkg/fetch's rules), unless private networks are
-// allowed. Such a job could only fail at delivery. Host names are still
-// judged at dial time, since their addresses can change.
-func (s *Server) checkWebhookHost(raw string) error {
-	if s.allowPrivate {
-		return nil
-	}
+// checkWebhookHost refuses, at submit, a webhook_url that deliveries
+// could never reach: a literal address they may not connect to (loopback,
+// private, link-local, metadata…: pkg/fetch's rules; 400) unless private
+// networks are allowed, or a host name DNS says does not exist (422; a
+// lookup that times out or fails otherwise lets it through, for the
+// delivery's retries). Names are still judged at dial time, since their
+// addresses can change.
+func (s *Server) checkWebhookHost(ctx context.Context, raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil // schema has already refused it
 	}
 	addr, err := netip.ParseAddr(u.Hostname())
 	if err != nil {
-		return nil // a host name
+		if err := s.webhookHosts.Check(ctx, u.Hostname()); err != nil {
+			msg := fmt.Sprintf("has a host, %s, with no DNS record: no delivery could reach it; check the spelling or create the record first", u.Hostname())
+			return &failure.Error{Kind: failure.Unprocessable, Message: "webhook_url " + msg + ".", Cause: err,
+				Details: []failure.Detail{{Path: "webhook_url", Message: msg}}}
+		}
+		return nil
 	}
 	why := fetch.Restriction(addr)
-	if why == "" {
+	if why == "" || s.allowPrivate {
 		return nil
 	}
 	msg := fmt.Sprintf("must not point at %s (%s): webhooks are delivered only to public addresses unless the server sets STRATA_ALLOW_PRIVATE_NETWORKS=true", addr, why)

@@ -35,6 +35,7 @@ import (
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/dnstest"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/queue"
@@ -445,6 +446,7 @@ func contractServer(t *testing.T, mutate func(*api.Options)) *httptest.Server {
 		Rate: api.RateLimits{Limiter: ratelimit.New(nil), Default: ratelimit.Limit{PerMinute: 6000, Burst: 1000},
 			PerKey: map[string]ratelimit.Limit{core.KeyID(oaLimited): {PerMinute: 1, Burst: 1}}},
 		RenderConcurrency: 2,
+		Resolver:          dnstest.Start(t, dnstest.Everything("93.184.215.14")).Resolver(),
 	}
 	if mutate != nil {
 		mutate(&o)

@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/api"
+	"github.com/strata-render/strata/pkg/dnstest"
 	"github.com/strata-render/strata/pkg/queue"
 	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/render"
@@ -30,7 +31,8 @@ func TestAsyncRefusesCodesThatCannotFitBeforeQueueing(t *testing.T) {
 	require.NoError(t, err)
 	srv := httptest.NewServer(api.New(api.Options{
 		Keys: map[string]string{oaKey: ""}, Limits: schema.DefaultLimits(), Renderer: r, Async: q,
-		Logger: slog.New(slog.DiscardHandler),
+		Logger:   slog.New(slog.DiscardHandler),
+		Resolver: dnstest.Start(t, dnstest.Everything("93.184.215.14")).Resolver(),
 	}).Handler())
 	t.Cleanup(srv.Close)
 	post := func(body string) (int, string) {

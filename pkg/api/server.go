@@ -27,6 +27,7 @@ import (
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/storage"
 	"github.com/strata-render/strata/pkg/template"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 // Check reports whether one dependency is ready; nil means ready.
@@ -82,6 +83,9 @@ type Options struct {
 	// AllowPrivateNetworks accepts webhook URLs whose host is a literal
 	// loopback or private address; false refuses them at submit.
 	AllowPrivateNetworks bool
+	// Resolver looks up webhook hosts at submit (webhook.HostCheck): a
+	// name without a DNS record is a 422. Nil: the system's resolver.
+	Resolver *net.Resolver
 }
 
 // Server is the HTTP API.
@@ -105,6 +109,8 @@ type Server struct {
 	storage     *storage.Store
 	// allowPrivate mirrors Options.AllowPrivateNetworks.
 	allowPrivate bool
+	// webhookHosts refuses webhook hosts without a DNS record at submit.
+	webhookHosts *webhook.HostCheck
 
 	templates       *template.Store
 	rawKeys         map[string]string // key id → API key, for signed URLs
@@ -143,7 +149,7 @@ func New(o Options) *Server {
 		wait: o.QueueWait, ready: o.Ready, required: o.Required,
 		rate: o.Rate, metrics: newMetrics(append(o.Collectors, cacheCollectors(o.Cache)...)...), storage: o.Storage, allowPrivate: o.AllowPrivateNetworks,
 		templates: o.Templates, rawKeys: map[string]string{}, rendererVersion: o.RendererVersion,
-		cache: o.Cache, assetTTL: o.AssetTTL,
+		cache: o.Cache, assetTTL: o.AssetTTL, webhookHosts: webhook.NewHostCheck(o.Resolver, 0, 0),
 		memo: lru.New[[sha256.Size]byte, *assembled](assembledMemoBytes, func(a *assembled) int64 { return 3*int64(len(a.body)) + 2048 }),
 	}
 	if o.RenderMemory <= 0 {

@@ -15,11 +15,14 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"golang.org/x/net/dns/dnsmessage"
 
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/dnstest"
 	"github.com/strata-render/strata/pkg/failure"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
+	"github.com/strata-render/strata/pkg/webhook"
 )
 
 const testKey = "test-key-0123456789abcdef"
@@ -38,6 +41,9 @@ func newTestServer(t *testing.T, mutate func(*Options)) *httptest.Server {
 		Logger:   slog.New(slog.NewJSONHandler(&logs, nil)),
 		Ready:    map[string]Check{"fonts": func(context.Context) error { return nil }},
 		Required: []string{"fonts"},
+		// Every webhook host name exists (TestWebhookHostWithoutRecord
+		// has its own DNS server).
+		Resolver: dnstest.Start(t, dnstest.Everything("93.184.215.14")).Resolver(),
 	}
 	if mutate != nil {
 		mutate(&o)
@@ -282,4 +288,38 @@ func TestWebhookLiteralAllowedWithPrivateNetworks(t *testing.T) {
 	body := `{"dimensions":{"width":1,"height":1},"webhook_url":"https://127.0.0.1:8443/h","layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`
 	resp, env := post(t, srv, "/image-generation/v1/generate", testKey, body)
 	require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, env.Error)
+}
+
+// A webhook_url whose host DNS says does not exist is a 422 at
+// webhook_url before anything is queued; a name that resolves, a SERVFAIL
+// and a lookup that times out all go on to the queue (here: none, 503),
+// the last within the check's bound. Private networks allowed or not.
+func TestWebhookHostWithoutRecord(t *testing.T) {
+	t.Parallel()
+	records := dnstest.Records(map[string][]string{"hooks.example.com": {"93.184.215.14"}})
+	dns := dnstest.Start(t, func(name string, qtype dnsmessage.Type) dnstest.Answer {
+		switch name {
+		case "servfail.example.com":
+			return dnstest.Answer{RCode: dnsmessage.RCodeServerFailure}
+		case "silent.example.com":
+			return dnstest.Answer{Silent: true}
+		}
+		return records(name, qtype)
+	})
+	for _, private := range []bool{false, true} {
+		srv := newTestServer(t, func(o *Options) { o.Resolver = dns.Resolver(); o.AllowPrivateNetworks = private })
+		body := func(host string) string {
+			return `{"dimensions":{"width":1,"height":1},"webhook_url":"https://` + host + `/h","layers":[{"index":0,"type":"solid-color","hex_color":"#fff"}]}`
+		}
+		resp, env := post(t, srv, "/image-generation/v1/generate", testKey, body("nowhere.example.com"))
+		require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, env.Error)
+		require.Equal(t, "webhook_url has a host, nowhere.example.com, with no DNS record: no delivery could reach it; check the spelling or create the record first.", env.Error)
+		require.Equal(t, []failure.Detail{{Path: "webhook_url", Message: "has a host, nowhere.example.com, with no DNS record: no delivery could reach it; check the spelling or create the record first"}}, env.Details)
+		for _, host := range []string{"hooks.example.com", "Hooks.Example.COM:8443", "servfail.example.com", "silent.example.com"} {
+			start := time.Now()
+			resp, env = post(t, srv, "/image-generation/v1/generate", testKey, body(host))
+			require.Equal(t, http.StatusServiceUnavailable, resp.StatusCode, "%s: %s", host, env.Error)
+			require.Less(t, time.Since(start), webhook.HostCheckTimeout+time.Second, host)
+		}
+	}
 }

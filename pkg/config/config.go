@@ -5,11 +5,13 @@
 package config
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -51,6 +53,11 @@ type Config struct {
 	// AllowPrivateNetworks lets image URLs and webhooks reach loopback and
 	// private addresses (STRATA_ALLOW_PRIVATE_NETWORKS); for development and tests.
 	AllowPrivateNetworks bool
+	// DNSServer, when set, is the host:port of the DNS server every
+	// outbound host name is looked up at (image and font URLs, webhook
+	// hosts at submit and at delivery) instead of the system's resolver
+	// (STRATA_DNS_SERVER).
+	DNSServer string
 	// AssetsDir holds fonts and models (STRATA_ASSETS_DIR).
 	AssetsDir string
 	// LogLevel is debug, info, warn or error (STRATA_LOG_LEVEL).
@@ -244,6 +251,12 @@ func Load(lookup func(string) (string, bool)) (Config, error) {
 		}
 	}
 	str("STRATA_CACHE_REDIS_URL", &c.CacheRedisURL)
+	str("STRATA_DNS_SERVER", &c.DNSServer)
+	if c.DNSServer != "" {
+		if _, port, err := net.SplitHostPort(c.DNSServer); err != nil || port == "" {
+			errs = append(errs, fmt.Errorf("STRATA_DNS_SERVER=%q: must be host:port, such as 10.0.0.2:53", c.DNSServer))
+		}
+	}
 	if v, ok := lookup("STRATA_CACHE_MAX_BYTES"); ok && v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
@@ -441,6 +454,23 @@ func (c Config) MissingWebhookSecrets() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Resolver is the resolver outbound host names are looked up with: one
+// that sends every query to DNSServer, or nil (the system's) when it is
+// unset.
+func (c Config) Resolver() *net.Resolver {
+	if c.DNSServer == "" {
+		return nil
+	}
+	server := c.DNSServer
+	return &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, server)
+		},
+	}
 }
 
 // Logger returns a JSON slog logger at the configured level.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/dnstest"
 )
 
 func lookupFrom(env map[string]string) func(string) (string, bool) {
@@ -196,6 +198,25 @@ func TestMemoryLimit(t *testing.T) {
 	for _, v := range []string{"lots", "100MiB", "-1GiB", "9999999999GiB", "2TB"} {
 		_, err := Load(lookupFrom(map[string]string{"STRATA_MEMORY_LIMIT": v}))
 		require.ErrorContains(t, err, "STRATA_MEMORY_LIMIT", v)
+	}
+}
+
+// STRATA_DNS_SERVER gives a resolver that asks that server (a real one on
+// loopback here) for every name; unset, the system's resolver (nil).
+func TestDNSServer(t *testing.T) {
+	t.Parallel()
+	c, err := Load(lookupFrom(nil))
+	require.NoError(t, err)
+	require.Nil(t, c.Resolver())
+	dns := dnstest.Start(t, dnstest.Records(map[string][]string{"hooks.example.com": {"93.184.215.14"}}))
+	c, err = Load(lookupFrom(map[string]string{"STRATA_DNS_SERVER": dns.Addr()}))
+	require.NoError(t, err)
+	addrs, err := c.Resolver().LookupNetIP(context.Background(), "ip4", "hooks.example.com")
+	require.NoError(t, err)
+	require.Equal(t, "93.184.215.14", addrs[0].Unmap().String())
+	for _, v := range []string{"10.0.0.2", "10.0.0.2:", "[::1"} {
+		_, err := Load(lookupFrom(map[string]string{"STRATA_DNS_SERVER": v}))
+		require.ErrorContains(t, err, "STRATA_DNS_SERVER", v)
 	}
 }
 

@@ -73,6 +73,7 @@ func New(cfg config.Config, log *slog.Logger) (*Engine, error) {
 	}
 	fo := fetch.DefaultOptions()
 	fo.AllowPrivate = cfg.AllowPrivateNetworks
+	fo.Resolver = cfg.Resolver()
 	fo.Timeout = cfg.FetchTimeout
 	fo.MaxBytes = max(cfg.Limits.MaxFileBytes, cfg.Limits.MaxFontBytes)
 	e.Fetch = fetch.New(fo)

@@ -1,17 +1,17 @@
 package fetch
 
 import (
-	"context"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
-	"strings"
 	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/strata-render/strata/pkg/dnstest"
 )
 
 // countingServer is a real HTTP server on a chosen loopback address that
@@ -45,34 +45,12 @@ func (cs *countingServer) port() string {
 	return p
 }
 
-// startDNS runs a tiny authoritative DNS server on a real UDP socket that
-// answers A and AAAA queries from records (names without the trailing dot)
-// and NXDOMAIN for anything else, and returns a Go resolver that uses it.
+// startDNS runs a real DNS server (pkg/dnstest) answering A and AAAA
+// queries from records (names without the trailing dot) and NXDOMAIN for
+// anything else, and returns a Go resolver that uses it.
 func startDNS(t *testing.T, records map[string][]string) *net.Resolver {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			if msg := answerDNS(buf[:n], records); msg != nil {
-				_, _ = pc.WriteTo(msg, from)
-			}
-		}
-	}()
-	server := pc.LocalAddr().String()
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", server)
-		},
-	}
+	return dnstest.Start(t, dnstest.Records(records)).Resolver()
 }
 
 // startRebindingDNS answers the first A query for any name with first and
@@ -80,78 +58,14 @@ func startDNS(t *testing.T, records map[string][]string) *net.Resolver {
 func startRebindingDNS(t *testing.T, first, then string) (*net.Resolver, *atomic.Int64) {
 	t.Helper()
 	var queries atomic.Int64
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	require.NoError(t, err)
-	t.Cleanup(func() { pc.Close() })
-	go func() {
-		buf := make([]byte, 1500)
-		for {
-			n, from, err := pc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var p dnsmessage.Parser
-			if _, err := p.Start(buf[:n]); err != nil {
-				continue
-			}
-			q, err := p.Question()
-			if err != nil {
-				continue
-			}
-			answer := then
-			if q.Type == dnsmessage.TypeA && queries.Add(1) == 1 {
-				answer = first
-			}
-			name := strings.TrimSuffix(q.Name.String(), ".")
-			if msg := answerDNS(buf[:n], map[string][]string{name: {answer}}); msg != nil {
-				_, _ = pc.WriteTo(msg, from)
-			}
+	s := dnstest.Start(t, func(_ string, qtype dnsmessage.Type) dnstest.Answer {
+		answer := then
+		if qtype == dnsmessage.TypeA && queries.Add(1) == 1 {
+			answer = first
 		}
-	}()
-	server := pc.LocalAddr().String()
-	return &net.Resolver{
-		PreferGo: true,
-		Dial: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "udp", server)
-		},
-	}, &queries
-}
-
-func answerDNS(query []byte, records map[string][]string) []byte {
-	var p dnsmessage.Parser
-	h, err := p.Start(query)
-	if err != nil {
-		return nil
-	}
-	q, err := p.Question()
-	if err != nil {
-		return nil
-	}
-	addrs, known := records[strings.TrimSuffix(strings.ToLower(q.Name.String()), ".")]
-	hdr := dnsmessage.Header{ID: h.ID, Response: true, Authoritative: true, RecursionDesired: h.RecursionDesired}
-	if !known {
-		hdr.RCode = dnsmessage.RCodeNameError
-	}
-	b := dnsmessage.NewBuilder(nil, hdr)
-	_ = b.StartQuestions()
-	_ = b.Question(q)
-	_ = b.StartAnswers()
-	rh := dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 0}
-	for _, s := range addrs {
-		a := netip.MustParseAddr(s)
-		switch {
-		case q.Type == dnsmessage.TypeA && a.Is4():
-			_ = b.AResource(rh, dnsmessage.AResource{A: a.As4()})
-		case q.Type == dnsmessage.TypeAAAA && a.Is6():
-			_ = b.AAAAResource(rh, dnsmessage.AAAAResource{AAAA: a.As16()})
-		}
-	}
-	msg, err := b.Finish()
-	if err != nil {
-		return nil
-	}
-	return msg
+		return dnstest.Answer{Addrs: []netip.Addr{netip.MustParseAddr(answer)}}
+	})
+	return s.Resolver(), &queries
 }
 
 // only returns an allowAddr policy that admits exactly the given addresses.

@@ -24,6 +24,7 @@ import (
 	"github.com/strata-render/strata/pkg/assets"
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/dnstest"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/fetch"
 	"github.com/strata-render/strata/pkg/render"
@@ -224,7 +225,11 @@ func newStack(t testing.TB, so stackOptions) *stack {
 		RenderConcurrency: 2, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), Storage: so.storage,
 		// The receivers are on loopback; the delivery-time guard is what
 		// TestWebhookSSRF checks, so the submit-time check is off here.
-		AllowPrivateNetworks: true})
+		AllowPrivateNetworks: true,
+		// Every host name has a record at submit (pkg/api's tests cover
+		// the submit-time DNS check), so delivery-time failures can be
+		// tested with any name.
+		Resolver: dnstest.Start(t, dnstest.Everything("93.184.215.14")).Resolver()})
 	s.api = httptest.NewServer(srv.Handler())
 	t.Cleanup(s.api.Close)
 
@@ -242,7 +247,10 @@ func newStack(t testing.TB, so stackOptions) *stack {
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(s.recv.srv.Certificate())
-	fc := fetch.New(fetch.Options{AllowPrivate: !so.blockPrivate, RootCAs: pool})
+	// Deliveries resolve names through a DNS server that knows none (the
+	// receiver is a literal address), as the name had vanished by then.
+	fc := fetch.New(fetch.Options{AllowPrivate: !so.blockPrivate, RootCAs: pool,
+		Resolver: dnstest.Start(t, dnstest.Records(nil)).Resolver()})
 	s.opts = WorkerOptions{Redis: s.rdb, Renderer: r, Limits: schema.DefaultLimits(), RenderConcurrency: 2,
 		DeliveryConcurrency: 4, Webhooks: webhook.NewSender(fc.HTTPClient(so.timeout), so.timeout), Secrets: secrets,
 		Retries: webhook.Schedule{Delays: so.schedule}, RetryInterval: 100 * time.Millisecond, ShutdownTimeout: so.shutdownFor,

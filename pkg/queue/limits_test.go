@@ -71,8 +71,10 @@ func TestOverBudgetJobFails(t *testing.T) {
 	require.Equal(t, 0, s.renders(t, id)-1, "rendered (started) once, never retried")
 }
 
-// A webhook host with no DNS record (.invalid never has one, RFC 6761) is
-// retried once, not for the whole schedule, and the job fails saying why.
+// A webhook host with no DNS record at delivery (.invalid never has one,
+// RFC 6761; the harness's submit-time check said it had, as if the record
+// vanished since) is retried once, not for the whole schedule, and the job
+// fails saying why.
 func TestUnresolvableWebhookFailsFast(t *testing.T) {
 	t.Parallel()
 	s := newStack(t, stackOptions{})

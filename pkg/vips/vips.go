@@ -231,6 +231,9 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 	defer C.g_object_unref(C.gpointer(mem))
 	killed := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() { C.strata_kill(mem); close(killed) })
+	if writeStarting != nil {
+		writeStarting(out.Pix)
+	}
 	rc := C.strata_write(conv, mem)
 	if !stop() {
 		<-killed // mem stays referenced until the kill has returned
@@ -252,6 +255,11 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 	premultiply(out.Pix)
 	return out, nil
 }
+
+// writeStarting, when set (tests only), is called with the destination
+// pixels right before libvips starts computing into them, so a test can
+// watch a decode make progress and cancel it midway.
+var writeStarting func(pix []byte)
 
 // Attention returns the centre of libvips' attention strategy (edges,
 // skin tones and saturated colour) for a w×h crop of img.
