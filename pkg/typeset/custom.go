@@ -111,7 +111,7 @@ func parseCustom(data []byte) (src *source, err error) {
 	if f.Upem() == 0 {
 		return nil, fmt.Errorf("font has no units per em")
 	}
-	hb, err := newHBFace("", sfnt)
+	hb, err := newHBFace(sfnt, true)
 	if err != nil {
 		return nil, err
 	}

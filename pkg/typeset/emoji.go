@@ -65,9 +65,9 @@ func (r *Registry) emojiImage(ss *session, ref faceRef, gid font.GID, w, h int) 
 		return m
 	}
 	m := &mask{w: w, h: h}
-	bm, ok := ss.face(ref).GlyphDataBitmap(gid)
-	if ok && bm.Format == font.PNG && w > 0 && h > 0 {
-		if src, err := decodePNG(bm.Data); err == nil {
+	data, ok := ss.bitmapPNG(ref, gid)
+	if ok && w > 0 && h > 0 {
+		if src, err := decodePNG(data); err == nil {
 			dst := image.NewRGBA(image.Rect(0, 0, w, h))
 			draw.CatmullRom.Scale(dst, dst.Bounds(), src, src.Bounds(), draw.Src, nil)
 			m.rgba = dst.Pix

@@ -36,6 +36,12 @@ import (
 // shared by all goroutines.
 type hbFace struct {
 	st *hbState
+	// lean: the go-text font of this face has no glyph data, so glyph
+	// extents come from HarfBuzz too, at upem, or from bitmaps when the
+	// face has colour bitmaps (fontfile.go).
+	lean    bool
+	upem    int32
+	bitmaps *colorBitmaps
 }
 
 // hbState holds the C objects; it is separate from hbFace so that the
@@ -64,20 +70,20 @@ func variationsKey(vs []font.Variation) string {
 // one per requested weight).
 const maxHBFonts = 64
 
-// newHBFace opens a font file (path) or font bytes (data, copied) in
-// HarfBuzz. A file or data HarfBuzz cannot read as a font is an error.
-func newHBFace(path string, data []byte) (*hbFace, error) {
-	var blob *C.hb_blob_t
-	if path != "" {
-		cp := C.CString(path)
-		blob = C.hb_blob_create_from_file(cp)
-		C.free(unsafe.Pointer(cp))
-	} else {
-		if len(data) == 0 || len(data) > math.MaxInt32 {
-			return nil, fmt.Errorf("font data of %d bytes", len(data))
-		}
-		blob = C.hb_blob_create((*C.char)(unsafe.Pointer(&data[0])), C.uint(len(data)), C.HB_MEMORY_MODE_DUPLICATE, nil, nil)
+// newHBFace opens font bytes in HarfBuzz: a copy of them when dup (Go
+// memory, which C must not keep), else the bytes themselves, which must
+// then be memory that outlives the face and that Go does not manage (a
+// read-only file mapping). Bytes HarfBuzz cannot read as a font are an
+// error.
+func newHBFace(data []byte, dup bool) (*hbFace, error) {
+	if len(data) == 0 || len(data) > math.MaxInt32 {
+		return nil, fmt.Errorf("font data of %d bytes", len(data))
 	}
+	mode := C.hb_memory_mode_t(C.HB_MEMORY_MODE_READONLY)
+	if dup {
+		mode = C.HB_MEMORY_MODE_DUPLICATE
+	}
+	blob := C.hb_blob_create((*C.char)(unsafe.Pointer(&data[0])), C.uint(len(data)), mode, nil, nil)
 	face := C.hb_face_create(blob, 0)
 	C.hb_blob_destroy(blob) // the face holds its own reference
 	if C.hb_face_get_glyph_count(face) == 0 {
@@ -196,7 +202,7 @@ func hbShape(hf *hbFace, vs []font.Variation, input shaping.Input, halt []bool) 
 			YOffset:      fixed.Int26_6(pos[i].y_offset),
 		}
 		g.Advance = g.XAdvance
-		if ext, ok := face.GlyphExtents(gid); ok {
+		if ext, ok := glyphExtents(hf, face, gid); ok {
 			g.XBearing, g.YBearing, g.Width, g.Height = sc(ext.XBearing), sc(ext.YBearing), sc(ext.Width), sc(ext.Height)
 		}
 		// A space the font lacks is drawn as nothing, not as a box

@@ -57,7 +57,7 @@ func (r *Registry) glyphMask(ss *session, ref faceRef, gid uint32, size float64,
 // rasterise draws a glyph outline into a coverage mask.
 func (ss *session) rasterise(ref faceRef, gid uint32, size, dx float64) *mask {
 	face := ss.face(ref)
-	outline, ok := face.GlyphData(font.GID(gid)).(font.GlyphOutline)
+	outline, ok := ss.outline(ref, gid)
 	if !ok || len(outline.Segments) == 0 {
 		return &mask{}
 	}

@@ -73,6 +73,9 @@ type source struct {
 	once sync.Once
 	font *font.Font
 	hb   *hbFace // the same font opened in HarfBuzz, which shapes it
+	// lean: go-text parsed the font without its outlines, which come
+	// from HarfBuzz (fontfile.go).
+	lean bool
 	err  error
 }
 
@@ -154,21 +157,29 @@ func (r *Registry) Families() []string {
 // load parses the source once. Parsers can panic on hostile input; the
 // panic becomes an error.
 func (s *source) load() (*font.Font, error) {
-	s.once.Do(func() {
-		// The parser reads (and copies) only the tables it needs, so the
-		// file is not read whole into memory first.
-		f, err := os.Open(s.path)
-		if err != nil {
-			s.err = err
-			return
-		}
-		defer f.Close()
-		s.font, s.err = parseFont(f)
-		if s.err == nil {
-			s.hb, s.err = newHBFace(s.path, nil)
-		}
-	})
+	s.once.Do(func() { s.open(true) })
 	return s.font, s.err
+}
+
+// open maps the file (fontfile.go: go-text copies the tables it parses,
+// HarfBuzz reads the mapping itself) and parses it, lean when allowed and
+// the font qualifies.
+func (s *source) open(allowLean bool) {
+	data, err := mapFile(s.path)
+	if err != nil {
+		s.err = err
+		return
+	}
+	tables, err := tableDirectory(data)
+	s.lean = allowLean && err == nil && tables.lean(data)
+	s.font, s.err = parseFont(newView(data, s.lean))
+	if s.err == nil {
+		s.hb, s.err = newHBFace(data, false)
+	}
+	if s.err == nil && s.lean {
+		s.hb.lean, s.hb.upem = true, int32(s.font.Upem())
+		s.hb.bitmaps = newColorBitmaps(data, tables, s.font.Upem())
+	}
 }
 
 // parseFont parses one SFNT font, turning parser panics into errors.
@@ -220,6 +231,30 @@ func (s *session) face(ref faceRef) *font.Face {
 		sf.wght, sf.vars = ref.wght, ref.vars
 	}
 	return sf.face
+}
+
+// bitmapPNG is a colour bitmap glyph's PNG data: go-text's, or read from
+// the mapping for a lean source.
+func (s *session) bitmapPNG(ref faceRef, gid font.GID) ([]byte, bool) {
+	if ref.src.lean {
+		if b := ref.src.hb.bitmaps; b != nil {
+			_, png, ok := b.glyph(gid)
+			return png, ok
+		}
+		return nil, false
+	}
+	bm, ok := s.face(ref).GlyphDataBitmap(gid)
+	return bm.Data, ok && bm.Format == font.PNG
+}
+
+// outline is a glyph's outline in font units: go-text's, or HarfBuzz's
+// for a lean source.
+func (s *session) outline(ref faceRef, gid uint32) (font.GlyphOutline, bool) {
+	if ref.src.lean {
+		return ref.src.hb.outline(font.GID(gid), ref.src.hb.upem)
+	}
+	o, ok := s.face(ref).GlyphData(font.GID(gid)).(font.GlyphOutline)
+	return o, ok
 }
 
 func (r *Registry) session() *session {

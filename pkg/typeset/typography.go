@@ -445,7 +445,7 @@ func (r *Registry) strokeMask(ss *session, ref faceRef, gid uint32, size float64
 // stroker; cubic segments are split into quadratics, which it needs).
 func (ss *session) rasteriseStroke(ref faceRef, gid uint32, size, dx, width float64) *mask {
 	face := ss.face(ref)
-	outline, ok := face.GlyphData(font.GID(gid)).(font.GlyphOutline)
+	outline, ok := ss.outline(ref, gid)
 	if !ok || len(outline.Segments) == 0 {
 		return &mask{}
 	}

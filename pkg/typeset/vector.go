@@ -159,7 +159,7 @@ func (r *Registry) Outline(f Face, gid uint32, sink PathSink) (advance float64) 
 	}()
 	face := ss.face(f.ref)
 	advance = float64(face.HorizontalAdvance(font.GID(gid)))
-	outline, ok := face.GlyphData(font.GID(gid)).(font.GlyphOutline)
+	outline, ok := ss.outline(f.ref, gid)
 	if !ok {
 		return advance
 	}
