@@ -169,8 +169,10 @@ func flatDeflateBands(dst, raw []byte, stride, channels int, bands []int) []byte
 		i := slices.Index(bands, y0)
 		from, to := y0*stride, y1*stride
 		adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&raw[from]), C.size_t(to-from)))
-		buf := append(dst[:0], zlibHeader...) // the first band starts the stream
-		if i > 0 {
+		var buf []byte
+		if i == 0 {
+			buf = append(dst[:0], zlibHeader...) // the first band starts the stream
+		} else {
 			buf = compressed.Get((to-from)/8 + 1024)[:0]
 		}
 		parts[i] = flatBlock(buf, raw, from, to, stride, channels, i == n-1)
