@@ -20,9 +20,6 @@ func NewBytes(n int64) *Bytes {
 	return &Bytes{sem: semaphore.NewWeighted(n), max: n}
 }
 
-// Limit is the budget's size.
-func (b *Bytes) Limit() int64 { return b.max }
-
 // TryAcquire takes n bytes (a request larger than the whole budget takes
 // all of it) and returns the function that gives them back, or ok false
 // when they are not free now.

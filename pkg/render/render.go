@@ -196,12 +196,6 @@ func (r *Renderer) result(data []byte, mime string, req *schema.Request, report 
 	return core.Result{Data: data, MimeType: mime, Width: req.Width, Height: req.Height, Warnings: ws, Assets: fetched.Sum()}
 }
 
-// renderCanvas composites req's layers onto a fresh transparent canvas.
-func (r *Renderer) renderCanvas(ctx context.Context, req *schema.Request) (*image.RGBA, error) {
-	canvas, _, err := frame{Renderer: r}.composeLayers(ctx, req)
-	return canvas, err
-}
-
 // composeLayers draws req's layers in order onto a canvas: the first
 // layer's own image when it covers the canvas exactly (coverLayer), else a
 // canvas from the pool, which pooled reports (the caller gives it back
