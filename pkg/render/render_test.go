@@ -498,8 +498,9 @@ func TestGradientBuffersGoBackToThePool(t *testing.T) {
 	}
 	t.Logf("%d KB allocated by the leanest render", least>>10)
 	// Without the pool: 4 MB for the canvas-sized gradient and 1 MB for
-	// the boxed one, every render.
-	require.Less(t, least, uint64(1<<20))
+	// the boxed one, every render. With it, what is left is the encoder's
+	// (a PNG split into bands on a spare core took 1.1 MB under -race).
+	require.Less(t, least, uint64(3<<19))
 }
 
 // TestHiddenSolidsSkipOnlyWhatIsPaintedOver: solid layers under a later
