@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,11 +13,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/imageurl"
@@ -187,7 +183,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 		}
 		ws := make([]*httptest.ResponseRecorder, n)
 		var wg sync.WaitGroup
-		cpu0, t0 := processCPU(), time.Now()
+		cpu0, t0 := redistest.ProcessCPU(), time.Now()
 		for j := range reqs {
 			wg.Add(1)
 			go func() {
@@ -201,7 +197,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 		if m.renders != nil {
 			m.renders.Flush()
 		}
-		cpu = processCPU() - cpu0
+		cpu = redistest.ProcessCPU() - cpu0
 		for _, w := range ws {
 			if w.Code != http.StatusOK || w.Header().Get("Cache-Status") != want {
 				b.Fatalf("status %d, Cache-Status %q, want %q", w.Code, w.Header().Get("Cache-Status"), want)
@@ -214,7 +210,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 	for _, clients := range []int{1, 4} {
 		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
 			var offWall, offCPU, missWall, missCPU time.Duration
-			redis0 := redisCPU(b, rdb)
+			redis0 := redistest.ServerCPU(b, rdb)
 			i := 0
 			for b.Loop() {
 				i++
@@ -229,7 +225,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 					offWall, offCPU = offWall+w, offCPU+c
 				}
 			}
-			redis := redisCPU(b, rdb) - redis0
+			redis := redistest.ServerCPU(b, rdb) - redis0
 			n := float64(b.N)
 			ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
 			per := func(d time.Duration) float64 { return ms(d) / float64(clients) }
@@ -248,27 +244,3 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 // missSeq numbers the titles of BenchmarkTemplateImageMissCost, so that no
 // op of any run repeats an earlier one's cache key.
 var missSeq atomic.Int64
-
-// processCPU is this process's user and system CPU time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// redisCPU is the CPU time the Redis server behind rdb has used.
-func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
-	info, err := rdb.Info(context.Background(), "cpu").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
-		if k == "used_cpu_user" || k == "used_cpu_sys" {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
-		}
-	}
-	return time.Duration(total * float64(time.Second))
-}

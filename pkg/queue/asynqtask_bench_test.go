@@ -3,8 +3,6 @@ package queue
 import (
 	"context"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -13,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/core"
+	"github.com/strata-render/strata/pkg/redistest"
 	"github.com/strata-render/strata/pkg/schema"
 )
 
@@ -80,7 +79,7 @@ func submitThenEnqueue(ctx context.Context, c *Client, ac *asynq.Client, body []
 func benchRedisCPU(b *testing.B, rdb *redis.Client, par int, op func(context.Context) error) {
 	ctx := context.Background()
 	require.NoError(b, op(ctx)) // load scripts, warm connections
-	redisBefore, procBefore := redisCPU(b, rdb), procCPU()
+	redisBefore, procBefore := redistest.ServerCPU(b, rdb), redistest.ProcessCPU()
 	b.ResetTimer()
 	if par == 1 {
 		for range b.N {
@@ -100,28 +99,6 @@ func benchRedisCPU(b *testing.B, rdb *redis.Client, par int, op func(context.Con
 		})
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((procCPU()-procBefore).Microseconds())/float64(b.N), "proc-cpu-µs/op")
-	b.ReportMetric(float64((redisCPU(b, rdb)-redisBefore).Microseconds())/float64(b.N), "redis-cpu-µs/op")
-}
-
-// procCPU is this process's user and system CPU time.
-func procCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// redisCPU is the Redis server's user and system CPU time (INFO cpu).
-func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
-	info, err := rdb.Info(context.Background(), "cpu").Result()
-	require.NoError(b, err)
-	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
-		}
-	}
-	return time.Duration(total * float64(time.Second))
+	b.ReportMetric(float64((redistest.ProcessCPU()-procBefore).Microseconds())/float64(b.N), "proc-cpu-µs/op")
+	b.ReportMetric(float64((redistest.ServerCPU(b, rdb)-redisBefore).Microseconds())/float64(b.N), "redis-cpu-µs/op")
 }

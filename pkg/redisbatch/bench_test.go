@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -69,7 +68,7 @@ func BenchmarkCoalescing(b *testing.B) {
 						})
 						return err
 					}
-					redisBefore, procBefore := redisCPU(b, stats), procCPU()
+					redisBefore, procBefore := redistest.ServerCPU(b, stats), redistest.ProcessCPU()
 					b.ResetTimer()
 					if par == 1 {
 						for i := range b.N {
@@ -89,32 +88,10 @@ func BenchmarkCoalescing(b *testing.B) {
 						})
 					}
 					b.StopTimer()
-					b.ReportMetric(float64((procCPU()-procBefore).Microseconds())/float64(b.N), "proc-cpu-µs/op")
-					b.ReportMetric(float64((redisCPU(b, stats)-redisBefore).Microseconds())/float64(b.N), "redis-cpu-µs/op")
+					b.ReportMetric(float64((redistest.ProcessCPU()-procBefore).Microseconds())/float64(b.N), "proc-cpu-µs/op")
+					b.ReportMetric(float64((redistest.ServerCPU(b, stats)-redisBefore).Microseconds())/float64(b.N), "redis-cpu-µs/op")
 				})
 			}
 		}
 	}
-}
-
-// procCPU is this process's user and system CPU time.
-func procCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// redisCPU is the Redis server's user and system CPU time (INFO cpu).
-func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
-	info, err := rdb.Info(context.Background(), "cpu").Result()
-	require.NoError(b, err)
-	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
-		}
-	}
-	return time.Duration(total * float64(time.Second))
 }

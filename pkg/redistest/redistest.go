@@ -7,7 +7,11 @@ package redistest
 import (
 	"context"
 	"os"
+	"strconv"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -39,4 +43,32 @@ func Client(t testing.TB, db int) *redis.Client {
 	}
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
+}
+
+// ServerCPU is the user and system CPU time the Redis server behind rdb has
+// used (INFO cpu). Benchmarks report its difference per op, which stays
+// meaningful when the wall time includes waiting for a shared core.
+func ServerCPU(t testing.TB, rdb *redis.Client) time.Duration {
+	t.Helper()
+	info, err := rdb.Info(context.Background(), "cpu").Result()
+	if err != nil {
+		t.Fatalf("redis INFO cpu: %v", err)
+	}
+	var total float64
+	for _, line := range strings.Split(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			f, _ := strconv.ParseFloat(v, 64)
+			total += f
+		}
+	}
+	return time.Duration(total * float64(time.Second))
+}
+
+// ProcessCPU is this process's user and system CPU time, the client-side
+// counterpart of ServerCPU.
+func ProcessCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -4,12 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"strconv"
-	"strings"
-	"syscall"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/core"
 	"github.com/strata-render/strata/pkg/redistest"
@@ -35,46 +31,22 @@ func BenchmarkMissOverhead(b *testing.B) {
 	for _, gap := range []time.Duration{0, 5 * time.Millisecond} {
 		b.Run("gap="+gap.String(), func(b *testing.B) {
 			var wall, cpu time.Duration
-			redis0 := redisCPU(b, rdb)
+			redis0 := redistest.ServerCPU(b, rdb)
 			for b.Loop() {
 				i++
 				time.Sleep(gap)
-				cpu0, t0 := processCPU(), time.Now()
+				cpu0, t0 := redistest.ProcessCPU(), time.Now()
 				if _, status, err := c.Get(ctx, "overhead-"+strconv.Itoa(i), false, fn); err != nil || status != StatusMiss {
 					b.Fatal(status, err)
 				}
 				wall += time.Since(t0)
 				c.Flush() // the store runs after the answer: count it in
-				cpu += processCPU() - cpu0
+				cpu += redistest.ProcessCPU() - cpu0
 			}
 			n := float64(b.N)
 			b.ReportMetric(float64(wall)/1e3/n, "wall-us/op")
 			b.ReportMetric(float64(cpu)/1e3/n, "cpu-us/op")
-			b.ReportMetric(float64(redisCPU(b, rdb)-redis0)/1e3/n, "redis-cpu-us/op")
+			b.ReportMetric(float64(redistest.ServerCPU(b, rdb)-redis0)/1e3/n, "redis-cpu-us/op")
 		})
 	}
-}
-
-// processCPU is this process's user and system CPU time.
-func processCPU() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// redisCPU is the CPU time the Redis server behind rdb has used.
-func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
-	info, err := rdb.Info(context.Background(), "cpu").Result()
-	if err != nil {
-		b.Fatal(err)
-	}
-	var total float64
-	for _, line := range strings.Split(info, "\n") {
-		k, v, _ := strings.Cut(strings.TrimSpace(line), ":")
-		if k == "used_cpu_user" || k == "used_cpu_sys" {
-			f, _ := strconv.ParseFloat(v, 64)
-			total += f
-		}
-	}
-	return time.Duration(total * float64(time.Second))
 }
