@@ -532,15 +532,36 @@ func TestHiddenSolidsSkipOnlyWhatIsPaintedOver(t *testing.T) {
 		require.True(t, ok)
 		compositeSolid(want, premultiply(l.Solid.Color), b.Min.X, b.Min.Y, b.Dx(), b.Dy(), l.Radii, l.Opacity/100, image.Rectangle{})
 	}
+	var junk [][]byte
 	for range 4 { // leftovers in every pooled canvas
-		junk := make([]byte, 4*w*h)
-		for i := range junk {
-			junk[i] = byte(i * 31)
+		j := canvases.Get(4 * w * h)
+		for i := range j {
+			j[i] = byte(i * 31)
 		}
-		canvases.Put(junk)
+		junk = append(junk, j)
+	}
+	for _, j := range junk {
+		canvases.Put(j)
 	}
 	got, pooled, err := frame{Renderer: newTestRenderer(t)}.composeLayers(context.Background(), request(w, h, layers...))
 	require.NoError(t, err)
 	require.True(t, pooled)
 	require.Equal(t, want.Pix, got.Pix)
+}
+
+// A certificate-sized canvas comes from outside the Go heap (pixels.Planes):
+// on the heap the pooled canvases counted as live memory and the
+// collector's goal doubled them (docs/PERFORMANCE.md, "Against takumi").
+func TestLargeCanvasesAreNotGoHeap(t *testing.T) {
+	const w, h = 2000, 1414
+	canvases.Put(newCanvas(w, h, false).Pix) // map one, so the next is reused
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	c := newCanvas(w, h, true)
+	runtime.ReadMemStats(&after)
+	canvases.Put(c.Pix)
+	require.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(1<<20), "an 11 MB canvas allocated on the Go heap")
+	mapped, idle := canvases.Stats()
+	require.GreaterOrEqual(t, mapped, 4*w*h)
+	require.GreaterOrEqual(t, idle, 4*w*h, "the canvas is kept for the next render")
 }
