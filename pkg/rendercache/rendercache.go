@@ -69,6 +69,11 @@ type Options struct {
 	// MaxPendingBytes bounds the images whose store to Redis runs after
 	// their answer (64 MB when zero); beyond it a store runs before.
 	MaxPendingBytes int64
+	// ReplylessStores sends the stores over a connection of their own on
+	// which Redis does not reply (CLIENT REPLY OFF): a store is one write,
+	// with no round trip. Off, stores go through Redis like every command.
+	// The Redis must honour CLIENT REPLY (Redis ≥ 3.2; not every proxy).
+	ReplylessStores bool
 }
 
 // Cache is a render cache. It is safe for concurrent use.
@@ -77,6 +82,7 @@ type Cache struct {
 	group        singleflight.Group
 	pending      sync.WaitGroup // stores to Redis under way
 	pendingBytes atomic.Int64   // their images' bytes
+	replyless    *replyless     // nil: stores go through o.Redis
 
 	items *lru.Cache[string, entry]
 	now   func() time.Time // time.Now; tests move it
@@ -108,8 +114,12 @@ func New(o Options) *Cache {
 	if o.MaxPendingBytes <= 0 {
 		o.MaxPendingBytes = 64 << 20
 	}
+	var rl *replyless
+	if o.Redis != nil && o.ReplylessStores {
+		rl = newReplyless(o.Redis)
+	}
 	return &Cache{
-		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
+		o: o, now: time.Now, replyless: rl, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_render_cache_hits_total",
 			Help: "Renders answered from the render cache, by tier (local, shared)."}, []string{"tier"}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_misses_total",
@@ -277,7 +287,9 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 		// A cache that fails to store only costs a render (and a held
 		// lock, its LockTTL).
 		if keep {
-			c.o.Redis.Set(ctx, redisKey(key), encode(e), ttl)
+			if c.replyless == nil || c.replyless.set(ctx, redisKey(key), encode(e), ttl) != nil {
+				c.o.Redis.Set(ctx, redisKey(key), encode(e), ttl)
+			}
 		} else {
 			c.o.Redis.Del(ctx, redisKey(key))
 		}
@@ -303,7 +315,21 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 // Flush waits until every image rendered so far is in the shared store
 // (or has failed to get there): before the Redis client closes, and in
 // tests that look at Redis.
-func (c *Cache) Flush() { c.pending.Wait() }
+func (c *Cache) Flush() {
+	c.pending.Wait()
+	if c.replyless != nil {
+		c.replyless.sync(context.Background())
+	}
+}
+
+// Close flushes and closes the stores' own connection (the Redis client
+// is the caller's to close).
+func (c *Cache) Close() {
+	c.Flush()
+	if c.replyless != nil {
+		c.replyless.close()
+	}
+}
 
 // found reads an entry the shared store held for key.
 func (c *Cache) found(key string, b []byte) (core.Result, bool) {
