@@ -45,7 +45,7 @@ func BenchmarkMissOverhead(b *testing.B) {
 						b.Fatal(status, err)
 					}
 					wall += time.Since(t0)
-					c.Flush() // the store runs after the answer: count it in
+					c.Sent() // the store runs after the answer: count it in
 					cpu += redistest.ProcessCPU() - cpu0
 				}
 				n := float64(b.N)

@@ -26,7 +26,8 @@ type replyless struct {
 	mu  sync.Mutex
 	cn  net.Conn
 	rd  *bufio.Reader
-	buf []byte
+	buf []byte // the commands written next
+	ent []byte // the entry being stored, encoded
 }
 
 func newReplyless(rdb *redis.Client) *replyless { return &replyless{opt: rdb.Options()} }
@@ -35,8 +36,9 @@ func newReplyless(rdb *redis.Client) *replyless { return &replyless{opt: rdb.Opt
 // through the client instead.
 var errNoReplyless = errors.New("rendercache: no reply-less connection")
 
-// set writes SET key val PX ttl.
-func (w *replyless) set(ctx context.Context, key string, val []byte, ttl time.Duration) error {
+// set writes SET key <e encoded> PX ttl, the entry laid out straight
+// into the connection's reused buffer.
+func (w *replyless) set(ctx context.Context, key string, e entry, ttl time.Duration) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if err := w.connect(ctx); err != nil {
@@ -45,7 +47,8 @@ func (w *replyless) set(ctx context.Context, key string, val []byte, ttl time.Du
 	b := append(w.buf[:0], "*5\r\n"...)
 	b = appendBulk(b, "SET")
 	b = appendBulk(b, key)
-	b = appendBulk(b, val)
+	w.ent = appendEntry(w.ent[:0], e)
+	b = appendBulk(b, w.ent)
 	b = appendBulk(b, "PX")
 	w.buf = appendBulk(b, strconv.FormatInt(max(ttl.Milliseconds(), 1), 10))
 	return w.write()
