@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("STRATA_CACHE_REDIS_URL: %w", err)
 			}
-			co.Redis, co.ReplylessStores = m.cache, true
+			co.Redis = m.cache // stores through the client: ReplylessStores measured mixed (docs/PERFORMANCE.md #16)
 		}
 		cache = rendercache.New(co)
 		m.renders = cache
