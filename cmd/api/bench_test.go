@@ -195,7 +195,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 		wg.Wait()
 		wall = time.Since(t0)
 		if m.renders != nil {
-			m.renders.Sent() // the stores have left the process: their CPU is counted
+			m.renders.Flush()
 		}
 		cpu = redistest.ProcessCPU() - cpu0
 		for _, w := range ws {

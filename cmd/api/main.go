@@ -145,7 +145,7 @@ func (m *Main) Run(ctx context.Context) error {
 			if err != nil {
 				return fmt.Errorf("STRATA_CACHE_REDIS_URL: %w", err)
 			}
-			co.Redis = m.cache // stores through the client: ReplylessStores measured mixed (docs/PERFORMANCE.md #16)
+			co.Redis = m.cache
 		}
 		cache = rendercache.New(co)
 		m.renders = cache
@@ -220,7 +220,7 @@ func (m *Main) Close() error {
 		errs = append(errs, m.redis.Close())
 	}
 	if m.renders != nil {
-		m.renders.Close() // the images rendered last reach the shared store
+		m.renders.Flush() // the images rendered last reach the shared store
 	}
 	if m.cache != nil {
 		errs = append(errs, m.cache.Close())

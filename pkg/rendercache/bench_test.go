@@ -20,40 +20,33 @@ import (
 // every round trip finds the process asleep. Reported: wall-us/op, what a
 // miss waits for (the store is off its path); cpu-us/op, this process's
 // CPU time per op with its store; redis-cpu-us/op, the Redis server's.
-// stores=client sends the store through the Redis client (a round trip),
-// stores=replyless over the connection without replies (one write; what
-// cmd/api uses); the two alternate, three runs each.
 func BenchmarkMissOverhead(b *testing.B) {
 	rdb := redistest.Client(b, testDB)
+	c := New(Options{Redis: rdb, MaxBytes: 64 << 20, MaxEntryBytes: 8 << 20, TTL: time.Minute})
 	img := core.Result{Data: make([]byte, 24<<10), MimeType: "image/png", Width: 1200, Height: 630}
 	rand.Read(img.Data)
 	fn := func(context.Context) (core.Result, error) { return img, nil }
 	ctx := context.Background()
 	i := 0
 	for _, gap := range []time.Duration{0, 5 * time.Millisecond} {
-		for _, replyless := range []bool{false, true, false, true, false, true} {
-			c := New(Options{Redis: rdb, MaxBytes: 64 << 20, MaxEntryBytes: 8 << 20, TTL: time.Minute, ReplylessStores: replyless})
-			stores := map[bool]string{false: "client", true: "replyless"}[replyless]
-			b.Run("gap="+gap.String()+"/stores="+stores, func(b *testing.B) {
-				var wall, cpu time.Duration
-				redis0 := redistest.ServerCPU(b, rdb)
-				for b.Loop() {
-					i++
-					time.Sleep(gap)
-					cpu0, t0 := redistest.ProcessCPU(), time.Now()
-					if _, status, err := c.Get(ctx, "overhead-"+strconv.Itoa(i), false, fn); err != nil || status != StatusMiss {
-						b.Fatal(status, err)
-					}
-					wall += time.Since(t0)
-					c.Sent() // the store runs after the answer: count it in
-					cpu += redistest.ProcessCPU() - cpu0
+		b.Run("gap="+gap.String(), func(b *testing.B) {
+			var wall, cpu time.Duration
+			redis0 := redistest.ServerCPU(b, rdb)
+			for b.Loop() {
+				i++
+				time.Sleep(gap)
+				cpu0, t0 := redistest.ProcessCPU(), time.Now()
+				if _, status, err := c.Get(ctx, "overhead-"+strconv.Itoa(i), false, fn); err != nil || status != StatusMiss {
+					b.Fatal(status, err)
 				}
-				n := float64(b.N)
-				b.ReportMetric(float64(wall)/1e3/n, "wall-us/op")
-				b.ReportMetric(float64(cpu)/1e3/n, "cpu-us/op")
-				b.ReportMetric(float64(redistest.ServerCPU(b, rdb)-redis0)/1e3/n, "redis-cpu-us/op")
-			})
-			c.Close()
-		}
+				wall += time.Since(t0)
+				c.Flush() // the store runs after the answer: count it in
+				cpu += redistest.ProcessCPU() - cpu0
+			}
+			n := float64(b.N)
+			b.ReportMetric(float64(wall)/1e3/n, "wall-us/op")
+			b.ReportMetric(float64(cpu)/1e3/n, "cpu-us/op")
+			b.ReportMetric(float64(redistest.ServerCPU(b, rdb)-redis0)/1e3/n, "redis-cpu-us/op")
+		})
 	}
 }

@@ -25,7 +25,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -70,11 +69,6 @@ type Options struct {
 	// MaxPendingBytes bounds the images whose store to Redis runs after
 	// their answer (64 MB when zero); beyond it a store runs before.
 	MaxPendingBytes int64
-	// ReplylessStores sends the stores over a connection of their own on
-	// which Redis does not reply (CLIENT REPLY OFF): a store is one write,
-	// with no round trip. Off, stores go through Redis like every command.
-	// The Redis must honour CLIENT REPLY (Redis ≥ 3.2; not every proxy).
-	ReplylessStores bool
 }
 
 // Cache is a render cache. It is safe for concurrent use.
@@ -83,7 +77,6 @@ type Cache struct {
 	group        singleflight.Group
 	pending      sync.WaitGroup // stores to Redis under way
 	pendingBytes atomic.Int64   // their images' bytes
-	replyless    *replyless     // nil: stores go through o.Redis
 
 	items *lru.Cache[string, entry]
 	now   func() time.Time // time.Now; tests move it
@@ -115,12 +108,8 @@ func New(o Options) *Cache {
 	if o.MaxPendingBytes <= 0 {
 		o.MaxPendingBytes = 64 << 20
 	}
-	var rl *replyless
-	if o.Redis != nil && o.ReplylessStores {
-		rl = newReplyless(o.Redis)
-	}
 	return &Cache{
-		o: o, now: time.Now, replyless: rl, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
+		o: o, now: time.Now, items: lru.New[string, entry](o.MaxBytes, func(e entry) int64 { return int64(len(e.res.Data)) }),
 		hits: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "strata_render_cache_hits_total",
 			Help: "Renders answered from the render cache, by tier (local, shared)."}, []string{"tier"}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_misses_total",
@@ -288,9 +277,7 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 		// A cache that fails to store only costs a render (and a held
 		// lock, its LockTTL).
 		if keep {
-			if c.replyless == nil || c.replyless.set(ctx, redisKey(key), e, ttl) != nil {
-				c.o.Redis.Set(ctx, redisKey(key), encode(e), ttl)
-			}
+			c.o.Redis.Set(ctx, redisKey(key), encode(e), ttl)
 		} else {
 			c.o.Redis.Del(ctx, redisKey(key))
 		}
@@ -316,27 +303,7 @@ func (c *Cache) store(ctx context.Context, key string, res core.Result, locked b
 // Flush waits until every image rendered so far is in the shared store
 // (or has failed to get there): before the Redis client closes, and in
 // tests that look at Redis.
-func (c *Cache) Flush() {
-	c.pending.Wait()
-	if c.replyless != nil {
-		c.replyless.sync(context.Background())
-	}
-}
-
-// Sent waits until every store so far has left this process (written to
-// Redis's connection, or failed), without waiting for Redis to run the
-// reply-less ones as Flush does: what a benchmark counting this process's
-// CPU per miss needs (Flush would add a round trip per miss).
-func (c *Cache) Sent() { c.pending.Wait() }
-
-// Close flushes and closes the stores' own connection (the Redis client
-// is the caller's to close).
-func (c *Cache) Close() {
-	c.Flush()
-	if c.replyless != nil {
-		c.replyless.close()
-	}
-}
+func (c *Cache) Flush() { c.pending.Wait() }
 
 // found reads an entry the shared store held for key.
 func (c *Cache) found(key string, b []byte) (core.Result, bool) {
@@ -373,26 +340,20 @@ func (c *Cache) put(key string, e entry) {
 // (Unix milliseconds, 0 for none; 8 bytes), the media type's length (1
 // byte), the media type, the assets digest's length (1 byte), the digest,
 // the warnings' JSON length (4 bytes), the warnings as JSON and the image.
-func encode(e entry) []byte { return appendEntry(nil, e) }
-
-// appendEntry appends encode's layout of e to dst (the reply-less store
-// writes it into its reused buffer: no allocation of the image's size).
-func appendEntry(dst []byte, e entry) []byte {
+func encode(e entry) []byte {
 	r := e.res
 	var ws []byte
 	if len(r.Warnings) > 0 {
 		ws, _ = json.Marshal(r.Warnings) // strings only: cannot fail
 	}
-	dst = slices.Grow(dst, 22+len(r.MimeType)+len(r.Assets)+len(ws)+len(r.Data))
-	dst = append(dst, make([]byte, 17)...)
-	b := dst[len(dst)-17:]
+	b := make([]byte, 17, 22+len(r.MimeType)+len(r.Assets)+len(ws)+len(r.Data))
 	binary.BigEndian.PutUint32(b[0:], uint32(r.Width))
 	binary.BigEndian.PutUint32(b[4:], uint32(r.Height))
 	if !e.expires.IsZero() {
 		binary.BigEndian.PutUint64(b[8:], uint64(e.expires.UnixMilli()))
 	}
 	b[16] = byte(len(r.MimeType))
-	b = append(dst, r.MimeType...)
+	b = append(b, r.MimeType...)
 	b = append(b, byte(len(r.Assets)))
 	b = append(b, r.Assets...)
 	b = binary.BigEndian.AppendUint32(b, uint32(len(ws)))

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -98,47 +97,38 @@ func TestErrorsAreNotCached(t *testing.T) {
 }
 
 // Two caches over one Redis stand for two API processes: 50 concurrent
-// gets of one key render once, with the stores through the client or over
-// their reply-less connection (the waiting process sees the entry either
-// way).
+// gets of one key render once.
 func TestSingleFlightAcrossProcesses(t *testing.T) {
-	for _, replyless := range []bool{false, true} {
-		t.Run(fmt.Sprintf("replyless=%v", replyless), func(t *testing.T) {
-			rdb := redistest.Client(t, testDB)
-			o := Options{Redis: rdb, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20, TTL: time.Minute, Poll: 5 * time.Millisecond, ReplylessStores: replyless}
-			a, b := New(o), New(o)
-			defer a.Close()
-			defer b.Close()
-			var calls atomic.Int32
-			var wg sync.WaitGroup
-			statuses := make([]string, 50)
-			for i := range 50 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					c := a
-					if i%2 == 1 {
-						c = b
-					}
-					res, status, err := c.Get(context.Background(), "same", false, counting(image(1000, 7), &calls, 50*time.Millisecond))
-					require.NoError(t, err)
-					require.Equal(t, image(1000, 7), res)
-					statuses[i] = status
-				}()
+	rdb := redistest.Client(t, testDB)
+	o := Options{Redis: rdb, MaxBytes: 1 << 20, MaxEntryBytes: 1 << 20, TTL: time.Minute, Poll: 5 * time.Millisecond}
+	a, b := New(o), New(o)
+	var calls atomic.Int32
+	var wg sync.WaitGroup
+	statuses := make([]string, 50)
+	for i := range 50 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := a
+			if i%2 == 1 {
+				c = b
 			}
-			wg.Wait()
-			require.Equal(t, int32(1), calls.Load())
-			require.Equal(t, 1.0, testutil.ToFloat64(a.misses)+testutil.ToFloat64(b.misses))
-			// The entry is in Redis: a third process hits without rendering.
-			c := New(o)
-			defer c.Close()
-			_, status, err := c.Get(context.Background(), "same", false, counting(image(1, 1), &calls, 0))
+			res, status, err := c.Get(context.Background(), "same", false, counting(image(1000, 7), &calls, 50*time.Millisecond))
 			require.NoError(t, err)
-			require.Equal(t, StatusHit, status)
-			require.Equal(t, 1.0, testutil.ToFloat64(c.hits.WithLabelValues("shared")))
-			require.Equal(t, int32(1), calls.Load())
-		})
+			require.Equal(t, image(1000, 7), res)
+			statuses[i] = status
+		}()
 	}
+	wg.Wait()
+	require.Equal(t, int32(1), calls.Load())
+	require.Equal(t, 1.0, testutil.ToFloat64(a.misses)+testutil.ToFloat64(b.misses))
+	// The entry is in Redis: a third process hits without rendering.
+	c := New(o)
+	_, status, err := c.Get(context.Background(), "same", false, counting(image(1, 1), &calls, 0))
+	require.NoError(t, err)
+	require.Equal(t, StatusHit, status)
+	require.Equal(t, 1.0, testutil.ToFloat64(c.hits.WithLabelValues("shared")))
+	require.Equal(t, int32(1), calls.Load())
 }
 
 func TestKeyIgnoresSpellingAndWebhook(t *testing.T) {
