@@ -56,4 +56,3 @@ func SetMinProcs(n int, getenv func(string) string) {
 		runtime.GOMAXPROCS(n)
 	}
 }
-
