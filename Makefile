@@ -29,7 +29,9 @@ vet: ## gofmt and go vet
 test: setup vet ## Set up and run every test with -race against a real Redis
 	@export STRATA_TEST_REDIS_URL=$$(bash scripts/ensure-redis.sh $(TEST_REDIS_PORT)) && \
 	echo "tests use Redis at $$STRATA_TEST_REDIS_URL" && \
-	$(GO) test -race -count=1 -timeout 14m ./...
+	$(GO) test -race -count=1 -timeout 14m ./... && \
+	echo "allocation checks that -race's sync.Pool drops make meaningless, without -race:" && \
+	$(GO) test -count=1 -run 'TestTextDrawnAsInkOnly|TestGradientBuffersGoBackToThePool' ./pkg/render/
 
 fidelity: setup ## Strata against headless Chromium, case by case (prints the table; also part of make test)
 	set -o pipefail; $(GO) test -count=1 -v -run 'TestFidelity$$' ./pkg/fidelity/ | grep -E '^(\||--- FAIL|ok|FAIL|\s+fidelity_test)'

@@ -7,7 +7,9 @@
 // two processes can use the two cores; Strata uses goroutines in one
 // process). Rounds interleave engines and designs so that the shared
 // machine's drift hits all alike. Per design and engine: median and p90
-// latency of serial renders on one thread, throughput on 2 cores, peak RSS,
+// latency of serial renders (one request in flight, each engine with its
+// production threading: Strata GOMAXPROCS = cores, peers their defaults;
+// Strata also pinned to one thread, as a second column), throughput on 2 cores, peak RSS,
 // PNG bytes; each as a ratio to Strata. Then over HTTP: Strata's API and
 // each peer in a minimal Node server, driven by wrk with the same body and
 // concurrency. Then cold start, pixel differences and side-by-side sheets.
@@ -60,10 +62,12 @@ function startWorker(engine, name, slot) {
   const label = `${engine.id}/${name}/${slot}`;
   if (!engine.peer) {
     return new Worker(label, STRATA_BIN, ['-design', design.designPath(name), '-image', design.PRODUCT_JPEG, '-photo', design.PHOTO_JPEG, '-mode', 'serve', '-wire-images'],
-      { VIPS_CONCURRENCY: '1' });
+      {}); // libvips' default concurrency, as the API runs it
   }
+  // Production threading: libuv's default pool (takumi's N-API render runs
+  // on it), sharp's default libvips concurrency (SHARP_CONCURRENCY 0).
   return new Worker(label, process.execPath, [path.join(design.BENCH, 'peers', `${engine.id}.js`), name, '--serve'],
-    { UV_THREADPOOL_SIZE: '1' });
+    { SHARP_CONCURRENCY: '0' });
 }
 
 // rotate puts round r's engine order first-to-last differently each round.
@@ -97,8 +101,14 @@ async function inProcess(results) {
       for (const e of engines) {
         const r = results[name][e.id];
         if (r.error) continue;
-        const lat = await workers[`${e.id}/${name}`][0].send({ cmd: 'lat', n: LAT_N, budget_ms: LAT_BUDGET });
+        const w = workers[`${e.id}/${name}`][0];
+        const lat = await w.send({ cmd: 'lat', n: LAT_N, budget_ms: LAT_BUDGET, procs: os.cpus().length });
         if (lat.error) { r.error = firstLine(lat.error); continue; }
+        if (!e.peer) {
+          const one = await w.send({ cmd: 'lat', n: LAT_N, budget_ms: LAT_BUDGET, procs: 1 });
+          if (one.error) { r.error = firstLine(one.error); continue; }
+          r.ms1.push(...one.ms);
+        }
         r.ms.push(...lat.ms);
         r.roundMedians.push(median(lat.ms));
         r.bytes = lat.bytes;
@@ -338,6 +348,7 @@ function machine() {
   return {
     date: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
     cpu: `${cpus[0].model.trim()} × ${cpus.length}`,
+    cores: cpus.length,
     memGB: (os.totalmem() / 2 ** 30).toFixed(1),
     kernel: `${os.type()} ${os.release()}`,
     load: os.loadavg().map((x) => x.toFixed(1)).join(' '),
@@ -359,13 +370,14 @@ function summarise(results) {
     for (const e of ENGINES) {
       const r = results[name][e.id];
       r.median = r.ms.length ? median(r.ms) : null;
+      r.median1 = r.ms1.length ? median(r.ms1) : null;
       r.p90 = p90(r.ms);
       r.tputMedian = r.tput.length ? median(r.tput) : null;
       r.coresMedian = r.cores.length ? median(r.cores) : null;
       // Renders per second of CPU: throughput with the machine's other load
       // factored out (the shared machine often gives an engine less than 2 cores).
       r.perCPU = r.tput.length ? median(r.tput.map((t, i) => t / r.cores[i])) : null;
-      if (r.error) Object.assign(r, { median: null, p90: null, tputMedian: null, coresMedian: null, perCPU: null, bytes: null, rssMB: null });
+      if (r.error) Object.assign(r, { median: null, median1: null, p90: null, tputMedian: null, coresMedian: null, perCPU: null, bytes: null, rssMB: null });
     }
   }
 }
@@ -375,17 +387,17 @@ function report(m, results, cold) {
   L.push(`### Run of ${m.date}`, '');
   L.push(`- Machine: ${m.cpu}, ${m.memGB} GB, ${m.kernel}; load average at the end ${m.load} (shared machine).`);
   L.push(`- Strata: ${m.go}, libvips ${m.strataLibvips}. Node ${m.node}; ${Object.entries(m.peers).map(([k, v]) => `${k} ${v}`).join(', ')}.`);
-  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round on one thread; throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s (longer for slow designs, up to 30 s) after a warm-up, Strata's render cache off.`);
+  L.push(`- Settings: ${ROUNDS} interleaved rounds; latency = up to ${LAT_N} serial renders or ${LAT_BUDGET} ms per round, one request in flight, production threading (Strata GOMAXPROCS ${m.cores}, peers their defaults; Strata pinned to one thread in its own column); throughput = ${TPUT_MS} ms per round on 2 cores; HTTP = wrk, ${HTTP_CONC} connections, ${HTTP_SECONDS} s (longer for slow designs, up to 30 s) after a warm-up, Strata's render cache off.`);
   L.push('', '#### In-process (ratios are peer ÷ Strata: above 1× on latency, RSS and bytes, below 1× on throughput means Strata is ahead)', '');
-  L.push('| design | engine | median ms | p90 ms | renders/s, 2 cores | CPU cores busy | renders per CPU-s | peak RSS MB | PNG | median ×S | p90 ×S | renders/s ×S | RSS ×S | bytes ×S | mean abs Δ vs Strata (0–255) | px Δ>32 |');
-  L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  L.push('| design | engine | median ms | p90 ms | median ms, 1 thread | renders/s, 2 cores | CPU cores busy | renders per CPU-s | peak RSS MB | PNG | median ×S | p90 ×S | renders/s ×S | RSS ×S | bytes ×S | mean abs Δ vs Strata (0–255) | px Δ>32 |');
+  L.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of DESIGNS) {
     const s = results[name].strata;
     for (const e of ENGINES) {
       const r = results[name][e.id];
       const na = r.error ? ` (n/a: ${r.error.replace(/\|/g, '/')})` : r.note ? ` (${r.note})` : '';
       const rss = r.rssMB == null ? 'n/a' : e.peer ? `${f1(r.rssMB)} (×2 procs: ${f1(r.rssPairMB)})` : f1(r.rssMB);
-      L.push(`| ${name} | ${e.label}${na} | ${f1(r.median)} | ${f1(r.p90)} | ${f1(r.tputMedian)} | ${r.coresMedian == null ? 'n/a' : r.coresMedian.toFixed(2)} | ${f1(r.perCPU)} | ${rss} | ${kb(r.bytes)} | ` +
+      L.push(`| ${name} | ${e.label}${na} | ${f1(r.median)} | ${f1(r.p90)} | ${e.peer ? '—' : f1(r.median1)} | ${f1(r.tputMedian)} | ${r.coresMedian == null ? 'n/a' : r.coresMedian.toFixed(2)} | ${f1(r.perCPU)} | ${rss} | ${kb(r.bytes)} | ` +
         (e.peer ? `${ratio(r.median, s.median)} | ${ratio(r.p90, s.p90)} | ${ratio(r.tputMedian, s.tputMedian)} | ${ratio(r.rssMB, s.rssMB)} | ${ratio(r.bytes, s.bytes)} | ${r.diff ? r.diff.meanAbs.toFixed(2) : 'n/a'} | ${r.diff ? r.diff.pctOver32.toFixed(2) + '%' : 'n/a'} |`
           : '— | — | — | — | — | — | — |'));
     }
@@ -412,12 +424,12 @@ function report(m, results, cold) {
     L.push(`| ${e.label} | ${c.error ? 'n/a' : f1(c.ms)} | ${h.error ? 'n/a' : f1(h.ms)} |`);
   }
   L.push('', '#### Goal check (Strata ≤ 0.5× the fastest peer\'s median, ≥ 2× the best peer\'s throughput on 2 cores, RSS ≤ leanest peer + 50 MB)', '');
-  L.push('| design | Strata ÷ fastest peer median | fastest peer | Strata ÷ best peer renders/s | same per CPU-second | Strata RSS − leanest peer | met |');
-  L.push('|---|---:|---|---:|---:|---:|---|');
+  L.push('| design | Strata ÷ fastest peer median | same, Strata on 1 thread | fastest peer | Strata ÷ best peer renders/s | same per CPU-second | Strata RSS − leanest peer | met |');
+  L.push('|---|---:|---:|---|---:|---:|---:|---|');
   for (const name of DESIGNS) {
     const s = results[name].strata;
     const peers = ENGINES.filter((e) => e.peer).map((e) => ({ ...results[name][e.id], label: e.label })).filter((r) => !r.error);
-    if (s.error || !peers.length) { L.push(`| ${name} | n/a | n/a | n/a | n/a | n/a | n/a (${s.error ? 'Strata cannot render it yet' : 'no peer'}) |`); continue; }
+    if (s.error || !peers.length) { L.push(`| ${name} | n/a | n/a | n/a | n/a | n/a | n/a | n/a (${s.error ? 'Strata cannot render it yet' : 'no peer'}) |`); continue; }
     const fastest = peers.reduce((a, b) => (b.median < a.median ? b : a));
     const bestT = Math.max(...peers.map((r) => r.tputMedian));
     const leanest = Math.min(...peers.map((r) => r.rssMB));
@@ -425,7 +437,7 @@ function report(m, results, cold) {
     const t = s.tputMedian / bestT;
     const c = s.perCPU / Math.max(...peers.map((r) => r.perCPU));
     const d = s.rssMB - leanest;
-    L.push(`| ${name}${s.note ? ' (see note)' : ''} | ${lm.toFixed(2)}× | ${fastest.label} | ${t.toFixed(2)}× | ${c.toFixed(2)}× | ${d >= 0 ? '+' : ''}${d.toFixed(0)} MB | ${lm <= 0.5 && t >= 2 && d <= 50 ? 'yes' : 'no'} |`);
+    L.push(`| ${name}${s.note ? ' (see note)' : ''} | ${lm.toFixed(2)}× | ${s.median1 == null ? 'n/a' : (s.median1 / fastest.median).toFixed(2) + '×'} | ${fastest.label} | ${t.toFixed(2)}× | ${c.toFixed(2)}× | ${d >= 0 ? '+' : ''}${d.toFixed(0)} MB | ${lm <= 0.5 && t >= 2 && d <= 50 ? 'yes' : 'no'} |`);
   }
   return L.join('\n') + '\n';
 }
@@ -442,7 +454,7 @@ async function main() {
   const results = {};
   for (const name of DESIGNS) {
     results[name] = {};
-    for (const e of ENGINES) results[name][e.id] = { ms: [], roundMedians: [], tput: [], cores: [], decodeMs: [] };
+    for (const e of ENGINES) results[name][e.id] = { ms: [], ms1: [], roundMedians: [], tput: [], cores: [], decodeMs: [] };
   }
   const cold = {};
   log(`in-process: ${DESIGNS.join(', ')} × ${ENGINES.map((e) => e.label).join(', ')}, ${ROUNDS} rounds`);

@@ -24,6 +24,8 @@
 #   BENCH_DURATION         each run (10s); BENCH_ROUNDS (3); BENCH_RATES ("1000 2000 5000")
 #   BENCH_LOG_LEVEL        the API's log level (info)
 #   BENCH_PROFILE          a file for the API's CPU profile of the first closed-loop hit run
+#   BENCH_LOADTEST         a load generator binary to use instead of this tree's
+#                          scripts/loadtest (to compare two generators)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export STRATA_ASSETS_DIR=${STRATA_ASSETS_DIR:-$HOME/.cache/strata}
@@ -54,7 +56,11 @@ cleanup() {
 trap cleanup EXIT
 go build -o "$tmp/strata-api" ./cmd/api
 go build -o "$tmp/strata" ./cmd/strata
-go build -o "$tmp/loadtest" ./scripts/loadtest
+if [ -n "${BENCH_LOADTEST:-}" ]; then
+	cp "$BENCH_LOADTEST" "$tmp/loadtest"
+else
+	go build -o "$tmp/loadtest" ./scripts/loadtest
+fi
 
 cache_url=${BENCH_CACHE_REDIS_URL:-}
 if [ -z "$cache_url" ]; then

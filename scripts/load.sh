@@ -7,11 +7,13 @@
 # CPU lists (taskset -c); the fair scenario pins them to 0 and 1 by default, so
 # the clients' CPU does not come out of the server's. A pinned API keeps
 # STRATA_RENDER_CONCURRENCY at the machine's CPU count (default 2 here) unless
-# set: Go would size it from the one CPU it may use.
+# set: Go would size it from the one CPU it may use. LOAD_API_BIN runs a
+# prebuilt API binary instead of building one (A/B runs of two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scenario=${1:-${LOAD_SCENARIO:-mixed}}
-go build -o bin/strata-api ./cmd/api
+api=${LOAD_API_BIN:-bin/strata-api}
+[ -n "${LOAD_API_BIN:-}" ] || go build -o bin/strata-api ./cmd/api
 go build -o bin/loadtest ./scripts/loadtest
 key="loadkey-$(openssl rand -hex 8)"
 heavy="heavykey-$(openssl rand -hex 8)"
@@ -26,7 +28,7 @@ if [ -n "${LOAD_SERVER_CPUS:-}" ]; then
 fi
 if [ -n "${LOAD_CLIENT_CPUS:-}" ]; then client_pin=(taskset -c "$LOAD_CLIENT_CPUS"); fi
 echo "server CPUs: ${LOAD_SERVER_CPUS:-all}, load generator CPUs: ${LOAD_CLIENT_CPUS:-all}; $(uptime)"
-STRATA_API_KEYS=$key,$heavy STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn "${server_pin[@]}" bin/strata-api &
+STRATA_API_KEYS=$key,$heavy STRATA_LISTEN_ADDR=$addr STRATA_RATE_LIMIT=0 STRATA_LOG_LEVEL=warn "${server_pin[@]}" "$api" &
 pid=$!
 tmp=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null || true; rm -rf "$tmp"' EXIT

@@ -6,7 +6,9 @@
 //   node peers/<peer>.js <design> --once [out]   cold start: render once, print the
 //                                                time since the process started
 //   node peers/<peer>.js <design> --serve        JSON commands on stdin, one per line:
-//     {"cmd":"lat","n":30,"budget_ms":2500}  serial renders, one at a time
+//     {"cmd":"lat","n":30,"budget_ms":2500}  serial renders, one at a time (the Go
+//                                            harness also takes "procs": GOMAXPROCS for
+//                                            them, the machine's cores when absent)
 //     {"cmd":"tput","ms":2500}               serial renders for ms (the orchestrator
 //                                            runs two processes at once for 2 cores)
 //     {"cmd":"save","path":"out.png"}        write one render

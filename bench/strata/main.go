@@ -203,6 +203,7 @@ type command struct {
 	BudgetMS float64 `json:"budget_ms"`
 	MS       float64 `json:"ms"`
 	Conc     int     `json:"conc"`
+	Procs    int     `json:"procs"`
 	Path     string  `json:"path"`
 }
 
@@ -221,7 +222,7 @@ func (b *bench) serve(in io.Reader, out io.Writer) error {
 		var reply any
 		switch c.Cmd {
 		case "lat":
-			reply = b.latency(c.N, time.Duration(c.BudgetMS*float64(time.Millisecond)))
+			reply = b.latency(c.N, time.Duration(c.BudgetMS*float64(time.Millisecond)), c.Procs)
 		case "tput":
 			reply = b.throughput(time.Duration(c.MS*float64(time.Millisecond)), max(c.Conc, 1))
 		case "save":
@@ -242,12 +243,17 @@ func (b *bench) serve(in io.Reader, out io.Writer) error {
 	return sc.Err()
 }
 
-// latency renders serially on one thread (GOMAXPROCS 1) up to n times or
-// until the budget is spent (but at least three when n allows), timing Render only;
-// the request is decoded before the clock starts, and the decode is timed
-// on its own.
-func (b *bench) latency(n int, budget time.Duration) map[string]any {
-	prev := runtime.GOMAXPROCS(1)
+// latency renders serially, one request in flight, with GOMAXPROCS procs
+// (the machine's cores when procs ≤ 0, as the API runs; 1 pins the render
+// to one thread, so the PNG encode never splits over a spare core) up to n
+// times or until the budget is spent (but at least three when n allows),
+// timing Render only; the request is decoded before the clock starts, and
+// the decode is timed on its own.
+func (b *bench) latency(n int, budget time.Duration, procs int) map[string]any {
+	if procs <= 0 {
+		procs = runtime.NumCPU()
+	}
+	prev := runtime.GOMAXPROCS(procs)
 	defer runtime.GOMAXPROCS(prev)
 	var times, decodes []float64
 	size := 0
@@ -267,7 +273,7 @@ func (b *bench) latency(n int, budget time.Duration) map[string]any {
 		times = append(times, ms(time.Since(t1)))
 		size = len(res.Data)
 	}
-	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size}
+	return map[string]any{"ms": times, "decode_ms": median(decodes), "bytes": size, "procs": runtime.GOMAXPROCS(0)}
 }
 
 // throughput renders in conc goroutines (GOMAXPROCS = conc) for d and

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -95,6 +96,7 @@ func TestServe(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "social.png")
 	in := strings.Join([]string{
 		`{"cmd":"lat","n":5,"budget_ms":0}`,
+		`{"cmd":"lat","n":1,"procs":1}`,
 		`{"cmd":"tput","ms":50,"conc":2}`,
 		`{"cmd":"save","path":"` + out + `"}`,
 		`{"cmd":"bogus"}`,
@@ -102,6 +104,7 @@ func TestServe(t *testing.T) {
 		`{"cmd":"lat","n":1}`, // after quit: never answered
 	}, "\n")
 	var stdout bytes.Buffer
+	prevProcs := runtime.GOMAXPROCS(0)
 	require.NoError(t, b.serve(strings.NewReader(in), &stdout))
 
 	var replies []map[string]any
@@ -111,10 +114,14 @@ func TestServe(t *testing.T) {
 		require.NoError(t, dec.Decode(&m))
 		replies = append(replies, m)
 	}
-	require.Len(t, replies, 5)
+	require.Len(t, replies, 6)
 	require.Equal(t, true, replies[0]["ready"])
 	require.Len(t, replies[1]["ms"], 3, "three renders (the minimum) when the budget is spent")
 	require.Greater(t, replies[1]["bytes"], 1000.0)
+	require.Equal(t, float64(runtime.NumCPU()), replies[1]["procs"], "latency renders with the machine's cores unless told")
+	require.Equal(t, 1.0, replies[2]["procs"], "procs 1 pins the latency renders to one thread")
+	require.Equal(t, prevProcs, runtime.GOMAXPROCS(0), "GOMAXPROCS restored after the commands")
+	replies = append(replies[:2], replies[3:]...)
 	require.GreaterOrEqual(t, replies[2]["renders"], 1.0)
 	require.Contains(t, replies[2], "cpu_ms")
 	png, err := os.ReadFile(out)

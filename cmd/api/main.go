@@ -151,6 +151,7 @@ func (m *Main) Run(ctx context.Context) error {
 		m.renders = cache
 	}
 	admission.SetGoMemoryLimit(m.Config.MemoryLimit, os.Getenv)
+	admission.SetMinProcs(m.Config.RenderConcurrency, os.Getenv)
 	bodies, renders := admission.Split(m.Config.MemoryLimit)
 	srv := api.New(api.Options{
 		BodyMemory:           bodies,

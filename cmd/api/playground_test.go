@@ -16,35 +16,13 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/chromiumtest"
 	"github.com/strata-render/strata/pkg/redistest"
 )
 
-// chromiumPath is Debian's Chromium (scripts/setup.sh installs it).
-const chromiumPath = "/usr/bin/chromium"
-
-// newBrowser starts headless Chromium with a fresh profile and no
-// background network traffic.
+// newBrowser starts headless Chromium for one playground test.
 func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	_, err := os.Stat(chromiumPath)
-	require.NoError(t, err, "Chromium is missing: run scripts/setup.sh (apt-get install chromium)")
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1400, 760),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 60*time.Second)
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	ctx, _ := chromiumtest.Browser(t, 60*time.Second, chromedp.WindowSize(1400, 760))
 	return ctx
 }
 

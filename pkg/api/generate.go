@@ -158,7 +158,8 @@ func (s *Server) renderKeyed(c echo.Context, req *schema.Request, key string) (c
 
 // renderSync renders req within a render slot and the render timeout. The
 // slot is charged with the render's estimated memory (render.EstimateBytes)
-// and taken fairly across keys (admission.Gate). A render stuck in a C call
+// and taken fairly across keys (admission.Gate); a heavy one runs at a
+// lower thread priority (atPriority). A render stuck in a C call
 // past its deadline is abandoned (core.RenderWithin): the client gets its
 // 422 on time, and the slot comes back when the call ends.
 func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Request) (core.Result, error) {
@@ -175,7 +176,7 @@ func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Re
 		return core.Result{}, err
 	}
 	s.metrics.inFlight.Inc()
-	return core.RenderWithin(parent, s.renderer, req, s.limits.RenderTimeout, func() {
+	return core.RenderWithin(parent, atPriority{s.renderer, t}, req, s.limits.RenderTimeout, func() {
 		s.metrics.inFlight.Dec()
 		if t.Heavy() {
 			// Before the bytes go back: the next heavy render is
@@ -184,6 +185,19 @@ func (s *Server) renderSync(parent context.Context, keyID string, req *schema.Re
 		}
 		t.Release()
 	})
+}
+
+// atPriority renders at its ticket's priority: a heavy render on a
+// low-priority thread of its own, so light ones run first on a shared
+// core (admission.Ticket.Run).
+type atPriority struct {
+	core.Renderer
+	t *admission.Ticket
+}
+
+func (a atPriority) Render(ctx context.Context, req *schema.Request) (res core.Result, err error) {
+	a.t.Run(func() { res, err = a.Renderer.Render(ctx, req) })
+	return res, err
 }
 
 var errBusy = failure.New(failure.Unavailable, "The server is at capacity; retry in a few seconds.")

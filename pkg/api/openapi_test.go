@@ -466,9 +466,7 @@ func TestOpenAPIContract(t *testing.T) {
 	s3 := s3test.Start(t)
 	bucket := s3.Bucket(t)
 	stored := contractServer(t, func(o *api.Options) {
-		cfg, err := storage.Parse([]byte(`{"destinations":[{"api_keys":["` + oaKey + `"],"endpoint":"` + s3.Endpoint +
-			`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + s3test.WriterSecret +
-			`","buckets":["` + bucket + `"],"path_style":true}]}`))
+		cfg, err := storage.Parse(s3.Destinations(oaKey, bucket, s3test.WriterKey, s3test.WriterSecret))
 		require.NoError(t, err)
 		o.Storage, err = storage.New(cfg, storage.Options{KeyID: core.KeyID})
 		require.NoError(t, err)

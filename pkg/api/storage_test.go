@@ -23,9 +23,7 @@ import (
 // S3 test server.
 func storageServer(t *testing.T, srv *s3test.Server, bucket, secret string) *storage.Store {
 	t.Helper()
-	cfg, err := storage.Parse([]byte(`{"destinations":[{"api_keys":["` + testKey + `"],"endpoint":"` + srv.Endpoint +
-		`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + secret +
-		`","buckets":["` + bucket + `"],"path_style":true}]}`))
+	cfg, err := storage.Parse(srv.Destinations(testKey, bucket, s3test.WriterKey, secret))
 	require.NoError(t, err)
 	st, err := storage.New(cfg, storage.Options{KeyID: core.KeyID, Retries: 1})
 	require.NoError(t, err)

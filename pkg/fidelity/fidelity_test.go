@@ -20,6 +20,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
+	"github.com/strata-render/strata/pkg/chromiumtest"
 	"github.com/strata-render/strata/pkg/imaging"
 	"github.com/strata-render/strata/pkg/render"
 	"github.com/strata-render/strata/pkg/schema"
@@ -89,15 +90,6 @@ func (c fcase) judge(mean float64, delta int, boxErr error) (ok bool, what strin
 	return ok, strings.Join(parts, " + ")
 }
 
-// chromiumPath is Debian's Chromium (scripts/setup.sh installs it);
-// STRATA_CHROMIUM overrides it.
-func chromiumPath() string {
-	if p := os.Getenv("STRATA_CHROMIUM"); p != "" {
-		return p
-	}
-	return "/usr/bin/chromium"
-}
-
 func assetsDir(t *testing.T) string {
 	if d := os.Getenv("STRATA_ASSETS_DIR"); d != "" {
 		return d
@@ -139,7 +131,7 @@ func TestFidelity(t *testing.T) {
 	if os.Getenv("STRATA_BROWSER_TESTS") == "0" {
 		t.Skip("STRATA_BROWSER_TESTS=0")
 	}
-	_, err := os.Stat(chromiumPath())
+	_, err := os.Stat(chromiumtest.Path())
 	require.NoError(t, err, "headless Chromium not found (run scripts/setup.sh, set STRATA_CHROMIUM, or STRATA_BROWSER_TESTS=0 to skip)")
 	assets := assetsDir(t)
 	fonts, err := typeset.NewRegistry(assets)
@@ -267,29 +259,13 @@ func writePNG(t *testing.T, path string, img image.Image) {
 // screenshot loads url in headless Chromium with a w×h viewport at device
 // scale 1 in sRGB, waits for its fonts, and returns the screenshot.
 func screenshot(t *testing.T, url string, w, h int) image.Image {
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath()),
-		chromedp.Flag("headless", true),
-		chromedp.Flag("no-sandbox", true),
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
+	ctx, stop := chromiumtest.Browser(t, 90*time.Second,
 		chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("force-color-profile", "srgb"),
 		chromedp.Flag("force-device-scale-factor", "1"),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(w, 800),
-	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	defer cancelCtx()
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
+		chromedp.WindowSize(w, 800))
+	defer stop()
 	err := chromedp.Do(ctx, chromedp.EmulateViewport(int64(w), int64(h)), chromedp.Navigate(url))
 	require.NoError(t, err, "chromium")
 	_, err = chromedp.Run(ctx, chromedp.Evaluate[bool](

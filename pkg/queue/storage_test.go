@@ -20,9 +20,7 @@ import (
 // storeFor gives keyA the bucket on the real S3 test server.
 func storeFor(t *testing.T, s3 *s3test.Server, bucket, secret string) *storage.Store {
 	t.Helper()
-	cfg, err := storage.Parse([]byte(`{"destinations":[{"api_keys":["` + keyA + `"],"endpoint":"` + s3.Endpoint +
-		`","region":"us-east-1","access_key_id":"` + s3test.WriterKey + `","secret_access_key":"` + secret +
-		`","buckets":["` + bucket + `"],"path_style":true}]}`))
+	cfg, err := storage.Parse(s3.Destinations(keyA, bucket, s3test.WriterKey, secret))
 	require.NoError(t, err)
 	st, err := storage.New(cfg, storage.Options{KeyID: core.KeyID, Retries: 1, InitialBackoff: 10 * time.Millisecond})
 	require.NoError(t, err)

@@ -217,7 +217,7 @@ func TestTextDrawnAsInkOnly(t *testing.T) {
 	require.Equal(t, want.Pix, got.Pix, "the same pixels as the whole boxes blended")
 
 	if raceEnabled {
-		return // -race makes sync.Pool drop buffers: run `go test ./pkg/render/ -run TestTextDrawnAsInkOnly` for the allocation check
+		return // -race makes sync.Pool drop buffers; `make test` runs this test again without -race for the allocation check
 	}
 	for range 3 { // pools and caches warm
 		_, err := r.Render(ctx, req)

@@ -42,8 +42,7 @@ func photoPNG(b *testing.B, w, h int) []byte {
 func BenchmarkPut(b *testing.B) {
 	srv := s3test.Start(b)
 	bucket := srv.Bucket(b)
-	cfg, err := Parse([]byte(`{"destinations":[{"api_keys":["k"],"endpoint":"` + srv.Endpoint + `","region":"us-east-1","access_key_id":"` +
-		s3test.WriterKey + `","secret_access_key":"` + s3test.WriterSecret + `","buckets":["` + bucket + `"],"path_style":true}]}`))
+	cfg, err := Parse(srv.Destinations("k", bucket, s3test.WriterKey, s3test.WriterSecret))
 	if err != nil {
 		b.Fatal(err)
 	}

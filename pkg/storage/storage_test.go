@@ -28,9 +28,7 @@ func keyID(k string) string { return "id:" + k }
 // newStore returns a Store writing bucket with the given identity.
 func newStore(t *testing.T, srv *s3test.Server, bucket, ak, sk string, o Options) *Store {
 	t.Helper()
-	cfg, err := Parse([]byte(`{"destinations":[{"api_keys":["` + testKey + `"],"endpoint":"` + srv.Endpoint +
-		`","region":"us-east-1","access_key_id":"` + ak + `","secret_access_key":"` + sk +
-		`","buckets":["` + bucket + `"],"path_style":true}]}`))
+	cfg, err := Parse(srv.Destinations(testKey, bucket, ak, sk))
 	require.NoError(t, err)
 	o.KeyID = keyID
 	if o.InitialBackoff == 0 {

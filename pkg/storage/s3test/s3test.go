@@ -180,6 +180,15 @@ func (s *Server) Client(key, secret string) *minio.Client {
 	return c
 }
 
+// Destinations is a STRATA_STORAGE_CONFIG document (docs/STORAGE.md) that
+// lets apiKey write bucket on this server with the identity accessKey and
+// secret (WriterKey and WriterSecret; another pair makes uploads fail).
+func (s *Server) Destinations(apiKey, bucket, accessKey, secret string) []byte {
+	return []byte(`{"destinations":[{"api_keys":["` + apiKey + `"],"endpoint":"` + s.Endpoint +
+		`","region":"` + Region + `","access_key_id":"` + accessKey + `","secret_access_key":"` + secret +
+		`","buckets":["` + bucket + `"],"path_style":true}]}`)
+}
+
 // Bucket creates a fresh bucket for one test and returns its name.
 func (s *Server) Bucket(t testing.TB) string {
 	t.Helper()

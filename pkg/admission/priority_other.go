@@ -1,0 +1,7 @@
+//go:build !linux
+
+package admission
+
+// lowerThreadPriority does nothing outside Linux, where a thread's nice
+// value is not its own.
+func lowerThreadPriority(int) {}
