@@ -42,66 +42,66 @@ func benchDesign(tb testing.TB, name string) *schema.Request {
 	return req
 }
 
+// benchEachDesign runs loop as a sub-benchmark per design, warm (one
+// render first: fonts parsed, caches filled), with allocations and the CPU
+// time per render reported around it.
+func benchEachDesign(b *testing.B, loop func(b *testing.B, r *Renderer, req *schema.Request)) {
+	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
+	require.NoError(b, err)
+	for _, name := range benchDesigns {
+		b.Run(name, func(b *testing.B) {
+			req := benchDesign(b, name)
+			_, err := r.Render(context.Background(), req)
+			require.NoError(b, err)
+			b.ReportAllocs()
+			cpu := cpuClock(b)
+			loop(b, r, req)
+			cpu.report()
+		})
+	}
+}
+
 // BenchmarkDesign renders each peer-comparison design serially, warm
 // (fonts parsed, caches filled), through Renderer.Render with PNG output:
 // the in-process latency that `make bench-peers` compares with takumi.
 // It reports the median wall time of one render and the CPU time per
 // render (docs/PERFORMANCE.md, "Render core").
 func BenchmarkDesign(b *testing.B) {
-	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
-	require.NoError(b, err)
-	ctx := context.Background()
-	for _, name := range benchDesigns {
-		b.Run(name, func(b *testing.B) {
-			req := benchDesign(b, name)
-			_, err := r.Render(ctx, req) // warm-up
-			require.NoError(b, err)
-			times := make([]time.Duration, 0, 1024)
-			b.ReportAllocs()
-			cpu := cpuClock(b)
-			var size int
-			for b.Loop() {
-				start := time.Now()
-				res, err := r.Render(ctx, req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				times = append(times, time.Since(start))
-				size = len(res.Data)
+	benchEachDesign(b, func(b *testing.B, r *Renderer, req *schema.Request) {
+		ctx := context.Background()
+		times := make([]time.Duration, 0, 1024)
+		var size int
+		for b.Loop() {
+			start := time.Now()
+			res, err := r.Render(ctx, req)
+			if err != nil {
+				b.Fatal(err)
 			}
-			cpu.report()
-			sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
-			b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
-			b.ReportMetric(float64(size), "file-bytes")
-		})
-	}
+			times = append(times, time.Since(start))
+			size = len(res.Data)
+		}
+		b.StopTimer()
+		sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
+		b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
+		b.ReportMetric(float64(size), "file-bytes")
+	})
 }
 
 // BenchmarkDesignParallel renders each design from GOMAXPROCS goroutines
 // at once: throughput with every core busy (ns/op is wall time per render
 // across all of them).
 func BenchmarkDesignParallel(b *testing.B) {
-	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
-	require.NoError(b, err)
-	ctx := context.Background()
-	for _, name := range benchDesigns {
-		b.Run(name, func(b *testing.B) {
-			req := benchDesign(b, name)
-			_, err := r.Render(ctx, req)
-			require.NoError(b, err)
-			b.ReportAllocs()
-			cpu := cpuClock(b)
-			b.RunParallel(func(pb *testing.PB) {
-				for pb.Next() {
-					if _, err := r.Render(ctx, req); err != nil {
-						b.Error(err)
-						return
-					}
+	benchEachDesign(b, func(b *testing.B, r *Renderer, req *schema.Request) {
+		ctx := context.Background()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				if _, err := r.Render(ctx, req); err != nil {
+					b.Error(err)
+					return
 				}
-			})
-			cpu.report()
+			}
 		})
-	}
+	})
 }
 
 // BenchmarkDesignPNG is the PNG encode alone (hand-over, row filter,
