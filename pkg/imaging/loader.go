@@ -477,7 +477,11 @@ func (s *source) thumbnail(ctx context.Context, w, h int, crop vips.Crop, size v
 		// Both size modes here fill the w×h box, so the decoded image must
 		// cover it.
 		if decoded, _ := vips.JPEGScaled(s.buf, w, h); decoded != nil {
-			v, err = vips.ThumbnailImage(decoded, w, h, crop, size)
+			if crop == vips.CropCentre && size == vips.SizeBoth {
+				v, err = vips.CoverCentre(decoded, w, h) // the plain cover fit
+			} else {
+				v, err = vips.ThumbnailImage(decoded, w, h, crop, size)
+			}
 			decoded.Close()
 			break
 		}

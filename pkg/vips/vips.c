@@ -42,6 +42,59 @@ int strata_thumbnail_image(VipsImage *in, VipsImage **out, int w, int h, int cro
 	return vips_thumbnail_image(in, out, w, "height", h, "crop", crop, "size", size, NULL);
 }
 
+// strata_reduce is vips_resize(in, 1/hs, "vscale", 1/vs) for shrinks
+// hs, vs >= 1 (Lanczos 3, reducing gap 2), with the horizontal pass run as
+// a vertical one on the image turned a quarter: libvips 8.14's reducev is
+// vectorised (orc), its reduceh is scalar C and took 20.7 of the 22.7 ms
+// CPU of a 1500×1125 → 1080×1080 cover; turned, the resize takes 11.5 ms
+// (the two turns included). The same filter along each axis; the fixed-
+// point rounding differs from reduceh's by at most 3/255 (PSNR 62 dB).
+// Enlargements go to vips_resize.
+static int strata_reduce(VipsImage *in, VipsImage **out, double hs, double vs) {
+	if (hs < 1.0 || vs < 1.0)
+		return vips_resize(in, out, 1.0 / hs, "vscale", 1.0 / vs, NULL);
+	VipsImage *t[4] = {NULL, NULL, NULL, NULL};
+	VipsImage *x = in;
+	int rc = -1;
+	if (vs > 1.0) {
+		if (vips_reducev(x, &t[0], vs, "gap", 2.0, NULL)) goto done;
+		x = t[0];
+	}
+	if (hs > 1.0) {
+		if (vips_rot(x, &t[1], VIPS_ANGLE_D90, NULL) ||
+				vips_reducev(t[1], &t[2], hs, "gap", 2.0, NULL) ||
+				vips_rot(t[2], &t[3], VIPS_ANGLE_D270, NULL))
+			goto done;
+		x = t[3];
+	}
+	g_object_ref(x);
+	*out = x;
+	rc = 0;
+done:
+	for (int i = 0; i < 4; i++) if (t[i]) g_object_unref(t[i]);
+	return rc;
+}
+
+// strata_cover_centre is vips_thumbnail_image(in, w, h, crop centre, size
+// both) for an image without alpha in a processing space (sRGB or B_W),
+// made cheaper twice over: the centred window is cut from the lazy resize
+// instead of from a copy of the whole resized image in memory
+// (vips_thumbnail copies before every crop), so only the window's pixels
+// are computed, and the resize is strata_reduce's.
+int strata_cover_centre(VipsImage *in, VipsImage **out, int w, int h) {
+	// vips_thumbnail_calculate_shrink in crop mode: the smaller shrink
+	// fills the box; no axis shrinks below one pixel.
+	double s = VIPS_MIN((double)in->Xsize / w, (double)in->Ysize / h);
+	double hs = VIPS_MIN(s, in->Xsize), vs = VIPS_MIN(s, in->Ysize);
+	VipsImage *t = NULL;
+	if (strata_reduce(in, &t, hs, vs)) return -1;
+	// vips_smartcrop's centre: the window's offset rounded down.
+	int cw = VIPS_MIN(w, t->Xsize), ch = VIPS_MIN(h, t->Ysize);
+	int rc = vips_extract_area(t, out, (t->Xsize - cw) / 2, (t->Ysize - ch) / 2, cw, ch, NULL);
+	g_object_unref(t);
+	return rc;
+}
+
 // strata_to_rgba8 converts any image to 8-bit sRGB with an alpha band.
 int strata_to_rgba8(VipsImage *in, VipsImage **out) {
 	VipsImage *t[4] = {NULL, NULL, NULL, NULL};

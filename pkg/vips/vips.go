@@ -167,6 +167,19 @@ func ThumbnailImage(in *Image, w, h int, crop Crop, size Size) (*Image, error) {
 	return &Image{out}, nil
 }
 
+// CoverCentre resizes an image without alpha, already in memory (as
+// JPEGScaled returns), to cover w×h and cuts the centred w×h window from
+// it: the pixels ThumbnailImage(in, w, h, CropCentre, SizeBoth) gives, at
+// a fraction of its cost, since vips_thumbnail computes the whole resized
+// image into memory before it crops and this computes only the window.
+func CoverCentre(in *Image, w, h int) (*Image, error) {
+	var out *C.VipsImage
+	if C.strata_cover_centre(in.p, &out, C.int(w), C.int(h)) != 0 {
+		return nil, Error("thumbnail")
+	}
+	return &Image{out}, nil
+}
+
 // FromNRGBA wraps straight-alpha pixels as a libvips image (copied).
 func FromNRGBA(img *image.NRGBA) *Image {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
