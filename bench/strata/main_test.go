@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"image"
+	"image/color"
+	"image/jpeg"
 	"io"
 	"log/slog"
 	"os"
@@ -124,9 +127,58 @@ func TestServe(t *testing.T) {
 	replies = append(replies[:2], replies[3:]...)
 	require.GreaterOrEqual(t, replies[2]["renders"], 1.0)
 	require.Contains(t, replies[2], "cpu_ms")
+	require.Greater(t, replies[2]["decode_ms"], 0.0, "the request is decoded before the throughput clock starts")
 	png, err := os.ReadFile(out)
 	require.NoError(t, err)
 	require.Equal(t, "\x89PNG", string(png[:4]))
 	require.Equal(t, replies[3]["bytes"], float64(len(png)))
 	require.Contains(t, replies[4]["error"], "unknown command")
+}
+
+// TestRenderLeavesTheRequest: throughput renders one decoded request again
+// and again, which is only sound if a render changes nothing in it. The
+// image designs (the photo's decode, blur and shadows) render the same
+// bytes from one request as from a fresh decode, and the request still
+// equals a fresh decode afterwards.
+func TestRenderLeavesTheRequest(t *testing.T) {
+	cfg := config.NewDefaultConfig()
+	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
+		cfg.AssetsDir = dir
+	}
+	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err, "the bundled fonts are needed: run scripts/setup.sh")
+	defer eng.Close()
+	photo := filepath.Join(t.TempDir(), "photo.jpg")
+	require.NoError(t, os.WriteFile(photo, testJPEG(t, 640, 480), 0o644))
+	for _, design := range []string{"product", "effects"} {
+		body, err := loadBody(filepath.Join("..", "designs", design+".json"), map[string]string{placeholder: photo, photoPlaceholder: photo})
+		require.NoError(t, err)
+		b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
+		req, err := b.decode()
+		require.NoError(t, err)
+		first, err := b.renderRequest(req)
+		require.NoError(t, err, design)
+		again, err := b.renderRequest(req)
+		require.NoError(t, err, design)
+		fresh, err := b.render()
+		require.NoError(t, err, design)
+		require.Equal(t, fresh.Data, first.Data, design)
+		require.Equal(t, fresh.Data, again.Data, design)
+		decoded, err := b.decode()
+		require.NoError(t, err)
+		require.Equal(t, decoded, req, "%s: the request after two renders", design)
+	}
+}
+
+// testJPEG is a w×h JPEG of a colour ramp.
+func testJPEG(t *testing.T, w, h int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			img.Set(x, y, color.RGBA{uint8(x * 255 / w), uint8(y * 255 / h), uint8((x + y) % 256), 255})
+		}
+	}
+	var b bytes.Buffer
+	require.NoError(t, jpeg.Encode(&b, img, nil))
+	return b.Bytes()
 }
