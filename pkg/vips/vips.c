@@ -95,13 +95,15 @@ int strata_cover_centre(VipsImage *in, VipsImage **out, int w, int h) {
 	return rc;
 }
 
-// strata_to_rgba8 converts any image to 8-bit sRGB with an alpha band.
-int strata_to_rgba8(VipsImage *in, VipsImage **out) {
+// strata_to_rgba8 converts any image to 8-bit sRGB with an alpha band;
+// *opaque is set when the alpha band was added (every pixel opaque).
+int strata_to_rgba8(VipsImage *in, VipsImage **out, int *opaque) {
 	VipsImage *t[4] = {NULL, NULL, NULL, NULL};
 	int rc = -1;
 	if (vips_colourspace(in, &t[0], VIPS_INTERPRETATION_sRGB, NULL)) goto done;
 	if (vips_cast_uchar(t[0], &t[1], NULL)) goto done;
 	VipsImage *x = t[1];
+	*opaque = x->Bands == 3;
 	if (x->Bands == 3) {
 		if (vips_bandjoin_const1(x, &t[2], 255, NULL)) goto done;
 		x = t[2];

@@ -226,7 +226,8 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 		return nil, err // no decode for a context that has already ended
 	}
 	var conv *C.VipsImage
-	if C.strata_to_rgba8(v.p, &conv) != 0 {
+	var opaque C.int
+	if C.strata_to_rgba8(v.p, &conv, &opaque) != 0 {
 		return nil, Error("convert to RGBA")
 	}
 	defer C.g_object_unref(C.gpointer(conv))
@@ -265,7 +266,9 @@ func (v *Image) RGBA(ctx context.Context) (*image.RGBA, error) {
 		}
 		return nil, Error("decode")
 	}
-	premultiply(out.Pix)
+	if opaque == 0 { // an image without alpha is premultiplied as it is
+		premultiply(out.Pix)
+	}
 	return out, nil
 }
 

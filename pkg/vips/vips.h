@@ -9,7 +9,7 @@ int strata_header(const void *buf, size_t len, int *w, int *h, int *orient, int 
 int strata_thumbnail_buffer(void *buf, size_t len, VipsImage **out, int w, int h, int crop, int size);
 int strata_thumbnail_image(VipsImage *in, VipsImage **out, int w, int h, int crop, int size);
 int strata_cover_centre(VipsImage *in, VipsImage **out, int w, int h);
-int strata_to_rgba8(VipsImage *in, VipsImage **out);
+int strata_to_rgba8(VipsImage *in, VipsImage **out, int *opaque);
 VipsImage *strata_memory_image(VipsImage *in, void *dst, size_t n);
 int strata_write(VipsImage *in, VipsImage *mem);
 void strata_kill(VipsImage *im);
