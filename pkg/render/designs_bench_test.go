@@ -5,12 +5,19 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"image"
+	"image/draw"
+	"image/jpeg"
+	"image/png"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sort"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/h2non/bimg"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/assets"
@@ -24,18 +31,20 @@ import (
 var benchDesigns = []string{"social", "rich", "certificate", "multilingual", "effects", "product"}
 
 // benchDesign decodes bench/designs/<name>.json as the API does. The
-// image placeholders, which the peer comparison fills with its own 12 MP
-// and 2 MP JPEGs, are filled with samples/rocket.jpg here.
+// image placeholders are filled with JPEGs of the peer comparison's sizes
+// (cameraJPEG).
 func benchDesign(tb testing.TB, name string) *schema.Request {
 	tb.Helper()
 	body, err := os.ReadFile(filepath.Join("..", "..", "bench", "designs", name+".json"))
 	require.NoError(tb, err)
-	if bytes.Contains(body, []byte("_JPEG@")) {
-		photo, err := os.ReadFile(filepath.Join(assets.Dir(), "samples", "rocket.jpg"))
-		require.NoError(tb, err, "sample photo (run scripts/setup.sh)")
-		b64 := []byte(base64.StdEncoding.EncodeToString(photo))
-		body = bytes.ReplaceAll(body, []byte("@PRODUCT_JPEG@"), b64)
-		body = bytes.ReplaceAll(body, []byte("@PHOTO_JPEG@"), b64)
+	for _, ph := range []struct {
+		name string
+		w, h int
+	}{{"@PRODUCT_JPEG@", 4000, 3000}, {"@PHOTO_JPEG@", 1600, 1067}} {
+		if bytes.Contains(body, []byte(ph.name)) {
+			b64 := []byte(base64.StdEncoding.EncodeToString(cameraJPEG(tb, ph.w, ph.h)))
+			body = bytes.ReplaceAll(body, []byte(ph.name), b64)
+		}
 	}
 	req, err := schema.Decode(body, schema.DefaultLimits())
 	require.NoError(tb, err)
@@ -45,6 +54,46 @@ func benchDesign(tb testing.TB, name string) *schema.Request {
 // benchEachDesign runs loop as a sub-benchmark per design, warm (one
 // render first: fonts parsed, caches filled), with allocations and the CPU
 // time per render reported around it.
+// cameraJPEG is samples/coffee.png cover-fitted to w×h (Lanczos 3) with
+// a light gaussian grain, as a quality-90 4:2:0 JPEG: the image designs'
+// photos as bench/lib/product.js makes them for the peer comparison
+// (4000×3000 for product, 1600×1067 for effects), so that these designs
+// decode and resize what the peers' table measures. Made once per size.
+func cameraJPEG(tb testing.TB, w, h int) []byte {
+	tb.Helper()
+	key := image.Pt(w, h)
+	cameraMu.Lock()
+	defer cameraMu.Unlock()
+	if b, ok := cameraJPEGs[key]; ok {
+		return b
+	}
+	src, err := os.ReadFile(filepath.Join(assets.Dir(), "samples", "coffee.png"))
+	require.NoError(tb, err, "sample photo (run scripts/setup.sh)")
+	scaled, err := bimg.NewImage(src).Process(bimg.Options{Width: w, Height: h, Crop: true, Enlarge: true, Type: bimg.PNG})
+	require.NoError(tb, err)
+	img, err := png.Decode(bytes.NewReader(scaled))
+	require.NoError(tb, err)
+	rgb := image.NewRGBA(image.Rect(0, 0, w, h))
+	draw.Draw(rgb, rgb.Rect, img, img.Bounds().Min, draw.Src)
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < len(rgb.Pix); i += 4 {
+		for c := range 3 {
+			v := float64(rgb.Pix[i+c]) + rng.NormFloat64()*6
+			rgb.Pix[i+c] = uint8(min(max(v+0.5, 0), 255))
+		}
+		rgb.Pix[i+3] = 255
+	}
+	var out bytes.Buffer
+	require.NoError(tb, jpeg.Encode(&out, rgb, &jpeg.Options{Quality: 90}))
+	cameraJPEGs[key] = out.Bytes()
+	return out.Bytes()
+}
+
+var (
+	cameraMu    sync.Mutex
+	cameraJPEGs = map[image.Point][]byte{}
+)
+
 func benchEachDesign(b *testing.B, loop func(b *testing.B, r *Renderer, req *schema.Request)) {
 	r, err := New(Options{Fonts: fontRegistry(b), Images: imaging.NewLoader(imaging.Options{})})
 	require.NoError(b, err)
