@@ -47,6 +47,17 @@ const (
 // one-band file, within about a percent of its size; with parts ≤ 1, or
 // content that goes to libdeflate, it is the one-band file byte for byte.
 func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
+	return EncodeDrawn(canvas, level, filter, parts, nil)
+}
+
+// EncodeDrawn is Encode of a canvas drawn band by band as it is encoded:
+// draw, when not nil, is called once for each band of rows (Bands, as a
+// sub-image sharing canvas's pixels, in canvas's coordinates) on that
+// band's goroutine, just before the band is converted, so a caller can
+// draw and encode each band on its own core with no wait between the two.
+// The first error a draw returns (in band order) is returned, with no
+// file.
+func EncodeDrawn(canvas *image.RGBA, level, filter, parts int, draw func(band *image.RGBA) error) ([]byte, error) {
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
 	if w == 0 || h == 0 {
 		return nil, failure.New(failure.Internal, "encoding png: empty canvas")
@@ -54,12 +65,29 @@ func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 	if level < 0 || level > 9 {
 		return nil, failure.New(failure.Invalid, "PNG compression level %d is outside 0–9.", level)
 	}
-	bands := bandRows(h, 1+3*w, parts)
+	bands := Bands(w, h, parts)
 	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
 	// is not.
 	channels, stride := 3, 1+3*w
 	rows := scanlines.Get(h * stride)
-	if !inBands(bands, func(y0, y1 int) bool { return pixels.DropAlpha(rows[1+y0*stride:], stride, rowBand(canvas, y0, y1)) }) {
+	drawErrs := make([]error, len(bands)-1)
+	opaque := inBands(bands, func(y0, y1 int) bool {
+		band := rowBand(canvas, y0, y1)
+		if draw != nil {
+			if err := draw(band); err != nil {
+				drawErrs[slices.Index(bands, y0)] = err
+				return false
+			}
+		}
+		return pixels.DropAlpha(rows[1+y0*stride:], stride, band)
+	})
+	for _, err := range drawErrs {
+		if err != nil {
+			scanlines.Put(rows)
+			return nil, err
+		}
+	}
+	if !opaque {
 		channels, stride = 4, 1+4*w
 		scanlines.Put(rows)
 		rows = scanlines.Get(h * stride)
@@ -112,6 +140,10 @@ func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 // minBandBytes is the least scanline data per band that Encode splits
 // off (smaller bands cost more in start-up than they save).
 const minBandBytes = 256 << 10
+
+// Bands is how Encode splits a w×h canvas for parts cores: the first row
+// of each band, and h (one band when parts ≤ 1 or the canvas is small).
+func Bands(w, h, parts int) []int { return bandRows(h, 1+3*w, parts) }
 
 // bandRows splits h rows of stride bytes into at most parts bands of
 // consecutive rows, none under minBandBytes (one band when parts ≤ 1):

@@ -14,6 +14,7 @@ package render
 import (
 	"context"
 	"image"
+	"image/color"
 	"math"
 	"runtime"
 	"sort"
@@ -391,16 +392,60 @@ const farAway = 1 << 24
 // origin and a layer without dimensions takes the boxW×boxH area there. A
 // layout uses it to draw its children into its own box.
 func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+	p, err := r.placeLayer(ctx, dst, l, origin, boxW, boxH)
+	if err != nil || p == nil {
+		return err
+	}
+	if p.contrast {
+		var t contrastTally
+		p.blend(dst, &t)
+		t.report(ctx, l)
+	} else {
+		p.blend(dst, nil)
+	}
+	p.release()
+	return nil
+}
+
+// placement is a layer ready to be blended: all drawLayer does before it
+// touches the destination's pixels (sizes, budget, warnings, the layer's
+// own image with its corners and effects applied). It can be blended onto
+// several parts of the destination, each on its own core (bandedCanvas):
+// every blend clips to the bounds of the destination it is given.
+type placement struct {
+	l       *schema.Layer
+	opacity float64
+	// solid is the fast path for unrotated solid colours: colour blended
+	// over box (with radii, skipping hide) with no layer image.
+	solid  bool
+	colour color.RGBA
+	box    image.Rectangle
+	hide   image.Rectangle
+	// img is the layer image blended at (x, y); backdrop, when not empty,
+	// is the box whose destination pixels are blurred first.
+	img      *image.RGBA
+	x, y     float64
+	backdrop image.Rectangle
+	// contrast: the low-contrast check applies (reportContrast).
+	contrast bool
+	// drawn (from l's type's pool) and grown (the effects' padded copy,
+	// from canvases) go back once every blend is done.
+	drawn, grown *image.RGBA
+}
+
+// placeLayer does drawLayer's work up to the blend: nil when the layer
+// draws nothing. Of dst it reads only the bounds.
+func (r frame) placeLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) (*placement, error) {
 	hide := r.hide
 	r.hide = image.Rectangle{} // for this layer, not for those inside it
 	draw, ok := drawers[l.Type]
 	if !ok {
-		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
+		return nil, failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
 	reportTransparent(ctx, l)
 	opacity := l.Opacity / 100
 	if !(opacity > 0) { // also NaN
-		return nil
+		return nil, nil
 	}
 	if opacity > 1 {
 		opacity = 1
@@ -418,11 +463,11 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 		r = r.withLayoutMemo()
 		var err error
 		if w, h, err = r.measureLayout(ctx, l); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if w <= 0 || h <= 0 {
-		return nil
+		return nil, nil
 	}
 	x, y := float64(origin.X), float64(origin.Y)
 	if l.Position != nil {
@@ -432,14 +477,15 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	if !(math.Abs(x) < farAway && math.Abs(y) < farAway) || math.IsNaN(l.Rotation) || math.IsInf(l.Rotation, 0) {
 		// Nowhere near any destination (or not a number): nothing to draw,
 		// and integer pixel maths further down stays far from overflow.
-		return nil
+		return nil, nil
 	}
 	reportPlacement(ctx, dst, l, x, y, w, h)
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
-		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity, hide)
-		return nil
+		ix, iy := int(math.Round(x)), int(math.Round(y))
+		return &placement{l: l, opacity: opacity, solid: true, colour: premultiply(l.Solid.Color),
+			box: image.Rect(ix, iy, ix+w, iy+h), hide: hide}, nil
 	}
 	budget, px := r.budgetFor(dst), float64(w)*float64(h)
 	if l.Effects != nil {
@@ -449,10 +495,10 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	}
 	if budget.used+px > budget.limit {
 		if budget.used == 0 {
-			return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
+			return nil, failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
 				l.Path, w, h, px/1e6, budget.limit/1e6)
 		}
-		return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; with the %.1f megapixels of the layouts it is inside, that is over the %.1f megapixels (4 times the canvas) layers may hold at once.",
+		return nil, failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; with the %.1f megapixels of the layouts it is inside, that is over the %.1f megapixels (4 times the canvas) layers may hold at once.",
 			l.Path, w, h, px/1e6, budget.used/1e6, budget.limit/1e6)
 	}
 	if l.Type == schema.TypeLayout {
@@ -462,13 +508,10 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	fr := r
 	fr.inkOnly = l.Type == schema.TypeText && l.Effects == nil && math.Mod(l.Rotation, 360) == 0 && l.Radii.IsZero()
 	img, err := draw(ctx, fr, l, w, h)
-	if err != nil {
-		return err
+	if err != nil || img == nil {
+		return nil, err
 	}
-	if img == nil {
-		return nil
-	}
-	drawn := img
+	p := &placement{l: l, opacity: opacity, drawn: img}
 	if o := img.Rect.Min; o != (image.Point{}) {
 		// Only the ink's part of the box (inkOnly): blended at its place
 		// in the box, the rest of which is transparent.
@@ -477,18 +520,37 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	}
 	applyCorners(img, l.Radii)
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
-		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
+		p.backdrop = image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y))))
 	}
-	var grown *image.RGBA // the effects' padded copy, from the pool
 	if l.Effects != nil {
 		var m int
 		img, m = applyEffects(img, l)
 		x, y = x-float64(m), y-float64(m)
 		if m > 0 {
-			grown = img
+			p.grown = img
 		}
 	}
-	reportContrast(ctx, dst, img, l, x, y, opacity)
+	p.img, p.x, p.y = img, x, y
+	p.contrast = judgesContrast(l) && warning.From(ctx) != nil
+	return p, nil
+}
+
+// blend blends the placed layer onto dst, clipped to dst's bounds; when
+// the contrast check applies, tally counts the pixels of dst under it
+// first.
+func (p *placement) blend(dst *image.RGBA, tally *contrastTally) {
+	l := p.l
+	if p.solid {
+		compositeSolid(dst, p.colour, p.box.Min.X, p.box.Min.Y, p.box.Dx(), p.box.Dy(), l.Radii, p.opacity, p.hide)
+		return
+	}
+	img, x, y := p.img, p.x, p.y
+	if !p.backdrop.Empty() {
+		backdropBlur(dst, p.backdrop, l.Radii, l.Effects.BackdropBlur)
+	}
+	if p.contrast && tally != nil {
+		tally.add(dst, img, l.Text.Color, int(math.Round(x)), int(math.Round(y)), p.opacity)
+	}
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
 			// Rotate onto a transparent copy of the destination's area,
@@ -497,15 +559,22 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 			composite(tmp, img, x, y, l.Rotation, 1)
 			img, x, y = tmp, float64(dst.Rect.Min.X), float64(dst.Rect.Min.Y)
 		}
-		compositeBlend(dst, img, int(math.Round(x)), int(math.Round(y)), opacity, mode)
+		compositeBlend(dst, img, int(math.Round(x)), int(math.Round(y)), p.opacity, mode)
 	} else {
-		composite(dst, img, x, y, l.Rotation, opacity)
+		composite(dst, img, x, y, l.Rotation, p.opacity)
 	}
-	if pool := pooledDrawers[l.Type]; pool != nil {
-		pool.Put(drawn.Pix)
+}
+
+// release gives the placement's images back to their pools; it is not
+// blended again.
+func (p *placement) release() {
+	if p.drawn != nil {
+		if pool := pooledDrawers[p.l.Type]; pool != nil {
+			pool.Put(p.drawn.Pix)
+		}
 	}
-	if grown != nil {
-		canvases.Put(grown.Pix)
+	if p.grown != nil {
+		canvases.Put(p.grown.Pix)
 	}
-	return nil
+	p.drawn, p.grown, p.img = nil, nil, nil
 }
