@@ -131,6 +131,12 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	rendering.Add(1)
 	defer rendering.Add(-1)
+	return r.render(ctx, req, spareCores())
+}
+
+// render is Render on parts cores: a large canvas is drawn and encoded
+// in bands, one per core (bandedLayers).
+func (r *Renderer) render(ctx context.Context, req *schema.Request, parts int) (core.Result, error) {
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
@@ -155,7 +161,19 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		}
 		return r.result(data, mimeTypes[format], req, report, fetched), nil
 	}
-	canvas, pooled, err := frame{Renderer: r, fonts: fonts}.composeLayers(ctx, req)
+	f, o := frame{Renderer: r, fonts: fonts}, r.enc.With(req.Output)
+	banded, err := f.bandedLayers(ctx, req, parts)
+	if err != nil {
+		return core.Result{}, err
+	}
+	if banded != nil {
+		data, mime, err := r.encodeBanded(banded, format, o, parts)
+		if err != nil {
+			return core.Result{}, err
+		}
+		return r.result(data, mime, req, report, fetched), nil
+	}
+	canvas, pooled, err := f.composeLayers(ctx, req)
 	if err != nil {
 		return core.Result{}, err
 	}
@@ -166,7 +184,7 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err := checkContext(ctx); err != nil {
 		return core.Result{}, err
 	}
-	data, mime, err := r.encode(canvas, format, r.enc.With(req.Output))
+	data, mime, err := r.encode(canvas, format, o, parts)
 	if err != nil {
 		return core.Result{}, err
 	}
@@ -202,9 +220,7 @@ func (r *Renderer) result(data []byte, mime string, req *schema.Request, report 
 // canvas from the pool, which pooled reports (the caller gives it back
 // once the pixels are encoded; on an error it is given back here).
 func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *image.RGBA, pooled bool, err error) {
-	layers := make([]*schema.Layer, len(req.Layers))
-	copy(layers, req.Layers)
-	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	layers := sortedLayers(req)
 	defer func() {
 		if err != nil && pooled {
 			canvases.Put(canvas.Pix)
@@ -214,36 +230,64 @@ func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *
 	w, h := req.Width, req.Height
 	r.budget = pixelBudget{limit: layerPixelLimit(w, h)}
 	hidden := hiddenBy(layers, w, h)
-	for i, l := range layers {
+	canvas, pooled, next, err := r.baseCanvas(ctx, layers, w, h)
+	if err != nil {
+		return canvas, pooled, err
+	}
+	if next == 0 && !(len(layers) > 0 && paintsEveryPixel(layers[0], w, h)) {
+		clear(canvas.Pix)
+	}
+	for i := next; i < len(layers); i++ {
+		l := layers[i]
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
 		}
 		r.hide = hidden[i]
 		start := time.Now()
-		if canvas == nil {
-			// Source-over onto transparent is a copy: a first layer that
-			// covers the canvas exactly becomes the canvas.
-			if canvas, pooled, err = r.coverLayer(ctx, l, w, h); err != nil {
-				return nil, false, err
-			}
-			if canvas == nil {
-				canvas, pooled = newCanvas(w, h, !paintsEveryPixel(l, w, h)), true
-				err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
-			}
-		} else {
-			err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
-		}
-		if err != nil {
+		if err := r.drawLayer(ctx, canvas, l, image.Point{}, w, h); err != nil {
 			return canvas, pooled, err
 		}
 		if r.opts.ObserveLayer != nil {
 			r.opts.ObserveLayer(l.Type, time.Since(start))
 		}
 	}
-	if canvas == nil {
-		canvas, pooled = newCanvas(w, h, true), true
-	}
 	return canvas, pooled, nil
+}
+
+// sortedLayers is req's layers in drawing order: ascending index, ties in
+// array order.
+func sortedLayers(req *schema.Request) []*schema.Layer {
+	layers := make([]*schema.Layer, len(req.Layers))
+	copy(layers, req.Layers)
+	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	return layers
+}
+
+// baseCanvas is the canvas sorted layers are drawn onto, and the index of
+// the first layer still to draw: the first layer's own image when it
+// covers the canvas exactly (coverLayer; next is 1), else a canvas from
+// the pool whose pixels are left as they were (next is 0: the caller
+// clears them unless the first layer paints every one). pooled reports a
+// canvas from the pool.
+func (r frame) baseCanvas(ctx context.Context, layers []*schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, next int, err error) {
+	if len(layers) > 0 {
+		if err := checkContext(ctx); err != nil {
+			return nil, false, 0, err
+		}
+		// Source-over onto transparent is a copy: a first layer that
+		// covers the canvas exactly becomes the canvas.
+		start := time.Now()
+		if canvas, pooled, err = r.coverLayer(ctx, layers[0], w, h); err != nil {
+			return nil, false, 0, err
+		}
+		if canvas != nil {
+			if r.opts.ObserveLayer != nil {
+				r.opts.ObserveLayer(layers[0].Type, time.Since(start))
+			}
+			return canvas, pooled, 1, nil
+		}
+	}
+	return newCanvas(w, h, false), true, 0, nil
 }
 
 // canvases keeps canvas pixel buffers between renders: a canvas is the
