@@ -65,62 +65,13 @@ func EncodeDrawn(canvas *image.RGBA, level, filter, parts int, draw func(band *i
 	if level < 0 || level > 9 {
 		return nil, failure.New(failure.Invalid, "PNG compression level %d is outside 0–9.", level)
 	}
-	bands := Bands(w, h, parts)
-	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
-	// is not.
-	channels, stride := 3, 1+3*w
-	rows := scanlines.Get(h * stride)
-	drawErrs := make([]error, len(bands)-1)
-	opaque := inBands(bands, func(y0, y1 int) bool {
-		band := rowBand(canvas, y0, y1)
-		if draw != nil {
-			if err := draw(band); err != nil {
-				drawErrs[slices.Index(bands, y0)] = err
-				return false
-			}
-		}
-		return pixels.DropAlpha(rows[1+y0*stride:], stride, band)
-	})
-	for _, err := range drawErrs {
-		if err != nil {
-			scanlines.Put(rows)
-			return nil, err
-		}
-	}
-	if !opaque {
-		channels, stride = 4, 1+4*w
-		scanlines.Put(rows)
-		rows = scanlines.Get(h * stride)
-		inBands(bands, func(y0, y1 int) bool {
-			pixels.Unpremultiply(rows[1+y0*stride:], stride, rowBand(canvas, y0, y1))
-			return true
-		})
-	}
-	defer func() { scanlines.Put(rows) }()
-	raw := rows[:h*stride]
-	flatShare := sameAsLeftShare(raw, stride, h, channels)
-	if filter == FilterAuto {
-		filter = FilterNone
-		if flatShare < 0.5 {
-			filter = FilterUp
-		}
-	}
-	filterRows(raw, stride, h, filter)
-
-	z := compressed.Get(len(raw)/8 + 1024)
+	e := &encoding{canvas: canvas, bands: Bands(w, h, parts), level: level, filter: filter, draw: draw}
+	z, err := e.run()
 	defer func() { compressed.Put(z) }()
-	if level >= 1 && level <= 5 && filter == FilterNone && flatShare >= 0.8 {
-		// Drawn content: the run-aware encoder matches what libdeflate's
-		// levels 1–5 achieve here in a third to a half of the time; 6–9
-		// search harder.
-		z = flatDeflateBands(z[:0], raw, stride, channels, bands)
-	} else {
-		var err error
-		if z, err = libdeflateZlib(z, raw, level); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-
+	channels := e.channels
 	colourType := byte(2) // truecolour
 	if channels == 4 {
 		colourType = 6 // truecolour with alpha
@@ -186,37 +137,155 @@ func rowBand(canvas *image.RGBA, y0, y1 int) *image.RGBA {
 	return canvas.SubImage(image.Rect(r.Min.X, r.Min.Y+y0, r.Max.X, r.Min.Y+y1)).(*image.RGBA)
 }
 
-// flatDeflateBands is flatDeflate over raw with each band of rows
-// compressed on its own goroutine (flatBlock), appended to dst in order
-// as one zlib stream.
-func flatDeflateBands(dst, raw []byte, stride, channels int, bands []int) []byte {
-	n := len(bands) - 1
+// encoding is one EncodeDrawn call. Each band's goroutine draws its rows
+// (draw), converts them to RGB scanlines and samples them
+// (sameAsLeftShare's rows), then waits for the first band's goroutine to
+// decide for the whole image — RGB or RGBA, the filter, the compressor —
+// and, for flatDeflate's content, compresses its rows (flatBlock): one
+// goroutine per band from the first row drawn to the last byte
+// compressed, with one wait between.
+type encoding struct {
+	canvas        *image.RGBA
+	bands         []int
+	level, filter int
+	draw          func(band *image.RGBA) error
+
+	rows             []byte // the scanlines, from scanlines
+	channels, stride int
+	// Per band: the draw's error, whether every pixel was opaque, the
+	// share samples (same of total), the compressed data and its Adler-32.
+	errs        []error
+	opaque      []bool
+	same, total []int
+	parts       [][]byte
+	adlers      []uint32
+	decided     chan struct{} // closed once flat (and rows) are set
+	flat        bool          // the bands are compressed by flatBlock
+}
+
+// run draws, converts and compresses the canvas: the zlib stream, from
+// compressed.
+func (e *encoding) run() ([]byte, error) {
+	w, h, n := e.canvas.Rect.Dx(), e.canvas.Rect.Dy(), len(e.bands)-1
+	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
+	// is not.
+	e.channels, e.stride = 3, 1+3*w
+	e.rows = scanlines.Get(h * e.stride)
+	defer func() { scanlines.Put(e.rows) }()
+	e.errs, e.opaque = make([]error, n), make([]bool, n)
+	e.same, e.total = make([]int, n), make([]int, n)
+	e.parts, e.adlers = make([][]byte, n), make([]uint32, n)
+	e.decided = make(chan struct{})
+	var converted, done sync.WaitGroup
+	converted.Add(n - 1)
+	done.Add(n - 1)
+	for i := 1; i < n; i++ {
+		go func() {
+			defer done.Done()
+			e.convert(i)
+			converted.Done()
+			<-e.decided
+			if e.flat {
+				e.compress(i)
+			}
+		}()
+	}
+	e.convert(0)
+	converted.Wait()
+	err := e.decide()
+	close(e.decided)
+	if e.flat && n > 1 {
+		e.compress(0)
+	}
+	done.Wait()
+	if err != nil {
+		return nil, err
+	}
+	raw := e.rows[:h*e.stride]
+	if !e.flat {
+		return libdeflateZlib(compressed.Get(len(raw)/8+1024), raw, e.level)
+	}
 	if n == 1 {
 		adler := uint32(C.libdeflate_adler32(1, unsafe.Pointer(&raw[0]), C.size_t(len(raw))))
-		return flatDeflate(dst, raw, stride, channels, adler)
+		return flatDeflate(compressed.Get(len(raw)/8 + 1024)[:0], raw, e.stride, e.channels, adler), nil
 	}
-	parts := make([][]byte, n)
-	adlers := make([]uint32, n)
-	inBands(bands, func(y0, y1 int) bool {
-		i := slices.Index(bands, y0)
-		from, to := y0*stride, y1*stride
-		adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&raw[from]), C.size_t(to-from)))
-		var buf []byte
-		if i == 0 {
-			buf = append(dst[:0], zlibHeader...) // the first band starts the stream
-		} else {
-			buf = compressed.Get((to-from)/8 + 1024)[:0]
-		}
-		parts[i] = flatBlock(buf, raw, from, to, stride, channels, i == n-1)
-		return true
-	})
-	out, adler := parts[0], adlers[0]
+	out, adler := e.parts[0], e.adlers[0]
 	for i := 1; i < n; i++ {
-		out = append(out, parts[i]...)
-		compressed.Put(parts[i])
-		adler = adler32Combine(adler, adlers[i], (bands[i+1]-bands[i])*stride)
+		out = append(out, e.parts[i]...)
+		compressed.Put(e.parts[i])
+		adler = adler32Combine(adler, e.adlers[i], (e.bands[i+1]-e.bands[i])*e.stride)
 	}
-	return binary.BigEndian.AppendUint32(out, adler)
+	return binary.BigEndian.AppendUint32(out, adler), nil
+}
+
+// convert draws band i and writes it as RGB scanlines, sampled.
+func (e *encoding) convert(i int) {
+	y0, y1 := e.bands[i], e.bands[i+1]
+	band := rowBand(e.canvas, y0, y1)
+	if e.draw != nil {
+		if e.errs[i] = e.draw(band); e.errs[i] != nil {
+			return
+		}
+	}
+	if e.opaque[i] = pixels.DropAlpha(e.rows[1+y0*e.stride:], e.stride, band); e.opaque[i] {
+		e.same[i], e.total[i] = shareSamples(e.rows, e.stride, y0, y1, 3)
+	}
+}
+
+// decide is done once every band is converted: the first draw error, or
+// RGBA scanlines when a pixel is not opaque, then the filter (applied)
+// and the compressor.
+func (e *encoding) decide() error {
+	for _, err := range e.errs {
+		if err != nil {
+			return err
+		}
+	}
+	h := e.canvas.Rect.Dy()
+	if slices.Contains(e.opaque, false) {
+		e.channels, e.stride = 4, 1+4*e.canvas.Rect.Dx()
+		scanlines.Put(e.rows)
+		e.rows = scanlines.Get(h * e.stride)
+		inBands(e.bands, func(y0, y1 int) bool {
+			i := slices.Index(e.bands, y0)
+			pixels.Unpremultiply(e.rows[1+y0*e.stride:], e.stride, rowBand(e.canvas, y0, y1))
+			e.same[i], e.total[i] = shareSamples(e.rows, e.stride, y0, y1, 4)
+			return true
+		})
+	}
+	same, total := 0, 0
+	for i := range e.same {
+		same, total = same+e.same[i], total+e.total[i]
+	}
+	flatShare := 1.0
+	if total > 0 {
+		flatShare = float64(same) / float64(total)
+	}
+	filter := e.filter
+	if filter == FilterAuto {
+		filter = FilterNone
+		if flatShare < 0.5 {
+			filter = FilterUp
+		}
+	}
+	filterRows(e.rows[:h*e.stride], e.stride, h, filter)
+	// Drawn content: the run-aware encoder matches what libdeflate's
+	// levels 1–5 achieve here in a third to a half of the time; 6–9
+	// search harder.
+	e.flat = e.level >= 1 && e.level <= 5 && filter == FilterNone && flatShare >= 0.8
+	return nil
+}
+
+// compress compresses band i of the filtered rows with flatBlock (the
+// first band starts the zlib stream in a buffer from compressed).
+func (e *encoding) compress(i int) {
+	from, to := e.bands[i]*e.stride, e.bands[i+1]*e.stride
+	e.adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&e.rows[from]), C.size_t(to-from)))
+	buf := compressed.Get((to-from)/8 + 1024)[:0]
+	if i == 0 {
+		buf = append(buf, zlibHeader...)
+	}
+	e.parts[i] = flatBlock(buf, e.rows, from, to, e.stride, e.channels, i == len(e.bands)-2)
 }
 
 // libdeflateZlib compresses raw as one zlib stream at level with
@@ -258,10 +327,20 @@ func appendChunk(out []byte, typ string, data []byte) []byte {
 // with the run-aware flatDeflate at levels 1–5; photographs measure 0.04–0.37,
 // and the "up" filter turns their rows into small residuals that
 // libdeflate packs to about two thirds the size in about two thirds the
-// time. Mixed images (0.5–0.8) go unfiltered to libdeflate.
+// time. Mixed images (0.5–0.8) go unfiltered to libdeflate. Encode takes
+// it band by band (shareSamples).
 func sameAsLeftShare(raw []byte, stride, h, bands int) float64 {
-	var same, total int
-	for y := 0; y < h; y += 8 {
+	same, total := shareSamples(raw, stride, 0, h, bands)
+	if total == 0 {
+		return 1
+	}
+	return float64(same) / float64(total)
+}
+
+// shareSamples counts sameAsLeftShare's samples on rows y0 to y1 of raw:
+// same of total.
+func shareSamples(raw []byte, stride, y0, y1, bands int) (same, total int) {
+	for y := (y0 + 7) / 8 * 8; y < y1; y += 8 {
 		row := raw[y*stride+1 : (y+1)*stride]
 		for x := bands; x+bands <= len(row); x += bands * 4 {
 			total++
@@ -270,10 +349,7 @@ func sameAsLeftShare(raw []byte, stride, h, bands int) float64 {
 			}
 		}
 	}
-	if total == 0 {
-		return 1
-	}
-	return float64(same) / float64(total)
+	return same, total
 }
 
 // filterRows sets every row's filter byte and applies the filter in place.

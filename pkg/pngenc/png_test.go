@@ -2,12 +2,15 @@ package pngenc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/h2non/bimg"
@@ -236,4 +239,40 @@ func TestLargeScanlinesAreNotGoHeap(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	require.Less(t, grown, int64(2<<20), "live heap grew by %d bytes after an encode (its scanlines are 8.5 MB)", grown)
+}
+
+// TestEncodeDrawnDrawsEachBandOnce: a canvas drawn band by band as it is
+// encoded is the file of the canvas drawn first, byte for byte, each band
+// of Bands drawn once; a draw's error is returned.
+func TestEncodeDrawnDrawsEachBandOnce(t *testing.T) {
+	for _, opaque := range []bool{true, false} {
+		src := drawnCanvas(1200, 630, opaque, 7)
+		want, err := Encode(src, 1, FilterAuto, 3)
+		require.NoError(t, err)
+		canvas := image.NewRGBA(src.Rect)
+		var mu sync.Mutex
+		var drawn [][2]int
+		got, err := EncodeDrawn(canvas, 1, FilterAuto, 3, func(band *image.RGBA) error {
+			mu.Lock()
+			drawn = append(drawn, [2]int{band.Rect.Min.Y, band.Rect.Max.Y})
+			mu.Unlock()
+			for y := band.Rect.Min.Y; y < band.Rect.Max.Y; y++ {
+				copy(band.Pix[(y-band.Rect.Min.Y)*band.Stride:][:4*1200], src.Pix[y*src.Stride:])
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, want, got, "opaque %v", opaque)
+		slices.SortFunc(drawn, func(a, b [2]int) int { return a[0] - b[0] })
+		require.Equal(t, [][2]int{{0, 210}, {210, 420}, {420, 630}}, drawn)
+		require.Equal(t, []int{0, 210, 420, 630}, Bands(1200, 630, 3))
+	}
+	failed := errors.New("layer 3 failed")
+	_, err := EncodeDrawn(image.NewRGBA(image.Rect(0, 0, 1200, 630)), 1, FilterAuto, 3, func(band *image.RGBA) error {
+		if band.Rect.Min.Y > 0 {
+			return failed
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, failed)
 }
