@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
@@ -190,4 +191,45 @@ func TestBandsSplitWhenCoresAreSpare(t *testing.T) {
 	b, err = f.bandedLayers(ctx, &blurred, 2)
 	require.NoError(t, err)
 	require.Nil(t, b, "a backdrop blur reads across bands")
+}
+
+// TestBandedRenderFailsAsOneBand: a layer that cannot be drawn, or a
+// render over its time limit part way through the bands, fails as it does
+// in one band, and every canvas and layer image goes back to its pool.
+func TestBandedRenderFailsAsOneBand(t *testing.T) {
+	r := bandRenderer(t)
+	req := benchDesign(t, "certificate")
+	huge := solid(9, "#FF0000", box(0, 0, 6000, 6000), rotate(10))
+	bad := *req
+	bad.Layers = append(append([]*schema.Layer{}, req.Layers...), huge)
+	_, want := r.render(context.Background(), &bad, 1)
+	require.Error(t, want)
+	_, got := r.render(context.Background(), &bad, 2)
+	require.Equal(t, want, got)
+
+	mapped, _ := canvases.Stats()
+	for ok := range 12 {
+		ctx := &expiringContext{Context: context.Background(), n: ok + 1}
+		_, err := r.render(ctx, req, 2)
+		require.ErrorIs(t, err, context.Canceled, "expires after %d checks", ok)
+	}
+	after, _ := canvases.Stats()
+	require.LessOrEqual(t, after, mapped+4*req.Width*req.Height, "canvases given back")
+}
+
+// TestBandedLayersObservedOnceInOrder: each layer's time is observed once,
+// in layer order, as in one band.
+func TestBandedLayersObservedOnceInOrder(t *testing.T) {
+	var seen []schema.LayerType
+	r, err := New(Options{Fonts: fontRegistry(t), ObserveLayer: func(l schema.LayerType, _ time.Duration) { seen = append(seen, l) }})
+	require.NoError(t, err)
+	req := benchDesign(t, "rich")
+	_, err = r.render(context.Background(), req, 1)
+	require.NoError(t, err)
+	want := seen
+	seen = nil
+	_, err = r.render(context.Background(), req, 2)
+	require.NoError(t, err)
+	require.Equal(t, want, seen)
+	require.Len(t, seen, len(req.Layers))
 }
