@@ -281,9 +281,12 @@ func (e *encoding) decide() error {
 func (e *encoding) compress(i int) {
 	from, to := e.bands[i]*e.stride, e.bands[i+1]*e.stride
 	e.adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&e.rows[from]), C.size_t(to-from)))
-	buf := compressed.Get((to-from)/8 + 1024)[:0]
+	var buf []byte
 	if i == 0 {
-		buf = append(buf, zlibHeader...)
+		// The first band's buffer takes the others' data after its own.
+		buf = append(compressed.Get(len(e.rows)/8 + 1024)[:0], zlibHeader...)
+	} else {
+		buf = compressed.Get((to-from)/8 + 1024)[:0]
 	}
 	e.parts[i] = flatBlock(buf, e.rows, from, to, e.stride, e.channels, i == len(e.bands)-2)
 }

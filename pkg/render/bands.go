@@ -43,6 +43,10 @@ type layerSlot struct {
 	tally   *contrastTally // the bands' tallies, when p.contrast
 }
 
+// tallies keeps the contrast tallies of banded canvases (16 KB each, one
+// per text layer and one per band blending it), cleared.
+var tallies = sync.Pool{New: func() any { return new(contrastTally) }}
+
 // bandedCanvas draws layers onto canvas band by band (draw, one call per
 // band from its own goroutine).
 type bandedCanvas struct {
@@ -143,11 +147,13 @@ func (b *bandedCanvas) draw(band *image.RGBA) error {
 		}
 		start := time.Now()
 		if s.p.contrast {
-			var t contrastTally
-			s.p.blend(band, &t)
+			t := tallies.Get().(*contrastTally)
+			s.p.blend(band, t)
 			s.mu.Lock()
-			s.tally.merge(&t)
+			s.tally.merge(t)
 			s.mu.Unlock()
+			*t = contrastTally{}
+			tallies.Put(t)
 		} else {
 			s.p.blend(band, nil)
 		}
@@ -169,7 +175,7 @@ func (b *bandedCanvas) place(i int) {
 	w, h := b.canvas.Rect.Dx(), b.canvas.Rect.Dy()
 	s.p, s.err = r.placeLayer(warning.NewContext(b.ctx, &s.report), b.canvas, b.layers[i], image.Point{}, w, h)
 	if s.p != nil && s.p.contrast {
-		s.tally = new(contrastTally)
+		s.tally = tallies.Get().(*contrastTally)
 	}
 	s.spent.Add(int64(time.Since(start)))
 }
@@ -225,13 +231,17 @@ func (b *bandedCanvas) finish(err error) {
 		if s.p != nil && s.left.Load() > 0 {
 			s.p.release() // a band stopped before blending it
 		}
+		if t := s.tally; t != nil {
+			if err == nil {
+				t.report(warning.NewContext(b.ctx, &s.report), b.layers[i])
+			}
+			*t = contrastTally{}
+			tallies.Put(t)
+		}
 		if err != nil {
 			continue
 		}
 		report.Merge(&s.report)
-		if s.p != nil && s.p.contrast {
-			s.tally.report(b.ctx, b.layers[i])
-		}
 		if b.r.opts.ObserveLayer != nil {
 			b.r.opts.ObserveLayer(b.layers[i].Type, time.Duration(s.spent.Load()))
 		}
