@@ -88,7 +88,7 @@ func (r *Renderer) encodeBanded(b *bandedCanvas, format schema.Format, o EncodeO
 		defer canvases.Put(b.canvas.Pix)
 	}
 	if format == schema.PNG {
-		data, err = pngenc.EncodeDrawn(b.canvas, o.PNGCompression, o.PNGFilter, parts, b.draw)
+		data, err = pngenc.EncodeDrawn(b.canvas, o.PNGCompression, o.PNGFilter, b.bands, b.draw)
 		mime = mimeTypes[format]
 	} else if err = b.drawAll(); err == nil {
 		if err = checkContext(b.ctx); err == nil {
