@@ -139,11 +139,13 @@ func rowBand(canvas *image.RGBA, y0, y1 int) *image.RGBA {
 
 // encoding is one EncodeDrawn call. Each band's goroutine draws its rows
 // (draw), converts them to RGB scanlines and samples them
-// (sameAsLeftShare's rows), then waits for the first band's goroutine to
-// decide for the whole image — RGB or RGBA, the filter, the compressor —
-// and, for flatDeflate's content, compresses its rows (flatBlock): one
-// goroutine per band from the first row drawn to the last byte
-// compressed, with one wait between.
+// (sameAsLeftShare's rows); when the band alone is opaque drawn content it
+// compresses its rows at once (flatBlock), as the whole image will almost
+// always be compressed. Then the first band's goroutine decides for the
+// whole image — RGB or RGBA, the filter, the compressor — and the bands
+// that waited (or whose early work the decision voids) compress theirs:
+// one goroutine per band from the first row drawn to the last byte
+// compressed, and for drawn cards no wait between.
 type encoding struct {
 	canvas        *image.RGBA
 	bands         []int
@@ -161,6 +163,7 @@ type encoding struct {
 	adlers      []uint32
 	decided     chan struct{} // closed once flat (and rows) are set
 	flat        bool          // the bands are compressed by flatBlock
+	early       []bool        // per band: compressed before flat was set
 }
 
 // run draws, converts and compresses the canvas: the zlib stream, from
@@ -176,28 +179,36 @@ func (e *encoding) run() ([]byte, error) {
 	e.same, e.total = make([]int, n), make([]int, n)
 	e.parts, e.adlers = make([][]byte, n), make([]uint32, n)
 	e.decided = make(chan struct{})
+	e.early = make([]bool, n)
 	var converted, done sync.WaitGroup
 	converted.Add(n - 1)
 	done.Add(n - 1)
 	for i := 1; i < n; i++ {
 		go func() {
 			defer done.Done()
-			e.convert(i)
+			e.convertAhead(i)
 			converted.Done()
 			<-e.decided
-			if e.flat {
+			if e.flat && !e.kept(i) {
 				e.compress(i)
 			}
 		}()
 	}
-	e.convert(0)
+	e.convertAhead(0)
 	converted.Wait()
 	err := e.decide()
 	close(e.decided)
-	if e.flat && n > 1 {
+	if e.flat && n > 1 && !e.kept(0) {
 		e.compress(0)
 	}
 	done.Wait()
+	if err != nil || !e.flat {
+		for _, p := range e.parts {
+			if p != nil {
+				compressed.Put(p) // compressed early for nothing
+			}
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -217,6 +228,27 @@ func (e *encoding) run() ([]byte, error) {
 	}
 	return binary.BigEndian.AppendUint32(out, adler), nil
 }
+
+// convertAhead is convert, then, when band i on its own is what the whole
+// image most often is — opaque drawn content, for flatDeflate — the
+// band's compression without waiting for the other bands (kept when the
+// whole image turns out so; a band that must wait does).
+func (e *encoding) convertAhead(i int) {
+	e.convert(i)
+	if len(e.bands) < 3 || e.errs[i] != nil || !e.opaque[i] || e.level < 1 || e.level > 5 ||
+		(e.filter != FilterAuto && e.filter != FilterNone) || (e.total[i] > 0 && float64(e.same[i]) < 0.8*float64(e.total[i])) {
+		return
+	}
+	for y := e.bands[i]; y < e.bands[i+1]; y++ {
+		e.rows[y*e.stride] = FilterNone
+	}
+	e.compress(i)
+	e.early[i] = true
+}
+
+// kept reports whether band i's early compression stands: compressed
+// early, and the image is RGB.
+func (e *encoding) kept(i int) bool { return e.early[i] && e.channels == 3 }
 
 // convert draws band i and writes it as RGB scanlines, sampled.
 func (e *encoding) convert(i int) {
@@ -280,6 +312,9 @@ func (e *encoding) decide() error {
 // first band starts the zlib stream in a buffer from compressed).
 func (e *encoding) compress(i int) {
 	from, to := e.bands[i]*e.stride, e.bands[i+1]*e.stride
+	if e.parts[i] != nil {
+		compressed.Put(e.parts[i]) // an early compression that did not stand
+	}
 	e.adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&e.rows[from]), C.size_t(to-from)))
 	var buf []byte
 	if i == 0 {

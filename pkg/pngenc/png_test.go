@@ -172,6 +172,10 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 		{"drawn-translucent", drawnCanvas(1000, 700, false, 4)},
 		{"drawn-odd-rows", drawnCanvas(999, 1001, true, 5)},
 		{"noise", noiseCanvas(800, 600, true, 6)},
+		// The first band alone is opaque drawn content (compressed before
+		// the others are converted), the image is not.
+		{"drawn-then-translucent", stacked(drawnCanvas(1200, 315, true, 8), drawnCanvas(1200, 315, false, 9))},
+		{"drawn-then-noise", stacked(drawnCanvas(1200, 315, true, 10), noiseCanvas(1200, 315, true, 11))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
@@ -183,7 +187,7 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 			for _, parts := range []int{2, 3, 8} {
 				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
-				if tc.name == "noise" {
+				if tc.name == "noise" || tc.name == "drawn-then-noise" {
 					require.Equal(t, one, split, "libdeflate's content is never split")
 					continue
 				}
@@ -275,4 +279,12 @@ func TestEncodeDrawnDrawsEachBandOnce(t *testing.T) {
 		return nil
 	})
 	require.ErrorIs(t, err, failed)
+}
+
+// stacked is top above bottom, both as wide.
+func stacked(top, bottom *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, top.Rect.Dx(), top.Rect.Dy()+bottom.Rect.Dy()))
+	copy(out.Pix, top.Pix)
+	copy(out.Pix[len(top.Pix):], bottom.Pix)
+	return out
 }
