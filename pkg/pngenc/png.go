@@ -161,9 +161,11 @@ type encoding struct {
 	same, total []int
 	parts       [][]byte
 	adlers      []uint32
-	decided     chan struct{} // closed once flat (and rows) are set
-	flat        bool          // the bands are compressed by flatBlock
-	early       []bool        // per band: compressed before flat was set
+	decided     chan struct{}   // closed once flat (and rows) are set
+	flat        bool            // the bands are compressed by flatBlock
+	early       []bool          // per band: compressed before flat was set
+	ready       []chan struct{} // per band: closed once converted
+	final       []bool          // per band, set before ready: its rows are final if the image is flat RGB
 }
 
 // run draws, converts and compresses the canvas: the zlib stream, from
@@ -179,7 +181,10 @@ func (e *encoding) run() ([]byte, error) {
 	e.same, e.total = make([]int, n), make([]int, n)
 	e.parts, e.adlers = make([][]byte, n), make([]uint32, n)
 	e.decided = make(chan struct{})
-	e.early = make([]bool, n)
+	e.early, e.final, e.ready = make([]bool, n), make([]bool, n), make([]chan struct{}, n)
+	for i := range e.ready {
+		e.ready[i] = make(chan struct{})
+	}
 	var converted, done sync.WaitGroup
 	converted.Add(n - 1)
 	done.Add(n - 1)
@@ -233,14 +238,27 @@ func (e *encoding) run() ([]byte, error) {
 // image most often is — opaque drawn content, for flatDeflate — the
 // band's compression without waiting for the other bands (kept when the
 // whole image turns out so; a band that must wait does).
+//
+// A band's compression refers back into the last rows of the band above
+// (flatBlock), so it waits for that band's rows first.
 func (e *encoding) convertAhead(i int) {
 	e.convert(i)
-	if len(e.bands) < 3 || e.errs[i] != nil || !e.opaque[i] || e.level < 1 || e.level > 5 ||
-		(e.filter != FilterAuto && e.filter != FilterNone) || (e.total[i] > 0 && float64(e.same[i]) < 0.8*float64(e.total[i])) {
+	ok := len(e.bands) > 2 && e.errs[i] == nil && e.opaque[i] && e.level >= 1 && e.level <= 5 &&
+		(e.filter == FilterAuto || e.filter == FilterNone) && (e.total[i] == 0 || float64(e.same[i]) >= 0.8*float64(e.total[i]))
+	if ok {
+		for y := e.bands[i]; y < e.bands[i+1]; y++ {
+			e.rows[y*e.stride] = FilterNone
+		}
+	}
+	e.final[i] = ok
+	close(e.ready[i])
+	if !ok {
 		return
 	}
-	for y := e.bands[i]; y < e.bands[i+1]; y++ {
-		e.rows[y*e.stride] = FilterNone
+	if i > 0 {
+		if <-e.ready[i-1]; !e.final[i-1] {
+			return // the rows above are not final yet: wait for the decision
+		}
 	}
 	e.compress(i)
 	e.early[i] = true
