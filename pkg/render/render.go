@@ -3,7 +3,8 @@
 // table, a compositor that applies corner radii, opacity and rotation and
 // blends source-over in premultiplied alpha, and encoders: PNG written
 // directly with libdeflate, the other five formats by handing the raw
-// canvas to libvips.
+// canvas to libvips. With cores to spare, the canvas is drawn and encoded
+// in horizontal bands, one per core (bands.go).
 //
 // Coordinates follow spec/API.md: pixels from the canvas's top-left, y
 // down, angles in degrees turning clockwise on screen. The canvas and every
@@ -191,14 +192,14 @@ func (r *Renderer) render(ctx context.Context, req *schema.Request, parts int) (
 	return r.result(data, mime, req, report, fetched), nil
 }
 
-// rendering counts the renders in progress in this process, so that an
-// encoder knows how many cores no other render is using (spareCores).
+// rendering counts the renders in progress in this process, so that a
+// render knows how many cores no other render is using (spareCores).
 var rendering atomic.Int32
 
-// spareCores is how many cores an encode in one of the renders in
-// progress may use: its own, and one for each core beyond the number of
-// renders (GOMAXPROCS). With every core rendering it is 1: splitting the
-// work would only add to it.
+// spareCores is how many cores one of the renders in progress may use
+// (drawing and encoding its canvas in bands, bandedLayers): its own, and
+// one for each core beyond the number of renders (GOMAXPROCS). With every
+// core rendering it is 1: splitting the work would only add to it.
 func spareCores() int {
 	n := runtime.GOMAXPROCS(0)
 	return max(1, min(n, 1+n-int(rendering.Load())))
