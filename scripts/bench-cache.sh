@@ -10,10 +10,11 @@
 #   - closed loop: every connection sends as soon as it has its answer;
 #   - open loop at each rate of BENCH_RATES (req/s over all connections),
 #     latency from each request's scheduled send time (no coordinated
-#     omission; send_lag says how late the generator itself was).
+#     omission; send_lag says how late the generator itself was, service
+#     is the latency from the actual send: without that lag).
 # Every run prints latency percentiles, the answers' Cache-Status values,
 # the server's own time per request (p50/p99 of the access log's
-# duration_ms) and its CPU time per request (from /proc); BENCH_ROUNDS rounds,
+# duration_ms: from the request read to the answer written) and its CPU time per request (from /proc); BENCH_ROUNDS rounds,
 # then the medians per run. The API keeps production settings: the rate
 # limiter on (a budget the load never reaches), info logging.
 #
@@ -106,7 +107,7 @@ run() {
 	server=$(tail -n +"$((l0 + 1))" "$tmp/api.log" | grep -o '"duration_ms":[0-9.e+-]*' | cut -d: -f2 | sort -g |
 		awk '{v[NR] = $1} END {if (NR) printf "server_p50_ms=%.3f server_p99_ms=%.3f", v[int(NR * 0.5) + 1], v[int(NR * 0.99) + 1]}')
 	jq -r --arg name "$label" --arg server "$server" --argjson cpu "$(awk -v a="$a0" -v b="$a1" 'BEGIN {print b - a}')" \
-		'"\($name) rps=\(.rps | floor) p50_ms=\(.p50_ms) p90_ms=\(.p90_ms) p99_ms=\(.p99_ms) p999_ms=\(.p999_ms) max_ms=\(.max_ms) send_lag_p99_ms=\(.send_lag_p99_ms // 0) \($server) api_cpu_us=\(($cpu * 1000 / .requests) * 10 | round / 10) statuses=\(.statuses | to_entries | map("\(.key):\(.value)") | join(",")) cache_status=\(.cache_status | to_entries | map("\(.key | gsub(" "; ""))×\(.value)") | join(","))"' <<<"$out"
+		'"\($name) rps=\(.rps | floor) p50_ms=\(.p50_ms) p90_ms=\(.p90_ms) p99_ms=\(.p99_ms) p999_ms=\(.p999_ms) max_ms=\(.max_ms) send_lag_p99_ms=\(.send_lag_p99_ms // 0) service_p50_ms=\(.service_p50_ms) service_p99_ms=\(.service_p99_ms) \($server) api_cpu_us=\(($cpu * 1000 / .requests) * 10 | round / 10) statuses=\(.statuses | to_entries | map("\(.key):\(.value)") | join(",")) cache_status=\(.cache_status | to_entries | map("\(.key | gsub(" "; ""))×\(.value)") | join(","))"' <<<"$out"
 }
 
 echo "== warm-up: closed loop, 3s"

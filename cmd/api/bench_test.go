@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -15,6 +16,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/imageurl"
@@ -134,28 +137,57 @@ func BenchmarkTemplateImageHitHandler(b *testing.B) {
 // BenchmarkTemplateImageMissCost measures what the render cache adds to a
 // render it does not hold. Each op renders the 1200x630 social card
 // through a server's whole handler stack (no network), with titles no
-// earlier op used (the same length every time): on a server without the
-// cache, and on a server with it (in-process LRU and shared Redis) as real
-// misses (look and lock, render, keep, answer, store). The two alternate
-// which goes first and run back to back, so the machine's load drifts
-// over both alike. clients=1 renders one at a time (every Redis round
-// trip finds the process idle); clients=4 renders four at once on each
-// side (two per core: the round trips overlap other renders, as on a
-// busy server). Reported: off-ms and miss-ms (wall, to the last answer),
-// per render off-cpu-ms and miss-cpu-ms (this process's CPU time; the
-// miss's includes its store to Redis, after the answer),
-// redis-cpu-us (the Redis server's, per miss), and the differences as a
-// percentage of the render without the cache: extra-ms-%, extra-cpu-% and
-// extra-cpu-redis-% (Redis's CPU counted in). Medians and confidence
-// intervals over runs:
+// earlier op used (the same length every time), on two servers in this
+// process, A and B, back to back, alternating which goes first, so that
+// the machine's load drifts over both alike. A has the cache off. B is,
+// per sub-benchmark:
 //
-//	go test ./cmd/api -run '^$' -bench MissCost -count 8 -benchtime 50x > miss.txt
-//	go run golang.org/x/perf/cmd/benchstat@latest miss.txt
+//   - cache=off: the cache off too, an A/A run: the method's own noise;
+//   - cache=full: the cache on, as it runs for good: its in-process LRU
+//     (2 MB) and its shared Redis (16 MB, allkeys-lru) full and evicting,
+//     so memory is recycled as in a server that has run for a while;
+//   - cache=filling: the cache on with the default LRU size (256 MB) and
+//     a shared Redis without a cap, both filling: every miss's image takes
+//     memory neither process has touched before (page faults), as in the
+//     first hours of a new server.
+//
+// On the last two B's ops are real misses (look and lock, render, keep,
+// answer, store). The shared Redis is one of the benchmark's own
+// (redistest.StartServer), so its INFO counts the cache's traffic and
+// nothing else. clients=1 renders one at a time (every Redis round trip
+// finds the process idle); clients=4 renders four at once on each side
+// (two per core: round trips overlap other renders, as on a busy server).
+// Reported: a-ms and b-ms (wall, to the last answer), per render a-cpu-ms
+// and b-cpu-ms (this process's CPU time; B's includes its store to Redis,
+// after the answer), redis-cpu-us (the cache Redis's CPU per miss, its
+// idle timers included), redis-cmd-us (of which running the commands,
+// INFO commandstats) and redis-idle-us (of which the share its timers
+// take at rest, measured before the runs), and the differences as a percentage of A:
+// extra-ms-%, extra-cpu-% and extra-cpu-redis-% (the cache Redis's CPU
+// counted in). Medians and confidence intervals over runs:
+//
+//	go test ./cmd/api -run '^$' -bench MissCost -count 10 -benchtime 50x > miss.txt
+//	benchstat -col /cache miss.txt
 func BenchmarkTemplateImageMissCost(b *testing.B) {
-	rdb := redistest.Client(b, 2)
+	redistest.Client(b, 2)
 	quiet := func(c *config.Config) { c.LogLevel = "error" }
-	off := runMain(b, templateConfig(2, quiet, func(c *config.Config) { c.CacheMaxBytes = 0 }))
-	on := runMain(b, templateConfig(2, quiet))
+	off := func(c *config.Config) { c.CacheMaxBytes = 0 }
+	fullURL := redistest.StartServer(b, "--maxmemory", "16mb", "--maxmemory-policy", "allkeys-lru")
+	fillingURL := redistest.StartServer(b, "--maxmemory-policy", "allkeys-lru")
+	cacheAt := func(url string, lru int64) func(*config.Config) {
+		return func(c *config.Config) { c.CacheRedisURL, c.CacheMaxBytes = url, lru }
+	}
+	a := runMain(b, templateConfig(2, quiet, off))
+	sides := []struct {
+		name string
+		m    *Main
+		want string
+		url  string
+	}{
+		{"off", runMain(b, templateConfig(2, quiet, off)), "", ""},
+		{"full", runMain(b, templateConfig(2, quiet, cacheAt(fullURL, 2<<20))), "strata; fwd=miss", fullURL},
+		{"filling", runMain(b, templateConfig(2, quiet, cacheAt(fillingURL, 256<<20))), "strata; fwd=miss", fillingURL},
+	}
 	card, err := os.ReadFile("../../scripts/bench-cache/card.json") // make bench-cache's card
 	if err != nil {
 		b.Fatal(err)
@@ -163,7 +195,7 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 	put := httptest.NewRequest(http.MethodPut, "/image-generation/v1/templates/miss-cost", bytes.NewReader(card))
 	put.Header.Set("Authorization", "Bearer "+e2eKey)
 	w := httptest.NewRecorder()
-	on.http.Handler.ServeHTTP(w, put)
+	a.http.Handler.ServeHTTP(w, put)
 	if w.Code != http.StatusCreated && w.Code != http.StatusOK {
 		b.Fatalf("PUT: %d %s", w.Code, w.Body)
 	}
@@ -205,39 +237,78 @@ func BenchmarkTemplateImageMissCost(b *testing.B) {
 		}
 		return wall, cpu
 	}
-	render(off, "", 1) // warm both: fonts, the template, connections
-	render(on, "strata; fwd=miss", 1)
-	for _, clients := range []int{1, 4} {
-		b.Run("clients="+strconv.Itoa(clients), func(b *testing.B) {
-			var offWall, offCPU, missWall, missCPU time.Duration
-			redis0 := redistest.ServerCPU(b, rdb)
-			i := 0
-			for b.Loop() {
-				i++
-				if i%2 == 0 {
-					w, c := render(off, "", clients)
-					offWall, offCPU = offWall+w, offCPU+c
+	// Warm every server (fonts, the template, connections); fill the
+	// full side's LRU (about 85 images) and its Redis (filler entries of
+	// the card's size) past their caps.
+	for range 10 {
+		render(a, "", 1)
+		render(sides[2].m, sides[2].want, 1)
+	}
+	for range 120 {
+		render(sides[0].m, "", 1)
+		render(sides[1].m, sides[1].want, 1)
+	}
+	full := redistest.ClientOf(b, fullURL)
+	filler := make([]byte, 24<<10)
+	for i := range 1000 {
+		full.Set(context.Background(), "filler:"+strconv.Itoa(i), filler, time.Hour)
+	}
+	if ev := redistest.Info(b, full, "stats", "evicted_keys"); ev == "0" {
+		b.Fatal("the full side's cache Redis evicts nothing")
+	}
+	// A Redis at rest still spends CPU on its timers (serverCron, hz 10):
+	// measured here over a second, it is reported apart per miss.
+	idle := map[string]float64{} // CPU seconds per second at rest, by URL
+	for _, url := range []string{fullURL, fillingURL} {
+		rdb := redistest.ClientOf(b, url)
+		c0, t0 := redistest.ServerCPU(b, rdb), time.Now()
+		time.Sleep(time.Second)
+		idle[url] = float64(redistest.ServerCPU(b, rdb)-c0) / float64(time.Since(t0))
+	}
+	for _, side := range sides {
+		var rdb *redis.Client
+		if side.url != "" {
+			rdb = redistest.ClientOf(b, side.url)
+		}
+		for _, clients := range []int{1, 4} {
+			b.Run("cache="+side.name+"/clients="+strconv.Itoa(clients), func(b *testing.B) {
+				var aWall, aCPU, bWall, bCPU, redisCPU, redisCmd time.Duration
+				if rdb != nil {
+					redisCPU, redisCmd = -redistest.ServerCPU(b, rdb), -redistest.CommandTime(b, rdb)
 				}
-				w, c := render(on, "strata; fwd=miss", clients)
-				missWall, missCPU = missWall+w, missCPU+c
-				if i%2 == 1 {
-					w, c := render(off, "", clients)
-					offWall, offCPU = offWall+w, offCPU+c
+				i, t0 := 0, time.Now()
+				for b.Loop() {
+					i++
+					if i%2 == 0 {
+						w, c := render(a, "", clients)
+						aWall, aCPU = aWall+w, aCPU+c
+					}
+					w, c := render(side.m, side.want, clients)
+					bWall, bCPU = bWall+w, bCPU+c
+					if i%2 == 1 {
+						w, c := render(a, "", clients)
+						aWall, aCPU = aWall+w, aCPU+c
+					}
 				}
-			}
-			redis := redistest.ServerCPU(b, rdb) - redis0
-			n := float64(b.N)
-			ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
-			per := func(d time.Duration) float64 { return ms(d) / float64(clients) }
-			b.ReportMetric(ms(offWall), "off-ms")
-			b.ReportMetric(ms(missWall), "miss-ms")
-			b.ReportMetric(per(offCPU), "off-cpu-ms")
-			b.ReportMetric(per(missCPU), "miss-cpu-ms")
-			b.ReportMetric(per(redis)*1000, "redis-cpu-us")
-			b.ReportMetric(100*float64(missWall-offWall)/float64(offWall), "extra-ms-%")
-			b.ReportMetric(100*float64(missCPU-offCPU)/float64(offCPU), "extra-cpu-%")
-			b.ReportMetric(100*float64(missCPU+redis-offCPU)/float64(offCPU), "extra-cpu-redis-%")
-		})
+				if rdb != nil {
+					redisCPU += redistest.ServerCPU(b, rdb)
+					redisCmd += redistest.CommandTime(b, rdb)
+				}
+				n := float64(b.N)
+				ms := func(d time.Duration) float64 { return float64(d) / 1e6 / n }
+				per := func(d time.Duration) float64 { return ms(d) / float64(clients) }
+				b.ReportMetric(ms(aWall), "a-ms")
+				b.ReportMetric(ms(bWall), "b-ms")
+				b.ReportMetric(per(aCPU), "a-cpu-ms")
+				b.ReportMetric(per(bCPU), "b-cpu-ms")
+				b.ReportMetric(per(redisCPU)*1000, "redis-cpu-us")
+				b.ReportMetric(per(redisCmd)*1000, "redis-cmd-us")
+				b.ReportMetric(per(time.Duration(idle[side.url]*float64(time.Since(t0))))*1000, "redis-idle-us")
+				b.ReportMetric(100*float64(bWall-aWall)/float64(aWall), "extra-ms-%")
+				b.ReportMetric(100*float64(bCPU-aCPU)/float64(aCPU), "extra-cpu-%")
+				b.ReportMetric(100*float64(bCPU+redisCPU-aCPU)/float64(aCPU), "extra-cpu-redis-%")
+			})
+		}
 	}
 }
 

@@ -49,13 +49,7 @@ func StartSentinels(t testing.TB, replicas int) *Sentinels {
 			t.Fatalf("%s not found: run scripts/setup.sh (apt packages redis-server, redis-sentinel)", bin)
 		}
 	}
-	s := &Sentinels{t: t, dir: t.TempDir(), procs: map[string]*exec.Cmd{}}
-	t.Cleanup(func() {
-		for _, p := range s.procs {
-			_ = p.Process.Kill()
-			_ = p.Wait()
-		}
-	})
+	s := newProcesses(t)
 	for i := 0; i <= replicas; i++ {
 		addr := freeAddr(t)
 		s.Nodes = append(s.Nodes, addr)
@@ -140,6 +134,37 @@ func (s *Sentinels) nodeDir(addr string) string {
 		s.t.Fatal(err)
 	}
 	return d
+}
+
+// newProcesses returns a Sentinels holding no process yet, whose
+// processes are killed at t's cleanup.
+func newProcesses(t testing.TB) *Sentinels {
+	s := &Sentinels{t: t, dir: t.TempDir(), procs: map[string]*exec.Cmd{}}
+	t.Cleanup(func() {
+		for _, p := range s.procs {
+			_ = p.Process.Kill()
+			_ = p.Wait()
+		}
+	})
+	return s
+}
+
+// StartServer starts a redis-server of the test's own on a free loopback
+// port, without persistence and with args added (say "--maxmemory",
+// "8mb", "--maxmemory-policy", "allkeys-lru" for a cache Redis), killed at
+// the test's cleanup, and returns its URL (database 0). Unlike URL's Redis,
+// which other tests and processes share, its INFO counts only the test's
+// own traffic.
+func StartServer(t testing.TB, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		t.Fatal("redis-server not found: run scripts/setup.sh (apt package redis-server)")
+	}
+	s := newProcesses(t)
+	addr := freeAddr(t)
+	s.start(addr, "redis-server", append([]string{"--bind", "127.0.0.1", "--port", port(addr), "--save", "", "--appendonly", "no",
+		"--dir", s.nodeDir(addr)}, args...)...)
+	return "redis://" + addr + "/0"
 }
 
 // start runs bin with args as the process serving addr and waits until it

@@ -8,6 +8,7 @@ import (
 	"github.com/go-text/typesetting/font"
 	ot "github.com/go-text/typesetting/font/opentype"
 	"golang.org/x/image/draw"
+	"golang.org/x/image/vector"
 
 	"github.com/strata-render/strata/pkg/schema"
 )
@@ -93,39 +94,13 @@ func (ss *session) rasterise(ref faceRef, gid uint32, size, dx float64) *mask {
 	z := &ss.raster
 	z.Reset(w, h)
 	z.DrawOp = draw.Src
+	sink := rasterSink{z}
 	for _, shift := range shifts {
 		ox, oy := float64(x0)-shift, float64(y0)
-		pt := func(p ot.SegmentPoint) (float32, float32) {
+		walkOutline(outline.Segments, func(p ot.SegmentPoint) (float64, float64) {
 			x, y := tx(p)
-			return float32(x - ox), float32(y - oy)
-		}
-		open := false
-		for _, seg := range outline.Segments {
-			switch seg.Op {
-			case ot.SegmentOpMoveTo:
-				if open {
-					z.ClosePath()
-				}
-				x, y := pt(seg.Args[0])
-				z.MoveTo(x, y)
-				open = true
-			case ot.SegmentOpLineTo:
-				x, y := pt(seg.Args[0])
-				z.LineTo(x, y)
-			case ot.SegmentOpQuadTo:
-				x1, y1 := pt(seg.Args[0])
-				x2, y2 := pt(seg.Args[1])
-				z.QuadTo(x1, y1, x2, y2)
-			case ot.SegmentOpCubeTo:
-				x1, y1 := pt(seg.Args[0])
-				x2, y2 := pt(seg.Args[1])
-				x3, y3 := pt(seg.Args[2])
-				z.CubeTo(x1, y1, x2, y2, x3, y3)
-			}
-		}
-		if open {
-			z.ClosePath()
-		}
+			return x - ox, y - oy
+		}, sink)
 	}
 	dst := image.NewAlpha(image.Rect(0, 0, w, h))
 	z.Draw(dst, dst.Bounds(), image.Opaque, image.Point{})
@@ -316,3 +291,16 @@ func drawRGBA(dst *image.RGBA, m *mask, px, py int, alpha uint32) {
 
 // div255 is x/255 rounded, for x ≤ 255*255.
 func div255(x uint32) uint32 { return (x + 128 + (x+128)>>8) >> 8 }
+
+// rasterSink feeds an outline to the rasteriser, in its float32 pixels.
+type rasterSink struct{ z *vector.Rasterizer }
+
+func (s rasterSink) MoveTo(x, y float64) { s.z.MoveTo(float32(x), float32(y)) }
+func (s rasterSink) LineTo(x, y float64) { s.z.LineTo(float32(x), float32(y)) }
+func (s rasterSink) QuadTo(x1, y1, x2, y2 float64) {
+	s.z.QuadTo(float32(x1), float32(y1), float32(x2), float32(y2))
+}
+func (s rasterSink) CubeTo(x1, y1, x2, y2, x3, y3 float64) {
+	s.z.CubeTo(float32(x1), float32(y1), float32(x2), float32(y2), float32(x3), float32(y3))
+}
+func (s rasterSink) Close() { s.z.ClosePath() }

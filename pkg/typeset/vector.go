@@ -173,34 +173,39 @@ func (r *Registry) Outline(f Face, gid uint32, sink PathSink) (advance float64) 
 		shifts = []float64{0, s / 2, s}
 	}
 	for _, shift := range shifts {
-		pt := func(p ot.SegmentPoint) (float64, float64) {
+		walkOutline(outline.Segments, func(p ot.SegmentPoint) (float64, float64) {
 			return float64(p.X) + slant*float64(p.Y) + shift, float64(p.Y)
-		}
-		open := false
-		for _, seg := range outline.Segments {
-			switch seg.Op {
-			case ot.SegmentOpMoveTo:
-				if open {
-					sink.Close()
-				}
-				sink.MoveTo(pt(seg.Args[0]))
-				open = true
-			case ot.SegmentOpLineTo:
-				sink.LineTo(pt(seg.Args[0]))
-			case ot.SegmentOpQuadTo:
-				x1, y1 := pt(seg.Args[0])
-				x2, y2 := pt(seg.Args[1])
-				sink.QuadTo(x1, y1, x2, y2)
-			case ot.SegmentOpCubeTo:
-				x1, y1 := pt(seg.Args[0])
-				x2, y2 := pt(seg.Args[1])
-				x3, y3 := pt(seg.Args[2])
-				sink.CubeTo(x1, y1, x2, y2, x3, y3)
-			}
-		}
-		if open {
-			sink.Close()
-		}
+		}, sink)
 	}
 	return advance
+}
+
+// walkOutline sends segs to sink, each point mapped by pt, closing every
+// contour (a MoveTo closes the one before it).
+func walkOutline(segs []ot.Segment, pt func(ot.SegmentPoint) (float64, float64), sink PathSink) {
+	open := false
+	for _, seg := range segs {
+		switch seg.Op {
+		case ot.SegmentOpMoveTo:
+			if open {
+				sink.Close()
+			}
+			sink.MoveTo(pt(seg.Args[0]))
+			open = true
+		case ot.SegmentOpLineTo:
+			sink.LineTo(pt(seg.Args[0]))
+		case ot.SegmentOpQuadTo:
+			x1, y1 := pt(seg.Args[0])
+			x2, y2 := pt(seg.Args[1])
+			sink.QuadTo(x1, y1, x2, y2)
+		case ot.SegmentOpCubeTo:
+			x1, y1 := pt(seg.Args[0])
+			x2, y2 := pt(seg.Args[1])
+			x3, y3 := pt(seg.Args[2])
+			sink.CubeTo(x1, y1, x2, y2, x3, y3)
+		}
+	}
+	if open {
+		sink.Close()
+	}
 }

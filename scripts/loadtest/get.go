@@ -56,12 +56,19 @@ type getResult struct {
 	// schedule (p99): large values mean the generator, not the server,
 	// fell behind.
 	SendLagP99 float64 `json:"send_lag_p99_ms,omitempty"`
+	// ServiceP50 and ServiceP99 are, open loop, the latency from the
+	// actual send to the answer's last byte: the server's part (its
+	// wait for a core, its handler, the network) and the generator's
+	// read, without its lag in sending. Closed loop they are the latency.
+	ServiceP50 float64 `json:"service_p50_ms"`
+	ServiceP99 float64 `json:"service_p99_ms"`
 	BodyBytes  int64   `json:"body_bytes_per_answer"`
 }
 
 // connStats is one connection's record, merged at the end.
 type connStats struct {
 	lat, lag    []time.Duration
+	svc         []time.Duration // from the actual send (open loop)
 	statuses    map[int]int
 	cacheStatus map[string]int
 	errors      int
@@ -107,9 +114,9 @@ func (g getLoad) run() (getResult, error) {
 	if g.rate > 0 {
 		res.Mode, res.OfferedRPS = "open", g.rate
 	}
-	var lat, lag []time.Duration
+	var lat, lag, svc []time.Duration
 	for _, s := range stats {
-		lat, lag = append(lat, s.lat...), append(lag, s.lag...)
+		lat, lag, svc = append(lat, s.lat...), append(lag, s.lag...), append(svc, s.svc...)
 		for k, v := range s.statuses {
 			res.Statuses[k] += v
 		}
@@ -122,8 +129,11 @@ func (g getLoad) run() (getResult, error) {
 	res.Requests, res.RPS = len(lat), float64(len(lat))/elapsed.Seconds()
 	q := quantiles(lat)
 	res.P50, res.P90, res.P99, res.P999, res.Max = q(0.5), q(0.9), q(0.99), q(0.999), q(1)
+	res.ServiceP50, res.ServiceP99 = res.P50, res.P99
 	if g.rate > 0 {
 		res.SendLagP99 = quantiles(lag)(0.99)
+		q := quantiles(svc)
+		res.ServiceP50, res.ServiceP99 = q(0.5), q(0.99)
 	}
 	return res, nil
 }
@@ -138,6 +148,7 @@ func (g getLoad) drive(c net.Conn, req []byte, i int, start, end time.Time) conn
 		every = time.Duration(float64(g.conns) / g.rate * float64(time.Second))
 		expect = int(g.dur/every) + 2
 		s.lag = make([]time.Duration, 0, expect)
+		s.svc = make([]time.Duration, 0, expect)
 	}
 	s.lat = make([]time.Duration, 0, expect)
 	var cache cacheStatus
@@ -164,9 +175,10 @@ func (g getLoad) drive(c net.Conn, req []byte, i int, start, end time.Time) conn
 			s.errors++
 			return s
 		}
-		s.lat = append(s.lat, time.Since(sched))
+		now := time.Now()
+		s.lat = append(s.lat, now.Sub(sched))
 		if g.rate > 0 {
-			s.lag = append(s.lag, sent.Sub(sched))
+			s.lag, s.svc = append(s.lag, sent.Sub(sched)), append(s.svc, now.Sub(sent))
 		}
 		s.statuses[status]++
 		s.cacheStatus[cache.value]++

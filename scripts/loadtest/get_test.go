@@ -71,6 +71,12 @@ func TestGetLoadOpenLoopHasNoCoordinatedOmission(t *testing.T) {
 	if res.P50 > 50 {
 		t.Fatalf("p50 %.1f ms: the requests outside the stall are fast", res.P50)
 	}
+	// From the actual send, only the one stalled request is slow (a
+	// quarter of a percent): the p99 of the service time leaves out the
+	// wait the stall imposed on the sends behind it.
+	if res.ServiceP99 <= 0 || res.ServiceP99 > 50 || res.ServiceP50 > res.P50 {
+		t.Fatalf("service p50 %.1f / p99 %.1f ms: from the actual send the stall is one request", res.ServiceP50, res.ServiceP99)
+	}
 }
 
 // Reading an answer allocates nothing once its Cache-Status repeats (the
