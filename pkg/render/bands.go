@@ -63,6 +63,7 @@ type bandedCanvas struct {
 	// first layer that does not paint every pixel).
 	clear  bool
 	failed atomic.Bool
+	alive  atomic.Int64 // pixels of the layer images placed and not released
 }
 
 // bandedLayers prepares req to be drawn in bands on parts cores, or
@@ -159,7 +160,7 @@ func (b *bandedCanvas) draw(band *image.RGBA) error {
 		}
 		s.spent.Add(int64(time.Since(start)))
 		if s.left.Add(-1) == 0 {
-			s.p.release()
+			b.release(s)
 		}
 	}
 	return nil
@@ -174,23 +175,37 @@ func (b *bandedCanvas) place(i int) {
 	r.hide = b.hidden[i]
 	w, h := b.canvas.Rect.Dx(), b.canvas.Rect.Dy()
 	s.p, s.err = r.placeLayer(warning.NewContext(b.ctx, &s.report), b.canvas, b.layers[i], image.Point{}, w, h)
-	if s.p != nil && s.p.contrast {
-		s.tally = tallies.Get().(*contrastTally)
+	if s.p != nil {
+		b.alive.Add(s.p.pixels())
+		if s.p.contrast {
+			s.tally = tallies.Get().(*contrastTally)
+		}
 	}
 	s.spent.Add(int64(time.Since(start)))
 }
 
 // placeAhead places the first unclaimed layer of the next few after i,
 // if any: work for a band that would otherwise wait for layer i. At most
-// as many layers ahead as there are bands, which bounds the layer images
-// alive at once.
+// as many layers ahead as there are bands, and none while the layer
+// images alive hold more pixels than the canvas: one band drew one layer
+// image at a time, and a layer's own budget allows four canvases.
 func (b *bandedCanvas) placeAhead(i int) {
+	if b.alive.Load() > int64(b.canvas.Rect.Dx())*int64(b.canvas.Rect.Dy()) {
+		return
+	}
 	for j := i + 1; j < len(b.slots) && j <= i+b.bands; j++ {
 		if b.slots[j].claimed.CompareAndSwap(false, true) {
 			b.place(j)
 			return
 		}
 	}
+}
+
+// release gives slot s's layer images back (every band has blended it,
+// or will not).
+func (b *bandedCanvas) release(s *layerSlot) {
+	b.alive.Add(-s.p.pixels())
+	s.p.release()
 }
 
 // drawAll draws every band, each on its own goroutine (the first on this
@@ -229,7 +244,7 @@ func (b *bandedCanvas) finish(err error) {
 			continue
 		}
 		if s.p != nil && s.left.Load() > 0 {
-			s.p.release() // a band stopped before blending it
+			b.release(s) // a band stopped before blending it
 		}
 		if t := s.tally; t != nil {
 			if err == nil {

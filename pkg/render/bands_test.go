@@ -233,3 +233,30 @@ func TestBandedLayersObservedOnceInOrder(t *testing.T) {
 	require.Equal(t, want, seen)
 	require.Len(t, seen, len(req.Layers))
 }
+
+// TestPlaceAheadKeepsToOneCanvasOfImages: a band places the next layer
+// while it waits only when the layer images alive hold at most a canvas
+// of pixels (each may hold four, as in one band).
+func TestPlaceAheadKeepsToOneCanvasOfImages(t *testing.T) {
+	r := bandRenderer(t)
+	ctx := warning.NewContext(context.Background(), &warning.Collector{})
+	for _, tc := range []struct {
+		side  int
+		ahead bool
+	}{{1300, false}, {300, true}} {
+		var layers []*schema.Layer
+		for i := range 3 {
+			layers = append(layers, solid(i, "#336699", box(0, 0, tc.side, tc.side), rotate(10)))
+		}
+		b, err := frame{Renderer: r}.newBandedCanvas(ctx, request(1200, 630, layers...), []int{0, 315, 630})
+		require.NoError(t, err)
+		b.slots[0].claimed.Store(true)
+		b.place(0)
+		b.placeAhead(0)
+		require.Equal(t, tc.ahead, b.slots[1].claimed.Load(), "%d px layers", tc.side)
+		require.NoError(t, b.drawAll())
+		b.finish(nil)
+		require.Zero(t, b.alive.Load())
+		canvases.Put(b.canvas.Pix)
+	}
+}

@@ -610,6 +610,18 @@ func (p *placement) blend(dst *image.RGBA, tally *contrastTally) {
 	}
 }
 
+// pixels is how many pixels the placement's images hold.
+func (p *placement) pixels() int64 {
+	n := 0
+	if p.drawn != nil {
+		n += len(p.drawn.Pix)
+	}
+	if p.grown != nil {
+		n += len(p.grown.Pix)
+	}
+	return int64(n / 4)
+}
+
 // release gives the placement's images back to their pools; it is not
 // blended again.
 func (p *placement) release() {
