@@ -47,6 +47,17 @@ const (
 // one-band file, within about a percent of its size; with parts ≤ 1, or
 // content that goes to libdeflate, it is the one-band file byte for byte.
 func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
+	return EncodeDrawn(canvas, level, filter, parts, nil)
+}
+
+// EncodeDrawn is Encode of a canvas drawn band by band as it is encoded:
+// draw, when not nil, is called once for each band of rows (Bands, as a
+// sub-image sharing canvas's pixels, in canvas's coordinates) on that
+// band's goroutine, just before the band is converted, so a caller can
+// draw and encode each band on its own core with no wait between the two.
+// The first error a draw returns (in band order) is returned, with no
+// file.
+func EncodeDrawn(canvas *image.RGBA, level, filter, parts int, draw func(band *image.RGBA) error) ([]byte, error) {
 	w, h := canvas.Rect.Dx(), canvas.Rect.Dy()
 	if w == 0 || h == 0 {
 		return nil, failure.New(failure.Internal, "encoding png: empty canvas")
@@ -54,45 +65,13 @@ func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 	if level < 0 || level > 9 {
 		return nil, failure.New(failure.Invalid, "PNG compression level %d is outside 0–9.", level)
 	}
-	bands := bandRows(h, 1+3*w, parts)
-	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
-	// is not.
-	channels, stride := 3, 1+3*w
-	rows := scanlines.Get(h * stride)
-	if !inBands(bands, func(y0, y1 int) bool { return pixels.DropAlpha(rows[1+y0*stride:], stride, rowBand(canvas, y0, y1)) }) {
-		channels, stride = 4, 1+4*w
-		scanlines.Put(rows)
-		rows = scanlines.Get(h * stride)
-		inBands(bands, func(y0, y1 int) bool {
-			pixels.Unpremultiply(rows[1+y0*stride:], stride, rowBand(canvas, y0, y1))
-			return true
-		})
-	}
-	defer func() { scanlines.Put(rows) }()
-	raw := rows[:h*stride]
-	flatShare := sameAsLeftShare(raw, stride, h, channels)
-	if filter == FilterAuto {
-		filter = FilterNone
-		if flatShare < 0.5 {
-			filter = FilterUp
-		}
-	}
-	filterRows(raw, stride, h, filter)
-
-	z := compressed.Get(len(raw)/8 + 1024)
+	e := &encoding{canvas: canvas, bands: Bands(w, h, parts), level: level, filter: filter, draw: draw}
+	z, err := e.run()
 	defer func() { compressed.Put(z) }()
-	if level >= 1 && level <= 5 && filter == FilterNone && flatShare >= 0.8 {
-		// Drawn content: the run-aware encoder matches what libdeflate's
-		// levels 1–5 achieve here in a third to a half of the time; 6–9
-		// search harder.
-		z = flatDeflateBands(z[:0], raw, stride, channels, bands)
-	} else {
-		var err error
-		if z, err = libdeflateZlib(z, raw, level); err != nil {
-			return nil, err
-		}
+	if err != nil {
+		return nil, err
 	}
-
+	channels := e.channels
 	colourType := byte(2) // truecolour
 	if channels == 4 {
 		colourType = 6 // truecolour with alpha
@@ -112,6 +91,10 @@ func Encode(canvas *image.RGBA, level, filter, parts int) ([]byte, error) {
 // minBandBytes is the least scanline data per band that Encode splits
 // off (smaller bands cost more in start-up than they save).
 const minBandBytes = 256 << 10
+
+// Bands is how Encode splits a w×h canvas for parts cores: the first row
+// of each band, and h (one band when parts ≤ 1 or the canvas is small).
+func Bands(w, h, parts int) []int { return bandRows(h, 1+3*w, parts) }
 
 // bandRows splits h rows of stride bytes into at most parts bands of
 // consecutive rows, none under minBandBytes (one band when parts ≤ 1):
@@ -154,37 +137,211 @@ func rowBand(canvas *image.RGBA, y0, y1 int) *image.RGBA {
 	return canvas.SubImage(image.Rect(r.Min.X, r.Min.Y+y0, r.Max.X, r.Min.Y+y1)).(*image.RGBA)
 }
 
-// flatDeflateBands is flatDeflate over raw with each band of rows
-// compressed on its own goroutine (flatBlock), appended to dst in order
-// as one zlib stream.
-func flatDeflateBands(dst, raw []byte, stride, channels int, bands []int) []byte {
-	n := len(bands) - 1
+// encoding is one EncodeDrawn call. Each band's goroutine draws its rows
+// (draw), converts them to RGB scanlines and samples them
+// (sameAsLeftShare's rows); when the band alone is opaque drawn content it
+// compresses its rows at once (flatBlock), as the whole image will almost
+// always be compressed. Then the first band's goroutine decides for the
+// whole image — RGB or RGBA, the filter, the compressor — and the bands
+// that waited (or whose early work the decision voids) compress theirs:
+// one goroutine per band from the first row drawn to the last byte
+// compressed, and for drawn cards no wait between.
+type encoding struct {
+	canvas        *image.RGBA
+	bands         []int
+	level, filter int
+	draw          func(band *image.RGBA) error
+
+	rows             []byte // the scanlines, from scanlines
+	channels, stride int
+	// Per band: the draw's error, whether every pixel was opaque, the
+	// share samples (same of total), the compressed data and its Adler-32.
+	errs        []error
+	opaque      []bool
+	same, total []int
+	parts       [][]byte
+	adlers      []uint32
+	decided     chan struct{}   // closed once flat (and rows) are set
+	flat        bool            // the bands are compressed by flatBlock
+	early       []bool          // per band: compressed before flat was set
+	ready       []chan struct{} // per band: closed once converted
+	final       []bool          // per band, set before ready: its rows are final if the image is flat RGB
+}
+
+// run draws, converts and compresses the canvas: the zlib stream, from
+// compressed.
+func (e *encoding) run() ([]byte, error) {
+	w, h, n := e.canvas.Rect.Dx(), e.canvas.Rect.Dy(), len(e.bands)-1
+	// RGB rows first (most canvases are opaque); RGBA ones when a pixel
+	// is not.
+	e.channels, e.stride = 3, 1+3*w
+	e.rows = scanlines.Get(h * e.stride)
+	defer func() { scanlines.Put(e.rows) }()
+	e.errs, e.opaque = make([]error, n), make([]bool, n)
+	e.same, e.total = make([]int, n), make([]int, n)
+	e.parts, e.adlers = make([][]byte, n), make([]uint32, n)
+	e.decided = make(chan struct{})
+	e.early, e.final, e.ready = make([]bool, n), make([]bool, n), make([]chan struct{}, n)
+	for i := range e.ready {
+		e.ready[i] = make(chan struct{})
+	}
+	var converted, done sync.WaitGroup
+	converted.Add(n - 1)
+	done.Add(n - 1)
+	for i := 1; i < n; i++ {
+		go func() {
+			defer done.Done()
+			e.convertAhead(i)
+			converted.Done()
+			<-e.decided
+			if e.flat && !e.kept(i) {
+				e.compress(i)
+			}
+		}()
+	}
+	e.convertAhead(0)
+	converted.Wait()
+	err := e.decide()
+	close(e.decided)
+	if e.flat && n > 1 && !e.kept(0) {
+		e.compress(0)
+	}
+	done.Wait()
+	if err != nil || !e.flat {
+		for _, p := range e.parts {
+			if p != nil {
+				compressed.Put(p) // compressed early for nothing
+			}
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	raw := e.rows[:h*e.stride]
+	if !e.flat {
+		return libdeflateZlib(compressed.Get(len(raw)/8+1024), raw, e.level)
+	}
 	if n == 1 {
 		adler := uint32(C.libdeflate_adler32(1, unsafe.Pointer(&raw[0]), C.size_t(len(raw))))
-		return flatDeflate(dst, raw, stride, channels, adler)
+		return flatDeflate(compressed.Get(len(raw)/8 + 1024)[:0], raw, e.stride, e.channels, adler), nil
 	}
-	parts := make([][]byte, n)
-	adlers := make([]uint32, n)
-	inBands(bands, func(y0, y1 int) bool {
-		i := slices.Index(bands, y0)
-		from, to := y0*stride, y1*stride
-		adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&raw[from]), C.size_t(to-from)))
-		var buf []byte
-		if i == 0 {
-			buf = append(dst[:0], zlibHeader...) // the first band starts the stream
-		} else {
-			buf = compressed.Get((to-from)/8 + 1024)[:0]
-		}
-		parts[i] = flatBlock(buf, raw, from, to, stride, channels, i == n-1)
-		return true
-	})
-	out, adler := parts[0], adlers[0]
+	out, adler := e.parts[0], e.adlers[0]
 	for i := 1; i < n; i++ {
-		out = append(out, parts[i]...)
-		compressed.Put(parts[i])
-		adler = adler32Combine(adler, adlers[i], (bands[i+1]-bands[i])*stride)
+		out = append(out, e.parts[i]...)
+		compressed.Put(e.parts[i])
+		adler = adler32Combine(adler, e.adlers[i], (e.bands[i+1]-e.bands[i])*e.stride)
 	}
-	return binary.BigEndian.AppendUint32(out, adler)
+	return binary.BigEndian.AppendUint32(out, adler), nil
+}
+
+// convertAhead is convert, then, when band i on its own is what the whole
+// image most often is — opaque drawn content, for flatDeflate — the
+// band's compression without waiting for the other bands (kept when the
+// whole image turns out so; a band that must wait does).
+//
+// A band's compression refers back into the last rows of the band above
+// (flatBlock), so it waits for that band's rows first.
+func (e *encoding) convertAhead(i int) {
+	e.convert(i)
+	ok := len(e.bands) > 2 && e.errs[i] == nil && e.opaque[i] && e.level >= 1 && e.level <= 5 &&
+		(e.filter == FilterAuto || e.filter == FilterNone) && (e.total[i] == 0 || float64(e.same[i]) >= 0.8*float64(e.total[i]))
+	if ok {
+		for y := e.bands[i]; y < e.bands[i+1]; y++ {
+			e.rows[y*e.stride] = FilterNone
+		}
+	}
+	e.final[i] = ok
+	close(e.ready[i])
+	if !ok {
+		return
+	}
+	if i > 0 {
+		if <-e.ready[i-1]; !e.final[i-1] {
+			return // the rows above are not final yet: wait for the decision
+		}
+	}
+	e.compress(i)
+	e.early[i] = true
+}
+
+// kept reports whether band i's early compression stands: compressed
+// early, and the image is RGB.
+func (e *encoding) kept(i int) bool { return e.early[i] && e.channels == 3 }
+
+// convert draws band i and writes it as RGB scanlines, sampled.
+func (e *encoding) convert(i int) {
+	y0, y1 := e.bands[i], e.bands[i+1]
+	band := rowBand(e.canvas, y0, y1)
+	if e.draw != nil {
+		if e.errs[i] = e.draw(band); e.errs[i] != nil {
+			return
+		}
+	}
+	if e.opaque[i] = pixels.DropAlpha(e.rows[1+y0*e.stride:], e.stride, band); e.opaque[i] {
+		e.same[i], e.total[i] = shareSamples(e.rows, e.stride, y0, y1, 3)
+	}
+}
+
+// decide is done once every band is converted: the first draw error, or
+// RGBA scanlines when a pixel is not opaque, then the filter (applied)
+// and the compressor.
+func (e *encoding) decide() error {
+	for _, err := range e.errs {
+		if err != nil {
+			return err
+		}
+	}
+	h := e.canvas.Rect.Dy()
+	if slices.Contains(e.opaque, false) {
+		e.channels, e.stride = 4, 1+4*e.canvas.Rect.Dx()
+		scanlines.Put(e.rows)
+		e.rows = scanlines.Get(h * e.stride)
+		inBands(e.bands, func(y0, y1 int) bool {
+			i := slices.Index(e.bands, y0)
+			pixels.Unpremultiply(e.rows[1+y0*e.stride:], e.stride, rowBand(e.canvas, y0, y1))
+			e.same[i], e.total[i] = shareSamples(e.rows, e.stride, y0, y1, 4)
+			return true
+		})
+	}
+	same, total := 0, 0
+	for i := range e.same {
+		same, total = same+e.same[i], total+e.total[i]
+	}
+	flatShare := 1.0
+	if total > 0 {
+		flatShare = float64(same) / float64(total)
+	}
+	filter := e.filter
+	if filter == FilterAuto {
+		filter = FilterNone
+		if flatShare < 0.5 {
+			filter = FilterUp
+		}
+	}
+	filterRows(e.rows[:h*e.stride], e.stride, h, filter)
+	// Drawn content: the run-aware encoder matches what libdeflate's
+	// levels 1–5 achieve here in a third to a half of the time; 6–9
+	// search harder.
+	e.flat = e.level >= 1 && e.level <= 5 && filter == FilterNone && flatShare >= 0.8
+	return nil
+}
+
+// compress compresses band i of the filtered rows with flatBlock (the
+// first band starts the zlib stream in a buffer from compressed).
+func (e *encoding) compress(i int) {
+	from, to := e.bands[i]*e.stride, e.bands[i+1]*e.stride
+	if e.parts[i] != nil {
+		compressed.Put(e.parts[i]) // an early compression that did not stand
+	}
+	e.adlers[i] = uint32(C.libdeflate_adler32(1, unsafe.Pointer(&e.rows[from]), C.size_t(to-from)))
+	var buf []byte
+	if i == 0 {
+		// The first band's buffer takes the others' data after its own.
+		buf = append(compressed.Get(len(e.rows)/8 + 1024)[:0], zlibHeader...)
+	} else {
+		buf = compressed.Get((to-from)/8 + 1024)[:0]
+	}
+	e.parts[i] = flatBlock(buf, e.rows, from, to, e.stride, e.channels, i == len(e.bands)-2)
 }
 
 // libdeflateZlib compresses raw as one zlib stream at level with
@@ -226,10 +383,20 @@ func appendChunk(out []byte, typ string, data []byte) []byte {
 // with the run-aware flatDeflate at levels 1–5; photographs measure 0.04–0.37,
 // and the "up" filter turns their rows into small residuals that
 // libdeflate packs to about two thirds the size in about two thirds the
-// time. Mixed images (0.5–0.8) go unfiltered to libdeflate.
+// time. Mixed images (0.5–0.8) go unfiltered to libdeflate. Encode takes
+// it band by band (shareSamples).
 func sameAsLeftShare(raw []byte, stride, h, bands int) float64 {
-	var same, total int
-	for y := 0; y < h; y += 8 {
+	same, total := shareSamples(raw, stride, 0, h, bands)
+	if total == 0 {
+		return 1
+	}
+	return float64(same) / float64(total)
+}
+
+// shareSamples counts sameAsLeftShare's samples on rows y0 to y1 of raw:
+// same of total.
+func shareSamples(raw []byte, stride, y0, y1, bands int) (same, total int) {
+	for y := (y0 + 7) / 8 * 8; y < y1; y += 8 {
 		row := raw[y*stride+1 : (y+1)*stride]
 		for x := bands; x+bands <= len(row); x += bands * 4 {
 			total++
@@ -238,10 +405,7 @@ func sameAsLeftShare(raw []byte, stride, h, bands int) float64 {
 			}
 		}
 	}
-	if total == 0 {
-		return 1
-	}
-	return float64(same) / float64(total)
+	return same, total
 }
 
 // filterRows sets every row's filter byte and applies the filter in place.

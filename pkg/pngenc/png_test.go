@@ -2,12 +2,15 @@ package pngenc
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"image"
 	"image/color"
 	"image/png"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/h2non/bimg"
@@ -169,6 +172,10 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 		{"drawn-translucent", drawnCanvas(1000, 700, false, 4)},
 		{"drawn-odd-rows", drawnCanvas(999, 1001, true, 5)},
 		{"noise", noiseCanvas(800, 600, true, 6)},
+		// The first band alone is opaque drawn content (compressed before
+		// the others are converted), the image is not.
+		{"drawn-then-translucent", stacked(drawnCanvas(1200, 315, true, 8), drawnCanvas(1200, 315, false, 9))},
+		{"drawn-then-noise", stacked(drawnCanvas(1200, 315, true, 10), noiseCanvas(1200, 315, true, 11))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
@@ -180,7 +187,7 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 			for _, parts := range []int{2, 3, 8} {
 				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
-				if tc.name == "noise" {
+				if tc.name == "noise" || tc.name == "drawn-then-noise" {
 					require.Equal(t, one, split, "libdeflate's content is never split")
 					continue
 				}
@@ -236,4 +243,48 @@ func TestLargeScanlinesAreNotGoHeap(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
 	require.Less(t, grown, int64(2<<20), "live heap grew by %d bytes after an encode (its scanlines are 8.5 MB)", grown)
+}
+
+// TestEncodeDrawnDrawsEachBandOnce: a canvas drawn band by band as it is
+// encoded is the file of the canvas drawn first, byte for byte, each band
+// of Bands drawn once; a draw's error is returned.
+func TestEncodeDrawnDrawsEachBandOnce(t *testing.T) {
+	for _, opaque := range []bool{true, false} {
+		src := drawnCanvas(1200, 630, opaque, 7)
+		want, err := Encode(src, 1, FilterAuto, 3)
+		require.NoError(t, err)
+		canvas := image.NewRGBA(src.Rect)
+		var mu sync.Mutex
+		var drawn [][2]int
+		got, err := EncodeDrawn(canvas, 1, FilterAuto, 3, func(band *image.RGBA) error {
+			mu.Lock()
+			drawn = append(drawn, [2]int{band.Rect.Min.Y, band.Rect.Max.Y})
+			mu.Unlock()
+			for y := band.Rect.Min.Y; y < band.Rect.Max.Y; y++ {
+				copy(band.Pix[(y-band.Rect.Min.Y)*band.Stride:][:4*1200], src.Pix[y*src.Stride:])
+			}
+			return nil
+		})
+		require.NoError(t, err)
+		require.Equal(t, want, got, "opaque %v", opaque)
+		slices.SortFunc(drawn, func(a, b [2]int) int { return a[0] - b[0] })
+		require.Equal(t, [][2]int{{0, 210}, {210, 420}, {420, 630}}, drawn)
+		require.Equal(t, []int{0, 210, 420, 630}, Bands(1200, 630, 3))
+	}
+	failed := errors.New("layer 3 failed")
+	_, err := EncodeDrawn(image.NewRGBA(image.Rect(0, 0, 1200, 630)), 1, FilterAuto, 3, func(band *image.RGBA) error {
+		if band.Rect.Min.Y > 0 {
+			return failed
+		}
+		return nil
+	})
+	require.ErrorIs(t, err, failed)
+}
+
+// stacked is top above bottom, both as wide.
+func stacked(top, bottom *image.RGBA) *image.RGBA {
+	out := image.NewRGBA(image.Rect(0, 0, top.Rect.Dx(), top.Rect.Dy()+bottom.Rect.Dy()))
+	copy(out.Pix, top.Pix)
+	copy(out.Pix[len(top.Pix):], bottom.Pix)
+	return out
 }

@@ -107,7 +107,7 @@ func BenchmarkEncode(b *testing.B) {
 			var size int
 			cpu := cpuClock(b)
 			for b.Loop() {
-				data, _, err := r.encode(canvas, f, r.enc)
+				data, _, err := r.encode(canvas, f, r.enc, spareCores())
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -186,7 +186,7 @@ func BenchmarkEncodeSettings(b *testing.B) {
 				var size int
 				cpu := cpuClock(b)
 				for b.Loop() {
-					data, _, err := r.encode(c.canvas, s.format, r.enc)
+					data, _, err := r.encode(c.canvas, s.format, r.enc, spareCores())
 					if err != nil {
 						b.Fatal(err)
 					}

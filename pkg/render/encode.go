@@ -79,6 +79,26 @@ func (o EncodeOptions) With(req schema.OutputOptions) EncodeOptions {
 	return o
 }
 
+// encodeBanded draws b's bands on parts cores and encodes the canvas in
+// format: for PNG each band is converted and compressed on the core that
+// drew it (pngenc.EncodeDrawn); the other formats encode once every band
+// is drawn. The canvas goes back to its pool.
+func (r *Renderer) encodeBanded(b *bandedCanvas, format schema.Format, o EncodeOptions, parts int) (data []byte, mime string, err error) {
+	if b.pooled {
+		defer canvases.Put(b.canvas.Pix)
+	}
+	if format == schema.PNG {
+		data, err = pngenc.EncodeDrawn(b.canvas, o.PNGCompression, o.PNGFilter, b.bands, b.draw)
+		mime = mimeTypes[format]
+	} else if err = b.drawAll(); err == nil {
+		if err = checkContext(b.ctx); err == nil {
+			data, mime, err = r.encode(b.canvas, format, o, parts)
+		}
+	}
+	b.finish(err)
+	return data, mime, err
+}
+
 // mimeTypes maps each output format to its media type.
 var mimeTypes = map[schema.Format]string{
 	schema.PNG:  "image/png",
@@ -101,10 +121,12 @@ var savers = map[schema.Format]vips.Saver{
 // alpha, which is dropped only when every pixel is opaque (nothing is lost
 // and the file is smaller and faster to write). The pixels are written
 // once into C memory that libvips wraps without copying.
-func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions) ([]byte, string, error) {
+//
+// parts is how many cores the render may use (spareCores): a large PNG
+// is split over them.
+func (r *Renderer) encode(canvas *image.RGBA, format schema.Format, o EncodeOptions, parts int) ([]byte, string, error) {
 	if format == schema.PNG {
-		// A large canvas is split over the cores no other render is using.
-		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter, spareCores())
+		data, err := pngenc.Encode(canvas, o.PNGCompression, o.PNGFilter, parts)
 		return data, mimeTypes[format], err
 	}
 	if format == schema.GIF && o.GIFEffort <= 1 {

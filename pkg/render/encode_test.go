@@ -199,7 +199,7 @@ func TestEncodeTranslucentEveryPixel(t *testing.T) {
 				require.NoError(t, err)
 				o := r.enc
 				o.GIFEffort = tc.effort
-				data, _, err = r.encode(canvas, tc.format, o)
+				data, _, err = r.encode(canvas, tc.format, o, spareCores())
 				require.NoError(t, err)
 			}
 			got := toNRGBA(decodeViaVips(t, data))

@@ -3,7 +3,8 @@
 // table, a compositor that applies corner radii, opacity and rotation and
 // blends source-over in premultiplied alpha, and encoders: PNG written
 // directly with libdeflate, the other five formats by handing the raw
-// canvas to libvips.
+// canvas to libvips. With cores to spare, the canvas is drawn and encoded
+// in horizontal bands, one per core (bands.go).
 //
 // Coordinates follow spec/API.md: pixels from the canvas's top-left, y
 // down, angles in degrees turning clockwise on screen. The canvas and every
@@ -14,6 +15,7 @@ package render
 import (
 	"context"
 	"image"
+	"image/color"
 	"math"
 	"runtime"
 	"sort"
@@ -130,6 +132,12 @@ func init() { drawers[schema.TypeLayout] = drawLayout }
 func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result, error) {
 	rendering.Add(1)
 	defer rendering.Add(-1)
+	return r.render(ctx, req, spareCores())
+}
+
+// render is Render on parts cores: a large canvas is drawn and encoded
+// in bands, one per core (bandedLayers).
+func (r *Renderer) render(ctx context.Context, req *schema.Request, parts int) (core.Result, error) {
 	format := req.OutputFormat
 	if format == "" {
 		format = schema.PNG
@@ -154,7 +162,19 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 		}
 		return r.result(data, mimeTypes[format], req, report, fetched), nil
 	}
-	canvas, pooled, err := frame{Renderer: r, fonts: fonts}.composeLayers(ctx, req)
+	f, o := frame{Renderer: r, fonts: fonts}, r.enc.With(req.Output)
+	banded, err := f.bandedLayers(ctx, req, parts)
+	if err != nil {
+		return core.Result{}, err
+	}
+	if banded != nil {
+		data, mime, err := r.encodeBanded(banded, format, o, parts)
+		if err != nil {
+			return core.Result{}, err
+		}
+		return r.result(data, mime, req, report, fetched), nil
+	}
+	canvas, pooled, err := f.composeLayers(ctx, req)
 	if err != nil {
 		return core.Result{}, err
 	}
@@ -165,21 +185,21 @@ func (r *Renderer) Render(ctx context.Context, req *schema.Request) (core.Result
 	if err := checkContext(ctx); err != nil {
 		return core.Result{}, err
 	}
-	data, mime, err := r.encode(canvas, format, r.enc.With(req.Output))
+	data, mime, err := r.encode(canvas, format, o, parts)
 	if err != nil {
 		return core.Result{}, err
 	}
 	return r.result(data, mime, req, report, fetched), nil
 }
 
-// rendering counts the renders in progress in this process, so that an
-// encoder knows how many cores no other render is using (spareCores).
+// rendering counts the renders in progress in this process, so that a
+// render knows how many cores no other render is using (spareCores).
 var rendering atomic.Int32
 
-// spareCores is how many cores an encode in one of the renders in
-// progress may use: its own, and one for each core beyond the number of
-// renders (GOMAXPROCS). With every core rendering it is 1: splitting the
-// work would only add to it.
+// spareCores is how many cores one of the renders in progress may use
+// (drawing and encoding its canvas in bands, bandedLayers): its own, and
+// one for each core beyond the number of renders (GOMAXPROCS). With every
+// core rendering it is 1: splitting the work would only add to it.
 func spareCores() int {
 	n := runtime.GOMAXPROCS(0)
 	return max(1, min(n, 1+n-int(rendering.Load())))
@@ -201,9 +221,7 @@ func (r *Renderer) result(data []byte, mime string, req *schema.Request, report 
 // canvas from the pool, which pooled reports (the caller gives it back
 // once the pixels are encoded; on an error it is given back here).
 func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *image.RGBA, pooled bool, err error) {
-	layers := make([]*schema.Layer, len(req.Layers))
-	copy(layers, req.Layers)
-	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	layers := sortedLayers(req)
 	defer func() {
 		if err != nil && pooled {
 			canvases.Put(canvas.Pix)
@@ -213,36 +231,64 @@ func (r frame) composeLayers(ctx context.Context, req *schema.Request) (canvas *
 	w, h := req.Width, req.Height
 	r.budget = pixelBudget{limit: layerPixelLimit(w, h)}
 	hidden := hiddenBy(layers, w, h)
-	for i, l := range layers {
+	canvas, pooled, next, err := r.baseCanvas(ctx, layers, w, h)
+	if err != nil {
+		return canvas, pooled, err
+	}
+	if next == 0 && !(len(layers) > 0 && paintsEveryPixel(layers[0], w, h)) {
+		clear(canvas.Pix)
+	}
+	for i := next; i < len(layers); i++ {
+		l := layers[i]
 		if err := checkContext(ctx); err != nil {
 			return canvas, pooled, err
 		}
 		r.hide = hidden[i]
 		start := time.Now()
-		if canvas == nil {
-			// Source-over onto transparent is a copy: a first layer that
-			// covers the canvas exactly becomes the canvas.
-			if canvas, pooled, err = r.coverLayer(ctx, l, w, h); err != nil {
-				return nil, false, err
-			}
-			if canvas == nil {
-				canvas, pooled = newCanvas(w, h, !paintsEveryPixel(l, w, h)), true
-				err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
-			}
-		} else {
-			err = r.drawLayer(ctx, canvas, l, image.Point{}, w, h)
-		}
-		if err != nil {
+		if err := r.drawLayer(ctx, canvas, l, image.Point{}, w, h); err != nil {
 			return canvas, pooled, err
 		}
 		if r.opts.ObserveLayer != nil {
 			r.opts.ObserveLayer(l.Type, time.Since(start))
 		}
 	}
-	if canvas == nil {
-		canvas, pooled = newCanvas(w, h, true), true
-	}
 	return canvas, pooled, nil
+}
+
+// sortedLayers is req's layers in drawing order: ascending index, ties in
+// array order.
+func sortedLayers(req *schema.Request) []*schema.Layer {
+	layers := make([]*schema.Layer, len(req.Layers))
+	copy(layers, req.Layers)
+	sort.SliceStable(layers, func(i, j int) bool { return layers[i].Index < layers[j].Index })
+	return layers
+}
+
+// baseCanvas is the canvas sorted layers are drawn onto, and the index of
+// the first layer still to draw: the first layer's own image when it
+// covers the canvas exactly (coverLayer; next is 1), else a canvas from
+// the pool whose pixels are left as they were (next is 0: the caller
+// clears them unless the first layer paints every one). pooled reports a
+// canvas from the pool.
+func (r frame) baseCanvas(ctx context.Context, layers []*schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, next int, err error) {
+	if len(layers) > 0 {
+		if err := checkContext(ctx); err != nil {
+			return nil, false, 0, err
+		}
+		// Source-over onto transparent is a copy: a first layer that
+		// covers the canvas exactly becomes the canvas.
+		start := time.Now()
+		if canvas, pooled, err = r.coverLayer(ctx, layers[0], w, h); err != nil {
+			return nil, false, 0, err
+		}
+		if canvas != nil {
+			if r.opts.ObserveLayer != nil {
+				r.opts.ObserveLayer(layers[0].Type, time.Since(start))
+			}
+			return canvas, pooled, 1, nil
+		}
+	}
+	return newCanvas(w, h, false), true, 0, nil
 }
 
 // canvases keeps canvas pixel buffers between renders: a canvas is the
@@ -391,16 +437,60 @@ const farAway = 1 << 24
 // origin and a layer without dimensions takes the boxW×boxH area there. A
 // layout uses it to draw its children into its own box.
 func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) error {
+	p, err := r.placeLayer(ctx, dst, l, origin, boxW, boxH)
+	if err != nil || p == nil {
+		return err
+	}
+	if p.contrast {
+		var t contrastTally
+		p.blend(dst, &t)
+		t.report(ctx, l)
+	} else {
+		p.blend(dst, nil)
+	}
+	p.release()
+	return nil
+}
+
+// placement is a layer ready to be blended: all drawLayer does before it
+// touches the destination's pixels (sizes, budget, warnings, the layer's
+// own image with its corners and effects applied). It can be blended onto
+// several parts of the destination, each on its own core (bandedCanvas):
+// every blend clips to the bounds of the destination it is given.
+type placement struct {
+	l       *schema.Layer
+	opacity float64
+	// solid is the fast path for unrotated solid colours: colour blended
+	// over box (with radii, skipping hide) with no layer image.
+	solid  bool
+	colour color.RGBA
+	box    image.Rectangle
+	hide   image.Rectangle
+	// img is the layer image blended at (x, y); backdrop, when not empty,
+	// is the box whose destination pixels are blurred first.
+	img      *image.RGBA
+	x, y     float64
+	backdrop image.Rectangle
+	// contrast: the low-contrast check applies (reportContrast).
+	contrast bool
+	// drawn (from l's type's pool) and grown (the effects' padded copy,
+	// from canvases) go back once every blend is done.
+	drawn, grown *image.RGBA
+}
+
+// placeLayer does drawLayer's work up to the blend: nil when the layer
+// draws nothing. Of dst it reads only the bounds.
+func (r frame) placeLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, origin image.Point, boxW, boxH int) (*placement, error) {
 	hide := r.hide
 	r.hide = image.Rectangle{} // for this layer, not for those inside it
 	draw, ok := drawers[l.Type]
 	if !ok {
-		return failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
+		return nil, failure.New(failure.Unprocessable, "%s layers are not supported by this build yet (%s).", l.Type, l.Path)
 	}
 	reportTransparent(ctx, l)
 	opacity := l.Opacity / 100
 	if !(opacity > 0) { // also NaN
-		return nil
+		return nil, nil
 	}
 	if opacity > 1 {
 		opacity = 1
@@ -418,11 +508,11 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 		r = r.withLayoutMemo()
 		var err error
 		if w, h, err = r.measureLayout(ctx, l); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if w <= 0 || h <= 0 {
-		return nil
+		return nil, nil
 	}
 	x, y := float64(origin.X), float64(origin.Y)
 	if l.Position != nil {
@@ -432,14 +522,15 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	if !(math.Abs(x) < farAway && math.Abs(y) < farAway) || math.IsNaN(l.Rotation) || math.IsInf(l.Rotation, 0) {
 		// Nowhere near any destination (or not a number): nothing to draw,
 		// and integer pixel maths further down stays far from overflow.
-		return nil
+		return nil, nil
 	}
 	reportPlacement(ctx, dst, l, x, y, w, h)
 	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 && math.Mod(l.Rotation, 360) == 0 && l.Effects == nil {
 		// Fast path for the commonest layer: blend the uniform colour
 		// straight into dst, with no layer image.
-		compositeSolid(dst, premultiply(l.Solid.Color), int(math.Round(x)), int(math.Round(y)), w, h, l.Radii, opacity, hide)
-		return nil
+		ix, iy := int(math.Round(x)), int(math.Round(y))
+		return &placement{l: l, opacity: opacity, solid: true, colour: premultiply(l.Solid.Color),
+			box: image.Rect(ix, iy, ix+w, iy+h), hide: hide}, nil
 	}
 	budget, px := r.budgetFor(dst), float64(w)*float64(h)
 	if l.Effects != nil {
@@ -449,10 +540,10 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	}
 	if budget.used+px > budget.limit {
 		if budget.used == 0 {
-			return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
+			return nil, failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; a layer may cover at most %.1f megapixels (4 times the canvas).",
 				l.Path, w, h, px/1e6, budget.limit/1e6)
 		}
-		return failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; with the %.1f megapixels of the layouts it is inside, that is over the %.1f megapixels (4 times the canvas) layers may hold at once.",
+		return nil, failure.New(failure.Unprocessable, "%s is %dx%d = %.1f megapixels; with the %.1f megapixels of the layouts it is inside, that is over the %.1f megapixels (4 times the canvas) layers may hold at once.",
 			l.Path, w, h, px/1e6, budget.used/1e6, budget.limit/1e6)
 	}
 	if l.Type == schema.TypeLayout {
@@ -462,13 +553,10 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	fr := r
 	fr.inkOnly = l.Type == schema.TypeText && l.Effects == nil && math.Mod(l.Rotation, 360) == 0 && l.Radii.IsZero()
 	img, err := draw(ctx, fr, l, w, h)
-	if err != nil {
-		return err
+	if err != nil || img == nil {
+		return nil, err
 	}
-	if img == nil {
-		return nil
-	}
-	drawn := img
+	p := &placement{l: l, opacity: opacity, drawn: img}
 	if o := img.Rect.Min; o != (image.Point{}) {
 		// Only the ink's part of the box (inkOnly): blended at its place
 		// in the box, the rest of which is transparent.
@@ -477,18 +565,37 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 	}
 	applyCorners(img, l.Radii)
 	if l.Effects != nil && l.Effects.BackdropBlur > 0 {
-		backdropBlur(dst, image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y)))), l.Radii, l.Effects.BackdropBlur)
+		p.backdrop = image.Rect(0, 0, w, h).Add(image.Pt(int(math.Round(x)), int(math.Round(y))))
 	}
-	var grown *image.RGBA // the effects' padded copy, from the pool
 	if l.Effects != nil {
 		var m int
 		img, m = applyEffects(img, l)
 		x, y = x-float64(m), y-float64(m)
 		if m > 0 {
-			grown = img
+			p.grown = img
 		}
 	}
-	reportContrast(ctx, dst, img, l, x, y, opacity)
+	p.img, p.x, p.y = img, x, y
+	p.contrast = judgesContrast(l) && warning.From(ctx) != nil
+	return p, nil
+}
+
+// blend blends the placed layer onto dst, clipped to dst's bounds; when
+// the contrast check applies, tally counts the pixels of dst under it
+// first.
+func (p *placement) blend(dst *image.RGBA, tally *contrastTally) {
+	l := p.l
+	if p.solid {
+		compositeSolid(dst, p.colour, p.box.Min.X, p.box.Min.Y, p.box.Dx(), p.box.Dy(), l.Radii, p.opacity, p.hide)
+		return
+	}
+	img, x, y := p.img, p.x, p.y
+	if !p.backdrop.Empty() {
+		backdropBlur(dst, p.backdrop, l.Radii, l.Effects.BackdropBlur)
+	}
+	if p.contrast && tally != nil {
+		tally.add(dst, img, l.Text.Color, int(math.Round(x)), int(math.Round(y)), p.opacity)
+	}
 	if mode := l.Effects.BlendMode(); mode != schema.BlendNormal {
 		if math.Mod(l.Rotation, 360) != 0 {
 			// Rotate onto a transparent copy of the destination's area,
@@ -497,15 +604,34 @@ func (r frame) drawLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer, 
 			composite(tmp, img, x, y, l.Rotation, 1)
 			img, x, y = tmp, float64(dst.Rect.Min.X), float64(dst.Rect.Min.Y)
 		}
-		compositeBlend(dst, img, int(math.Round(x)), int(math.Round(y)), opacity, mode)
+		compositeBlend(dst, img, int(math.Round(x)), int(math.Round(y)), p.opacity, mode)
 	} else {
-		composite(dst, img, x, y, l.Rotation, opacity)
+		composite(dst, img, x, y, l.Rotation, p.opacity)
 	}
-	if pool := pooledDrawers[l.Type]; pool != nil {
-		pool.Put(drawn.Pix)
+}
+
+// pixels is how many pixels the placement's images hold.
+func (p *placement) pixels() int64 {
+	n := 0
+	if p.drawn != nil {
+		n += len(p.drawn.Pix)
 	}
-	if grown != nil {
-		canvases.Put(grown.Pix)
+	if p.grown != nil {
+		n += len(p.grown.Pix)
 	}
-	return nil
+	return int64(n / 4)
+}
+
+// release gives the placement's images back to their pools; it is not
+// blended again.
+func (p *placement) release() {
+	if p.drawn != nil {
+		if pool := pooledDrawers[p.l.Type]; pool != nil {
+			pool.Put(p.drawn.Pix)
+		}
+	}
+	if p.grown != nil {
+		canvases.Put(p.grown.Pix)
+	}
+	p.drawn, p.grown, p.img = nil, nil, nil
 }

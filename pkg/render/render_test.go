@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -348,15 +349,16 @@ func TestGradientWithoutStopsDrawsNothing(t *testing.T) {
 	}
 }
 
-// expiringContext reports Canceled from its n-th Err call on.
+// expiringContext reports Canceled from its n-th Err call on (the calls
+// may come from several goroutines: a canvas drawn in bands).
 type expiringContext struct {
 	context.Context
-	calls, n int
+	calls atomic.Int32
+	n     int
 }
 
 func (c *expiringContext) Err() error {
-	c.calls++
-	if c.calls >= c.n {
+	if int(c.calls.Add(1)) >= c.n {
 		return context.Canceled
 	}
 	return nil
@@ -370,7 +372,7 @@ func TestRenderChecksContextBetweenLayers(t *testing.T) {
 	_, err := r.Render(ctx, request(10, 10, solid(0, "#000000"), solid(1, "#FFFFFF"), solid(2, "#FF0000")))
 	require.Error(t, err)
 	require.Equal(t, failure.Unprocessable, failure.KindOf(err))
-	require.Equal(t, 2, ctx.calls, "checked before the first layer and again before the second")
+	require.Equal(t, int32(2), ctx.calls.Load(), "checked before the first layer and again before the second")
 }
 
 func TestRenderRefusesHugeLayers(t *testing.T) {

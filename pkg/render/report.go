@@ -181,34 +181,49 @@ func reportTransparent(ctx context.Context, l *schema.Layer) {
 // texts with effects, a stroke or shadows (they change what the eye
 // compares).
 func reportContrast(ctx context.Context, dst, img *image.RGBA, l *schema.Layer, x, y, opacity float64) {
-	c := warning.From(ctx)
-	if c == nil || l.Type != schema.TypeText || l.Effects != nil || math.Mod(l.Rotation, 360) != 0 ||
-		l.Text.Stroke != nil || len(l.Text.Shadows) > 0 {
+	if warning.From(ctx) == nil || !judgesContrast(l) {
 		return
 	}
-	ratio, ok := medianContrast(dst, img, l.Text.Color, int(math.Round(x)), int(math.Round(y)), opacity)
-	if ok && ratio < minContrast {
-		c.Add(l.Path+".text_color", warning.LowContrast,
-			"The text's contrast against what is under it is %.2f:1, below the 3:1 WCAG minimum; it will be hard to read.", ratio)
-	}
+	var t contrastTally
+	t.add(dst, img, l.Text.Color, int(math.Round(x)), int(math.Round(y)), opacity)
+	t.report(ctx, l)
 }
 
-// contrastBins is the resolution of medianContrast's histogram: ratios
+// judgesContrast reports whether l is a layer reportContrast judges.
+func judgesContrast(l *schema.Layer) bool {
+	return l.Type == schema.TypeText && l.Effects == nil && math.Mod(l.Rotation, 360) == 0 &&
+		l.Text.Stroke == nil && len(l.Text.Shadows) == 0
+}
+
+// contrastBins is the resolution of contrastTally's histogram: ratios
 // 1..21 in steps of 0.01.
 const contrastBins = 2001
+
+// contrastTally is the histogram of contrast ratios medianContrast takes
+// the median of. Tallies of disjoint parts of the destination (bands of
+// the canvas drawn on their own cores) merge into the tally of the whole.
+type contrastTally struct {
+	hist [contrastBins]int
+	n    int
+}
 
 // medianContrast is the median WCAG contrast ratio between the text colour
 // fg (at opacity, blended over the backdrop as the compositor does) and
 // the opaque backdrop pixels of dst under the pixels of img (at ox, oy)
 // that are at least half covered. ok is false when no such pixel exists.
 func medianContrast(dst, img *image.RGBA, fg color.NRGBA, ox, oy int, opacity float64) (ratio float64, ok bool) {
+	var t contrastTally
+	t.add(dst, img, fg, ox, oy, opacity)
+	return t.median()
+}
+
+// add counts the pixels medianContrast judges into t.
+func (t *contrastTally) add(dst, img *image.RGBA, fg color.NRGBA, ox, oy int, opacity float64) {
 	r := img.Rect.Add(image.Pt(ox, oy)).Intersect(dst.Rect)
 	if r.Empty() {
-		return 0, false
+		return
 	}
 	a := float64(fg.A) / 255 * opacity
-	var hist [contrastBins]int
-	n := 0
 	// The ratio depends on the backdrop pixel alone, and text mostly sits
 	// on a few colours: the last backdrop's bin is kept (lastBG is a
 	// packed pixel; 0 is transparent, never an opaque backdrop).
@@ -226,19 +241,40 @@ func medianContrast(dst, img *image.RGBA, fg color.NRGBA, ox, oy int, opacity fl
 			if d != lastBG {
 				lastBG, lastBin = d, contrastBin(fg, a, d)
 			}
-			hist[lastBin]++
-			n++
+			t.hist[lastBin]++
+			t.n++
 		}
 	}
-	if n == 0 {
+}
+
+// merge adds o's counts to t.
+func (t *contrastTally) merge(o *contrastTally) {
+	for i, k := range o.hist {
+		t.hist[i] += k
+	}
+	t.n += o.n
+}
+
+// median is the median ratio counted; ok is false when nothing was.
+func (t *contrastTally) median() (ratio float64, ok bool) {
+	if t.n == 0 {
 		return 0, false
 	}
 	for i, k := 0, 0; i < contrastBins; i++ {
-		if k += hist[i]; 2*k >= n {
+		if k += t.hist[i]; 2*k >= t.n {
 			return 1 + float64(i)/100, true
 		}
 	}
 	return 21, true
+}
+
+// report adds low_contrast for the text layer l when t's median is under
+// the minimum.
+func (t *contrastTally) report(ctx context.Context, l *schema.Layer) {
+	if ratio, ok := t.median(); ok && ratio < minContrast {
+		warning.From(ctx).Add(l.Path+".text_color", warning.LowContrast,
+			"The text's contrast against what is under it is %.2f:1, below the 3:1 WCAG minimum; it will be hard to read.", ratio)
+	}
 }
 
 // contrastBin is the histogram bin of the contrast between fg at alpha a

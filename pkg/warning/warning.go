@@ -92,6 +92,27 @@ func (c *Collector) Add(path string, code Code, format string, args ...any) {
 	w := Warning{Path: path, Code: code, Message: fmt.Sprintf(format, args...)}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.add(w)
+}
+
+// Merge adds o's warnings to c in o's order, as Add would, and counts the
+// ones o dropped: work done apart (a layer drawn on another core, into a
+// collector of its own) reports in the order it would have alone.
+func (c *Collector) Merge(o *Collector) {
+	if c == nil || o == nil {
+		return
+	}
+	ws, dropped := o.List(), o.Dropped()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, w := range ws {
+		c.add(w)
+	}
+	c.dropped += dropped
+}
+
+// add is Add with c.mu held.
+func (c *Collector) add(w Warning) {
 	if c.seen[w] {
 		return
 	}
