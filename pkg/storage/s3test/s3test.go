@@ -19,6 +19,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -121,7 +122,7 @@ func start() (*Server, error) {
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// The server dies with the test binary, however that ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
-	if err := cmd.Start(); err != nil {
+	if err := startOnLastingThread(cmd); err != nil {
 		return nil, err
 	}
 	s := &Server{Addr: "127.0.0.1:" + port(6), cmd: cmd}
@@ -146,6 +147,21 @@ func start() (*Server, error) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// startOnLastingThread starts cmd from an OS thread that lives as long as
+// the test binary. Pdeathsig fires when the thread that forked the child
+// ends, not the process, and Go ends a thread whose goroutine exits while
+// locked to it (admission's low-priority renders do just that): started
+// from any thread, the server was killed mid-test now and then.
+func startOnLastingThread(cmd *exec.Cmd) error {
+	errc := make(chan error)
+	go func() {
+		runtime.LockOSThread() // never unlocked, and this goroutine never ends
+		errc <- cmd.Start()
+		select {}
+	}()
+	return <-errc
 }
 
 // freePorts returns n distinct free loopback ports.
