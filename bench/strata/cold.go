@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -73,8 +75,15 @@ func (c *clock) markAt(name string, t time.Time) {
 // the text stages are warmed one by one first (stageFirstRender) and,
 // after the PNG is written, a warm render and a second registry scan are
 // timed for comparison.
-func once(design string, images map[string]string, out string, stages bool) error {
+func once(design string, images map[string]string, out, cpuProfile string, stages bool) error {
 	c := newClock()
+	if cpuProfile != "" {
+		stop, err := startColdProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	body, err := loadBody(design, images)
 	if err != nil {
 		return err
@@ -124,6 +133,22 @@ func once(design string, images map[string]string, out string, stages bool) erro
 	}
 	return json.NewEncoder(os.Stdout).Encode(map[string]any{
 		"ms_since_init": sinceInit, "bytes": len(res.Data), "marks": c.marks})
+}
+
+// startColdProfile starts a CPU profile at 4 kHz (a cold path is tens of
+// ms: 100 Hz would sample it a few times); stop ends it and closes the
+// file.
+func startColdProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	runtime.SetCPUProfileRate(4000) // before StartCPUProfile, whose own 100 Hz then does not apply
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // timeAfterwards marks, after the first card, a second (warm) render and

@@ -81,7 +81,7 @@ func main() {
 	runs := flag.Int("runs", 11, "cold: runs of -mode once of each kind")
 	out := flag.String("out", "", "once: write the rendered image here")
 	seconds := flag.Float64("seconds", 5, "profile: how long to render")
-	cpuProfile := flag.String("cpuprofile", "", "profile: CPU profile file")
+	cpuProfile := flag.String("cpuprofile", "", "profile, once: CPU profile file (once: of main init → the PNG written, at 4 kHz; merge many with go tool pprof)")
 	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
 	blockProfile := flag.String("blockprofile", "", "profile: blocking and mutex-contention profile file (with -conc 2)")
 	conc := flag.Int("conc", 1, "profile: renders in parallel (GOMAXPROCS too)")
@@ -98,7 +98,7 @@ func main() {
 		return
 	}
 	if *mode == "once" {
-		if err := once(*design, images, *out, *stages); err != nil {
+		if err := once(*design, images, *out, *cpuProfile, *stages); err != nil {
 			fmt.Fprintln(os.Stderr, "strata-bench:", err)
 			os.Exit(1)
 		}

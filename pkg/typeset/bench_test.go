@@ -114,10 +114,12 @@ func BenchmarkShapeCold(b *testing.B) {
 				hbShape(ref.src.hb, nil, in, nil)
 			}
 		})
+		full := in
+		full.Face = font.NewFace(fullFont(b, ref.src)) // go-text's shaper reads GSUB and GPOS
 		b.Run("gotext/"+c.name, func(b *testing.B) {
 			var sh shaping.HarfbuzzShaper
 			for b.Loop() {
-				sh.Shape(in)
+				sh.Shape(full)
 			}
 		})
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"syscall"
 
 	"github.com/go-text/typesetting/font"
@@ -117,30 +118,41 @@ func (t sfntTables) strike(data []byte) (x, y int) {
 
 // fileView is a font file as go-text's parser reads it (io.Reader,
 // io.ReaderAt, io.Seeker) over the mapping, with a patched copy of the
-// header in front: the lean view renames the glyph data tables' tags
-// (loca, glyf, CBDT, CBLC) so that the parser finds none to read or parse.
+// header in front: tables hidden from the parser have their tags renamed,
+// so that it finds none to read or parse.
 type fileView struct {
 	head []byte // the first bytes of the file, patched
 	data []byte // the whole mapping
 	pos  int64
 }
 
-// newView is the file as it is (hideLoca false) or without its glyph
-// data tables.
-func newView(data []byte, hideLoca bool) *fileView {
+// Tables hidden from go-text's parser. HarfBuzz shapes every font, from
+// the mapping, so go-text's parse of the layout tables (GSUB and GPOS, a
+// third of the time it takes over Inter) would go unused: they are hidden
+// from every bundled face. A lean face also hides its glyph data
+// (outlines and colour bitmaps then come from the mapping).
+var (
+	layoutTables = []string{"GSUB", "GPOS"}
+	glyphTables  = []string{"loca", "glyf", "CBDT", "CBLC"}
+)
+
+// newView is the file with the tables named in hide renamed (none: the
+// file as it is). No tables of the new names exist, so the parser ignores
+// them (glyf without loca would be copied and dropped; CBDT is what
+// go-text's bitmap table copies and keeps).
+func newView(data []byte, hide ...[]string) *fileView {
 	v := &fileView{data: data}
-	if !hideLoca {
+	if len(hide) == 0 {
 		return v
 	}
 	n := int(binary.BigEndian.Uint16(data[4:]))
 	v.head = append([]byte(nil), data[:12+16*n]...)
 	for i := range n {
-		// No tables of these names exist: the parser ignores them (glyf
-		// without loca would be copied and dropped; CBDT is what go-text's
-		// bitmap table copies and keeps).
-		switch rec := v.head[12+16*i:]; string(rec[:4]) {
-		case "loca", "glyf", "CBDT", "CBLC":
-			rec[0] = 'x'
+		rec := v.head[12+16*i:]
+		for _, tags := range hide {
+			if slices.Contains(tags, string(rec[:4])) {
+				rec[0] = 'x'
+			}
 		}
 	}
 	return v

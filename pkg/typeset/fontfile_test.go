@@ -186,3 +186,42 @@ func TestLeanFacesConcurrently(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestLayoutTablesHiddenFromGoText: a bundled face is parsed without its
+// GSUB and GPOS (HarfBuzz shapes from the mapping), and go-text's parse
+// is otherwise the full one: cmap, metrics, GDEF and every glyph's
+// extents and outline (a face that is not lean).
+func TestLayoutTablesHiddenFromGoText(t *testing.T) {
+	t.Parallel()
+	r := testRegistry(t)
+	for _, c := range []struct {
+		family string
+		weight int
+		text   string
+	}{{"Inter", 700, "Shipping images, ffi →"}, {"NotoSansArabic", 400, "مرحبا بالعالم"}, {"NotoSansDevanagari", 400, "नमस्ते दुनिया"}, {"Lora", 400, "Quality fj"}} {
+		ref := r.match(nil, c.family, c.weight, false)
+		f, err := ref.src.load()
+		require.NoError(t, err)
+		require.False(t, ref.src.lean, c.family)
+		full := fullFont(t, ref.src)
+		require.Nil(t, f.GSUB.Lookups, "%s: GSUB hidden", c.family)
+		require.Nil(t, f.GPOS.Lookups, "%s: GPOS hidden", c.family)
+		require.NotNil(t, full.GSUB.Lookups, "%s: the reference parse has GSUB", c.family)
+		require.Equal(t, full.GDEF, f.GDEF, c.family)
+		require.Equal(t, full.Upem(), f.Upem())
+		face, fullFace := font.NewFace(f), font.NewFace(full)
+		want, _ := fullFace.FontHExtents()
+		got, _ := face.FontHExtents()
+		require.Equal(t, want, got, c.family)
+		for _, ch := range c.text {
+			gid, ok := full.NominalGlyph(ch)
+			g2, ok2 := f.NominalGlyph(ch)
+			require.Equal(t, []any{gid, ok}, []any{g2, ok2}, "%s %q", c.family, ch)
+			we, _ := fullFace.GlyphExtents(gid)
+			ge, _ := face.GlyphExtents(gid)
+			require.Equal(t, we, ge, "%s %q", c.family, ch)
+			require.Equal(t, fullFace.GlyphData(gid), face.GlyphData(gid), "%s %q", c.family, ch)
+			require.Equal(t, fullFace.HorizontalAdvance(gid), face.HorizontalAdvance(gid))
+		}
+	}
+}

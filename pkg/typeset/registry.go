@@ -242,8 +242,10 @@ func (s *source) load() (*font.Font, error) {
 }
 
 // open maps the file (fontfile.go: go-text copies the tables it parses,
-// HarfBuzz reads the mapping itself) and parses it, lean when allowed and
-// the font qualifies.
+// HarfBuzz reads the mapping itself) and parses it, without the layout
+// tables (HarfBuzz's) and lean when allowed and the font qualifies; not
+// allowed, go-text parses every table (the tests' reference, and its own
+// shaper's input).
 func (s *source) open(allowLean bool) {
 	data, err := mapFile(s.path)
 	if err != nil {
@@ -252,7 +254,7 @@ func (s *source) open(allowLean bool) {
 	}
 	tables, err := tableDirectory(data)
 	s.lean = allowLean && err == nil && tables.lean(data)
-	s.font, s.err = parseFont(newView(data, s.lean))
+	s.font, s.err = parseFont(newView(data, hiddenTables(allowLean, s.lean)...))
 	if s.err == nil {
 		s.hb, s.err = newHBFace(data, false)
 	}
@@ -260,6 +262,19 @@ func (s *source) open(allowLean bool) {
 		s.hb.lean, s.hb.upem = true, int32(s.font.Upem())
 		s.hb.bitmaps = newColorBitmaps(data, tables, s.font.Upem())
 	}
+}
+
+// hiddenTables are the tables go-text's parser is not shown (newView):
+// none for a full open (the tests' reference), the layout tables for
+// every other, the glyph data too for a lean one.
+func hiddenTables(allowLean, lean bool) [][]string {
+	switch {
+	case lean:
+		return [][]string{layoutTables, glyphTables}
+	case allowLean:
+		return [][]string{layoutTables}
+	}
+	return nil
 }
 
 // parseFont parses one SFNT font, turning parser panics into errors.
