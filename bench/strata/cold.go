@@ -167,12 +167,13 @@ func timeAfterwards(ctx context.Context, eng *engine.Engine, req *schema.Request
 }
 
 // childArgs are the flags -mode cold passes on to its children: those
-// set on its own command line, but for -mode, -runs and -stages.
+// set on its own command line, but for -mode, -runs, -stages and
+// -against.
 func childArgs() []string {
 	var args []string
 	flag.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "mode", "runs", "stages":
+		case "mode", "runs", "stages", "against":
 			return
 		}
 		args = append(args, "-"+f.Name+"="+f.Value.String())
@@ -347,32 +348,63 @@ func breakdown(runs []coldRun, order []string) []phase {
 		phase{"total: exec → exit (parent's clock)", get(func(r coldRun) float64 { return r.exitMS })})
 }
 
-// coldStart runs the child n times with args (plain, then with -stages,
-// alternating) and writes both breakdowns: medians with min and max.
-func coldStart(w io.Writer, n int, args []string) error {
+// coldStart runs the child n times with args (plain, then with -stages)
+// and writes both breakdowns: medians with min and max. With against (the
+// path of another build of this harness, e.g. main's) each run of this
+// binary is followed by one of that one, and its figures follow in a
+// second column: an A/B within one run.
+func coldStart(w io.Writer, n int, args []string, against string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
+	}
+	bins := []string{self}
+	if against != "" {
+		bins = append(bins, against)
 	}
 	for _, staged := range []bool{false, true} {
 		a := args
 		if staged {
 			a = append([]string{"-stages"}, args...)
 		}
-		var runs []coldRun
+		runs := make([][]coldRun, len(bins))
 		for range n {
-			r, err := runChild(self, a)
-			if err != nil {
-				return err
+			for i, bin := range bins {
+				r, err := runChild(bin, a)
+				if err != nil {
+					return fmt.Errorf("%s: %w", bin, err)
+				}
+				runs[i] = append(runs[i], r)
 			}
-			runs = append(runs, r)
 		}
-		fmt.Fprintf(w, "\n%d runs, stages %v (ms: median [min–max])\n", n, staged)
-		for _, p := range breakdown(runs, runs[0].order) {
-			fmt.Fprintf(w, "%-62s %7.2f  [%.2f–%.2f]\n", p.Name, median(p.MS), minOf(p.MS), maxOf(p.MS))
-		}
+		fmt.Fprintf(w, "\n%d runs, stages %v (ms: median [min–max]; %s)\n", n, staged, strings.Join(bins, " | "))
+		writeBreakdowns(w, runs)
 	}
 	return nil
+}
+
+// writeBreakdowns writes one row per phase of the first binary's runs,
+// each binary's median [min–max] in a column of its own ("—" where a
+// binary's runs lack the phase).
+func writeBreakdowns(w io.Writer, runs [][]coldRun) {
+	cols := make([]map[string]phase, len(runs))
+	for i, rs := range runs {
+		cols[i] = map[string]phase{}
+		for _, p := range breakdown(rs, rs[0].order) {
+			cols[i][p.Name] = p
+		}
+	}
+	for _, p := range breakdown(runs[0], runs[0][0].order) {
+		fmt.Fprintf(w, "%-62s", p.Name)
+		for _, col := range cols {
+			if q, ok := col[p.Name]; ok {
+				fmt.Fprintf(w, " %7.2f [%.2f–%.2f]", median(q.MS), minOf(q.MS), maxOf(q.MS))
+			} else {
+				fmt.Fprintf(w, " %7s", "—")
+			}
+		}
+		fmt.Fprintln(w)
+	}
 }
 
 // minOf is the smallest of xs (not empty).

@@ -38,12 +38,17 @@ func buildHarness(t *testing.T) string {
 }
 
 // TestColdStartBreakdown runs -mode cold once of each kind on the social
-// card: every phase is reported, the staged run with its text stages, and
+// card, against itself: every phase is reported, in two columns, the staged run with its text stages, and
 // the totals nest (exec → PNG ≥ runtime start → PNG ≥ main's init → PNG).
 func TestColdStartBreakdown(t *testing.T) {
 	bin := buildHarness(t)
-	out, err := exec.Command(bin, "-mode", "cold", "-runs", "1", "-design", filepath.Join("..", "designs", "social.json")).CombinedOutput()
+	out, err := exec.Command(bin, "-mode", "cold", "-runs", "1", "-design", filepath.Join("..", "designs", "social.json"), "-against", bin).CombinedOutput()
 	require.NoError(t, err, "%s", out)
+	for _, l := range strings.Split(string(out), "\n") {
+		if strings.HasPrefix(l, "total: exec → write") {
+			require.Len(t, strings.Fields(strings.TrimPrefix(l, "total: exec → write")), 4, "two columns of median [min–max]: %q", l)
+		}
+	}
 	parts := strings.Split(string(out), "stages true")
 	require.Len(t, parts, 2, "%s", out)
 	for _, row := range []string{"exec → Go runtime start", "bimg (vips_init", "vips_check", "engine", "decode", "render", "total: exec → write"} {

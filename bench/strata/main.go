@@ -18,7 +18,8 @@
 //	               the marks of the cold path (cold.go); -stages warms the
 //	               first render's text stages one by one first
 //	-mode cold     run -mode once -runs times (plain and -stages) and print
-//	               the cold path's breakdown, medians (cold.go)
+//	               the cold path's breakdown, medians (cold.go); -against
+//	               another build alternates with it run by run
 //	-mode profile  render for -seconds (in -conc goroutines, default 1)
 //	               with a CPU profile (-cpuprofile), an allocation profile
 //	               (-memprofile) and blocking/mutex profiles (-blockprofile)
@@ -79,6 +80,7 @@ func main() {
 	mode := flag.String("mode", "serve", "serve, once, cold or profile")
 	stages := flag.Bool("stages", false, "once: warm the first render's text stages (faces, shaping, glyphs) one by one, each timed")
 	runs := flag.Int("runs", 11, "cold: runs of -mode once of each kind")
+	against := flag.String("against", "", "cold: another build of this harness whose runs alternate with this one's, in a second column")
 	out := flag.String("out", "", "once: write the rendered image here")
 	seconds := flag.Float64("seconds", 5, "profile: how long to render")
 	cpuProfile := flag.String("cpuprofile", "", "profile, once: CPU profile file (once: of main init → the PNG written, at 4 kHz; merge many with go tool pprof)")
@@ -91,7 +93,7 @@ func main() {
 		d: time.Duration(*seconds * float64(time.Second))}
 	images := map[string]string{placeholder: *imagePath, photoPlaceholder: *photoPath}
 	if *mode == "cold" {
-		if err := coldStart(os.Stdout, max(*runs, 1), childArgs()); err != nil {
+		if err := coldStart(os.Stdout, max(*runs, 1), childArgs(), *against); err != nil {
 			fmt.Fprintln(os.Stderr, "strata-bench:", err)
 			os.Exit(1)
 		}
