@@ -187,8 +187,10 @@ func splitStrips(canvas *image.RGBA, rows []int) ([]strip, []int) {
 		y0, y1 := rows[i], rows[i+1]
 		n := (y1 - y0 + stripRows - 1) / stripRows
 		for k := range n {
-			sub := canvas.SubImage(image.Rect(r.Min.X, r.Min.Y+y0+(y1-y0)*k/n, r.Max.X, r.Min.Y+y0+(y1-y0)*(k+1)/n)).(*image.RGBA)
-			strips = append(strips, strip{img: *sub})
+			// canvas.SubImage's, without an allocation per strip.
+			rect := image.Rect(r.Min.X, r.Min.Y+y0+(y1-y0)*k/n, r.Max.X, r.Min.Y+y0+(y1-y0)*(k+1)/n)
+			from, to := canvas.PixOffset(rect.Min.X, rect.Min.Y), canvas.PixOffset(rect.Max.X-1, rect.Max.Y-1)+4
+			strips = append(strips, strip{img: image.RGBA{Pix: canvas.Pix[from:to:to], Stride: canvas.Stride, Rect: rect}})
 		}
 		ends[i] = len(strips)
 	}
