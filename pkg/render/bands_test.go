@@ -148,7 +148,8 @@ func TestBandedRenderDecodesTheSame(t *testing.T) {
 }
 
 // TestBandsSplitWhenCoresAreSpare: with a core to spare, a large canvas
-// is drawn in bands, and a band's draw writes its own rows only; with
+// is drawn in bands, and a band's draw writes the rows of its band and of
+// the bands above it only; with
 // every core rendering, or a backdrop blur, it is drawn in one.
 func TestBandsSplitWhenCoresAreSpare(t *testing.T) {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(2))
@@ -164,15 +165,28 @@ func TestBandsSplitWhenCoresAreSpare(t *testing.T) {
 	require.Equal(t, []int{0, 315, 630}, b.rows)
 	want, _ := drawnInBands(t, r, req, []int{0, req.Height})
 
-	// Only the second band drawn: the first keeps what the canvas held.
+	// Only the first band drawn: the second keeps what the canvas held.
 	for i := range b.canvas.Pix {
 		b.canvas.Pix[i] = 0xAB
 	}
+	require.NoError(t, b.draw(b.band(0)))
+	split := 315 * b.canvas.Stride
+	require.Equal(t, want.Pix[:split], b.canvas.Pix[:split], "the first band is drawn")
+	require.Equal(t, bytes.Repeat([]byte{0xAB}, len(b.canvas.Pix)-split), b.canvas.Pix[split:], "the second band is untouched")
+	// The second band's draw finishes the canvas.
 	require.NoError(t, b.draw(b.band(1)))
 	b.finish(nil)
-	split := 315 * b.canvas.Stride
-	require.Equal(t, bytes.Repeat([]byte{0xAB}, split), b.canvas.Pix[:split], "the first band is untouched")
-	require.Equal(t, want.Pix[split:], b.canvas.Pix[split:], "the second band is drawn")
+	require.Equal(t, want.Pix, b.canvas.Pix)
+	canvases.Put(b.canvas.Pix)
+
+	// Alone, the second band's draw draws its own band and then helps the
+	// band above: the whole canvas.
+	b, err = f.bandedLayers(ctx, req, spareCores())
+	require.NoError(t, err)
+	require.NoError(t, b.draw(b.band(1)))
+	require.Equal(t, want.Pix, b.canvas.Pix, "the band above drawn by the band below")
+	require.NoError(t, b.draw(b.band(0)))
+	b.finish(nil)
 	canvases.Put(b.canvas.Pix)
 
 	rendering.Add(2) // every core rendering
@@ -234,9 +248,9 @@ func TestBandedLayersObservedOnceInOrder(t *testing.T) {
 	require.Len(t, seen, len(req.Layers))
 }
 
-// TestPlaceAheadKeepsToOneCanvasOfImages: a band places the next layer
-// while it waits only when the layer images alive hold at most a canvas
-// of pixels (each may hold four, as in one band).
+// TestPlaceAheadKeepsToOneCanvasOfImages: a goroutine places the next
+// layer before blending the placed ones only when the layer images alive
+// hold at most a canvas of pixels (each may hold four, as in one band).
 func TestPlaceAheadKeepsToOneCanvasOfImages(t *testing.T) {
 	r := bandRenderer(t)
 	ctx := warning.NewContext(context.Background(), &warning.Collector{})
@@ -250,13 +264,103 @@ func TestPlaceAheadKeepsToOneCanvasOfImages(t *testing.T) {
 		}
 		b, err := frame{Renderer: r}.newBandedCanvas(ctx, request(1200, 630, layers...), []int{0, 315, 630})
 		require.NoError(t, err)
-		b.slots[0].claimed.Store(true)
+		b.mu.Lock()
+		first := b.nextTask(1)
+		require.Equal(t, task{kind: taskPlace, n: 0}, first, "the layer every strip needs first")
+		b.mu.Unlock()
 		b.place(0)
-		b.placeAhead(0)
-		require.Equal(t, tc.ahead, b.slots[1].claimed.Load(), "%d px layers", tc.side)
+		b.mu.Lock()
+		b.taskDone(first)
+		next := b.nextTask(1)
+		b.mu.Unlock()
+		// Not taken after all: drawAll does it all.
+		if tc.ahead {
+			require.Equal(t, task{kind: taskPlace, n: 1}, next, "%d px layers", tc.side)
+			b.slots[1].state = unplaced
+		} else {
+			own := b.ends[0] // band 1's first strip
+			require.Equal(t, task{kind: taskBlend, n: own, from: 0, to: 1}, next, "%d px layers", tc.side)
+			b.strips[own].busy = false
+		}
 		require.NoError(t, b.drawAll())
 		b.finish(nil)
-		require.Zero(t, b.alive.Load())
+		require.Zero(t, b.alive)
+		canvases.Put(b.canvas.Pix)
+	}
+}
+
+// TestSplitStripsCoverEachBand: each band is cut into strips of at most
+// stripRows rows, in order, covering its rows exactly, none empty.
+func TestSplitStripsCoverEachBand(t *testing.T) {
+	canvas := image.NewRGBA(image.Rect(0, 0, 8, 630))
+	for _, rows := range [][]int{{0, 315, 630}, {0, 1, 2, 630}, {0, 16, 17, 49, 630}} {
+		strips, ends := splitStrips(canvas, rows)
+		require.Len(t, ends, len(rows)-1)
+		s := 0
+		for i, end := range ends {
+			y := rows[i]
+			for ; s < end; s++ {
+				r := strips[s].img.Rect
+				require.Equal(t, y, r.Min.Y, "bands %v strip %d starts where the last ended", rows, s)
+				require.Greater(t, r.Dy(), 0)
+				require.LessOrEqual(t, r.Dy(), stripRows)
+				require.Equal(t, canvas.Rect.Dx(), r.Dx())
+				require.Equal(t, &canvas.Pix[canvas.PixOffset(0, y)], &strips[s].img.Pix[0], "shares the canvas's pixels")
+				y = r.Max.Y
+			}
+			require.Equal(t, rows[i+1], y, "bands %v: band %d covered", rows, i)
+		}
+	}
+}
+
+// TestGradientFillPaintsAnyRows: a gradient painted band by band of rows
+// (as a banded canvas paints a canvas-sized gradient) is the gradient
+// painted whole, for linear gradients of every kind of angle (a
+// horizontal one copies its first row) and radial ones.
+func TestGradientFillPaintsAnyRows(t *testing.T) {
+	const w, h = 97, 61
+	for _, g := range []*schema.Gradient{
+		{Kind: schema.Linear, Angle: 0, Stops: stops("#FF0000", 0, "#0000FF80", 100)},
+		{Kind: schema.Linear, Angle: 35, Stops: stops("#4F46E5", 0, "#9333EA", 50, "#EC4899", 100)},
+		{Kind: schema.Linear, Angle: 90, Stops: stops("#000000", 0, "#FFFFFF", 100)},
+		{Kind: schema.Linear, Angle: 200, Stops: stops("#00FF00", 20, "#FF00FF", 70)},
+		{Kind: schema.Radial, Stops: stops("#FFFFFF", 0, "#00000000", 100)},
+	} {
+		f := newGradientFill(g, w, h)
+		whole := image.NewRGBA(image.Rect(0, 0, w, h))
+		f.paint(whole)
+		banded := image.NewRGBA(image.Rect(0, 0, w, h))
+		for _, y := range [][2]int{{0, 1}, {1, 17}, {17, 40}, {40, 61}} {
+			f.paint(banded.SubImage(image.Rect(0, y[0], w, y[1])).(*image.RGBA))
+		}
+		require.Equal(t, whole.Pix, banded.Pix, "%s at %v°", g.Kind, g.Angle)
+	}
+}
+
+// TestBandedCanvasPaintsACoverGradientInStrips: a canvas-sized gradient
+// under everything is the first layer the strips paint (not drawn before
+// the bands), unless something is done to its image (rounded corners).
+func TestBandedCanvasPaintsACoverGradientInStrips(t *testing.T) {
+	r := bandRenderer(t)
+	ctx := warning.NewContext(context.Background(), &warning.Collector{})
+	req := benchDesign(t, "rich")
+	require.Equal(t, schema.TypeGradient, req.Layers[0].Type)
+	b, err := frame{Renderer: r}.newBandedCanvas(ctx, req, []int{0, 315, 630})
+	require.NoError(t, err)
+	require.True(t, b.cover)
+	require.Len(t, b.layers, len(req.Layers), "the gradient is a slot")
+	require.NoError(t, b.drawAll())
+	b.finish(nil)
+	canvases.Put(b.canvas.Pix)
+
+	rounded := request(1200, 630, linear(0, 35, stops("#4F46E5", 0, "#EC4899", 100), radius(40)), solid(1, "#FFFFFF80", box(60, 60, 400, 300)))
+	b, err = frame{Renderer: r}.newBandedCanvas(ctx, rounded, []int{0, 315, 630})
+	require.NoError(t, err)
+	require.False(t, b.cover)
+	require.Len(t, b.layers, 1, "the rounded gradient became the canvas first")
+	require.NoError(t, b.drawAll())
+	b.finish(nil)
+	if b.pooled {
 		canvases.Put(b.canvas.Pix)
 	}
 }

@@ -108,16 +108,21 @@ func compositeSolid(dst *image.RGBA, c color.RGBA, x, y, w, h int, radii schema.
 		n   int
 		cov []uint8
 	}
+	// Only the corners whose rows dst holds (a band of the canvas may
+	// hold none): a table costs more than many rows of fill.
 	var tl, tr, br, bl corner
 	if !radii.IsZero() {
 		k := clampRadii(radii, float64(w), float64(h))
-		mk := func(r float64) corner {
-			if r <= 0 {
+		mk := func(r float64, rows bool) corner {
+			if r <= 0 || !rows {
 				return corner{}
 			}
 			return corner{int(math.Ceil(r)), cornerCoverage(r)}
 		}
-		tl, tr, br, bl = mk(k.TopLeft), mk(k.TopRight), mk(k.BottomRight), mk(k.BottomLeft)
+		top := clip.Min.Y-y < int(math.Ceil(max(k.TopLeft, k.TopRight)))
+		bottom := y+h-clip.Max.Y < int(math.Ceil(max(k.BottomLeft, k.BottomRight)))
+		tl, tr = mk(k.TopLeft, top), mk(k.TopRight, top)
+		br, bl = mk(k.BottomRight, bottom), mk(k.BottomLeft, bottom)
 	}
 	// cov is the coverage of box pixel (i, j).
 	cov := func(i, j int) uint32 {

@@ -209,11 +209,11 @@ func overPacked(o []uint8, q uint32) {
 // it (CSS mask-image: linear-gradient(), luminance ignored).
 func applyMask(img *image.RGBA, g *schema.Gradient) {
 	w, h := img.Rect.Dx(), img.Rect.Dy()
-	mask := image.NewRGBA(img.Rect)
+	mask := image.NewRGBA(image.Rect(0, 0, w, h))
 	sin, cos := math.Sincos(g.Angle * math.Pi / 180)
 	sin, cos = snapUnit(sin), snapUnit(cos)
 	length := math.Abs(float64(w)*cos) + math.Abs(float64(h)*sin)
-	fillLinear(mask, gradientLUT(g.Stops, lutSize(length)), cos/length, sin/length)
+	fillLinear(mask, gradientLUT(g.Stops, lutSize(length)), cos/length, sin/length, w, h)
 	for i := 3; i < len(img.Pix); i += 4 {
 		a := mask.Pix[i]
 		if a == 255 {

@@ -26,19 +26,42 @@ func drawGradient(_ context.Context, _ frame, l *schema.Layer, w, h int) (*image
 	if len(g.Stops) == 0 {
 		return img, nil // validation requires two; nothing to paint without any
 	}
+	f := newGradientFill(g, w, h)
+	f.paint(img)
+	return img, nil
+}
+
+// gradientFill is a gradient laid out on a w×h box (drawGradient), ready
+// to paint any rows of it.
+type gradientFill struct {
+	lut    []uint32
+	w, h   int
+	radial bool
+	radius float64 // radial: the circle reaching the farthest corner
+	dx, dy float64 // linear: t's step per pixel along x and y
+}
+
+// newGradientFill lays g (with at least one stop) out on a w×h box.
+func newGradientFill(g *schema.Gradient, w, h int) *gradientFill {
 	fw, fh := float64(w), float64(h)
 	if g.Kind == schema.Radial {
 		radius := math.Hypot(fw, fh) / 2
-		lut := gradientLUT(g.Stops, lutSize(radius))
-		fillRadial(img, lut, radius)
-		return img, nil
+		return &gradientFill{lut: gradientLUT(g.Stops, lutSize(radius)), w: w, h: h, radial: true, radius: radius}
 	}
 	sin, cos := math.Sincos(g.Angle * math.Pi / 180)
 	sin, cos = snapUnit(sin), snapUnit(cos)
 	length := math.Abs(fw*cos) + math.Abs(fh*sin)
-	lut := gradientLUT(g.Stops, lutSize(length))
-	fillLinear(img, lut, cos/length, sin/length)
-	return img, nil
+	return &gradientFill{lut: gradientLUT(g.Stops, lutSize(length)), w: w, h: h, dx: cos / length, dy: sin / length}
+}
+
+// paint writes the gradient's pixels over img's: rows of the box, in its
+// coordinates (the whole box, or a band of its rows as wide as the box).
+func (f *gradientFill) paint(img *image.RGBA) {
+	if f.radial {
+		fillRadial(img, f.lut, f.radius, f.w, f.h)
+	} else {
+		fillLinear(img, f.lut, f.dx, f.dy, f.w, f.h)
+	}
 }
 
 // lutSize picks a lookup-table size of about two entries per pixel of
@@ -83,21 +106,22 @@ func gradientLUT(stops []schema.ColorStop, n int) []uint32 {
 }
 
 // fillLinear writes t = 0.5 + (p − centre)·(dx, dy) through lut for every
-// pixel centre p, stepping the table index in 32.32 fixed point along each
-// row; the parts of a row before and after the gradient line are filled
-// with the end colours without per-pixel clamping.
-func fillLinear(img *image.RGBA, lut []uint32, dx, dy float64) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
-	if w == 0 || h == 0 {
+// pixel centre p of img, rows of a w×h box in its coordinates, stepping
+// the table index in 32.32 fixed point along each row; the parts of a row
+// before and after the gradient line are filled with the end colours
+// without per-pixel clamping.
+func fillLinear(img *image.RGBA, lut []uint32, dx, dy float64, w, h int) {
+	y0, y1 := img.Rect.Min.Y, img.Rect.Max.Y
+	if w == 0 || y1 <= y0 {
 		return
 	}
 	scale := float64(len(lut) - 1)
 	last := int64(len(lut) - 1)
 	cx, cy := float64(w)/2, float64(h)/2
 	step := int64(math.Round(dx * scale * (1 << 32)))
-	for y := 0; y < h; y++ {
-		row := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[y*img.Stride])), w)
-		if dy == 0 && y > 0 {
+	for y := y0; y < y1; y++ {
+		row := unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[(y-y0)*img.Stride])), w)
+		if dy == 0 && y > y0 {
 			// Horizontal gradients repeat the first row.
 			copy(row, unsafe.Slice((*uint32)(unsafe.Pointer(&img.Pix[0])), w))
 			continue
@@ -157,14 +181,14 @@ func floorDiv(a, b int64) int64 {
 func ceilDiv(a, b int64) int64 { return -floorDiv(-a, b) }
 
 // fillRadial writes t = |p − centre| / radius through lut for every pixel
-// centre p.
-func fillRadial(img *image.RGBA, lut []uint32, radius float64) {
-	w, h := img.Rect.Dx(), img.Rect.Dy()
+// centre p of img, rows of a w×h box in its coordinates.
+func fillRadial(img *image.RGBA, lut []uint32, radius float64, w, h int) {
 	scale := float64(len(lut)-1) / radius
 	last := len(lut) - 1
 	cx, cy := float64(w)/2, float64(h)/2
-	for y := 0; y < h; y++ {
-		row := img.Pix[y*img.Stride : y*img.Stride+w*4]
+	for y := img.Rect.Min.Y; y < img.Rect.Max.Y; y++ {
+		o := (y - img.Rect.Min.Y) * img.Stride
+		row := img.Pix[o : o+w*4]
 		dy := float64(y) + 0.5 - cy
 		dy2 := dy * dy
 		for x := 0; x < w; x++ {

@@ -358,22 +358,7 @@ func paintsEveryPixel(l *schema.Layer, w, h int) bool {
 // pooled reports a canvas from the pool (pooledDrawers).
 func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canvas *image.RGBA, pooled bool, err error) {
 	draw, ok := drawers[l.Type]
-	if !ok || l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 || l.Effects != nil {
-		return nil, false, nil
-	}
-	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
-		return nil, false, nil // the solid fast path is cheaper still
-	}
-	if l.Type == schema.TypeText {
-		return nil, false, nil // ink on transparent: drawn onto a clear canvas, the same pixels
-	}
-	if (l.Type == schema.TypeLayout && l.Size == nil) || naturalSized(l) {
-		return nil, false, nil // sized by its content, not the canvas
-	}
-	if p := l.Position; p != nil && (math.Round(p.X) != 0 || math.Round(p.Y) != 0) {
-		return nil, false, nil
-	}
-	if s := l.Size; s != nil && (s.Width != w || s.Height != h) {
+	if !ok || !coversCanvas(l, w, h) {
 		return nil, false, nil
 	}
 	img, err := draw(ctx, r, l, w, h)
@@ -392,6 +377,37 @@ func (r frame) coverLayer(ctx context.Context, l *schema.Layer, w, h int) (canva
 		return canvas, true, nil
 	}
 	return img, pooledDrawers[l.Type] == planePool(&canvases), nil
+}
+
+// coversCanvas reports whether l, as the first layer of a w×h canvas,
+// becomes the canvas (coverLayer): unrotated, fully opaque as a layer, no
+// effects, at the origin and canvas-sized, and drawn through an image.
+func coversCanvas(l *schema.Layer, w, h int) bool {
+	if l.Opacity < 100 || math.Mod(l.Rotation, 360) != 0 || l.Effects != nil {
+		return false
+	}
+	if l.Type == schema.TypeSolidColor && len(l.Solid.AngledEdges) == 0 {
+		return false // the solid fast path is cheaper still
+	}
+	if l.Type == schema.TypeText {
+		return false // ink on transparent: drawn onto a clear canvas, the same pixels
+	}
+	if (l.Type == schema.TypeLayout && l.Size == nil) || naturalSized(l) {
+		return false // sized by its content, not the canvas
+	}
+	if p := l.Position; p != nil && (math.Round(p.X) != 0 || math.Round(p.Y) != 0) {
+		return false
+	}
+	s := l.Size
+	return s == nil || (s.Width == w && s.Height == h)
+}
+
+// paintedCover reports whether l, as the first layer of a w×h canvas,
+// is a gradient that becomes the canvas (coversCanvas) with nothing done
+// to its image: its pixels can be painted straight into any rows of the
+// canvas (gradientFill), so a banded canvas paints it strip by strip.
+func paintedCover(l *schema.Layer, w, h int) bool {
+	return l.Type == schema.TypeGradient && len(l.Gradient.Stops) > 0 && l.Radii.IsZero() && coversCanvas(l, w, h)
 }
 
 // checkContext turns an expired or cancelled context into the API's
@@ -466,6 +482,10 @@ type placement struct {
 	colour color.RGBA
 	box    image.Rectangle
 	hide   image.Rectangle
+	// fill, for a first layer that becomes the canvas (paintedCover), is
+	// painted over the rows blend is given instead (the same pixels as
+	// blending the layer onto transparent ones).
+	fill *gradientFill
 	// img is the layer image blended at (x, y); backdrop, when not empty,
 	// is the box whose destination pixels are blurred first.
 	img      *image.RGBA
@@ -585,6 +605,10 @@ func (r frame) placeLayer(ctx context.Context, dst *image.RGBA, l *schema.Layer,
 // first.
 func (p *placement) blend(dst *image.RGBA, tally *contrastTally) {
 	l := p.l
+	if p.fill != nil {
+		p.fill.paint(dst)
+		return
+	}
 	if p.solid {
 		compositeSolid(dst, p.colour, p.box.Min.X, p.box.Min.Y, p.box.Dx(), p.box.Dy(), l.Radii, p.opacity, p.hide)
 		return

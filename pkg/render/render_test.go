@@ -284,7 +284,7 @@ func TestFillLinearMatchesClampedReference(t *testing.T) {
 			sin, cos = snapUnit(sin), snapUnit(cos)
 			length := math.Abs(float64(tc.w)*cos) + math.Abs(float64(tc.h)*sin)
 			dx, dy := cos/length, sin/length
-			fillLinear(img, lut, dx, dy)
+			fillLinear(img, lut, dx, dy, tc.w, tc.h)
 			scale := float64(len(lut) - 1)
 			step := int64(math.Round(dx * scale * (1 << 32)))
 			for y := 0; y < tc.h; y++ {
