@@ -146,3 +146,22 @@ func TestFlatBlocksJoin(t *testing.T) {
 		require.Equal(t, raw, inflate(t, z), name)
 	}
 }
+
+// TestMatchLength checks matchLength against a byte-by-byte count for
+// every length up to two runs of 258 and every position of the first
+// difference.
+func TestMatchLength(t *testing.T) {
+	a := make([]byte, 2*maxMatch)
+	for i := range a {
+		a[i] = byte(i * 7)
+	}
+	for n := 0; n <= len(a); n++ {
+		for diff := 0; diff <= n; diff++ {
+			b := append([]byte(nil), a...)
+			if diff < n {
+				b[diff] ^= 0x10
+			}
+			require.Equal(t, diff, matchLength(a[:n], b), "length %d, first difference at %d", n, diff)
+		}
+	}
+}
