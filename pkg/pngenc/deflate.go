@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/strata-render/strata/pkg/pixels"
 )
@@ -49,24 +50,18 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	recent := hashPool.Get(1 << hashBits)
 	defer hashPool.Put(recent)
 	clear(recent)
+	// From one row and two pixels on, every fixed distance is in reach
+	// (unless rows are too short or too long for them all).
+	steady := from + dists[5]
+	if dists[4] < 1 || dists[5] > maxDistance {
+		steady = to
+	}
 	for i := from; i < to; {
-		best, bestDist := 0, 0
-		limit := min(maxMatch, to-i)
-		if i+4 <= to {
-			h := hash4(raw[i:])
-			dists[len(dists)-1] = i - int(recent[h])
-			recent[h] = int32(i)
-		}
-		for _, d := range dists {
-			if d > i || d <= 0 || d > maxDistance || raw[i] != raw[i-d] {
-				continue
-			}
-			if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
-				best, bestDist = l, d
-				if l >= goodEnough {
-					break
-				}
-			}
+		var best, bestDist int
+		if limit := min(maxMatch, to-i); i >= steady && limit >= 4 {
+			best, bestDist = longestMatch(raw, i, limit, &dists, recent)
+		} else {
+			best, bestDist = checkedMatch(raw, i, limit, &dists, recent)
 		}
 		if best < minMatch {
 			litFreq[raw[i]]++
@@ -160,9 +155,79 @@ var (
 
 const hashBits = 15
 
-// hash4 hashes the first four bytes of b into hashBits bits.
-func hash4(b []byte) uint32 {
-	return binary.LittleEndian.Uint32(b) * 0x9E3779B1 >> (32 - hashBits)
+// hash4 hashes four bytes (little-endian) into hashBits bits.
+func hash4(v uint32) uint32 { return v * 0x9E3779B1 >> (32 - hashBits) }
+
+// checkedMatch is flatBlock's search at position i anywhere: the longest
+// match of at most limit bytes at one of dists (the first of at least
+// goodEnough), and its distance; under minMatch means none. Distances out
+// of reach (before the data, past the window) are skipped. When four
+// bytes are left it sets dists[6] to the hashed candidate (the last
+// position whose four bytes hashed alike) and records i in recent.
+func checkedMatch(raw []byte, i, limit int, dists *[7]int, recent []int32) (best, bestDist int) {
+	if limit >= 4 {
+		h := hash4(binary.LittleEndian.Uint32(raw[i:]))
+		dists[6] = i - int(recent[h])
+		recent[h] = int32(i)
+	}
+	for _, d := range dists {
+		if d > i || d <= 0 || d > maxDistance || raw[i] != raw[i-d] {
+			continue
+		}
+		if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
+			best, bestDist = l, d
+			if l >= goodEnough {
+				break
+			}
+		}
+	}
+	return best, bestDist
+}
+
+// longestMatch is checkedMatch once every fixed distance (dists[:6],
+// each 1 to i) is in reach and four bytes are left (limit ≥ 4), with the
+// same result. The candidates whose first four bytes equal those at i
+// are found first, without branches or bounds checks (bit k of a mask for
+// dists[k]), and only they are measured, in dists' order: one that
+// differs there could only make a match under minMatch.
+func longestMatch(raw []byte, i, limit int, dists *[7]int, recent []int32) (best, bestDist int) {
+	head := binary.LittleEndian.Uint32(raw[i : i+4])
+	h := hash4(head)
+	dists[6] = i - int(recent[h])
+	recent[h] = int32(i)
+	at := unsafe.Pointer(&raw[i])
+	mask := b2u(back32(at, dists[0]) == head) | b2u(back32(at, dists[1]) == head)<<1 |
+		b2u(back32(at, dists[2]) == head)<<2 | b2u(back32(at, dists[3]) == head)<<3 |
+		b2u(back32(at, dists[4]) == head)<<4 | b2u(back32(at, dists[5]) == head)<<5
+	if d := dists[6]; d > 0 && d <= maxDistance && back32(at, d) == head {
+		mask |= 1 << 6
+	}
+	for ; mask != 0; mask &= mask - 1 {
+		d := dists[bits.TrailingZeros(mask)]
+		if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
+			best, bestDist = l, d
+			if l >= goodEnough {
+				break
+			}
+		}
+	}
+	return best, bestDist
+}
+
+// back32 is the four bytes (little-endian) d bytes before at; the caller
+// guarantees that they are in its slice.
+func back32(at unsafe.Pointer, d int) uint32 {
+	b := (*[4]byte)(unsafe.Add(at, -d))
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint {
+	var u uint
+	if b {
+		u = 1
+	}
+	return u
 }
 
 // matchLength is how many leading bytes of a equal those of b (b is at

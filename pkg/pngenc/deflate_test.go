@@ -165,3 +165,27 @@ func TestMatchLength(t *testing.T) {
 		}
 	}
 }
+
+// TestLongestMatchIsCheckedMatch: the branch-free search finds the same
+// match as the candidate-by-candidate one at every position where it is
+// used, with the hash tables kept alike.
+func TestLongestMatchIsCheckedMatch(t *testing.T) {
+	const w, bpp = 97, 3
+	stride := 1 + w*bpp
+	for name, raw := range scanlineCases() {
+		dists := [...]int{bpp, stride, stride - bpp, stride + bpp, stride - 2*bpp, stride + 2*bpp, 0}
+		fast, slow := dists, dists
+		recentFast, recentSlow := make([]int32, 1<<hashBits), make([]int32, 1<<hashBits)
+		for i := dists[5]; i+4 <= len(raw); i++ {
+			limit := min(maxMatch, len(raw)-i)
+			l, d := longestMatch(raw, i, limit, &fast, recentFast)
+			wantL, wantD := checkedMatch(raw, i, limit, &slow, recentSlow)
+			if wantL < minMatch {
+				require.Less(t, l, minMatch, "%s at %d", name, i)
+				continue
+			}
+			require.Equal(t, [2]int{wantL, wantD}, [2]int{l, d}, "%s at %d", name, i)
+		}
+		require.Equal(t, recentSlow, recentFast, name)
+	}
+}
