@@ -94,23 +94,7 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	}
 	w.write(2, 2) // dynamic Huffman codes
 	writeCodeLengths(&w, litLen[:], distLen[:])
-	for _, t := range tokens {
-		if t&matchToken == 0 {
-			w.write(uint64(litCode[t]), uint(litLen[t]))
-			continue
-		}
-		length, dist := int(t>>16&0x1FF), int(t&0xFFFF)
-		lc := lengthCode(length)
-		w.write(uint64(litCode[257+lc]), uint(litLen[257+lc]))
-		if eb := lengthExtraBits[lc]; eb > 0 {
-			w.write(uint64(length-lengthBase[lc]), eb)
-		}
-		dc := distCode(dist)
-		w.write(uint64(distCodes[dc]), uint(distLen[dc]))
-		if eb := distExtraBits[dc]; eb > 0 {
-			w.write(uint64(dist-distBase[dc]), eb)
-		}
-	}
+	writeTokens(&w, tokens, litCode, litLen[:], distCodes, distLen[:])
 	w.write(uint64(litCode[endOfBlock]), uint(litLen[endOfBlock]))
 	if !final {
 		w.write(0, 3) // an empty stored block, not final: BFINAL 0, BTYPE 00
@@ -119,6 +103,32 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	}
 	w.flush()
 	return w.out
+}
+
+// writeTokens writes the tokens with the block's Huffman codes. A match
+// takes two writes: its length's code with the extra bits (from a table
+// of every length, built here) and its distance's code with the extra
+// bits.
+func writeTokens(w *bitWriter, tokens []uint32, litCode []uint16, litLen []uint8, distCodes []uint16, distLen []uint8) {
+	var lenBits [maxMatch - 2]uint32 // by length-3: the code, then the extra bits
+	var lenN [maxMatch - 2]uint8
+	for l := 3; l <= maxMatch; l++ {
+		lc := lengthCode(l)
+		n := litLen[257+lc]
+		lenBits[l-3] = uint32(litCode[257+lc]) | uint32(l-lengthBase[lc])<<n
+		lenN[l-3] = n + uint8(lengthExtraBits[lc])
+	}
+	for _, t := range tokens {
+		if t&matchToken == 0 {
+			w.write(uint64(litCode[t]), uint(litLen[t]))
+			continue
+		}
+		l, d := t>>16&0x1FF-3, int(t&0xFFFF)
+		w.write(uint64(lenBits[l]), uint(lenN[l]))
+		dc := distCode(d)
+		n := uint(distLen[dc])
+		w.write(uint64(distCodes[dc])|uint64(d-distBase[dc])<<n, n+distExtraBits[dc])
+	}
 }
 
 // adler32Combine is the Adler-32 of a‖b from adler32(a), adler32(b) and
