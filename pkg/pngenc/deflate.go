@@ -118,17 +118,19 @@ func writeTokens(w *bitWriter, tokens []uint32, litCode []uint16, litLen []uint8
 		lenBits[l-3] = uint32(litCode[257+lc]) | uint32(l-lengthBase[lc])<<n
 		lenN[l-3] = n + uint8(lengthExtraBits[lc])
 	}
+	bw := *w // a local copy: its bits stay in registers
 	for _, t := range tokens {
 		if t&matchToken == 0 {
-			w.write(uint64(litCode[t]), uint(litLen[t]))
+			bw.write(uint64(litCode[t]), uint(litLen[t]))
 			continue
 		}
 		l, d := t>>16&0x1FF-3, int(t&0xFFFF)
-		w.write(uint64(lenBits[l]), uint(lenN[l]))
+		bw.write(uint64(lenBits[l]), uint(lenN[l]))
 		dc := distCode(d)
 		n := uint(distLen[dc])
-		w.write(uint64(distCodes[dc])|uint64(d-distBase[dc])<<n, n+distExtraBits[dc])
+		bw.write(uint64(distCodes[dc])|uint64(d-distBase[dc])<<n, n+distExtraBits[dc])
 	}
+	*w = bw
 }
 
 // adler32Combine is the Adler-32 of a‖b from adler32(a), adler32(b) and
