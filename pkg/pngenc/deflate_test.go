@@ -76,6 +76,8 @@ func TestHuffmanLengthsAreLimitedAndComplete(t *testing.T) {
 	}
 }
 
+// FuzzFlatDeflate: any data, row length and pixel size round-trips,
+// in one part and in two.
 func FuzzFlatDeflate(f *testing.F) {
 	for _, raw := range scanlineCases() {
 		f.Add(raw, uint8(3))
@@ -87,6 +89,13 @@ func FuzzFlatDeflate(f *testing.F) {
 		}
 		stride := 1 + b*(1+len(raw)%61)
 		require.Equal(t, raw, inflate(t, flatDeflate(nil, raw, stride, b, adler32.Checksum(raw))))
+		// Two parts, the second referring back into the first (bands).
+		if cut := len(raw) / stride / 2 * stride; cut > 0 {
+			z := flatBlock(append([]byte(nil), zlibHeader...), raw, 0, cut, stride, b, false)
+			z = flatBlock(z, raw, cut, len(raw), stride, b, true)
+			z = binary.BigEndian.AppendUint32(z, adler32.Checksum(raw))
+			require.Equal(t, raw, inflate(t, z), "in two parts at %d", cut)
+		}
 	})
 }
 
