@@ -14,7 +14,12 @@
 //	                 {"cmd":"save","path":"out.png"}        write one render
 //	                 {"cmd":"quit"}
 //	-mode once     render once, write -out if set, print the time since the
-//	               process started (cold start)
+//	               main package initialised (ms_since_init, cold start) and
+//	               the marks of the cold path (cold.go); -stages warms the
+//	               first render's text stages one by one first
+//	-mode cold     run -mode once -runs times (plain and -stages) and print
+//	               the cold path's breakdown, medians (cold.go); -against
+//	               another build alternates with it run by run
 //	-mode profile  render for -seconds (in -conc goroutines, default 1)
 //	               with a CPU profile (-cpuprofile), an allocation profile
 //	               (-memprofile) and blocking/mutex profiles (-blockprofile)
@@ -63,19 +68,22 @@ const (
 	photoPlaceholder = "@PHOTO_JPEG@"
 )
 
-// started is the process start as seen by the Go runtime (package
-// initialisation; exec and dynamic linking come before it and are measured
-// by the caller).
+// started is when the main package initialised: after every imported
+// package's init (libvips' vips_init among them, ≈ 20 ms); exec, dynamic
+// linking and those inits come before it (-mode cold measures them).
 var started = time.Now()
 
 func main() {
 	design := flag.String("design", "", "request JSON file (bench/designs/<name>.json)")
 	imagePath := flag.String("image", "", "file whose base64 replaces "+placeholder)
 	photoPath := flag.String("photo", "", "file whose base64 replaces "+photoPlaceholder)
-	mode := flag.String("mode", "serve", "serve, once or profile")
+	mode := flag.String("mode", "serve", "serve, once, cold or profile")
+	stages := flag.Bool("stages", false, "once: warm the first render's text stages (faces, shaping, glyphs) one by one, each timed")
+	runs := flag.Int("runs", 11, "cold: runs of -mode once of each kind")
+	against := flag.String("against", "", "cold: another build of this harness whose runs alternate with this one's, in a second column")
 	out := flag.String("out", "", "once: write the rendered image here")
 	seconds := flag.Float64("seconds", 5, "profile: how long to render")
-	cpuProfile := flag.String("cpuprofile", "", "profile: CPU profile file")
+	cpuProfile := flag.String("cpuprofile", "", "profile, once: CPU profile file (once: of main init → the PNG written, at 4 kHz; merge many with go tool pprof)")
 	memProfile := flag.String("memprofile", "", "profile: allocation profile file")
 	blockProfile := flag.String("blockprofile", "", "profile: blocking and mutex-contention profile file (with -conc 2)")
 	conc := flag.Int("conc", 1, "profile: renders in parallel (GOMAXPROCS too)")
@@ -84,6 +92,20 @@ func main() {
 	p := profileOptions{cpu: *cpuProfile, mem: *memProfile, block: *blockProfile, conc: max(*conc, 1),
 		d: time.Duration(*seconds * float64(time.Second))}
 	images := map[string]string{placeholder: *imagePath, photoPlaceholder: *photoPath}
+	if *mode == "cold" {
+		if err := coldStart(os.Stdout, max(*runs, 1), childArgs(), *against); err != nil {
+			fmt.Fprintln(os.Stderr, "strata-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *mode == "once" {
+		if err := once(*design, images, *out, *cpuProfile, *stages); err != nil {
+			fmt.Fprintln(os.Stderr, "strata-bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*design, images, *mode, *out, *wireImages, p); err != nil {
 		fmt.Fprintln(os.Stderr, "strata-bench:", err)
 		os.Exit(1)
@@ -124,18 +146,6 @@ func run(design string, images map[string]string, mode, out string, wireImages b
 		}
 	}
 	switch mode {
-	case "once":
-		res, err := b.render()
-		if err != nil {
-			return err
-		}
-		if out != "" {
-			if err := os.WriteFile(out, res.Data, 0o644); err != nil {
-				return err
-			}
-		}
-		return json.NewEncoder(os.Stdout).Encode(map[string]any{
-			"ms_since_init": ms(time.Since(started)), "bytes": len(res.Data)})
 	case "profile":
 		return b.profile(p)
 	case "serve":

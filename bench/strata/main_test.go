@@ -82,16 +82,24 @@ func TestMedian(t *testing.T) {
 	}
 }
 
-// TestServe drives the protocol bench/compare.js speaks against the real
-// engine and the social-card design.
-func TestServe(t *testing.T) {
+// testEngine is the production engine over the bundled assets
+// (STRATA_ASSETS_DIR when set), closed when the test ends.
+func testEngine(t *testing.T) (config.Config, *engine.Engine) {
+	t.Helper()
 	cfg := config.NewDefaultConfig()
 	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
 		cfg.AssetsDir = dir
 	}
 	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	require.NoError(t, err, "the bundled fonts are needed: run scripts/setup.sh")
-	defer eng.Close()
+	t.Cleanup(eng.Close)
+	return cfg, eng
+}
+
+// TestServe drives the protocol bench/compare.js speaks against the real
+// engine and the social-card design.
+func TestServe(t *testing.T) {
+	cfg, eng := testEngine(t)
 	body, err := loadBody(filepath.Join("..", "designs", "social.json"), nil)
 	require.NoError(t, err)
 	b := &bench{body: body, limits: cfg.Limits, r: eng.Renderer}
@@ -141,13 +149,7 @@ func TestServe(t *testing.T) {
 // bytes from one request as from a fresh decode, and the request still
 // equals a fresh decode afterwards.
 func TestRenderLeavesTheRequest(t *testing.T) {
-	cfg := config.NewDefaultConfig()
-	if dir := os.Getenv("STRATA_ASSETS_DIR"); dir != "" {
-		cfg.AssetsDir = dir
-	}
-	eng, err := engine.New(cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	require.NoError(t, err, "the bundled fonts are needed: run scripts/setup.sh")
-	defer eng.Close()
+	cfg, eng := testEngine(t)
 	photo := filepath.Join(t.TempDir(), "photo.jpg")
 	require.NoError(t, os.WriteFile(photo, testJPEG(t, 640, 480), 0o644))
 	for _, design := range []string{"product", "effects"} {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"syscall"
 
 	"github.com/go-text/typesetting/font"
@@ -17,21 +18,20 @@ import (
 // otherwise doubles whatever the fonts hold live). HarfBuzz reads the same
 // mapping (hb_blob_create over it, no copy).
 //
-// A large static TrueType font (the CJK faces: 10 MB of glyf each) and the
-// colour emoji font (10 MB of CBDT bitmaps) are also opened lean: go-text,
-// which eagerly parses every glyph outline of a glyf table into Go
-// structures (35 MB of heap for Noto Sans SC) and copies the CBDT table,
-// is shown the file without its glyph data tables, so it parses cmap,
-// metrics and layout tables only. Outlines and outline extents of such a
-// face come from HarfBuzz (hboutline.go), bitmaps and their extents from
-// colorBitmaps below (HarfBuzz rounds bitmap extents to whole font units,
-// go-text keeps the fraction); both read glyphs from the mapping on
-// demand.
+// Every static TrueType font (the CJK faces: 10 MB of glyf each; Inter:
+// 250 KB) and the colour emoji font (10 MB of CBDT bitmaps) are also
+// opened lean: go-text, which eagerly parses every glyph outline of a
+// glyf table into Go structures (35 MB of heap for Noto Sans SC, 1 ms and
+// more of a cold start per Latin face) and copies the CBDT table, is shown
+// the file without its glyph data tables, so it parses cmap and metrics
+// only. Outlines and outline extents of such a face come from HarfBuzz
+// (hboutline.go), bitmaps and their extents from colorBitmaps below
+// (HarfBuzz rounds bitmap extents to whole font units, go-text keeps the
+// fraction); both read glyphs from the mapping on demand.
 
-// leanGlyf is the glyf table size above which a static TrueType font is
-// opened lean. Latin and most script faces are far below it (Inter's is
-// 250 KB); the CJK faces are 8–10 MB.
-const leanGlyf = 1 << 20
+// leanBitmaps is the CBDT table size above which a colour bitmap font is
+// opened lean (the emoji font's is 10 MB).
+const leanBitmaps = 1 << 20
 
 // mapFile maps a font file read-only. The mapping is never unmapped: a
 // bundled source lives as long as its registry (the process).
@@ -85,20 +85,19 @@ func tableDirectory(data []byte) (sfntTables, error) {
 
 // lean reports whether a font with these tables is opened lean: static
 // (no fvar: go-text applies a variable font's gvar deltas to the glyf
-// outlines it parsed) TrueType outlines with a glyf table over leanGlyf,
-// or colour bitmaps (CBDT, the emoji font's 10 MB) over leanGlyf in one
-// square strike.
+// outlines it parsed) TrueType outlines, or colour bitmaps (CBDT) over
+// leanBitmaps in one square strike.
 func (t sfntTables) lean(data []byte) bool {
 	_, loca := t["loca"]
 	_, fvar := t["fvar"]
 	if fvar {
 		return false
 	}
-	if loca && t["glyf"][1] > leanGlyf {
+	if _, glyf := t["glyf"]; loca && glyf {
 		return true
 	}
 	x, y := t.strike(data)
-	return t["CBDT"][1] > leanGlyf && x > 0 && x == y
+	return t["CBDT"][1] > leanBitmaps && x > 0 && x == y
 }
 
 // strike is the ppem of a CBLC table's only strike, 0 when it has none or
@@ -117,30 +116,41 @@ func (t sfntTables) strike(data []byte) (x, y int) {
 
 // fileView is a font file as go-text's parser reads it (io.Reader,
 // io.ReaderAt, io.Seeker) over the mapping, with a patched copy of the
-// header in front: the lean view renames the glyph data tables' tags
-// (loca, glyf, CBDT, CBLC) so that the parser finds none to read or parse.
+// header in front: tables hidden from the parser have their tags renamed,
+// so that it finds none to read or parse.
 type fileView struct {
 	head []byte // the first bytes of the file, patched
 	data []byte // the whole mapping
 	pos  int64
 }
 
-// newView is the file as it is (hideLoca false) or without its glyph
-// data tables.
-func newView(data []byte, hideLoca bool) *fileView {
+// Tables hidden from go-text's parser. HarfBuzz shapes every font, from
+// the mapping, so go-text's parse of the layout tables (GSUB and GPOS, a
+// third of the time it takes over Inter) would go unused: they are hidden
+// from every bundled face. A lean face also hides its glyph data
+// (outlines and colour bitmaps then come from the mapping).
+var (
+	layoutTables = []string{"GSUB", "GPOS"}
+	glyphTables  = []string{"loca", "glyf", "CBDT", "CBLC"}
+)
+
+// newView is the file with the tables named in hide renamed (none: the
+// file as it is). No tables of the new names exist, so the parser ignores
+// them (glyf without loca would be copied and dropped; CBDT is what
+// go-text's bitmap table copies and keeps).
+func newView(data []byte, hide ...[]string) *fileView {
 	v := &fileView{data: data}
-	if !hideLoca {
+	if len(hide) == 0 {
 		return v
 	}
 	n := int(binary.BigEndian.Uint16(data[4:]))
 	v.head = append([]byte(nil), data[:12+16*n]...)
 	for i := range n {
-		// No tables of these names exist: the parser ignores them (glyf
-		// without loca would be copied and dropped; CBDT is what go-text's
-		// bitmap table copies and keeps).
-		switch rec := v.head[12+16*i:]; string(rec[:4]) {
-		case "loca", "glyf", "CBDT", "CBLC":
-			rec[0] = 'x'
+		rec := v.head[12+16*i:]
+		for _, tags := range hide {
+			if slices.Contains(tags, string(rec[:4])) {
+				rec[0] = 'x'
+			}
 		}
 	}
 	return v

@@ -12,8 +12,16 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// leanCases are the CJK faces opened lean and text in each.
+// leanCases are faces opened lean (every static TrueType face) and text
+// in each.
 var leanCases = []struct{ family, file, text string }{
+	{"Inter", "Inter_400Regular.ttf", "Shipping images at the speed of a function call: fi ffl → 1/2 €£ ÀÉÎÕÜ"},
+	{"Inter", "Inter_700Bold_Italic.ttf", "Quality typography, 7 min read · strata.dev"},
+	{"Lora", "Lora_400Regular.ttf", "Gjy Qq & 0123456789"},
+	{"NotoSansArabic", "NotoSansArabic_400Regular.ttf", "مرحبا بالعالم"},
+	{"Hind", "Hind_400Regular.ttf", "नमस्ते दुनिया क्षत्रिय"},
+	{"Kanit", "Kanit_400Regular.ttf", "ภาษาไทยง่ายนิดเดียว"},
+	{"NotoSansKhmer", "NotoSansKhmer_400Regular.ttf", "ភាសាខ្មែរ"},
 	{"NotoSansSC", "NotoSansSC_400Regular.ttf", "简体中文的文字渲染测试，包括标点符号和常用汉字。大会门票现已开售"},
 	{"NotoSansSC", "NotoSansSC_700Bold.ttf", "欢迎光临"},
 	{"NotoSansJP", "NotoSansJP_400Regular.ttf", "吾輩は猫である。名前はまだ無い。"},
@@ -34,7 +42,7 @@ func TestLeanFacesDrawLikeFullOnes(t *testing.T) {
 			lean, full := newSource(c.family, path, 400, false), newSource(c.family, path, 400, false)
 			_, err := lean.load()
 			require.NoError(t, err)
-			require.True(t, lean.lean, "a CJK face is opened lean")
+			require.True(t, lean.lean, "a static TrueType face is opened lean")
 			full.once.Do(func() { full.open(false) })
 			require.NoError(t, full.err)
 			require.False(t, full.lean)
@@ -185,4 +193,51 @@ func TestLeanFacesConcurrently(t *testing.T) {
 		})
 	}
 	wg.Wait()
+}
+
+// TestLayoutTablesHiddenFromGoText: a bundled face is parsed without its
+// GSUB and GPOS (HarfBuzz shapes from the mapping), and go-text's parse
+// is otherwise the full one: cmap, metrics, GDEF, and every glyph's
+// extents and outline (from go-text for the variable font, which is not
+// lean; through glyphExtents for a lean face).
+func TestLayoutTablesHiddenFromGoText(t *testing.T) {
+	t.Parallel()
+	r := testRegistry(t)
+	for _, c := range []struct {
+		family string
+		weight int
+		lean   bool
+		text   string
+	}{
+		{"Inter", 700, true, "Shipping images, ffi →"},
+		{"NotoSansArabic", 400, true, "مرحبا بالعالم"},
+		{"RobotoFlex", 700, false, "AVATAR Wave office"},
+	} {
+		ref := r.match(nil, c.family, c.weight, false)
+		f, err := ref.src.load()
+		require.NoError(t, err)
+		require.Equal(t, c.lean, ref.src.lean, c.family)
+		full := fullFont(t, ref.src)
+		require.Nil(t, f.GSUB.Lookups, "%s: GSUB hidden", c.family)
+		require.Nil(t, f.GPOS.Lookups, "%s: GPOS hidden", c.family)
+		require.NotNil(t, full.GSUB.Lookups, "%s: the reference parse has GSUB", c.family)
+		require.Equal(t, full.GDEF, f.GDEF, c.family)
+		require.Equal(t, full.Upem(), f.Upem())
+		face, fullFace := font.NewFace(f), font.NewFace(full)
+		want, _ := fullFace.FontHExtents()
+		got, _ := face.FontHExtents()
+		require.Equal(t, want, got, c.family)
+		for _, ch := range c.text {
+			gid, ok := full.NominalGlyph(ch)
+			g2, ok2 := f.NominalGlyph(ch)
+			require.Equal(t, []any{gid, ok}, []any{g2, ok2}, "%s %q", c.family, ch)
+			we, _ := fullFace.GlyphExtents(gid)
+			ge, _ := glyphExtents(ref.src.hb, face, gid)
+			require.Equal(t, we, ge, "%s %q", c.family, ch)
+			require.Equal(t, fullFace.HorizontalAdvance(gid), face.HorizontalAdvance(gid))
+			if !c.lean {
+				require.Equal(t, fullFace.GlyphData(gid), face.GlyphData(gid), "%s %q", c.family, ch)
+			}
+		}
+	}
 }

@@ -85,8 +85,9 @@ func TestShapingMatchesHarfBuzz(t *testing.T) {
 		face := font.NewFace(f)
 		shape := func(w string) []hbGlyph { return strataShape(ref.src.hb, face, w) }
 		if os.Getenv("STRATA_TEST_GOTEXT_SHAPER") != "" {
-			// For comparison: go-text's own shaper.
-			shape = func(w string) []hbGlyph { return goTextShape(face, w) }
+			// For comparison: go-text's own shaper, over every table.
+			full := font.NewFace(fullFont(t, ref.src))
+			shape = func(w string) []hbGlyph { return goTextShape(full, w) }
 		}
 		var batch []string
 		for _, w := range words {

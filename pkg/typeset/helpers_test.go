@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/go-text/typesetting/font"
 	"github.com/stretchr/testify/require"
 
 	"github.com/strata-render/strata/pkg/assets"
@@ -116,4 +117,17 @@ func (r *Registry) paint(ss *session, dst *image.RGBA, b *block, p placement, ps
 	}
 	clear(ops)
 	ss.ops = ops[:0]
+}
+
+// fullFont is src's font parsed by go-text with every table (the
+// registry hides the layout tables, which only go-text's own shaper reads,
+// and a lean face's glyph data).
+func fullFont(tb testing.TB, src *source) *font.Font {
+	tb.Helper()
+	full := newSource(src.name, src.path, src.weight, src.italic)
+	full.once.Do(func() { full.open(false) })
+	if full.err != nil {
+		tb.Fatal(full.err)
+	}
+	return full.font
 }

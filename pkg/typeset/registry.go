@@ -16,10 +16,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime"
 	"sort"
-	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -81,14 +80,11 @@ type source struct {
 
 var sourceIDs atomic.Uint64
 
-// fileName matches expo-google-fonts file names: Inter_700Bold.ttf,
-// Lora_400Regular_Italic.ttf.
-var fileName = regexp.MustCompile(`^.+_(\d{3})[A-Za-z]+(_Italic)?\.ttf$`)
-
 // NewRegistry lists the fonts under assetsDir/fonts/<Family>/ and the
 // emoji font at assetsDir/emoji/NotoColorEmoji.ttf. It parses nothing:
 // faces are parsed on first use. Weight and style come from the file
-// names, not the fonts' metadata (some Thin files claim weight 250).
+// names (parseFileName), not the fonts' metadata (some Thin files claim
+// weight 250). The family directories are listed in parallel (scanFamilies).
 func NewRegistry(assetsDir string) (*Registry, error) {
 	r := &Registry{
 		dir:      assetsDir,
@@ -105,34 +101,16 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("typeset: listing fonts (run scripts/setup.sh): %w", err)
 	}
-	for _, d := range dirs {
-		if !d.IsDir() {
+	fams, err := scanFamilies(fontsDir, dirs)
+	if err != nil {
+		return nil, err
+	}
+	for _, fam := range fams {
+		if fam == nil {
 			continue
 		}
-		files, err := os.ReadDir(filepath.Join(fontsDir, d.Name()))
-		if err != nil {
-			return nil, fmt.Errorf("typeset: listing %s: %w", d.Name(), err)
-		}
-		fam := &family{name: d.Name()}
-		for _, f := range files {
-			path := filepath.Join(fontsDir, d.Name(), f.Name())
-			if f.Name() == d.Name()+"-Variable.ttf" {
-				fam.variable = newSource(d.Name(), path, 400, false)
-				fam.variable.variable = true
-				continue
-			}
-			m := fileName.FindStringSubmatch(f.Name())
-			if m == nil {
-				continue
-			}
-			w, _ := strconv.Atoi(m[1])
-			fam.faces = append(fam.faces, newSource(d.Name(), path, w, m[2] != ""))
-		}
-		if len(fam.faces) == 0 && fam.variable == nil {
-			continue
-		}
-		r.families[normalizeName(d.Name())] = fam
-		r.names = append(r.names, d.Name())
+		r.families[normalizeName(fam.name)] = fam
+		r.names = append(r.names, fam.name)
 	}
 	sort.Strings(r.names)
 	if _, ok := r.families[normalizeName(defaultFamily)]; !ok {
@@ -143,6 +121,108 @@ func NewRegistry(assetsDir string) (*Registry, error) {
 		r.emoji = newSource("NotoColorEmoji", emoji, 400, false)
 	}
 	return r, nil
+}
+
+// scanFamilies lists the family directories dirs of fontsDir in
+// GOMAXPROCS goroutines (the listing is one open and getdents per family,
+// 155 of them, the bulk of NewRegistry): fams[i] is dirs[i]'s family, nil
+// for an entry that is not a directory or holds no face. The error is the
+// first in dirs' order.
+func scanFamilies(fontsDir string, dirs []os.DirEntry) ([]*family, error) {
+	fams := make([]*family, len(dirs))
+	errs := make([]error, len(dirs))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(dirs)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(dirs); i = int(next.Add(1) - 1) {
+				fams[i], errs[i] = scanFamily(fontsDir, dirs[i])
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return fams, nil
+}
+
+// scanFamily reads one family directory: its static faces in file-name
+// order and its variable font (<Family>-Variable.ttf); nil when d is not a
+// directory or holds neither.
+func scanFamily(fontsDir string, d os.DirEntry) (*family, error) {
+	if !d.IsDir() {
+		return nil, nil
+	}
+	dir := filepath.Join(fontsDir, d.Name())
+	names, err := readDirNames(dir)
+	if err != nil {
+		return nil, fmt.Errorf("typeset: listing %s: %w", d.Name(), err)
+	}
+	fam := &family{name: d.Name()}
+	for _, name := range names {
+		path := dir + string(filepath.Separator) + name
+		if name == d.Name()+"-Variable.ttf" {
+			fam.variable = newSource(d.Name(), path, 400, false)
+			fam.variable.variable = true
+			continue
+		}
+		if w, italic, ok := parseFileName(name); ok {
+			fam.faces = append(fam.faces, newSource(d.Name(), path, w, italic))
+		}
+	}
+	if len(fam.faces) == 0 && fam.variable == nil {
+		return nil, nil
+	}
+	return fam, nil
+}
+
+// readDirNames is the sorted names in dir, as os.ReadDir sorts them,
+// without the DirEntry values it builds.
+func readDirNames(dir string) ([]string, error) {
+	f, err := os.Open(dir)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	sort.Strings(names)
+	return names, err
+}
+
+// parseFileName reads weight and style from an expo-google-fonts file
+// name, <anything>_<3 digits><letters>[_Italic].ttf: Inter_700Bold.ttf,
+// Lora_400Regular_Italic.ttf. ok is false for any other name. (It takes
+// what the regular expression ^.+_(\d{3})[A-Za-z]+(_Italic)?\.ttf$ took,
+// a tenth of start-up: TestParseFileNameLikeTheRegexp.)
+func parseFileName(name string) (weight int, italic, ok bool) {
+	rest, found := strings.CutSuffix(name, ".ttf")
+	if !found {
+		return 0, false, false
+	}
+	rest, italic = strings.CutSuffix(rest, "_Italic")
+	us := strings.LastIndexByte(rest, '_')
+	if us < 1 || strings.IndexByte(rest[:us], '\n') >= 0 {
+		return 0, false, false // ".+" is one character at least, and no newline
+	}
+	tail := rest[us+1:]
+	if len(tail) < 4 {
+		return 0, false, false
+	}
+	for _, c := range []byte(tail[:3]) {
+		if c < '0' || c > '9' {
+			return 0, false, false
+		}
+		weight = weight*10 + int(c-'0')
+	}
+	for _, c := range []byte(tail[3:]) {
+		if (c < 'A' || c > 'Z') && (c < 'a' || c > 'z') {
+			return 0, false, false
+		}
+	}
+	return weight, italic, true
 }
 
 func newSource(name, path string, weight int, italic bool) *source {
@@ -162,8 +242,10 @@ func (s *source) load() (*font.Font, error) {
 }
 
 // open maps the file (fontfile.go: go-text copies the tables it parses,
-// HarfBuzz reads the mapping itself) and parses it, lean when allowed and
-// the font qualifies.
+// HarfBuzz reads the mapping itself) and parses it, without the layout
+// tables (HarfBuzz's) and lean when allowed and the font qualifies; not
+// allowed, go-text parses every table (the tests' reference, and its own
+// shaper's input).
 func (s *source) open(allowLean bool) {
 	data, err := mapFile(s.path)
 	if err != nil {
@@ -172,7 +254,7 @@ func (s *source) open(allowLean bool) {
 	}
 	tables, err := tableDirectory(data)
 	s.lean = allowLean && err == nil && tables.lean(data)
-	s.font, s.err = parseFont(newView(data, s.lean))
+	s.font, s.err = parseFont(newView(data, hiddenTables(allowLean, s.lean)...))
 	if s.err == nil {
 		s.hb, s.err = newHBFace(data, false)
 	}
@@ -180,6 +262,19 @@ func (s *source) open(allowLean bool) {
 		s.hb.lean, s.hb.upem = true, int32(s.font.Upem())
 		s.hb.bitmaps = newColorBitmaps(data, tables, s.font.Upem())
 	}
+}
+
+// hiddenTables are the tables go-text's parser is not shown (newView):
+// none for a full open (the tests' reference), the layout tables for
+// every other, the glyph data too for a lean one.
+func hiddenTables(allowLean, lean bool) [][]string {
+	switch {
+	case lean:
+		return [][]string{layoutTables, glyphTables}
+	case allowLean:
+		return [][]string{layoutTables}
+	}
+	return nil
 }
 
 // parseFont parses one SFNT font, turning parser panics into errors.

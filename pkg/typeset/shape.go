@@ -1,6 +1,7 @@
 package typeset
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -194,7 +195,10 @@ func (r *Registry) shapeUncached(ss *session, st style, line styledLine) *shaped
 		}
 	}
 
-	sl.wordBreak = wordBreaks(&seg, runes, r.thaiDictionary() != nil)
+	// Only a Thai letter's breaks depend on the dictionary, which is read
+	// (a 2 ms parse) when a line first holds one.
+	thaiDict := slices.ContainsFunc(runes, isThai) && r.thaiDictionary() != nil
+	sl.wordBreak = wordBreaks(&seg, runes, thaiDict)
 
 	halt := cjkTrim(runes)
 	sl.halt = halt

@@ -1,10 +1,13 @@
 package typeset
 
 import (
+	"context"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
+	"github.com/go-text/typesetting/segmenter"
 	"github.com/stretchr/testify/require"
 )
 
@@ -89,4 +92,45 @@ func TestParseTrieRejectsGarbage(t *testing.T) {
 	}
 	_, err = parseTrie(b)
 	require.NoError(t, err)
+}
+
+// TestWordBreaksWithoutThaiIgnoreTheDictionary: on a line without Thai
+// letters the dictionary's presence changes no break, which is why
+// shaping such a line need not read it.
+func TestWordBreaksWithoutThaiIgnoreTheDictionary(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{
+		"Shipping images at the speed of a function call",
+		"ພາສາລາວ ភាសាខ្មែរ မြန်မာဘာသာ",      // Lao, Khmer, Myanmar: dictionary scripts without a dictionary
+		"简体中文的文字 مرحبا بالعالم नमस्ते ฿100", // the baht sign is Common, not Thai
+	} {
+		runes := []rune(s)
+		var seg segmenter.Segmenter
+		seg.Init(runes)
+		with := wordBreaks(&seg, runes, true)
+		seg.Init(runes)
+		require.Equal(t, wordBreaks(&seg, runes, false), with, "%q", s)
+	}
+}
+
+// TestLatinShapingLeavesTheThaiDictionaryUnread: a process that shapes
+// Latin text never reads the Thai dictionary; its first Thai line does.
+// The dictionary is loaded once per process, so the check runs in a child
+// process of its own.
+func TestLatinShapingLeavesTheThaiDictionaryUnread(t *testing.T) {
+	if os.Getenv("STRATA_TEST_THAI_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestLatinShapingLeavesTheThaiDictionaryUnread$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "STRATA_TEST_THAI_CHILD=1")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		require.Contains(t, string(out), "PASS")
+		return
+	}
+	r := testRegistry(t)
+	_, _, err := r.Measure(context.Background(), text("Shipping images 100 €", "Inter", 24), nil, 0)
+	require.NoError(t, err)
+	require.True(t, thaiDB == nil, "read for a line without Thai letters")
+	_, _, err = r.Measure(context.Background(), text("ภาษาไทยง่ายนิดเดียว", "Inter", 24), nil, 0)
+	require.NoError(t, err)
+	require.True(t, thaiDB != nil, "read for the first Thai line")
 }
