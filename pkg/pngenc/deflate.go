@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math/bits"
 	"slices"
+	"unsafe"
 
 	"github.com/strata-render/strata/pkg/pixels"
 )
@@ -49,24 +50,18 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	recent := hashPool.Get(1 << hashBits)
 	defer hashPool.Put(recent)
 	clear(recent)
+	// From one row and two pixels on, every fixed distance is in reach
+	// (unless rows are too short or too long for them all).
+	steady := from + dists[5]
+	if dists[4] < 1 || dists[5] > maxDistance {
+		steady = to
+	}
 	for i := from; i < to; {
-		best, bestDist := 0, 0
-		limit := min(maxMatch, to-i)
-		if i+4 <= to {
-			h := hash4(raw[i:])
-			dists[len(dists)-1] = i - int(recent[h])
-			recent[h] = int32(i)
-		}
-		for _, d := range dists {
-			if d > i || d <= 0 || d > maxDistance || raw[i] != raw[i-d] {
-				continue
-			}
-			if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
-				best, bestDist = l, d
-				if l >= goodEnough {
-					break
-				}
-			}
+		var best, bestDist int
+		if limit := min(maxMatch, to-i); i >= steady && limit >= 4 {
+			best, bestDist = longestMatch(raw, i, limit, &dists, recent)
+		} else {
+			best, bestDist = checkedMatch(raw, i, limit, &dists, recent)
 		}
 		if best < minMatch {
 			litFreq[raw[i]]++
@@ -99,23 +94,7 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	}
 	w.write(2, 2) // dynamic Huffman codes
 	writeCodeLengths(&w, litLen[:], distLen[:])
-	for _, t := range tokens {
-		if t&matchToken == 0 {
-			w.write(uint64(litCode[t]), uint(litLen[t]))
-			continue
-		}
-		length, dist := int(t>>16&0x1FF), int(t&0xFFFF)
-		lc := lengthCode(length)
-		w.write(uint64(litCode[257+lc]), uint(litLen[257+lc]))
-		if eb := lengthExtraBits[lc]; eb > 0 {
-			w.write(uint64(length-lengthBase[lc]), eb)
-		}
-		dc := distCode(dist)
-		w.write(uint64(distCodes[dc]), uint(distLen[dc]))
-		if eb := distExtraBits[dc]; eb > 0 {
-			w.write(uint64(dist-distBase[dc]), eb)
-		}
-	}
+	writeTokens(&w, tokens, litCode, litLen[:], distCodes, distLen[:])
 	w.write(uint64(litCode[endOfBlock]), uint(litLen[endOfBlock]))
 	if !final {
 		w.write(0, 3) // an empty stored block, not final: BFINAL 0, BTYPE 00
@@ -124,6 +103,34 @@ func flatBlock(dst, raw []byte, from, to, stride, bpp int, final bool) []byte {
 	}
 	w.flush()
 	return w.out
+}
+
+// writeTokens writes the tokens with the block's Huffman codes. A match
+// takes two writes: its length's code with the extra bits (from a table
+// of every length, built here) and its distance's code with the extra
+// bits.
+func writeTokens(w *bitWriter, tokens []uint32, litCode []uint16, litLen []uint8, distCodes []uint16, distLen []uint8) {
+	var lenBits [maxMatch - 2]uint32 // by length-3: the code, then the extra bits
+	var lenN [maxMatch - 2]uint8
+	for l := 3; l <= maxMatch; l++ {
+		lc := lengthCode(l)
+		n := litLen[257+lc]
+		lenBits[l-3] = uint32(litCode[257+lc]) | uint32(l-lengthBase[lc])<<n
+		lenN[l-3] = n + uint8(lengthExtraBits[lc])
+	}
+	bw := *w // a local copy: its bits stay in registers
+	for _, t := range tokens {
+		if t&matchToken == 0 {
+			bw.write(uint64(litCode[t]), uint(litLen[t]))
+			continue
+		}
+		l, d := t>>16&0x1FF-3, int(t&0xFFFF)
+		bw.write(uint64(lenBits[l]), uint(lenN[l]))
+		dc := distCode(d)
+		n := uint(distLen[dc])
+		bw.write(uint64(distCodes[dc])|uint64(d-distBase[dc])<<n, n+distExtraBits[dc])
+	}
+	*w = bw
 }
 
 // adler32Combine is the Adler-32 of a‖b from adler32(a), adler32(b) and
@@ -160,25 +167,120 @@ var (
 
 const hashBits = 15
 
-// hash4 hashes the first four bytes of b into hashBits bits.
-func hash4(b []byte) uint32 {
-	return binary.LittleEndian.Uint32(b) * 0x9E3779B1 >> (32 - hashBits)
+// hash4 hashes four bytes (little-endian) into hashBits bits.
+func hash4(v uint32) uint32 { return v * 0x9E3779B1 >> (32 - hashBits) }
+
+// checkedMatch is flatBlock's search at position i anywhere: the longest
+// match of at most limit bytes at one of dists (the first of at least
+// goodEnough), and its distance; under minMatch means none. Distances out
+// of reach (before the data, past the window) are skipped. When four
+// bytes are left it sets dists[6] to the hashed candidate (the last
+// position whose four bytes hashed alike) and records i in recent.
+func checkedMatch(raw []byte, i, limit int, dists *[7]int, recent []int32) (best, bestDist int) {
+	if limit >= 4 {
+		h := hash4(binary.LittleEndian.Uint32(raw[i:]))
+		dists[6] = i - int(recent[h])
+		recent[h] = int32(i)
+	}
+	for _, d := range dists {
+		if d > i || d <= 0 || d > maxDistance || raw[i] != raw[i-d] {
+			continue
+		}
+		if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
+			best, bestDist = l, d
+			if l >= goodEnough {
+				break
+			}
+		}
+	}
+	return best, bestDist
+}
+
+// longestMatch is checkedMatch once every fixed distance (dists[:6],
+// each 1 to i) is in reach and four bytes are left (limit ≥ 4), with the
+// same result. The candidates whose first four bytes equal those at i
+// are found first, without branches or bounds checks (bit k of a mask for
+// dists[k]), and only they are measured, in dists' order: one that
+// differs there could only make a match under minMatch.
+func longestMatch(raw []byte, i, limit int, dists *[7]int, recent []int32) (best, bestDist int) {
+	head := binary.LittleEndian.Uint32(raw[i : i+4])
+	h := hash4(head)
+	dists[6] = i - int(recent[h])
+	recent[h] = int32(i)
+	at := unsafe.Pointer(&raw[i])
+	mask := b2u(back32(at, dists[0]) == head) | b2u(back32(at, dists[1]) == head)<<1 |
+		b2u(back32(at, dists[2]) == head)<<2 | b2u(back32(at, dists[3]) == head)<<3 |
+		b2u(back32(at, dists[4]) == head)<<4 | b2u(back32(at, dists[5]) == head)<<5
+	if d := dists[6]; d > 0 && d <= maxDistance && back32(at, d) == head {
+		mask |= 1 << 6
+	}
+	for ; mask != 0; mask &= mask - 1 {
+		d := dists[bits.TrailingZeros(mask)]
+		if l := matchLength(raw[i:i+limit], raw[i-d:]); l > best {
+			best, bestDist = l, d
+			if l >= goodEnough {
+				break
+			}
+		}
+	}
+	return best, bestDist
+}
+
+// back32 is the four bytes (little-endian) d bytes before at; the caller
+// guarantees that they are in its slice.
+func back32(at unsafe.Pointer, d int) uint32 {
+	b := (*[4]byte)(unsafe.Add(at, -d))
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
+
+// b2u is 1 for true, 0 for false.
+func b2u(b bool) uint {
+	var u uint
+	if b {
+		u = 1
+	}
+	return u
 }
 
 // matchLength is how many leading bytes of a equal those of b (b is at
-// least as long as a), compared eight at a time.
+// least as long as a), compared 32 bytes a step (four eight-byte XORs,
+// so a run of 258 takes eight steps) and then eight at a time.
 func matchLength(a, b []byte) int {
+	b = b[:len(a)]
 	n := 0
-	for n+8 <= len(a) {
+	for ; n+32 <= len(a); n += 32 {
+		p, q := (*[32]byte)(a[n:]), (*[32]byte)(b[n:])
+		x0 := binary.LittleEndian.Uint64(p[0:]) ^ binary.LittleEndian.Uint64(q[0:])
+		x1 := binary.LittleEndian.Uint64(p[8:]) ^ binary.LittleEndian.Uint64(q[8:])
+		x2 := binary.LittleEndian.Uint64(p[16:]) ^ binary.LittleEndian.Uint64(q[16:])
+		x3 := binary.LittleEndian.Uint64(p[24:]) ^ binary.LittleEndian.Uint64(q[24:])
+		if x0|x1|x2|x3 != 0 {
+			return n + firstDiff(x0, x1, x2, x3)
+		}
+	}
+	for ; n+8 <= len(a); n += 8 {
 		if x := binary.LittleEndian.Uint64(a[n:]) ^ binary.LittleEndian.Uint64(b[n:]); x != 0 {
 			return n + bits.TrailingZeros64(x)/8
 		}
-		n += 8
 	}
 	for n < len(a) && a[n] == b[n] {
 		n++
 	}
 	return n
+}
+
+// firstDiff is the index of the first differing byte in the 32 bytes
+// whose XORs are x0–x3 (little-endian; one of them is not zero).
+func firstDiff(x0, x1, x2, x3 uint64) int {
+	switch {
+	case x0 != 0:
+		return bits.TrailingZeros64(x0) / 8
+	case x1 != 0:
+		return 8 + bits.TrailingZeros64(x1)/8
+	case x2 != 0:
+		return 16 + bits.TrailingZeros64(x2)/8
+	}
+	return 24 + bits.TrailingZeros64(x3)/8
 }
 
 // The length and distance code tables of RFC 1951, section 3.2.5.

@@ -76,6 +76,8 @@ func TestHuffmanLengthsAreLimitedAndComplete(t *testing.T) {
 	}
 }
 
+// FuzzFlatDeflate: any data, row length and pixel size round-trips,
+// in one part and in two.
 func FuzzFlatDeflate(f *testing.F) {
 	for _, raw := range scanlineCases() {
 		f.Add(raw, uint8(3))
@@ -87,6 +89,13 @@ func FuzzFlatDeflate(f *testing.F) {
 		}
 		stride := 1 + b*(1+len(raw)%61)
 		require.Equal(t, raw, inflate(t, flatDeflate(nil, raw, stride, b, adler32.Checksum(raw))))
+		// Two parts, the second referring back into the first (bands).
+		if cut := len(raw) / stride / 2 * stride; cut > 0 {
+			z := flatBlock(append([]byte(nil), zlibHeader...), raw, 0, cut, stride, b, false)
+			z = flatBlock(z, raw, cut, len(raw), stride, b, true)
+			z = binary.BigEndian.AppendUint32(z, adler32.Checksum(raw))
+			require.Equal(t, raw, inflate(t, z), "in two parts at %d", cut)
+		}
 	})
 }
 
@@ -144,5 +153,48 @@ func TestFlatBlocksJoin(t *testing.T) {
 		}
 		z = binary.BigEndian.AppendUint32(z, adler)
 		require.Equal(t, raw, inflate(t, z), name)
+	}
+}
+
+// TestMatchLength checks matchLength against a byte-by-byte count for
+// every length up to two runs of 258 and every position of the first
+// difference.
+func TestMatchLength(t *testing.T) {
+	a := make([]byte, 2*maxMatch)
+	for i := range a {
+		a[i] = byte(i * 7)
+	}
+	for n := 0; n <= len(a); n++ {
+		for diff := 0; diff <= n; diff++ {
+			b := append([]byte(nil), a...)
+			if diff < n {
+				b[diff] ^= 0x10
+			}
+			require.Equal(t, diff, matchLength(a[:n], b), "length %d, first difference at %d", n, diff)
+		}
+	}
+}
+
+// TestLongestMatchIsCheckedMatch: the branch-free search finds the same
+// match as the candidate-by-candidate one at every position where it is
+// used, with the hash tables kept alike.
+func TestLongestMatchIsCheckedMatch(t *testing.T) {
+	const w, bpp = 97, 3
+	stride := 1 + w*bpp
+	for name, raw := range scanlineCases() {
+		dists := [...]int{bpp, stride, stride - bpp, stride + bpp, stride - 2*bpp, stride + 2*bpp, 0}
+		fast, slow := dists, dists
+		recentFast, recentSlow := make([]int32, 1<<hashBits), make([]int32, 1<<hashBits)
+		for i := dists[5]; i+4 <= len(raw); i++ {
+			limit := min(maxMatch, len(raw)-i)
+			l, d := longestMatch(raw, i, limit, &fast, recentFast)
+			wantL, wantD := checkedMatch(raw, i, limit, &slow, recentSlow)
+			if wantL < minMatch {
+				require.Less(t, l, minMatch, "%s at %d", name, i)
+				continue
+			}
+			require.Equal(t, [2]int{wantL, wantD}, [2]int{l, d}, "%s at %d", name, i)
+		}
+		require.Equal(t, recentSlow, recentFast, name)
 	}
 }
