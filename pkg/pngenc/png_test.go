@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -159,10 +160,37 @@ func TestSubtractBytes(t *testing.T) {
 	}
 }
 
+// photoCanvas is a w×h canvas as a photograph is to the encoder: smooth
+// gradients with a little noise in every pixel (sameAsLeftShare near 0,
+// so libdeflate or, in bands, deflateBands compresses it, up-filtered),
+// translucent when opaque is false.
+func photoCanvas(w, h int, opaque bool, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			a := 255
+			if !opaque {
+				a = 128 + (x+y)%128
+			}
+			i := img.PixOffset(x, y)
+			for c, v := range []int{x * 255 / w, y * 255 / h, (x + y) * 127 / (w + h)} {
+				img.Pix[i+c] = uint8(min(a, max(0, v+rng.IntN(7)-3)*a/255))
+			}
+			img.Pix[i+3] = uint8(a)
+		}
+	}
+	return img
+}
+
 // TestEncodeInBandsDecodesTheSame: a canvas encoded in bands on several
 // goroutines decodes, with Go's decoder and with libvips, to exactly the
-// pixels of the one-band file, within 1% of its size; with one band, or
-// content that goes to libdeflate, it is the same file.
+// pixels of the one-band file, within 1% of its size (drawn content; a
+// photograph within 12%: its bands but the last are compressed by another
+// encoder, and refer back to no row of the band above); with one band it
+// is the same file. (The synthetic photograph at 1080×1080: −1% in two
+// bands, +6% in three, +10% in eight, as flate compresses more of it;
+// the product design's photo is smaller in two bands.)
 func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -172,6 +200,8 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 		{"drawn-translucent", drawnCanvas(1000, 700, false, 4)},
 		{"drawn-odd-rows", drawnCanvas(999, 1001, true, 5)},
 		{"noise", noiseCanvas(800, 600, true, 6)},
+		{"photo-opaque", photoCanvas(1080, 1080, true, 12)},
+		{"photo-translucent", photoCanvas(700, 500, false, 13)},
 		// The first band alone is opaque drawn content (compressed before
 		// the others are converted), the image is not.
 		{"drawn-then-translucent", stacked(drawnCanvas(1200, 315, true, 8), drawnCanvas(1200, 315, false, 9))},
@@ -187,12 +217,12 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 			for _, parts := range []int{2, 3, 8} {
 				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
-				if tc.name == "noise" || tc.name == "drawn-then-noise" {
-					require.Equal(t, one, split, "libdeflate's content is never split")
-					continue
-				}
 				require.NotEqual(t, one, split, "%d parts: split", parts)
-				require.InDelta(t, len(one), len(split), 0.01*float64(len(one)), "%d parts: size", parts)
+				slack := 0.01
+				if strings.HasPrefix(tc.name, "photo") {
+					slack = 0.12
+				}
+				require.InDelta(t, len(one), len(split), slack*float64(len(one)), "%d parts: size", parts)
 				require.Equal(t, want, decodeWithGo(t, split), "%d parts: Go's decoder", parts)
 				// libvips decodes it (checking the zlib stream) and writes
 				// it again, uncompressed, for Go to read back.
