@@ -16,8 +16,8 @@ import (
 	"github.com/strata-render/strata/pkg/failure"
 )
 
-// This file compresses a photograph's rows (the content that goes to
-// libdeflate) on more than one core. libdeflate compresses a whole buffer
+// This file compresses a photograph's rows (photoShare) on more than one
+// core. libdeflate compresses a whole buffer
 // into a stream whose last block is final, so its output cannot be
 // followed by more DEFLATE data: each band but the last is compressed by
 // klauspost/compress's flate, ended by a sync flush (an empty stored
@@ -78,13 +78,13 @@ func deflateBands(raw []byte, bands []int, stride, level int) ([]byte, error) {
 
 // zlibHeaderFor is the zlib header libdeflate writes at level: deflate,
 // a 32 KB window and the level's hint (fastest below 2, fast below 6,
-// default at 6, slowest above).
+// default below 8, slowest above).
 func zlibHeaderFor(level int) []byte {
 	hint := uint16(0)
 	switch {
-	case level >= 7:
+	case level >= 8:
 		hint = 3
-	case level == 6:
+	case level >= 6:
 		hint = 2
 	case level >= 2:
 		hint = 1

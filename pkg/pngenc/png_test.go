@@ -135,11 +135,15 @@ func TestSameAsLeftShare(t *testing.T) {
 		{"flat colour", flat, 1, 1},
 		{"drawn", drawnCanvas(64, 64, true, 2), 0.8, 1},
 		{"noise", noiseCanvas(64, 64, true, 7), 0, 0.1},
+		{"photo", photoCanvas(64, 64, true, 8), 0, photoShare},
+		// TestEncodeInBandsDecodesTheSame's mixed canvas.
+		{"mixed", stacked(drawnCanvas(1200, 440, true, 14), noiseCanvas(1200, 190, true, 15)), photoShare, 0.8},
 	} {
-		stride := 1 + 3*64
-		raw := make([]byte, 64*stride)
+		w, h := c.img.Rect.Dx(), c.img.Rect.Dy()
+		stride := 1 + 3*w
+		raw := make([]byte, h*stride)
 		require.True(t, pixels.DropAlpha(raw[1:], stride, c.img))
-		share := sameAsLeftShare(raw, stride, 64, 3)
+		share := sameAsLeftShare(raw, stride, h, 3)
 		require.True(t, share >= c.lo && share <= c.hi, "%s: %.2f", c.name, share)
 	}
 }
@@ -187,8 +191,8 @@ func photoCanvas(w, h int, opaque bool, seed uint64) *image.RGBA {
 // goroutines decodes, with Go's decoder and with libvips, to exactly the
 // pixels of the one-band file, within 1% of its size (drawn content; a
 // photograph within 12%: its bands but the last are compressed by another
-// encoder, and refer back to no row of the band above); with one band it
-// is the same file. (The synthetic photograph at 1080×1080: −1% in two
+// encoder, and refer back to no row of the band above); with one band, or
+// mixed content (compressed by one libdeflate call), it is the same file. (The synthetic photograph at 1080×1080: −1% in two
 // bands, +6% in three, +10% in eight, as flate compresses more of it;
 // the product design's photo is smaller in two bands.)
 func TestEncodeInBandsDecodesTheSame(t *testing.T) {
@@ -206,6 +210,9 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 		// the others are converted), the image is not.
 		{"drawn-then-translucent", stacked(drawnCanvas(1200, 315, true, 8), drawnCanvas(1200, 315, false, 9))},
 		{"drawn-then-noise", stacked(drawnCanvas(1200, 315, true, 10), noiseCanvas(1200, 315, true, 11))},
+		// Mixed (sameAsLeftShare 0.5–0.8): one libdeflate call, as in
+		// one band.
+		{"mixed", stacked(drawnCanvas(1200, 440, true, 14), noiseCanvas(1200, 190, true, 15))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
@@ -217,6 +224,10 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 			for _, parts := range []int{2, 3, 8} {
 				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
+				if tc.name == "mixed" {
+					require.Equal(t, one, split, "mixed content is not split")
+					continue
+				}
 				require.NotEqual(t, one, split, "%d parts: split", parts)
 				slack := 0.01
 				if strings.HasPrefix(tc.name, "photo") {
@@ -317,4 +328,21 @@ func stacked(top, bottom *image.RGBA) *image.RGBA {
 	copy(out.Pix, top.Pix)
 	copy(out.Pix[len(top.Pix):], bottom.Pix)
 	return out
+}
+
+// A photograph compressed in bands at every level decodes to the one-band
+// file's pixels, its zlib header giving libdeflate's level hint.
+func TestPhotoBandsAtEveryLevel(t *testing.T) {
+	canvas := photoCanvas(600, 600, true, 16)
+	for level := 1; level <= 9; level++ {
+		one, err := Encode(canvas, level, FilterAuto, 1)
+		require.NoError(t, err)
+		split, err := Encode(canvas, level, FilterAuto, 2)
+		require.NoError(t, err)
+		require.NotEqual(t, one, split, "level %d: split", level)
+		require.Equal(t, decodeWithGo(t, one), decodeWithGo(t, split), "level %d", level)
+		idat := func(b []byte) []byte { return b[len(pngSignature)+25+8:][:2] } // after IHDR, the IDAT's first bytes
+		require.Equal(t, idat(one), idat(split), "level %d: zlib header", level)
+		require.Equal(t, zlibHeaderFor(level), idat(split), "level %d", level)
+	}
 }
