@@ -328,7 +328,7 @@ func (e *encoding) decide() error {
 			filter = FilterUp
 		}
 	}
-	filterBands(e.rows[:h*e.stride], e.stride, e.bands, filter)
+	filterRows(e.rows[:h*e.stride], e.stride, h, filter)
 	// Drawn content: the run-aware encoder matches what libdeflate's
 	// levels 1–5 achieve here in a third to a half of the time; 6–9
 	// search harder.
@@ -453,31 +453,6 @@ func samePixel(a, b []byte) bool {
 		}
 	}
 	return true
-}
-
-// filterBands is filterRows over the bands of rows (the first row of each
-// band, and the height), each on its own goroutine: each band's first row
-// is filtered against a copy of the row above it, taken before any band
-// is filtered.
-func filterBands(raw []byte, stride int, bands []int, filter int) {
-	n := len(bands) - 1
-	if n == 1 || filter != FilterUp {
-		filterRows(raw, stride, bands[n], filter)
-		return
-	}
-	above := make([]byte, (n-1)*stride) // the last row of each band but the last
-	for i := 1; i < n; i++ {
-		copy(above[(i-1)*stride:i*stride], raw[(bands[i]-1)*stride:bands[i]*stride])
-	}
-	inBands(bands, func(y0, y1 int) bool {
-		filterRows(raw[y0*stride:y1*stride], stride, y1-y0, filter)
-		if y0 > 0 {
-			i := slices.Index(bands, y0)
-			subtractBytes(raw[y0*stride+1:(y0+1)*stride], above[(i-1)*stride+1:i*stride])
-			raw[y0*stride] = byte(filter)
-		}
-		return true
-	})
 }
 
 // filterRows sets every row's filter byte and applies the filter in place.

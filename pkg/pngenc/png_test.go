@@ -346,23 +346,3 @@ func TestPhotoBandsAtEveryLevel(t *testing.T) {
 		require.Equal(t, zlibHeaderFor(level), idat(split), "level %d", level)
 	}
 }
-
-// Filtering in bands, each on its own goroutine, writes what filtering
-// all rows at once does.
-func TestFilterBandsIsFilterRows(t *testing.T) {
-	rng := rand.New(rand.NewPCG(17, 1))
-	const stride, h = 1 + 3*50, 40
-	raw := make([]byte, stride*h)
-	for i := range raw {
-		raw[i] = uint8(rng.IntN(256))
-	}
-	for _, filter := range []int{FilterNone, FilterUp} {
-		want := slices.Clone(raw)
-		filterRows(want, stride, h, filter)
-		for _, bands := range [][]int{{0, h}, {0, 20, h}, {0, 1, 13, 14, 39, h}} {
-			got := slices.Clone(raw)
-			filterBands(got, stride, bands, filter)
-			require.Equal(t, want, got, "filter %d, bands %v", filter, bands)
-		}
-	}
-}
