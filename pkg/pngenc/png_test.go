@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -134,11 +135,15 @@ func TestSameAsLeftShare(t *testing.T) {
 		{"flat colour", flat, 1, 1},
 		{"drawn", drawnCanvas(64, 64, true, 2), 0.8, 1},
 		{"noise", noiseCanvas(64, 64, true, 7), 0, 0.1},
+		{"photo", photoCanvas(64, 64, true, 8), 0, photoShare},
+		// TestEncodeInBandsDecodesTheSame's mixed canvas.
+		{"mixed", stacked(drawnCanvas(1200, 440, true, 14), noiseCanvas(1200, 190, true, 15)), photoShare, 0.8},
 	} {
-		stride := 1 + 3*64
-		raw := make([]byte, 64*stride)
+		w, h := c.img.Rect.Dx(), c.img.Rect.Dy()
+		stride := 1 + 3*w
+		raw := make([]byte, h*stride)
 		require.True(t, pixels.DropAlpha(raw[1:], stride, c.img))
-		share := sameAsLeftShare(raw, stride, 64, 3)
+		share := sameAsLeftShare(raw, stride, h, 3)
 		require.True(t, share >= c.lo && share <= c.hi, "%s: %.2f", c.name, share)
 	}
 }
@@ -159,10 +164,38 @@ func TestSubtractBytes(t *testing.T) {
 	}
 }
 
+// photoCanvas is a w×h canvas as a photograph is to the encoder: smooth
+// gradients with a little noise in every pixel (sameAsLeftShare near 0,
+// so libdeflate or, in bands, deflateBands compresses it, up-filtered),
+// translucent when opaque is false.
+func photoCanvas(w, h int, opaque bool, seed uint64) *image.RGBA {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for y := range h {
+		for x := range w {
+			a := 255
+			if !opaque {
+				a = 128 + (x+y)%128
+			}
+			i := img.PixOffset(x, y)
+			for c, v := range []int{x * 255 / w, y * 255 / h, (x + y) * 127 / (w + h)} {
+				img.Pix[i+c] = uint8(min(a, max(0, v+rng.IntN(7)-3)*a/255))
+			}
+			img.Pix[i+3] = uint8(a)
+		}
+	}
+	return img
+}
+
 // TestEncodeInBandsDecodesTheSame: a canvas encoded in bands on several
 // goroutines decodes, with Go's decoder and with libvips, to exactly the
-// pixels of the one-band file, within 1% of its size; with one band, or
-// content that goes to libdeflate, it is the same file.
+// pixels of the one-band file, within 1% of its size (drawn content; a
+// photograph within 12%: its bands but the last are compressed by another
+// encoder, and refer back to no row of the band above); with one band, or
+// mixed content (compressed by one libdeflate call), it is the same file.
+// (The synthetic photograph at 1080×1080: −1% in two bands, +6% in three,
+// +10% in eight, as flate compresses more of it; the product design's
+// photo is 1.3% smaller in two bands.)
 func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -172,10 +205,15 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 		{"drawn-translucent", drawnCanvas(1000, 700, false, 4)},
 		{"drawn-odd-rows", drawnCanvas(999, 1001, true, 5)},
 		{"noise", noiseCanvas(800, 600, true, 6)},
+		{"photo-opaque", photoCanvas(1080, 1080, true, 12)},
+		{"photo-translucent", photoCanvas(700, 500, false, 13)},
 		// The first band alone is opaque drawn content (compressed before
 		// the others are converted), the image is not.
 		{"drawn-then-translucent", stacked(drawnCanvas(1200, 315, true, 8), drawnCanvas(1200, 315, false, 9))},
 		{"drawn-then-noise", stacked(drawnCanvas(1200, 315, true, 10), noiseCanvas(1200, 315, true, 11))},
+		// Mixed (sameAsLeftShare 0.5–0.8): one libdeflate call, as in
+		// one band.
+		{"mixed", stacked(drawnCanvas(1200, 440, true, 14), noiseCanvas(1200, 190, true, 15))},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			one, err := Encode(tc.canvas, 1, FilterAuto, 1)
@@ -187,12 +225,16 @@ func TestEncodeInBandsDecodesTheSame(t *testing.T) {
 			for _, parts := range []int{2, 3, 8} {
 				split, err := Encode(tc.canvas, 1, FilterAuto, parts)
 				require.NoError(t, err)
-				if tc.name == "noise" || tc.name == "drawn-then-noise" {
-					require.Equal(t, one, split, "libdeflate's content is never split")
+				if tc.name == "mixed" {
+					require.Equal(t, one, split, "mixed content is not split")
 					continue
 				}
 				require.NotEqual(t, one, split, "%d parts: split", parts)
-				require.InDelta(t, len(one), len(split), 0.01*float64(len(one)), "%d parts: size", parts)
+				slack := 0.01
+				if strings.HasPrefix(tc.name, "photo") {
+					slack = 0.12
+				}
+				require.InDelta(t, len(one), len(split), slack*float64(len(one)), "%d parts: size", parts)
 				require.Equal(t, want, decodeWithGo(t, split), "%d parts: Go's decoder", parts)
 				// libvips decodes it (checking the zlib stream) and writes
 				// it again, uncompressed, for Go to read back.
@@ -287,4 +329,21 @@ func stacked(top, bottom *image.RGBA) *image.RGBA {
 	copy(out.Pix, top.Pix)
 	copy(out.Pix[len(top.Pix):], bottom.Pix)
 	return out
+}
+
+// A photograph compressed in bands at every level decodes to the one-band
+// file's pixels, its zlib header giving libdeflate's level hint.
+func TestPhotoBandsAtEveryLevel(t *testing.T) {
+	canvas := photoCanvas(600, 600, true, 16)
+	for level := 1; level <= 9; level++ {
+		one, err := Encode(canvas, level, FilterAuto, 1)
+		require.NoError(t, err)
+		split, err := Encode(canvas, level, FilterAuto, 2)
+		require.NoError(t, err)
+		require.NotEqual(t, one, split, "level %d: split", level)
+		require.Equal(t, decodeWithGo(t, one), decodeWithGo(t, split), "level %d", level)
+		idat := func(b []byte) []byte { return b[len(pngSignature)+25+8:][:2] } // after IHDR, the IDAT's first bytes
+		require.Equal(t, idat(one), idat(split), "level %d: zlib header", level)
+		require.Equal(t, zlibHeaderFor(level), idat(split), "level %d", level)
+	}
 }

@@ -2,7 +2,7 @@
 // transparent canvas, one draw function per layer type registered in one
 // table, a compositor that applies corner radii, opacity and rotation and
 // blends source-over in premultiplied alpha, and encoders: PNG written
-// directly with libdeflate, the other five formats by handing the raw
+// directly by pkg/pngenc, the other five formats by handing the raw
 // canvas to libvips. With cores to spare, the canvas is drawn and encoded
 // in horizontal bands, one per core (bands.go).
 //
