@@ -24,7 +24,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/strata-render/strata/pkg/config"
 	"github.com/strata-render/strata/pkg/engine"
 	"github.com/strata-render/strata/pkg/schema"
 	"github.com/strata-render/strata/pkg/typeset"
@@ -84,11 +83,7 @@ func once(design string, images map[string]string, out, cpuProfile string, stage
 		}
 		defer stop()
 	}
-	body, err := loadBody(design, images)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.LoadConfigFromEnv()
+	body, cfg, err := loadDesign(design, images)
 	if err != nil {
 		return err
 	}

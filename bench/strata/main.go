@@ -120,11 +120,7 @@ type profileOptions struct {
 }
 
 func run(design string, images map[string]string, mode, out string, wireImages bool, p profileOptions) error {
-	body, err := loadBody(design, images)
-	if err != nil {
-		return err
-	}
-	cfg, err := config.LoadConfigFromEnv()
+	body, cfg, err := loadDesign(design, images)
 	if err != nil {
 		return err
 	}
@@ -152,6 +148,17 @@ func run(design string, images map[string]string, mode, out string, wireImages b
 		return b.serve(os.Stdin, os.Stdout)
 	}
 	return fmt.Errorf("unknown mode %q", mode)
+}
+
+// loadDesign is the design's body (loadBody) and the service's
+// configuration from the environment, as the engine is built from.
+func loadDesign(design string, images map[string]string) ([]byte, config.Config, error) {
+	body, err := loadBody(design, images)
+	if err != nil {
+		return nil, config.Config{}, err
+	}
+	cfg, err := config.LoadConfigFromEnv()
+	return body, cfg, err
 }
 
 // loadBody reads the design and substitutes the image placeholders:
