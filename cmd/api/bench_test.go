@@ -59,9 +59,7 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 // 50 clients, spread over two API processes sharing the cache Redis,
 // make exactly one render (strata_render_cache_misses_total); it fails
 // otherwise. Reported: the latency of the 1,000 (the first ones wait for
-// the render), the renders per 1,000 and the renders begun beside a look
-// and stopped (strata_render_cache_discarded_renders_total: at most the
-// other process's first).
+// the render) and the renders per 1,000.
 func BenchmarkThousandGETsOneRender(b *testing.B) {
 	redistest.Client(b, 4)
 	quiet := func(c *config.Config) { c.LogLevel = "error" }
@@ -73,7 +71,7 @@ func BenchmarkThousandGETsOneRender(b *testing.B) {
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var lat []time.Duration
-	run, discarded := 0, 0
+	run := 0
 	for b.Loop() {
 		run++
 		signed, err := imageurl.Sign(e2eKey, "thousand", "png", imageurl.Options{Version: 1}, []string{"title.text=Run " + strconv.Itoa(run)})
@@ -81,7 +79,6 @@ func BenchmarkThousandGETsOneRender(b *testing.B) {
 			b.Fatal(err)
 		}
 		before := metric(b, "strata_render_cache_misses_total", a, z)
-		discarded0 := metric(b, "strata_render_cache_discarded_renders_total", a, z)
 		var mu sync.Mutex
 		var wg sync.WaitGroup
 		for c := range 50 {
@@ -104,10 +101,8 @@ func BenchmarkThousandGETsOneRender(b *testing.B) {
 		if renders := metric(b, "strata_render_cache_misses_total", a, z) - before; renders != 1 {
 			b.Fatalf("1,000 GETs of one URL made %d renders, want 1", renders)
 		}
-		discarded += metric(b, "strata_render_cache_discarded_renders_total", a, z) - discarded0
 	}
 	b.ReportMetric(1, "renders/1000-GETs")
-	b.ReportMetric(float64(discarded)/float64(run), "discarded/1000-GETs")
 	reportLatency(b, lat)
 }
 

@@ -258,8 +258,6 @@ func TestFiftyConcurrentGETsOnTwoProcessesRenderOnce(t *testing.T) {
 	}
 	wg.Wait()
 	require.Equal(t, 1, metric(t, "strata_render_cache_misses_total", a, b), "one render in all")
-	require.LessOrEqual(t, metric(t, "strata_render_cache_discarded_renders_total", a, b), 1,
-		"the other process began one render beside its first look at most, and stopped it")
 	misses := 0
 	for _, s := range statuses {
 		if s == "strata; fwd=miss" {

@@ -5,10 +5,8 @@
 // a process through singleflight (golang.org/x/sync), across processes
 // through a lock in the entry's own Redis key (SET NX GET, Redis ≥ 7.0)
 // whose holder renders and stores while the others poll for the result.
-// The render starts while the first look at Redis is in flight (most looks
-// that get past the LRU are misses), so a miss waits for no round trip; a
-// hit there, or another process's lock, stops it and drops its result. The
-// image goes to Redis after the caller has it. The key is a digest of the
+// The image goes to Redis after the caller has it, so what a miss adds to
+// the render's latency is one round trip. The key is a digest of the
 // renderer's version and the canonical request, so a new build or any
 // change of the request is a new entry. Outcomes are reported as RFC 9211 Cache-Status
 // values.
@@ -85,7 +83,6 @@ type Cache struct {
 
 	hits      *prometheus.CounterVec
 	misses    prometheus.Counter
-	discarded prometheus.Counter
 	bypasses  prometheus.Counter
 	evictions prometheus.Counter
 	bytes     prometheus.Gauge
@@ -117,8 +114,6 @@ func New(o Options) *Cache {
 			Help: "Renders answered from the render cache, by tier (local, shared)."}, []string{"tier"}),
 		misses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_misses_total",
 			Help: "Renders the render cache did not hold, rendered by this process."}),
-		discarded: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_discarded_renders_total",
-			Help: "Renders begun while the shared store was asked, stopped because another process had rendered the image or was rendering it."}),
 		bypasses: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_bypasses_total",
 			Help: "Renders asked with Cache-Control: no-cache."}),
 		evictions: prometheus.NewCounter(prometheus.CounterOpts{Name: "strata_render_cache_evictions_total",
@@ -130,7 +125,7 @@ func New(o Options) *Cache {
 
 // Collectors are the cache's metrics, for /metrics.
 func (c *Cache) Collectors() []prometheus.Collector {
-	return []prometheus.Collector{c.hits, c.misses, c.discarded, c.bypasses, c.evictions, c.bytes}
+	return []prometheus.Collector{c.hits, c.misses, c.bypasses, c.evictions, c.bytes}
 }
 
 // Key is the cache key of req rendered by rendererVersion: a digest of
@@ -196,11 +191,8 @@ const lockValue = "L"
 // waits for the process holding the lock.
 func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Result, string, error) {
 	if c.o.Redis == nil {
-		return c.renderAndStore(ctx, key, func() (core.Result, error) { return fn(ctx) }, false)
+		return c.renderAndStore(ctx, key, fn, false)
 	}
-	// The render runs beside the first look: when the look finds nothing
-	// (the lock is ours) or Redis is down, its image is on the way.
-	spec := speculate(ctx, fn)
 	deadline := time.Now().Add(c.o.LockTTL)
 	for {
 		// The entry if there is one, else the lock if free: one round
@@ -210,7 +202,6 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Resul
 		won := errors.Is(err, redis.Nil) // no entry, no holder: the lock is ours
 		if err == nil && v != lockValue {
 			if res, ok := c.found(key, []byte(v)); ok {
-				c.discard(spec)
 				return res, StatusHit, nil
 			}
 			// Stale or unreadable: the process that swaps it for the
@@ -220,15 +211,8 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Resul
 		if won || err != nil || time.Now().After(deadline) {
 			// Our turn, Redis down (or refusing the command), or a holder
 			// that never finished: render here.
-			render := func() (core.Result, error) { return fn(ctx) }
-			if spec != nil {
-				render = spec.wait
-			}
-			return c.renderAndStore(ctx, key, render, won)
+			return c.renderAndStore(ctx, key, fn, won)
 		}
-		// Another process renders it: wait for its image, not ours.
-		c.discard(spec)
-		spec = nil
 		select {
 		case <-ctx.Done():
 			return core.Result{}, "", ctx.Err()
@@ -237,42 +221,6 @@ func (c *Cache) fill(ctx context.Context, key string, fn RenderFunc) (core.Resul
 		// The holder is gone without storing (failed, or the image was
 		// over the entry cap): the next turn takes the lock.
 	}
-}
-
-// speculation is a render begun before Redis said whether it is needed.
-type speculation struct {
-	cancel context.CancelFunc
-	done   chan struct{}
-	res    core.Result
-	err    error
-}
-
-func speculate(ctx context.Context, fn RenderFunc) *speculation {
-	ctx, cancel := context.WithCancel(ctx)
-	s := &speculation{cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(s.done)
-		s.res, s.err = fn(ctx)
-	}()
-	return s
-}
-
-// wait returns the render's outcome.
-func (s *speculation) wait() (core.Result, error) {
-	<-s.done
-	s.cancel()
-	return s.res, s.err
-}
-
-// discard stops a speculative render (fn sees its context cancelled, and
-// pkg/render stops between layers and strips) and drops its result;
-// nothing waits for it to stop.
-func (c *Cache) discard(s *speculation) {
-	if s == nil {
-		return
-	}
-	s.cancel()
-	c.discarded.Inc()
 }
 
 // takeStale swaps the entry KEYS[1] for the lock ARGV[2] (for ARGV[3] ms)
@@ -290,12 +238,12 @@ return 0`)
 
 func redisKey(key string) string { return "strata:rc:" + key }
 
-// renderAndStore renders (or waits for the speculative render) and stores
-// the image; locked says this process holds the entry's lock, which the
-// store (or, on failure, a delete) releases.
-func (c *Cache) renderAndStore(ctx context.Context, key string, render func() (core.Result, error), locked bool) (core.Result, string, error) {
+// renderAndStore renders and stores the image; locked says this process
+// holds the entry's lock, which the store (or, on failure, a delete)
+// releases.
+func (c *Cache) renderAndStore(ctx context.Context, key string, fn RenderFunc, locked bool) (core.Result, string, error) {
 	c.misses.Inc()
-	res, err := render()
+	res, err := fn(ctx)
 	if err != nil {
 		if locked {
 			c.o.Redis.Del(ctx, redisKey(key))
